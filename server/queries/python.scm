@@ -1,0 +1,2 @@
+; Comment nodes, where tags live.
+(comment) @comment

@@ -1,0 +1,165 @@
+//! `tagls check`: the tags of a workspace on the command line.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ignore::WalkBuilder;
+
+use crate::document::Document;
+use crate::findings::{self, Finding};
+use crate::syntax::Language;
+use crate::tags::{Registry, Severity};
+use crate::text::{Encoding, pos};
+
+/// Folders never walked, whatever .gitignore says.
+pub const DEFAULT_EXCLUDES: &[&str] = &["node_modules", "target", "dist", "vendor", ".git"];
+/// Files larger than this are not read.
+pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// The findings of one file.
+pub struct FileReport {
+    pub path: PathBuf,
+    pub findings: Vec<(pos::LineCol, Finding)>,
+}
+
+pub fn run(paths: &[PathBuf]) -> ExitCode {
+    let registry = Registry::builtin();
+    let mut reports = Vec::new();
+    let mut problems = Vec::new();
+    for root in paths {
+        if !root.exists() {
+            problems.push(format!("{}: no such file or directory", root.display()));
+            continue;
+        }
+        for entry in walker(root).build() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            match check_file(entry.path(), &registry) {
+                Ok(Some(r)) => reports.push(r),
+                Ok(None) => {}
+                Err(e) => problems.push(format!("{}: {e}", entry.path().display())),
+            }
+        }
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    match print(&reports, &problems) {
+        Ok(code) => code,
+        // A closed pipe (`tagls check | head`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tagls: cannot write the report: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn walker(root: &Path) -> WalkBuilder {
+    let mut w = WalkBuilder::new(root);
+    w.hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+        });
+    w
+}
+
+/// Checks one file; `None` when it is not a tagged language or holds no tags.
+pub fn check_file(path: &Path, registry: &Registry) -> io::Result<Option<FileReport>> {
+    let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
+        return Ok(None);
+    };
+    if std::fs::metadata(path)?.len() > MAX_FILE_SIZE {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path)?;
+    // A cheap pre-filter: no `#` followed by a capital letter, no tag.
+    if !memchr::memchr_iter(b'#', &bytes)
+        .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase))
+    {
+        return Ok(None);
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(None);
+    };
+    let mut parser = lang.parser();
+    let doc = Document::new(lang, text, &mut parser, registry);
+    let findings: Vec<_> = findings::for_tags(doc.tags(), registry)
+        .into_iter()
+        .map(|f| {
+            (
+                pos::offset_to_line_col(doc.rope(), f.range.start, Encoding::Utf32),
+                f,
+            )
+        })
+        .collect();
+    Ok((!findings.is_empty()).then(|| FileReport {
+        path: path.to_path_buf(),
+        findings,
+    }))
+}
+
+fn print(reports: &[FileReport], problems: &[String]) -> io::Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut errors = 0;
+    let mut total = 0;
+    for r in reports {
+        let path = r.path.strip_prefix("./").unwrap_or(&r.path);
+        for (lc, f) in &r.findings {
+            writeln!(
+                out,
+                "{}:{}:{}: {}[{}]: {}",
+                path.display(),
+                lc.line + 1,
+                lc.col + 1,
+                f.severity.name(),
+                f.code,
+                f.message
+            )?;
+            *by_code.entry(f.code).or_default() += 1;
+            total += 1;
+            if f.severity == Severity::Error {
+                errors += 1;
+            }
+        }
+    }
+    let counts: Vec<String> = by_code.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    writeln!(
+        out,
+        "\n{total} finding{} in {} file{}{}",
+        if total == 1 { "" } else { "s" },
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", counts.join(", "))
+        }
+    )?;
+    out.flush()?;
+    for p in problems {
+        eprintln!("tagls: {p}");
+    }
+    Ok(if !problems.is_empty() {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

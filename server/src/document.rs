@@ -1,0 +1,481 @@
+//! An open document: its text, its syntax tree and the tags in its comments,
+//! kept current edit by edit.
+//!
+//! Each edit updates the rope, tells the tree about it (`Tree::edit`) and
+//! shifts the comment blocks after it. One reparse per batch of edits reuses
+//! the old tree, and only the comment blocks in the ranges tree-sitter reports
+//! as changed (plus the edited text itself) are scanned again.
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Parser, Point, Tree};
+
+use crate::syntax::{self, Language};
+use crate::tags::scan::{content_lines, scan_lines};
+use crate::tags::{Registry, Tag};
+use crate::text::{Encoding, LineCol, TextRange, pos};
+
+/// Adjacent comments, with the tags found in them. Comments are adjacent when
+/// only whitespace and at most one line break separate them, so a run of `//`
+/// lines is one block and a tag's continuation lines can follow it there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Block {
+    comments: Vec<TextRange>,
+    tags: Vec<Tag>,
+}
+
+impl Block {
+    fn range(&self) -> TextRange {
+        // A block always holds at least one comment.
+        let first = self.comments.first().copied().unwrap_or_default();
+        let last = self.comments.last().copied().unwrap_or_default();
+        first.cover(last)
+    }
+
+    fn shift(&mut self, delta: isize) {
+        for c in &mut self.comments {
+            c.start = c.start.saturating_add_signed(delta);
+            c.end = c.end.saturating_add_signed(delta);
+        }
+        for t in &mut self.tags {
+            t.shift(delta);
+        }
+    }
+}
+
+/// A parsed document.
+#[derive(Clone)]
+pub struct Document {
+    lang: Language,
+    rope: Rope,
+    tree: Option<Tree>,
+    blocks: Vec<Block>,
+    /// The text edited since the last reparse, in current coordinates.
+    dirty: Option<TextRange>,
+    /// Whether the next reparse must start from scratch.
+    full: bool,
+}
+
+impl Document {
+    /// Parses `text` and finds its tags.
+    pub fn new(lang: Language, text: &str, parser: &mut Parser, registry: &Registry) -> Document {
+        let mut doc = Document {
+            lang,
+            rope: Rope::from_str(text),
+            tree: None,
+            blocks: Vec::new(),
+            dirty: None,
+            full: true,
+        };
+        doc.reparse(parser, registry);
+        doc
+    }
+
+    pub fn language(&self) -> Language {
+        self.lang
+    }
+
+    pub fn rope(&self) -> &Rope {
+        &self.rope
+    }
+
+    pub fn tree(&self) -> Option<&Tree> {
+        self.tree.as_ref()
+    }
+
+    /// The tags in document order.
+    pub fn tags(&self) -> impl Iterator<Item = &Tag> {
+        self.blocks.iter().flat_map(|b| b.tags.iter())
+    }
+
+    /// Applies one content change: `range` in the client's encoding, or
+    /// `None` to replace the whole text. Call [`Document::reparse`] after the
+    /// last change of a batch.
+    pub fn apply_change(&mut self, range: Option<(LineCol, LineCol)>, text: &str, enc: Encoding) {
+        let Some((from, to)) = range else {
+            self.rope = Rope::from_str(text);
+            self.full = true;
+            self.dirty = None;
+            return;
+        };
+        let mut start = pos::line_col_to_offset(&self.rope, from, enc);
+        let mut old_end = pos::line_col_to_offset(&self.rope, to, enc);
+        if old_end < start {
+            std::mem::swap(&mut start, &mut old_end);
+        }
+        self.edit_bytes(start, old_end, text);
+    }
+
+    /// Replaces the bytes `start..old_end` with `text`. Both ends must lie on
+    /// character boundaries.
+    pub fn edit_bytes(&mut self, start: usize, old_end: usize, text: &str) {
+        let start_char = self.rope.byte_to_char(start);
+        let old_end_char = self.rope.byte_to_char(old_end);
+        let start_point = self.point(start);
+        let old_end_point = self.point(old_end);
+        self.rope.remove(start_char..old_end_char);
+        self.rope.insert(start_char, text);
+        let new_end = start + text.len();
+        if self.full {
+            return;
+        }
+        let new_end_point = self.point(new_end);
+        if let Some(tree) = &mut self.tree {
+            tree.edit(&InputEdit {
+                start_byte: start,
+                old_end_byte: old_end,
+                new_end_byte: new_end,
+                start_position: start_point,
+                old_end_position: old_end_point,
+                new_end_position: new_end_point,
+            });
+        }
+        let delta = new_end as isize - old_end as isize;
+        let map_start = |p: usize| {
+            if p <= start {
+                p
+            } else if p >= old_end {
+                p.saturating_add_signed(delta)
+            } else {
+                start
+            }
+        };
+        let map_end = |p: usize| {
+            if p <= start {
+                p
+            } else if p >= old_end {
+                p.saturating_add_signed(delta)
+            } else {
+                new_end
+            }
+        };
+        let mut dirty = TextRange::new(start, new_end);
+        if let Some(d) = self.dirty {
+            dirty = dirty.cover(TextRange::new(map_start(d.start), map_end(d.end)));
+        }
+        // Blocks that touch the edit are scanned again after the reparse;
+        // the ones after it move.
+        let mut kept = Vec::with_capacity(self.blocks.len());
+        for mut block in std::mem::take(&mut self.blocks) {
+            let r = block.range();
+            if r.end < start {
+                kept.push(block);
+            } else if r.start > old_end {
+                block.shift(delta);
+                kept.push(block);
+            } else {
+                dirty = dirty.cover(TextRange::new(map_start(r.start), map_end(r.end)));
+            }
+        }
+        self.blocks = kept;
+        self.dirty = Some(dirty);
+    }
+
+    /// Reparses after a batch of changes and rescans the comments that may
+    /// have changed.
+    pub fn reparse(&mut self, parser: &mut Parser, registry: &Registry) {
+        let old = if self.full { None } else { self.tree.take() };
+        let new = parse_rope(parser, &self.rope, old.as_ref());
+        let Some(new) = new else {
+            // Parsing was cancelled or failed: keep no tree and no tags rather
+            // than stale ones.
+            self.tree = None;
+            self.blocks.clear();
+            self.full = true;
+            return;
+        };
+        match old {
+            None => {
+                self.blocks = self.scan(&new, None, registry);
+            }
+            Some(old) => {
+                let mut window = self.dirty;
+                for r in old.changed_ranges(&new) {
+                    let r = TextRange::new(r.start_byte, r.end_byte);
+                    window = Some(window.map_or(r, |w| w.cover(r)));
+                }
+                if let Some(w) = window {
+                    self.rescan(&new, w, registry);
+                }
+            }
+        }
+        self.tree = Some(new);
+        self.dirty = None;
+        self.full = false;
+    }
+
+    /// Scans again the comments in and around `window`.
+    fn rescan(&mut self, tree: &Tree, window: TextRange, registry: &Registry) {
+        let len = self.rope.len_bytes();
+        // Whole lines, and one more on each side: a deleted line can make the
+        // blocks around it adjacent.
+        let first = self
+            .rope
+            .byte_to_line(window.start.min(len))
+            .saturating_sub(1);
+        let last = (self.rope.byte_to_line(window.end.min(len)) + 2).min(self.rope.len_lines());
+        let mut w = TextRange::new(self.rope.line_to_byte(first), self.rope.line_to_byte(last));
+        loop {
+            let before = self.blocks.len();
+            let mut grown = w;
+            self.blocks.retain(|b| {
+                let r = b.range();
+                let touches = r.touches(w);
+                if touches {
+                    grown = grown.cover(r);
+                }
+                !touches
+            });
+            w = grown;
+            if self.blocks.len() == before {
+                break;
+            }
+        }
+        let mut comments = syntax::comments_in(self.lang, tree, Some(w), RopeText(&self.rope));
+        // The kept neighbours join when the new comments run up against them.
+        let at = self.blocks.partition_point(|b| b.range().end < w.start);
+        let mut remove = at..at;
+        if let Some(next) = self.blocks.get(at) {
+            let last_new = comments.last().copied();
+            if last_new.is_some_and(|c| self.adjacent(c, next.comments[0])) {
+                comments.extend_from_slice(&next.comments);
+                remove.end = at + 1;
+            }
+        }
+        if at > 0 {
+            let prev = &self.blocks[at - 1];
+            let first_new = comments.first().copied();
+            if let (Some(c), Some(&p)) = (first_new, prev.comments.last())
+                && self.adjacent(p, c)
+            {
+                let mut joined = prev.comments.clone();
+                joined.extend_from_slice(&comments);
+                comments = joined;
+                remove.start = at - 1;
+            }
+        }
+        let new_blocks = self.group(comments, registry);
+        self.blocks.splice(remove, new_blocks);
+    }
+
+    /// All comment blocks of `tree`, or those intersecting `within`.
+    fn scan(&self, tree: &Tree, within: Option<TextRange>, registry: &Registry) -> Vec<Block> {
+        let comments = syntax::comments_in(self.lang, tree, within, RopeText(&self.rope));
+        self.group(comments, registry)
+    }
+
+    /// Groups sorted comments into blocks and scans each block for tags.
+    fn group(&self, comments: Vec<TextRange>, registry: &Registry) -> Vec<Block> {
+        let mut blocks: Vec<Block> = Vec::new();
+        for c in comments {
+            match blocks.last_mut() {
+                Some(b) if b.comments.last().is_some_and(|&p| self.adjacent(p, c)) => {
+                    b.comments.push(c)
+                }
+                _ => blocks.push(Block {
+                    comments: vec![c],
+                    tags: Vec::new(),
+                }),
+            }
+        }
+        let style = self.lang.comment_style();
+        for b in &mut blocks {
+            let texts: Vec<(usize, String)> = b
+                .comments
+                .iter()
+                .map(|c| (c.start, self.slice(*c)))
+                .collect();
+            let lines: Vec<_> = texts
+                .iter()
+                .flat_map(|(off, text)| content_lines(style, text, *off))
+                .collect();
+            b.tags = scan_lines(&lines, registry);
+        }
+        blocks
+    }
+
+    /// Whether only whitespace with at most one line break lies between two
+    /// comments.
+    fn adjacent(&self, a: TextRange, b: TextRange) -> bool {
+        if b.start < a.end {
+            return false;
+        }
+        let mut breaks = 0;
+        let mut prev_cr = false;
+        for ch in self.rope.byte_slice(a.end..b.start).chars() {
+            match ch {
+                '\n' if prev_cr => {}
+                '\n' | '\r' => breaks += 1,
+                ' ' | '\t' | '\u{c}' => {}
+                _ => return false,
+            }
+            prev_cr = ch == '\r';
+            if breaks > 1 {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The text of a range, which must lie inside the document.
+    pub fn slice(&self, r: TextRange) -> String {
+        let end = r.end.min(self.rope.len_bytes());
+        self.rope.byte_slice(r.start.min(end)..end).to_string()
+    }
+
+    /// A tree-sitter point: rows count `\n` only, as tree-sitter does, and
+    /// columns are bytes. tagls never sends these to a client; they only keep
+    /// the tree's own bookkeeping consistent.
+    fn point(&self, offset: usize) -> Point {
+        let line = self.rope.byte_to_line(offset);
+        let line_start = self.rope.line_to_byte(line);
+        Point::new(line, offset - line_start)
+    }
+}
+
+/// Parses a rope without copying it into one string.
+fn parse_rope(parser: &mut Parser, rope: &Rope, old: Option<&Tree>) -> Option<Tree> {
+    let mut callback = |byte: usize, _: Point| -> &[u8] {
+        if byte >= rope.len_bytes() {
+            return &[];
+        }
+        let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - chunk_start..]
+    };
+    parser.parse_with_options(&mut callback, old, None)
+}
+
+/// Lets tree-sitter queries read node text out of a rope.
+struct RopeText<'a>(&'a Rope);
+
+impl<'a> tree_sitter::TextProvider<ChunkBytes<'a>> for RopeText<'a> {
+    type I = std::iter::Map<ropey::iter::Chunks<'a>, fn(&'a str) -> ChunkBytes<'a>>;
+
+    fn text(&mut self, node: tree_sitter::Node<'_>) -> Self::I {
+        let r = node.byte_range();
+        let end = r.end.min(self.0.len_bytes());
+        let start = r.start.min(end);
+        self.0.byte_slice(start..end).chunks().map(ChunkBytes)
+    }
+}
+
+/// One chunk of a rope as bytes.
+pub struct ChunkBytes<'a>(&'a str);
+
+impl AsRef<[u8]> for ChunkBytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(lang: Language, text: &str) -> (Document, Parser) {
+        let mut parser = lang.parser();
+        let d = Document::new(lang, text, &mut parser, &Registry::builtin());
+        (d, parser)
+    }
+
+    fn names(d: &Document) -> Vec<String> {
+        d.tags()
+            .map(|t| format!("{}={}", t.name, t.payload))
+            .collect()
+    }
+
+    #[test]
+    fn tags_in_comments_only() {
+        let text = "const s = \"#COMPLETION_DRIVE: in a string\";\n// #COMPLETION_DRIVE: real\nlet x = 1;\n";
+        let (d, _) = doc(Language::TypeScript, text);
+        assert_eq!(names(&d), ["COMPLETION_DRIVE=real"]);
+    }
+
+    #[test]
+    fn line_comment_runs_carry_continuations() {
+        let text =
+            "x();\n// #COMPLETION_DRIVE: a\n//   Description: b\n//   Verification: ls c\ny();\n";
+        let (d, _) = doc(Language::TypeScript, text);
+        let t = d.tags().next().unwrap();
+        assert_eq!(t.continuation.len(), 2);
+    }
+
+    #[test]
+    fn typing_into_a_comment_updates_tags() {
+        let text = "let a = 1;\n// #COMPLETION_DRIVE: x\nlet b = 2;\n";
+        let (mut d, mut p) = doc(Language::TypeScript, text);
+        let reg = Registry::builtin();
+        let at = text.find(": x").unwrap() + 3;
+        d.edit_bytes(at, at, "yz");
+        d.reparse(&mut p, &reg);
+        assert_eq!(names(&d), ["COMPLETION_DRIVE=xyz"]);
+        // Turning the code below into a comment adds a continuation line.
+        let at = d.rope().to_string().find("let b").unwrap();
+        d.edit_bytes(at, at, "//   Note: ");
+        d.reparse(&mut p, &reg);
+        assert_eq!(d.tags().next().unwrap().continuation.len(), 1);
+    }
+
+    /// After any sequence of edits the document equals a fresh parse of its
+    /// text.
+    #[test]
+    fn incremental_equals_fresh() {
+        let reg = Registry::builtin();
+        let base = "// #COMPLETION_DRIVE: a\n//   Description: b\nconst s = '#VERIFIED: no';\n/* #PATH_DECISION: c\n * Why: d */\nfunction f() {\n  // #CARGO_CULT: e\n}\n// 日本語 😀 #SUGGEST_VERIFY: f\n";
+        let pieces = [
+            "// ",
+            "#VERIFIED: z",
+            "\n",
+            "/*",
+            "*/",
+            "'",
+            "x",
+            "  ",
+            "日",
+            "😀",
+            "// #COMPLETION_DIRVE: q\n",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for lang in [Language::TypeScript, Language::JavaScript] {
+            let (mut d, mut p) = doc(lang, base);
+            for step in 0..400 {
+                let text = d.rope().to_string();
+                let boundaries: Vec<usize> = text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([text.len()])
+                    .collect();
+                let a = boundaries[next(boundaries.len())];
+                let b = boundaries[next(boundaries.len())];
+                let (start, end) = (a.min(b), a.max(b).min(a.min(b) + 8));
+                let end = boundaries
+                    .iter()
+                    .copied()
+                    .find(|&x| x >= end)
+                    .unwrap_or(text.len());
+                let insert = if next(3) == 0 {
+                    ""
+                } else {
+                    pieces[next(pieces.len())]
+                };
+                d.edit_bytes(start, end, insert);
+                if next(3) == 0 {
+                    continue; // batch several edits into one reparse
+                }
+                d.reparse(&mut p, &reg);
+                let (fresh, _) = doc(lang, &d.rope().to_string());
+                assert_eq!(
+                    d.blocks,
+                    fresh.blocks,
+                    "step {step}: {:?}",
+                    d.rope().to_string()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Findings: what tagls reports about a document, before any protocol sees
+//! it. Each finding has a stable code; the LSP layer and the command line
+//! render the same list.
+
+use crate::tags::{Registry, Severity, Tag};
+use crate::text::TextRange;
+
+/// The code of an unregistered, tag-shaped name.
+pub const UNKNOWN_TAG: &str = "unknown-tag";
+
+/// One thing to report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub range: TextRange,
+    pub severity: Severity,
+    /// Stable: a tag family name (`assumption`, `verdict` ...) or the name of
+    /// a check (`unknown-tag`).
+    pub code: &'static str,
+    /// The tag the finding is about, without `#` and `:`.
+    pub tag: String,
+    pub message: String,
+    /// What a quick fix needs, so that code actions need no server state.
+    pub fix: Option<Fix>,
+}
+
+/// A mechanical fix for a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fix {
+    /// Replace the tag name (the `#NAME:` range) with a registered name.
+    RenameTag { to: String },
+}
+
+/// The findings for the tags of one document, in document order.
+pub fn for_tags<'a>(tags: impl IntoIterator<Item = &'a Tag>, registry: &Registry) -> Vec<Finding> {
+    tags.into_iter().map(|t| for_tag(t, registry)).collect()
+}
+
+fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
+    match registry.get(&tag.name) {
+        Some(def) => Finding {
+            range: tag.head_range(),
+            severity: def.severity,
+            code: def.family.name(),
+            tag: tag.name.clone(),
+            message: if tag.payload.is_empty() {
+                format!("{}: #{} with no text", def.family.label(), tag.name)
+            } else {
+                format!("{}: {}", def.family.label(), tag.payload)
+            },
+            fix: None,
+        },
+        None => Finding {
+            range: tag.name_range,
+            severity: Severity::Warning,
+            code: UNKNOWN_TAG,
+            tag: tag.name.clone(),
+            message: match &tag.suggestion {
+                Some(s) => format!("unknown tag #{}: did you mean #{s}?", tag.name),
+                None => format!("unknown tag #{}: not in the tag registry", tag.name),
+            },
+            fix: tag.suggestion.clone().map(|to| Fix::RenameTag { to }),
+        },
+    }
+}
+
+/// Markdown that explains a tag, for hover.
+pub fn explain(tag: &Tag, registry: &Registry) -> String {
+    match registry.get(&tag.name) {
+        Some(def) => format!(
+            "**#{}**: {} ({} family)\n\n{}\n\n{}",
+            def.name,
+            def.description,
+            def.family.name(),
+            def.family.meaning(),
+            def.family.advice()
+        ),
+        None => {
+            let hint = match &tag.suggestion {
+                Some(s) => format!("Did you mean **#{s}**? A quick fix renames it."),
+                None => "Register it for the project, or check the spelling.".to_owned(),
+            };
+            format!("**#{}**: unknown tag\n\n{hint}", tag.name)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::CommentStyle;
+    use crate::tags::scan::{content_lines, scan_lines};
+
+    fn findings(comment: &str) -> Vec<Finding> {
+        let reg = Registry::builtin();
+        let tags = scan_lines(&content_lines(CommentStyle::CFamily, comment, 0), &reg);
+        for_tags(&tags, &reg)
+    }
+
+    #[test]
+    fn severity_and_code_by_family() {
+        let f = findings("// #COMPLETION_DRIVE: Assuming X");
+        assert_eq!(
+            (f[0].severity, f[0].code),
+            (Severity::Information, "assumption")
+        );
+        assert_eq!(f[0].message, "Assumption: Assuming X");
+        let f = findings("// #FAILED_VERIFICATION: nope");
+        assert_eq!((f[0].severity, f[0].code), (Severity::Error, "verdict"));
+        let f = findings("// #CARGO_CULT: copied");
+        assert_eq!((f[0].severity, f[0].code), (Severity::Hint, "pattern"));
+    }
+
+    #[test]
+    fn unknown_tags_warn_with_a_fix() {
+        let f = findings("// #COMPLETION_DIRVE: x");
+        assert_eq!((f[0].severity, f[0].code), (Severity::Warning, UNKNOWN_TAG));
+        assert_eq!(f[0].range, TextRange::new(3, 21));
+        assert_eq!(
+            f[0].fix,
+            Some(Fix::RenameTag {
+                to: "COMPLETION_DRIVE".into()
+            })
+        );
+    }
+}

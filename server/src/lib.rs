@@ -1,0 +1,16 @@
+//! tagls: a language server and quality gate for tag-annotated code.
+//!
+//! Layers, bottom to top: [`text`] and [`syntax`]; the core ([`tags`],
+//! [`document`], [`findings`]); then the protocol glue ([`lsp`]) and the
+//! command line ([`cli`]) side by side. Only [`lsp`] knows about LSP.
+
+#![deny(clippy::print_stdout)]
+
+pub mod cli;
+pub mod document;
+pub mod findings;
+pub mod highlight;
+pub mod lsp;
+pub mod syntax;
+pub mod tags;
+pub mod text;

@@ -1,0 +1,411 @@
+//! The document actor: the single owner of open documents.
+//!
+//! Notifications reach it through a channel in wire order (handlers send
+//! before their first `.await`), so edits are applied strictly in sequence.
+//! It runs on its own thread, so parsing never blocks the serve task, and
+//! it answers requests with cheap snapshots (a rope clone is O(1)).
+//! Diagnostics are debounced: published once the document has been quiet for
+//! [`QUIET`], and at most [`MAX_DELAY`] after the first unpublished change.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use ls_types::{Diagnostic, MessageType, TextDocumentContentChangeEvent, Uri};
+use ropey::Rope;
+use tokio::sync::{mpsc as tmpsc, oneshot};
+use tree_sitter::Parser;
+
+use crate::document::Document;
+use crate::findings;
+use crate::syntax::Language;
+use crate::tags::{Registry, Tag};
+use crate::text::Encoding;
+
+use super::proto;
+
+/// How long a document must be quiet before its diagnostics are published.
+pub const QUIET: Duration = Duration::from_millis(50);
+/// The longest a change waits for its diagnostics while typing goes on.
+pub const MAX_DELAY: Duration = Duration::from_millis(150);
+/// Documents larger than this are not parsed.
+pub const MAX_FILE_SIZE: usize = 2 * 1024 * 1024;
+
+pub enum Msg {
+    Configure {
+        encoding: Encoding,
+    },
+    Open {
+        uri: Uri,
+        language_id: String,
+        version: i32,
+        text: String,
+    },
+    Change {
+        uri: Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    },
+    Close {
+        uri: Uri,
+    },
+    Snapshot {
+        uri: Uri,
+        reply: oneshot::Sender<Option<Snapshot>>,
+    },
+}
+
+/// What the actor sends out to the client.
+pub enum Outbound {
+    Publish {
+        uri: Uri,
+        version: Option<i32>,
+        diagnostics: Vec<Diagnostic>,
+    },
+    Log {
+        typ: MessageType,
+        message: String,
+    },
+}
+
+/// A document as it was when a request arrived.
+#[derive(Clone)]
+pub struct Snapshot {
+    pub uri: Uri,
+    pub version: i32,
+    pub rope: Rope,
+    pub tags: Arc<[Tag]>,
+    pub registry: Arc<Registry>,
+    pub encoding: Encoding,
+}
+
+/// The sending side of the actor's mailbox. Sending never blocks and never
+/// awaits, which is what keeps notifications in wire order.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl Handle {
+    pub fn send(&self, msg: Msg) {
+        if self.tx.send(msg).is_err() {
+            tracing::error!("the document actor has stopped; message dropped");
+        }
+    }
+}
+
+/// Starts the actor on its own thread.
+pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
+    let (tx, rx) = mpsc::channel();
+    let actor = Actor {
+        docs: HashMap::new(),
+        parsers: HashMap::new(),
+        registry: Arc::new(Registry::builtin()),
+        encoding: Encoding::Utf16,
+        out,
+    };
+    let spawned = std::thread::Builder::new()
+        .name("tagls-documents".into())
+        .spawn(move || actor.run(rx));
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the document actor: {e}");
+    }
+    Handle { tx }
+}
+
+struct Entry {
+    version: i32,
+    content: Content,
+    /// When the first and the last unpublished change arrived.
+    pending: Option<(Instant, Instant)>,
+    tags: Option<Arc<[Tag]>>,
+}
+
+enum Content {
+    Parsed(Document),
+    /// Too large or binary: kept as text so later edits still apply, but not
+    /// parsed.
+    Skipped {
+        rope: Rope,
+        lang: Language,
+    },
+}
+
+struct Actor {
+    docs: HashMap<Uri, Entry>,
+    parsers: HashMap<Language, Parser>,
+    registry: Arc<Registry>,
+    encoding: Encoding,
+    out: tmpsc::UnboundedSender<Outbound>,
+}
+
+impl Actor {
+    fn run(mut self, rx: mpsc::Receiver<Msg>) {
+        loop {
+            let wait = self.next_deadline().map_or(Duration::from_secs(3600), |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            match rx.recv_timeout(wait) {
+                Ok(msg) => self.handle_contained(msg),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            self.publish_due();
+        }
+    }
+
+    /// Handles one message; a panic drops the document it concerned, never
+    /// the server.
+    fn handle_contained(&mut self, msg: Msg) {
+        let uri = match &msg {
+            Msg::Open { uri, .. }
+            | Msg::Change { uri, .. }
+            | Msg::Close { uri }
+            | Msg::Snapshot { uri, .. } => Some(uri.clone()),
+            Msg::Configure { .. } => None,
+        };
+        if catch_unwind(AssertUnwindSafe(|| self.handle(msg))).is_err() {
+            let Some(uri) = uri else { return };
+            self.docs.remove(&uri);
+            self.log(
+                MessageType::ERROR,
+                format!("internal error while processing {}; the document is no longer checked until it is reopened", uri.as_str()),
+            );
+            self.send(Outbound::Publish {
+                uri,
+                version: None,
+                diagnostics: Vec::new(),
+            });
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Configure { encoding } => self.encoding = encoding,
+            Msg::Open {
+                uri,
+                language_id,
+                version,
+                text,
+            } => self.open(uri, &language_id, version, text),
+            Msg::Change {
+                uri,
+                version,
+                changes,
+            } => self.change(&uri, version, changes),
+            Msg::Close { uri } => {
+                if self.docs.remove(&uri).is_some() {
+                    self.send(Outbound::Publish {
+                        uri,
+                        version: None,
+                        diagnostics: Vec::new(),
+                    });
+                }
+            }
+            Msg::Snapshot { uri, reply } => {
+                let snap = self.snapshot(&uri);
+                // The requester may have been cancelled; nothing to do then.
+                let _ = reply.send(snap);
+            }
+        }
+    }
+
+    fn open(&mut self, uri: Uri, language_id: &str, version: i32, text: String) {
+        let Some(lang) = Language::detect(Some(language_id), uri.path().as_str()) else {
+            tracing::debug!("not a tagged language: {} ({language_id})", uri.as_str());
+            return;
+        };
+        let content = self.parse_or_skip(&uri, lang, Rope::from_str(&text), &text);
+        self.docs.insert(
+            uri.clone(),
+            Entry {
+                version,
+                content,
+                pending: None,
+                tags: None,
+            },
+        );
+        self.publish(&uri);
+    }
+
+    fn parse_or_skip(&mut self, uri: &Uri, lang: Language, rope: Rope, text: &str) -> Content {
+        if let Some(why) = unparseable(&rope) {
+            self.log(
+                MessageType::INFO,
+                format!("{}: {why}; tags in it are not checked", uri.as_str()),
+            );
+            return Content::Skipped { rope, lang };
+        }
+        let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
+        Content::Parsed(Document::new(lang, text, parser, &self.registry))
+    }
+
+    fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
+        let enc = self.encoding;
+        let Some(entry) = self.docs.get_mut(uri) else {
+            tracing::debug!("change for a document that is not open: {}", uri.as_str());
+            return;
+        };
+        entry.version = version;
+        entry.tags = None;
+        let now = Instant::now();
+        entry.pending = Some((entry.pending.map_or(now, |(first, _)| first), now));
+        match &mut entry.content {
+            Content::Parsed(doc) => {
+                for c in &changes {
+                    doc.apply_change(
+                        c.range
+                            .map(|r| (proto::line_col(r.start), proto::line_col(r.end))),
+                        &c.text,
+                        enc,
+                    );
+                }
+                if let Some(why) = unparseable(doc.rope()) {
+                    let rope = doc.rope().clone();
+                    let lang = doc.language();
+                    entry.content = Content::Skipped { rope, lang };
+                    self.log(
+                        MessageType::INFO,
+                        format!("{}: {why}; tags in it are not checked", uri.as_str()),
+                    );
+                    return;
+                }
+                let parser = self
+                    .parsers
+                    .entry(doc.language())
+                    .or_insert_with(|| doc.language().parser());
+                doc.reparse(parser, &self.registry);
+            }
+            Content::Skipped { rope, lang } => {
+                for c in &changes {
+                    apply_to_rope(rope, c, enc);
+                }
+                if unparseable(rope).is_none() {
+                    let (lang, text) = (*lang, rope.to_string());
+                    let rope = Rope::from_str(&text);
+                    let content = self.parse_or_skip(uri, lang, rope, &text);
+                    if let Some(entry) = self.docs.get_mut(uri) {
+                        entry.content = content;
+                    }
+                }
+            }
+        }
+    }
+
+    fn tags(&mut self, uri: &Uri) -> Option<Arc<[Tag]>> {
+        let entry = self.docs.get_mut(uri)?;
+        let tags = entry.tags.get_or_insert_with(|| match &entry.content {
+            Content::Parsed(doc) => doc.tags().cloned().collect(),
+            Content::Skipped { .. } => Arc::from([]),
+        });
+        Some(tags.clone())
+    }
+
+    fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
+        let tags = self.tags(uri)?;
+        let entry = self.docs.get(uri)?;
+        let rope = match &entry.content {
+            Content::Parsed(doc) => doc.rope().clone(),
+            Content::Skipped { rope, .. } => rope.clone(),
+        };
+        Some(Snapshot {
+            uri: uri.clone(),
+            version: entry.version,
+            rope,
+            tags,
+            registry: self.registry.clone(),
+            encoding: self.encoding,
+        })
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.docs
+            .values()
+            .filter_map(|e| e.pending)
+            .map(|(first, last)| (last + QUIET).min(first + MAX_DELAY))
+            .min()
+    }
+
+    fn publish_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<Uri> = self
+            .docs
+            .iter()
+            .filter(|(_, e)| {
+                e.pending
+                    .is_some_and(|(first, last)| now >= (last + QUIET).min(first + MAX_DELAY))
+            })
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uri in due {
+            if catch_unwind(AssertUnwindSafe(|| self.publish(&uri))).is_err() {
+                self.docs.remove(&uri);
+                self.log(
+                    MessageType::ERROR,
+                    format!("internal error while checking {}", uri.as_str()),
+                );
+            }
+        }
+    }
+
+    fn publish(&mut self, uri: &Uri) {
+        let Some(snap) = self.snapshot(uri) else {
+            return;
+        };
+        if let Some(entry) = self.docs.get_mut(uri) {
+            entry.pending = None;
+        }
+        let diagnostics = findings::for_tags(snap.tags.iter(), &snap.registry)
+            .iter()
+            .map(|f| proto::diagnostic(&snap.rope, f, snap.encoding))
+            .collect();
+        self.send(Outbound::Publish {
+            uri: snap.uri,
+            version: Some(snap.version),
+            diagnostics,
+        });
+    }
+
+    fn log(&self, typ: MessageType, message: String) {
+        tracing::info!("{message}");
+        self.send(Outbound::Log { typ, message });
+    }
+
+    fn send(&self, out: Outbound) {
+        // The receiver is gone only while the server shuts down.
+        let _ = self.out.send(out);
+    }
+}
+
+/// Why a text is not parsed, if it is not.
+fn unparseable(rope: &Rope) -> Option<String> {
+    if rope.len_bytes() > MAX_FILE_SIZE {
+        return Some(format!(
+            "larger than the {} MiB limit ({} bytes)",
+            MAX_FILE_SIZE / (1024 * 1024),
+            rope.len_bytes()
+        ));
+    }
+    // Text with NUL bytes is binary content that an editor opened as text.
+    let head = rope.byte_slice(..rope.len_bytes().min(8192));
+    if head.chunks().any(|c| c.as_bytes().contains(&0)) {
+        return Some("binary content".to_owned());
+    }
+    None
+}
+
+fn apply_to_rope(rope: &mut Rope, c: &TextDocumentContentChangeEvent, enc: Encoding) {
+    match c.range {
+        None => *rope = Rope::from_str(&c.text),
+        Some(r) => {
+            let a = proto::offset(rope, r.start, enc);
+            let b = proto::offset(rope, r.end, enc);
+            let (a, b) = (a.min(b), a.max(b));
+            let (ca, cb) = (rope.byte_to_char(a), rope.byte_to_char(b));
+            rope.remove(ca..cb);
+            rope.insert(ca, &c.text);
+        }
+    }
+}

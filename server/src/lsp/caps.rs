@@ -1,0 +1,72 @@
+//! What the server advertises, and the position encoding it negotiates.
+
+use ls_types::{
+    ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability,
+    HoverProviderCapability, PositionEncodingKind, SemanticTokenType, SemanticTokensFullOptions,
+    SemanticTokensLegend, SemanticTokensOptions, SemanticTokensServerCapabilities,
+    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+};
+
+use crate::highlight::SpanKind;
+use crate::text::Encoding;
+
+use super::proto;
+
+/// UTF-8 when offered, else UTF-16 (which every client supports, offered or
+/// not), else UTF-32 when that is all the client offers.
+pub fn negotiate_encoding(caps: &ClientCapabilities) -> Encoding {
+    let offered = caps
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_deref())
+        .unwrap_or_default();
+    if offered.contains(&PositionEncodingKind::UTF8) {
+        Encoding::Utf8
+    } else if offered.is_empty() || offered.contains(&PositionEncodingKind::UTF16) {
+        Encoding::Utf16
+    } else if offered.contains(&PositionEncodingKind::UTF32) {
+        Encoding::Utf32
+    } else {
+        Encoding::Utf16
+    }
+}
+
+/// The semantic token legend: one token type per [`SpanKind`], no modifiers.
+pub fn semantic_token_legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: SpanKind::ALL
+            .iter()
+            .map(|k| SemanticTokenType::new(k.name()))
+            .collect(),
+        token_modifiers: Vec::new(),
+    }
+}
+
+/// Exactly what the server implements.
+pub fn server_capabilities(enc: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(proto::encoding_kind(enc)),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic_token_legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: Some(true),
+                ..SemanticTokensOptions::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            resolve_provider: Some(false),
+            ..CodeActionOptions::default()
+        })),
+        ..ServerCapabilities::default()
+    }
+}

@@ -1,0 +1,33 @@
+//! The protocol glue: the only part of tagls that knows LSP.
+//!
+//! Handlers decode, hand work to the document actor or to a blocking task,
+//! and encode; conversions live in [`proto`]. See `docs/ARCHITECTURE.md`.
+
+mod actor;
+mod backend;
+mod caps;
+mod handlers;
+mod proto;
+
+use tower_lsp_server::{LspService, Server};
+
+pub use backend::Backend;
+pub use caps::semantic_token_legend;
+
+/// Serves LSP on stdin/stdout until the client exits.
+pub async fn run_stdio() {
+    let (service, socket) = LspService::new(Backend::new);
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+}
+
+/// Serves LSP on any byte streams: the test harness uses in-memory pipes.
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite,
+{
+    let (service, socket) = LspService::new(Backend::new);
+    Server::new(input, output, socket).serve(service).await;
+}

@@ -1,0 +1,85 @@
+//! Conversions between tagls's core types and LSP types, in both directions.
+
+use ls_types::{
+    Diagnostic, DiagnosticSeverity, NumberOrString, Position, PositionEncodingKind, Range,
+};
+use ropey::Rope;
+use serde_json::json;
+
+use crate::findings::{Finding, Fix};
+use crate::tags::Severity;
+use crate::text::{Encoding, LineCol, TextRange, pos};
+
+pub const SOURCE: &str = "tagls";
+
+pub fn encoding_kind(enc: Encoding) -> PositionEncodingKind {
+    match enc {
+        Encoding::Utf8 => PositionEncodingKind::UTF8,
+        Encoding::Utf16 => PositionEncodingKind::UTF16,
+        Encoding::Utf32 => PositionEncodingKind::UTF32,
+    }
+}
+
+pub fn line_col(p: Position) -> LineCol {
+    LineCol {
+        line: p.line,
+        col: p.character,
+    }
+}
+
+pub fn position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
+    let lc = pos::offset_to_line_col(rope, offset, enc);
+    Position::new(lc.line, lc.col)
+}
+
+pub fn range(rope: &Rope, r: TextRange, enc: Encoding) -> Range {
+    Range::new(position(rope, r.start, enc), position(rope, r.end, enc))
+}
+
+pub fn offset(rope: &Rope, p: Position, enc: Encoding) -> usize {
+    pos::line_col_to_offset(rope, line_col(p), enc)
+}
+
+pub fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Information => DiagnosticSeverity::INFORMATION,
+        Severity::Hint => DiagnosticSeverity::HINT,
+    }
+}
+
+pub fn diagnostic(rope: &Rope, f: &Finding, enc: Encoding) -> Diagnostic {
+    Diagnostic {
+        range: range(rope, f.range, enc),
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(f.code.to_owned())),
+        source: Some(SOURCE.to_owned()),
+        message: f.message.clone(),
+        data: f.fix.as_ref().map(fix_data),
+        ..Diagnostic::default()
+    }
+}
+
+/// The `data` of a diagnostic: everything its quick fix needs.
+fn fix_data(fix: &Fix) -> serde_json::Value {
+    match fix {
+        Fix::RenameTag { to } => json!({ "fix": "rename-tag", "to": to }),
+    }
+}
+
+/// Reads back what [`fix_data`] wrote. Anything else a client sends is not a
+/// fix of ours.
+pub fn fix_from_data(data: &serde_json::Value) -> Option<Fix> {
+    match data.get("fix")?.as_str()? {
+        "rename-tag" => {
+            let to = data.get("to")?.as_str()?;
+            let valid = !to.is_empty()
+                && to
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            valid.then(|| Fix::RenameTag { to: to.to_owned() })
+        }
+        _ => None,
+    }
+}

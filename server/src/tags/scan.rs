@@ -1,0 +1,363 @@
+//! Finding tags in the text of comments.
+//!
+//! A comment is first reduced to its content lines (the text without `//`,
+//! `#`, `/*`, `*/` or a JSDoc `*` gutter), each with its byte offset in the
+//! document. A tag is `#NAME:` at a word boundary in a content line, where
+//! `NAME` is upper-case letters, digits and underscores. Lines after it that
+//! are indented deeper belong to it (`Description:`, `Verification:` ...).
+
+use crate::syntax::CommentStyle;
+use crate::tags::Registry;
+use crate::text::TextRange;
+
+/// A tag found in a comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    /// The name without `#` and `:`.
+    pub name: String,
+    /// Whether the registry knows the name. Unknown names are reported with
+    /// the closest known name, when there is one.
+    pub known: bool,
+    pub suggestion: Option<String>,
+    /// `#NAME:`, colon included.
+    pub name_range: TextRange,
+    /// The text after the colon on the tag's line, trimmed.
+    pub payload: String,
+    pub payload_range: TextRange,
+    /// The lines indented under the tag.
+    pub continuation: Vec<ContinuationLine>,
+}
+
+impl Tag {
+    /// From `#` to the end of the payload on the tag's own line.
+    pub fn head_range(&self) -> TextRange {
+        self.name_range.cover(self.payload_range)
+    }
+
+    /// The tag with all its continuation lines.
+    pub fn full_range(&self) -> TextRange {
+        self.continuation
+            .iter()
+            .fold(self.head_range(), |r, l| r.cover(l.range))
+    }
+
+    /// Moves every range by `delta` bytes.
+    pub fn shift(&mut self, delta: isize) {
+        let mv = |r: &mut TextRange| {
+            r.start = r.start.saturating_add_signed(delta);
+            r.end = r.end.saturating_add_signed(delta);
+        };
+        mv(&mut self.name_range);
+        mv(&mut self.payload_range);
+        for line in &mut self.continuation {
+            mv(&mut line.range);
+            if let Some(k) = &mut line.key {
+                mv(k);
+            }
+        }
+    }
+}
+
+/// A line that belongs to the tag above it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContinuationLine {
+    /// The trimmed text of the line.
+    pub text: String,
+    pub range: TextRange,
+    /// The `Key:` at the start of the line, such as `Description:`, colon
+    /// included.
+    pub key: Option<TextRange>,
+}
+
+/// One line of a comment's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContentLine<'a> {
+    pub text: &'a str,
+    /// The byte offset of `text` in the document.
+    pub offset: usize,
+}
+
+/// Splits a comment into content lines. `offset` is the comment's position in
+/// the document.
+pub fn content_lines(style: CommentStyle, comment: &str, offset: usize) -> Vec<ContentLine<'_>> {
+    let mut out = Vec::new();
+    match style {
+        CommentStyle::Hash => {
+            let body = comment.strip_prefix('#').unwrap_or(comment);
+            push_lines(&mut out, body, offset + (comment.len() - body.len()), false);
+        }
+        CommentStyle::CFamily => {
+            if let Some(rest) = comment.strip_prefix("//") {
+                let body = rest.trim_start_matches('/');
+                push_lines(&mut out, body, offset + (comment.len() - body.len()), false);
+            } else if let Some(rest) = comment.strip_prefix("/*") {
+                let rest = rest.strip_suffix("*/").unwrap_or(rest);
+                let body = rest.trim_start_matches('*');
+                push_lines(&mut out, body, offset + 2 + (rest.len() - body.len()), true);
+            } else {
+                push_lines(&mut out, comment, offset, false);
+            }
+        }
+    }
+    out
+}
+
+/// Pushes the lines of `body`, stripping a JSDoc `*` gutter from every line
+/// but the first when `gutter` is set.
+fn push_lines<'a>(out: &mut Vec<ContentLine<'a>>, body: &'a str, offset: usize, gutter: bool) {
+    let mut start = 0;
+    let bytes = body.as_bytes();
+    let mut first = true;
+    let mut i = 0;
+    loop {
+        let at_end = i >= bytes.len();
+        if at_end || bytes[i] == b'\n' || bytes[i] == b'\r' {
+            let mut text = &body[start..i];
+            let mut line_off = offset + start;
+            if gutter && !first {
+                let trimmed = text.trim_start();
+                if let Some(after) = trimmed.strip_prefix('*') {
+                    line_off += text.len() - after.len();
+                    text = after;
+                }
+            }
+            out.push(ContentLine {
+                text,
+                offset: line_off,
+            });
+            if at_end {
+                break;
+            }
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            start = i + 1;
+            first = false;
+        }
+        i += 1;
+    }
+}
+
+/// A `#NAME:` found in a content line, before its payload is known.
+struct Head {
+    /// Offset of `#` within the line.
+    hash: usize,
+    /// Offset just after `:` within the line.
+    after_colon: usize,
+    name_end: usize,
+}
+
+/// Finds tag heads in one content line.
+fn heads(line: &str, registry: &Registry) -> Vec<Head> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    for hash in memchr::memchr_iter(b'#', bytes) {
+        if !at_boundary(line, hash) {
+            continue;
+        }
+        let name_start = hash + 1;
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        let name_end = name_start + name_len;
+        if name_len < 2 || !bytes[name_start].is_ascii_uppercase() {
+            continue;
+        }
+        if bytes.get(name_end) != Some(&b':') || bytes.get(name_end + 1) == Some(&b':') {
+            continue;
+        }
+        let name = &line[name_start..name_end];
+        if registry.get(name).is_none() && looks_like_colour(name) {
+            continue;
+        }
+        out.push(Head {
+            hash,
+            after_colon: name_end + 1,
+            name_end,
+        });
+    }
+    out
+}
+
+/// A tag starts at the beginning of a line's content or after whitespace or
+/// an opening bracket, never inside a word (`a#B:`), after another `#`, or
+/// inside an inline code span (`` `#TAG:` ``).
+fn at_boundary(line: &str, hash: usize) -> bool {
+    match line[..hash].chars().next_back() {
+        None => true,
+        Some(c) => c.is_whitespace() || matches!(c, '(' | '[' | '{' | '*' | '-' | '>'),
+    }
+}
+
+/// `#FFF`, `#FFFFFF` and friends are colours, even when a colon follows.
+fn looks_like_colour(name: &str) -> bool {
+    matches!(name.len(), 3 | 4 | 6 | 8) && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The width of a line's leading whitespace.
+fn indent(text: &str) -> usize {
+    text.len() - text.trim_start().len()
+}
+
+/// Finds the tags in a block of adjacent comments, given as content lines in
+/// document order.
+pub fn scan_lines(lines: &[ContentLine<'_>], registry: &Registry) -> Vec<Tag> {
+    let mut tags: Vec<Tag> = Vec::new();
+    // The indentation of the tag that may still take continuation lines.
+    let mut open: Option<usize> = None;
+    for line in lines {
+        let found = heads(line.text, registry);
+        if found.is_empty() {
+            if let (Some(tag_indent), Some(tag)) = (open, tags.last_mut()) {
+                let trimmed = line.text.trim();
+                if !trimmed.is_empty() && indent(line.text) > tag_indent {
+                    let start = line.offset + indent(line.text);
+                    tag.continuation.push(ContinuationLine {
+                        text: trimmed.to_owned(),
+                        range: TextRange::new(start, start + trimmed.len()),
+                        key: field_key(trimmed).map(|len| TextRange::new(start, start + len)),
+                    });
+                    continue;
+                }
+            }
+            open = None;
+            continue;
+        }
+        for (i, head) in found.iter().enumerate() {
+            let end = found.get(i + 1).map_or(line.text.len(), |next| next.hash);
+            let raw = &line.text[head.after_colon..end];
+            let payload = raw.trim();
+            let payload_start = head.after_colon + (raw.len() - raw.trim_start().len());
+            let name = &line.text[head.hash + 1..head.name_end];
+            let known = registry.get(name).is_some();
+            tags.push(Tag {
+                name: name.to_owned(),
+                known,
+                suggestion: if known {
+                    None
+                } else {
+                    registry.closest(name).map(|d| d.name.clone())
+                },
+                name_range: TextRange::new(line.offset + head.hash, line.offset + head.after_colon),
+                payload: payload.to_owned(),
+                payload_range: TextRange::new(
+                    line.offset + payload_start,
+                    line.offset + payload_start + payload.len(),
+                ),
+                continuation: Vec::new(),
+            });
+        }
+        open = Some(indent(line.text));
+    }
+    tags
+}
+
+/// The length of a `Key:` prefix such as `Description:` or `Lines affected:`.
+fn field_key(line: &str) -> Option<usize> {
+    let colon = line.find(':')?;
+    let key = &line[..colon];
+    let mut chars = key.chars();
+    let first = chars.next()?;
+    (first.is_ascii_uppercase()
+        && key.len() <= 32
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_' || c == '-'))
+    .then_some(colon + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(style: CommentStyle, comment: &str) -> Vec<Tag> {
+        scan_lines(&content_lines(style, comment, 0), &Registry::builtin())
+    }
+
+    #[test]
+    fn line_comment_tag_with_payload() {
+        let tags = scan(
+            CommentStyle::CFamily,
+            "// #COMPLETION_DRIVE: Assuming X exists ",
+        );
+        assert_eq!(tags.len(), 1);
+        let t = &tags[0];
+        assert_eq!(t.name, "COMPLETION_DRIVE");
+        assert!(t.known);
+        assert_eq!(t.payload, "Assuming X exists");
+        assert_eq!(t.name_range, TextRange::new(3, 21));
+        assert_eq!(t.payload_range, TextRange::new(22, 39));
+    }
+
+    #[test]
+    fn jsdoc_block_with_continuation() {
+        let c = "/**\n * #COMPLETION_DRIVE: Assuming X\n *   Description: why\n *   Verification: ls x\n * unrelated\n */";
+        let tags = scan(CommentStyle::CFamily, c);
+        assert_eq!(tags.len(), 1);
+        let cont: Vec<_> = tags[0]
+            .continuation
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(cont, ["Description: why", "Verification: ls x"]);
+        let key = tags[0].continuation[0].key.unwrap();
+        assert_eq!(&c[key.start..key.end], "Description:");
+        let r = tags[0].continuation[1].range;
+        assert_eq!(&c[r.start..r.end], "Verification: ls x");
+    }
+
+    #[test]
+    fn python_hash_comment() {
+        let tags = scan(
+            CommentStyle::Hash,
+            "# #PATH_DECISION: use sqlite #PATH_RATIONALE: small",
+        );
+        let names: Vec<_> = tags
+            .iter()
+            .map(|t| (t.name.as_str(), t.payload.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("PATH_DECISION", "use sqlite"), ("PATH_RATIONALE", "small")]
+        );
+    }
+
+    #[test]
+    fn non_tags() {
+        for c in [
+            "// color: #FFFFFF",
+            "// #FFFFFF: white",
+            "// #include <stdio.h>",
+            "// see #123: fixed",
+            "// #[derive(Debug)]",
+            "// #!/bin/sh",
+            "// a#COMPLETION_DRIVE: glued",
+            "// `#COMPLETION_DRIVE:` in code",
+            "// #COMPLETION_DRIVE without colon",
+            "// #completion_drive: lower case",
+            "// std#VERIFIED::x",
+        ] {
+            assert!(scan(CommentStyle::CFamily, c).is_empty(), "{c}");
+        }
+        // In Python the comment marker itself is not a tag.
+        assert!(scan(CommentStyle::Hash, "#TODO: later").is_empty());
+    }
+
+    #[test]
+    fn unknown_tag_shapes_get_a_suggestion() {
+        let tags = scan(CommentStyle::CFamily, "// #COMPLETION_DIRVE: typo");
+        assert_eq!(tags.len(), 1);
+        assert!(!tags[0].known);
+        assert_eq!(tags[0].suggestion.as_deref(), Some("COMPLETION_DRIVE"));
+        let tags = scan(CommentStyle::CFamily, "// #QUESTION_SUPPRESSION: custom");
+        assert_eq!(tags[0].suggestion, None);
+    }
+
+    #[test]
+    fn crlf_block_comment_lines() {
+        let c = "/*\r\n #VERIFIED: yes\r\n   Note: a\r\n*/";
+        let tags = scan(CommentStyle::CFamily, c);
+        assert_eq!(tags[0].payload, "yes");
+        let r = tags[0].continuation[0].range;
+        assert_eq!(&c[r.start..r.end], "Note: a");
+    }
+}

@@ -1,0 +1,52 @@
+//! Text primitives: byte ranges and the one place where positions are converted.
+//!
+//! Everything inside tagls works in byte offsets. Line/column positions in an
+//! editor's encoding exist only at the edges, and [`pos`] is the only module
+//! that converts between the two.
+
+pub mod pos;
+
+pub use pos::{Encoding, LineCol};
+
+/// A half-open byte range `[start, end)` into a document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl TextRange {
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end, "inverted range {start}..{end}");
+        TextRange { start, end }
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    /// Whether `offset` lies inside the range, counting its end as inside so
+    /// that a cursor right after the last character still hits it.
+    pub fn contains_inclusive(self, offset: usize) -> bool {
+        self.start <= offset && offset <= self.end
+    }
+
+    /// Whether the two ranges overlap or touch.
+    pub fn touches(self, other: TextRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+
+    pub fn cover(self, other: TextRange) -> TextRange {
+        TextRange::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+impl From<std::ops::Range<usize>> for TextRange {
+    fn from(r: std::ops::Range<usize>) -> Self {
+        TextRange::new(r.start, r.end)
+    }
+}

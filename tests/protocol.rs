@@ -1,0 +1,398 @@
+//! Protocol tests: the server in process, over the real codec.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{ClientOptions, markers, start};
+
+const URI: &str = "file:///ws/src/app.ts";
+
+fn opts(encodings: Option<Vec<&'static str>>) -> ClientOptions {
+    ClientOptions {
+        encodings,
+        ..ClientOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn advertises_exactly_what_it_implements() {
+    let c = start(ClientOptions::default()).await;
+    let caps = &c.initialize_result["capabilities"];
+    let mut keys: Vec<&str> = caps
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "codeActionProvider",
+            "hoverProvider",
+            "positionEncoding",
+            "semanticTokensProvider",
+            "textDocumentSync"
+        ]
+    );
+    assert_eq!(
+        caps["textDocumentSync"],
+        json!({ "openClose": true, "change": 2 })
+    );
+    assert_eq!(
+        caps["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    assert_eq!(
+        caps["semanticTokensProvider"]["legend"]["tokenTypes"],
+        json!([
+            "tagAssumption",
+            "tagPattern",
+            "tagSuggestion",
+            "tagDecision",
+            "tagClaim",
+            "tagVerdict",
+            "tagUnknown",
+            "tagField"
+        ])
+    );
+    assert_eq!(c.initialize_result["serverInfo"]["name"], "tagls");
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn negotiates_the_position_encoding() {
+    for (offered, chosen) in [
+        (Some(vec!["utf-16", "utf-8"]), "utf-8"),
+        (Some(vec!["utf-16"]), "utf-16"),
+        (None, "utf-16"),
+        (Some(vec!["utf-32"]), "utf-32"),
+        (Some(vec!["utf-32", "utf-16"]), "utf-16"),
+    ] {
+        let c = start(opts(offered.clone())).await;
+        assert_eq!(
+            c.initialize_result["capabilities"]["positionEncoding"], chosen,
+            "offered {offered:?}"
+        );
+        c.finish().await;
+    }
+}
+
+/// The same document under UTF-8 and UTF-16: the ranges differ exactly by the
+/// multi-byte text before the tag.
+#[tokio::test]
+async fn diagnostics_in_each_encoding() {
+    let (text, m) =
+        markers("const s = '日本語 😀 𝄞'; // $0#COMPLETION_DRIVE: Assuming 𝄞 X$0\nlet x = 1;\n");
+    for (enc, utf8) in [("utf-16", false), ("utf-8", true)] {
+        let col = |m: (u32, u32, u32)| if utf8 { m.2 } else { m.1 };
+        let mut c = start(opts(Some(vec![enc]))).await;
+        c.open(URI, "typescript", &text).await;
+        let d = c.diagnostics(URI).await;
+        assert_eq!(d["version"], 1);
+        let diags = d["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 1, "{d}");
+        let diag = &diags[0];
+        assert_eq!(diag["source"], "tagls");
+        assert_eq!(diag["code"], "assumption");
+        assert_eq!(diag["severity"], 3);
+        assert_eq!(diag["message"], "Assumption: Assuming 𝄞 X");
+        assert_eq!(
+            diag["range"],
+            json!({ "start": { "line": 0, "character": col(m[0]) }, "end": { "line": 0, "character": col(m[1]) } }),
+            "{enc}"
+        );
+        c.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn hover_explains_the_tag() {
+    let (text, m) =
+        markers("# 日本語\n# #PATH_DECISION: use sqlite\n#   Why: small $0data\nx = 1\n");
+    let mut c = start(ClientOptions::default()).await;
+    c.open("file:///ws/a.py", "python", &text).await;
+    c.diagnostics("file:///ws/a.py").await;
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": "file:///ws/a.py" }, "position": { "line": m[0].0, "character": m[0].1 } }),
+        )
+        .await;
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("**#PATH_DECISION**"), "{value}");
+    assert!(value.contains("decision family"), "{value}");
+    assert!(value.contains("Keep it"), "{value}");
+    assert_eq!(
+        hover["range"]["start"],
+        json!({ "line": 1, "character": 2 })
+    );
+    // Outside any tag there is nothing to say, and a position past the end of
+    // the file is clamped rather than refused.
+    for (line, character) in [(3, 0), (9999, 9999)] {
+        let none = c
+            .request(
+                "textDocument/hover",
+                json!({ "textDocument": { "uri": "file:///ws/a.py" }, "position": { "line": line, "character": character } }),
+            )
+            .await;
+        assert_eq!(none, Value::Null);
+    }
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn semantic_tokens_full_and_range() {
+    let text =
+        "/**\n * 😀 #COMPLETION_DRIVE: a\n *   Description: b\n */\nlet x = 1; // #CARGO_CULT: c\n";
+    let mut c = start(ClientOptions::default()).await;
+    c.open(URI, "typescript", text).await;
+    c.diagnostics(URI).await;
+    let full = c
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    // [deltaLine, deltaStart, length, type, modifiers]: the JSDoc block's two
+    // lines give separate tokens.
+    assert_eq!(
+        full["data"],
+        json!([1, 6, 18, 0, 0, 1, 5, 12, 7, 0, 2, 14, 12, 1, 0])
+    );
+    let range = c
+        .request(
+            "textDocument/semanticTokens/range",
+            json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 4, "character": 0 }, "end": { "line": 5, "character": 0 } } }),
+        )
+        .await;
+    assert_eq!(range["data"], json!([4, 14, 12, 1, 0]));
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn unknown_tag_has_a_quick_fix() {
+    let text = "// #COMPLETION_DIRVE: Assuming X\n";
+    let mut c = start(ClientOptions::default()).await;
+    c.open(URI, "typescript", text).await;
+    let d = c.diagnostics(URI).await;
+    let diag = d["diagnostics"][0].clone();
+    assert_eq!(diag["code"], "unknown-tag");
+    assert_eq!(diag["severity"], 2);
+    assert_eq!(
+        diag["message"],
+        "unknown tag #COMPLETION_DIRVE: did you mean #COMPLETION_DRIVE?"
+    );
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": URI }, "range": diag["range"], "context": { "diagnostics": [diag] } }),
+        )
+        .await;
+    assert_eq!(actions[0]["title"], "Change to #COMPLETION_DRIVE");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    assert_eq!(
+        actions[0]["edit"]["changes"][URI],
+        json!([{ "range": { "start": { "line": 0, "character": 3 }, "end": { "line": 0, "character": 21 } }, "newText": "#COMPLETION_DRIVE:" }])
+    );
+    // Diagnostics that are not ours, or carry data we did not write, get no fix.
+    let mut forged = diag.clone();
+    forged["data"] = json!({ "fix": "rename-tag", "to": "X\nY" });
+    let none = c
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": URI }, "range": diag["range"], "context": { "diagnostics": [forged] } }),
+        )
+        .await;
+    assert_eq!(none, Value::Null);
+    c.finish().await;
+}
+
+/// Changes are applied strictly in wire order: 60 notifications back to back,
+/// then a request that must see the final text.
+#[tokio::test]
+async fn many_changes_then_a_request_sees_the_final_text() {
+    let mut c = start(ClientOptions::default()).await;
+    c.open(URI, "typescript", "// #COMPLETION_DRIVE: \nlet x = 1;\n")
+        .await;
+    c.diagnostics(URI).await;
+    let word: Vec<char> = "Assuming the payload is typed one character at a time, in order"
+        .chars()
+        .collect();
+    assert!(word.len() >= 60);
+    for (i, ch) in word.iter().enumerate() {
+        c.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": URI, "version": i + 2 },
+                "contentChanges": [{ "range": { "start": { "line": 0, "character": 22 + i }, "end": { "line": 0, "character": 22 + i } }, "text": ch.to_string() }]
+            }),
+        )
+        .await;
+    }
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": URI }, "position": { "line": 0, "character": 5 } }),
+        )
+        .await;
+    let end = 22 + word.len() as u32;
+    assert_eq!(
+        hover["range"]["end"],
+        json!({ "line": 0, "character": end })
+    );
+    let last_version = word.len() as i64 + 1;
+    let d = c
+        .diagnostics_where(URI, |p| p["version"] == last_version)
+        .await;
+    let expected: String = word.iter().collect();
+    assert_eq!(
+        d["diagnostics"][0]["message"],
+        format!("Assumption: {expected}")
+    );
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn several_changes_in_one_notification_apply_in_sequence() {
+    let mut c = start(ClientOptions::default()).await;
+    c.open(URI, "typescript", "let a = 1;\n").await;
+    c.diagnostics(URI).await;
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": URI, "version": 2 },
+            "contentChanges": [
+                { "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 0 } }, "text": "// #VERIFIED: one\n" },
+                // This position exists only after the first change.
+                { "range": { "start": { "line": 1, "character": 17 }, "end": { "line": 1, "character": 17 } }, "text": " two" },
+                { "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 1, "character": 0 } }, "text": "" },
+            ]
+        }),
+    )
+    .await;
+    let d = c.diagnostics_where(URI, |p| p["version"] == 2).await;
+    assert_eq!(d["diagnostics"][0]["message"], "Verdict: one two");
+    assert_eq!(
+        d["diagnostics"][0]["range"]["start"],
+        json!({ "line": 0, "character": 3 })
+    );
+    // A whole-document replacement is a change too.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 3 }, "contentChanges": [{ "text": "// #CARGO_CULT: x\n" }] }),
+    )
+    .await;
+    let d = c.diagnostics_where(URI, |p| p["version"] == 3).await;
+    assert_eq!(d["diagnostics"][0]["code"], "pattern");
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn close_clears_diagnostics_and_other_languages_are_ignored() {
+    let mut c = start(ClientOptions::default()).await;
+    c.open(
+        "file:///ws/main.rs",
+        "rust",
+        "// #COMPLETION_DRIVE: not ours\n",
+    )
+    .await;
+    c.open(
+        "file:///ws/main.go",
+        "go",
+        "package main\n// #COMPLETION_DRIVE: ours\n",
+    )
+    .await;
+    // The actor handles documents in order: had the Rust file been checked,
+    // its diagnostics would have come first.
+    let first = c
+        .wait_for(
+            |m| m["method"] == "textDocument/publishDiagnostics",
+            "the first diagnostics",
+        )
+        .await;
+    assert_eq!(first["params"]["uri"], "file:///ws/main.go");
+    assert_eq!(first["params"]["diagnostics"].as_array().unwrap().len(), 1);
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": "file:///ws/main.go" } }),
+    )
+    .await;
+    let d = c.diagnostics("file:///ws/main.go").await;
+    assert_eq!(d["diagnostics"], json!([]));
+    assert!(d.get("version").is_none_or(Value::is_null));
+    c.finish().await;
+}
+
+/// A document over the size limit, or with binary content, is not parsed,
+/// and the server goes on answering.
+#[tokio::test]
+async fn oversized_and_binary_documents_are_skipped() {
+    let mut c = start(ClientOptions::default()).await;
+    let big = "// #COMPLETION_DRIVE: big\n".repeat(3 * 1024 * 1024 / 26 + 1);
+    c.open("file:///ws/big.ts", "typescript", &big).await;
+    let log = c
+        .wait_for(
+            |m| {
+                m["method"] == "window/logMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .is_some_and(|s| s.contains("big.ts"))
+            },
+            "a log line",
+        )
+        .await;
+    assert!(
+        log["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("MiB limit"),
+        "{log}"
+    );
+    let d = c.diagnostics("file:///ws/big.ts").await;
+    assert_eq!(d["diagnostics"], json!([]));
+    c.open(
+        "file:///ws/bin.js",
+        "javascript",
+        "\u{0}\u{1}// #VERIFIED: x\n",
+    )
+    .await;
+    let d = c.diagnostics("file:///ws/bin.js").await;
+    assert_eq!(d["diagnostics"], json!([]));
+    // Shrinking the big document under the limit brings its tags back.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": "file:///ws/big.ts", "version": 2 }, "contentChanges": [{ "text": "// #VERIFIED: small\n" }] }),
+    )
+    .await;
+    let d = c
+        .diagnostics_where("file:///ws/big.ts", |p| p["version"] == 2)
+        .await;
+    assert_eq!(d["diagnostics"][0]["message"], "Verdict: small");
+    c.open(URI, "typescript", "// #VERIFIED: still here\n")
+        .await;
+    assert_eq!(
+        c.diagnostics(URI).await["diagnostics"][0]["message"],
+        "Verdict: still here"
+    );
+    c.finish().await;
+}
+
+/// Positions that do not exist, from a confused client, are clamped.
+#[tokio::test]
+async fn out_of_range_changes_are_clamped() {
+    let mut c = start(ClientOptions::default()).await;
+    c.open(URI, "typescript", "// #VERIFIED: a\n").await;
+    c.diagnostics(URI).await;
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": URI, "version": 2 },
+            "contentChanges": [{ "range": { "start": { "line": 0, "character": 999 }, "end": { "line": 50, "character": 3 } }, "text": "b" }]
+        }),
+    )
+    .await;
+    let d = c.diagnostics_where(URI, |p| p["version"] == 2).await;
+    assert_eq!(d["diagnostics"][0]["message"], "Verdict: ab");
+    c.finish().await;
+}

@@ -1,0 +1,320 @@
+//! The test client: speaks LSP over the real codec to the server, in process
+//! (over in-memory pipes) or as a spawned binary (over its stdio).
+//!
+//! Server-to-client requests are answered automatically; every message the
+//! server sends is kept, so tests can wait for the notification they expect.
+//! [`TestClient::finish`] shuts the server down and fails the test if the
+//! server did not exit cleanly.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How the test client presents itself in `initialize`.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// `general.positionEncodings`; `None` leaves the field out.
+    pub encodings: Option<Vec<&'static str>>,
+    pub root: Option<PathBuf>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            encodings: Some(vec!["utf-16"]),
+            root: None,
+        }
+    }
+}
+
+pub struct TestClient {
+    writer: Box<dyn AsyncWrite + Unpin + Send>,
+    incoming: mpsc::UnboundedReceiver<Value>,
+    backlog: VecDeque<Value>,
+    next_id: i64,
+    server: Option<JoinHandle<()>>,
+    child: Option<tokio::process::Child>,
+    finished: bool,
+    pub initialize_result: Value,
+}
+
+/// Starts tagls in process over in-memory pipes and initializes it.
+pub async fn start(opts: ClientOptions) -> TestClient {
+    let (client_side, server_side) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server_side);
+    let server = tokio::spawn(tagls::lsp::serve(server_read, server_write));
+    let (read, write) = tokio::io::split(client_side);
+    let mut c = TestClient::new(Box::new(read), Box::new(write));
+    c.server = Some(server);
+    c.initialize(opts).await;
+    c
+}
+
+/// Starts the built binary, as an editor does, and initializes it.
+pub async fn start_binary(bin: &Path, opts: ClientOptions) -> TestClient {
+    let mut child = tokio::process::Command::new(bin)
+        .arg("--stdio")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the tagls binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut c = TestClient::new(Box::new(stdout), Box::new(stdin));
+    c.child = Some(child);
+    c.initialize(opts).await;
+    c
+}
+
+impl TestClient {
+    fn new(
+        read: Box<dyn AsyncRead + Unpin + Send>,
+        writer: Box<dyn AsyncWrite + Unpin + Send>,
+    ) -> TestClient {
+        let (tx, incoming) = mpsc::unbounded_channel();
+        tokio::spawn(read_messages(read, tx));
+        TestClient {
+            writer,
+            incoming,
+            backlog: VecDeque::new(),
+            next_id: 1,
+            server: None,
+            child: None,
+            finished: false,
+            initialize_result: Value::Null,
+        }
+    }
+
+    async fn initialize(&mut self, opts: ClientOptions) {
+        let mut general = json!({});
+        if let Some(encs) = &opts.encodings {
+            general["positionEncodings"] = json!(encs);
+        }
+        let root_uri = opts.root.as_ref().map(|p| file_uri(p));
+        let result = self
+            .request(
+                "initialize",
+                json!({
+                    "processId": null,
+                    "rootUri": root_uri,
+                    "capabilities": {
+                        "general": general,
+                        "textDocument": {
+                            "publishDiagnostics": { "versionSupport": true },
+                            "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },
+                        }
+                    },
+                }),
+            )
+            .await;
+        self.initialize_result = result;
+        self.notify("initialized", json!({})).await;
+    }
+
+    pub async fn send(&mut self, msg: Value) {
+        let body = serde_json::to_vec(&msg).expect("serializable");
+        self.send_raw(&body).await;
+    }
+
+    /// Sends bytes as one framed message, whatever they are.
+    pub async fn send_raw(&mut self, body: &[u8]) {
+        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        self.writer
+            .write_all(header.as_bytes())
+            .await
+            .expect("server reads");
+        self.writer.write_all(body).await.expect("server reads");
+        self.writer.flush().await.expect("server reads");
+    }
+
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }))
+            .await;
+    }
+
+    /// Sends a request and returns its `result`; panics on an error response.
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let resp = self.request_raw(method, params).await;
+        if let Some(err) = resp.get("error") {
+            panic!("{method} failed: {err}");
+        }
+        resp.get("result").cloned().unwrap_or(Value::Null)
+    }
+
+    /// Sends a request and returns the whole response.
+    pub async fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
+            .await;
+        self.wait_for(
+            |m| m.get("id") == Some(&json!(id)) && m.get("method").is_none(),
+            &format!("the response to {method}"),
+        )
+        .await
+    }
+
+    /// Waits for a message matching `pred`, answering server requests on the
+    /// way. Messages that do not match are kept for later waits.
+    pub async fn wait_for(&mut self, pred: impl Fn(&Value) -> bool, what: &str) -> Value {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i).expect("index in range");
+        }
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, self.incoming.recv()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => panic!("the server closed its output while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}; unread: {:#?}", self.backlog),
+            };
+            if msg.get("method").is_some() && msg.get("id").is_some() {
+                self.answer_server_request(&msg).await;
+            }
+            if pred(&msg) {
+                return msg;
+            }
+            self.backlog.push_back(msg);
+        }
+    }
+
+    async fn answer_server_request(&mut self, req: &Value) {
+        let result = match req["method"].as_str() {
+            Some("workspace/configuration") => {
+                let n = req["params"]["items"].as_array().map_or(0, Vec::len);
+                json!(vec![Value::Null; n])
+            }
+            Some("workspace/applyEdit") => json!({ "applied": true }),
+            _ => Value::Null,
+        };
+        self.send(json!({ "jsonrpc": "2.0", "id": req["id"], "result": result }))
+            .await;
+    }
+
+    /// Waits for `textDocument/publishDiagnostics` for `uri` that satisfies
+    /// `pred`, returning its params.
+    pub async fn diagnostics_where(&mut self, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let uri = uri.to_owned();
+        let msg = self
+            .wait_for(
+                |m| {
+                    m["method"] == "textDocument/publishDiagnostics"
+                        && m["params"]["uri"] == uri.as_str()
+                        && pred(&m["params"])
+                },
+                &format!("diagnostics for {uri}"),
+            )
+            .await;
+        msg["params"].clone()
+    }
+
+    /// The next diagnostics published for `uri`.
+    pub async fn diagnostics(&mut self, uri: &str) -> Value {
+        self.diagnostics_where(uri, |_| true).await
+    }
+
+    pub async fn open(&mut self, uri: &str, language_id: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": language_id, "version": 1, "text": text } }),
+        )
+        .await;
+    }
+
+    /// Shuts the server down and checks that it exits cleanly.
+    pub async fn finish(mut self) {
+        self.finished = true;
+        let resp = self.request_raw("shutdown", Value::Null).await;
+        assert!(resp.get("error").is_none(), "shutdown failed: {resp}");
+        self.notify("exit", Value::Null).await;
+        if let Some(server) = self.server.take() {
+            let joined = tokio::time::timeout(TIMEOUT, server)
+                .await
+                .expect("the server exits after `exit`");
+            joined.expect("the server task ends without a panic");
+        }
+        if let Some(mut child) = self.child.take() {
+            let status = tokio::time::timeout(TIMEOUT, child.wait())
+                .await
+                .expect("the binary exits after `exit`")
+                .expect("waitable");
+            assert!(status.success(), "the binary exited with {status}");
+        }
+    }
+}
+
+impl Drop for TestClient {
+    fn drop(&mut self) {
+        if !self.finished && !std::thread::panicking() {
+            panic!(
+                "a TestClient must end with `finish().await`, which checks that the server exits cleanly"
+            );
+        }
+    }
+}
+
+async fn read_messages(read: Box<dyn AsyncRead + Unpin + Send>, tx: mpsc::UnboundedSender<Value>) {
+    let mut reader = BufReader::new(read);
+    loop {
+        let mut len = None;
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = v.parse::<usize>().ok();
+            }
+        }
+        let Some(len) = len else { return };
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        let msg: Value = serde_json::from_slice(&body).expect("the server sends valid JSON");
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
+}
+
+pub fn file_uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// Positions of `$0` markers: the text without them and each marker's
+/// (line, UTF-16 column, UTF-8 column).
+pub fn markers(text: &str) -> (String, Vec<(u32, u32, u32)>) {
+    let mut out = String::new();
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("$0") {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 2..];
+        let line_start = out.rfind('\n').map_or(0, |n| n + 1);
+        let line_text = &out[line_start..];
+        let line = out.matches('\n').count() as u32;
+        found.push((
+            line,
+            line_text.encode_utf16().count() as u32,
+            line_text.len() as u32,
+        ));
+    }
+    out.push_str(rest);
+    (out, found)
+}
