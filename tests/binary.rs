@@ -77,7 +77,7 @@ fn check_lists_the_tags_of_the_demo_workspace() {
     );
     // Strings and colours in the demo are not tags.
     assert!(!stdout.contains("FFFFFF"), "{stdout}");
-    assert!(stdout.ends_with("\n12 findings in 4 files: 5 assumption, 2 decision, 2 pattern, 1 suggestion, 1 unknown-tag, 1 verdict\n"), "{stdout}");
+    assert!(stdout.ends_with("\n15 findings in 4 files: 6 assumption, 2 decision, 1 missing-path, 2 pattern, 1 suggestion, 1 undeclared-env, 1 unknown-tag, 1 verdict\n"), "{stdout}");
 }
 
 #[test]

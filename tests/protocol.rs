@@ -29,7 +29,10 @@ async fn advertises_exactly_what_it_implements() {
         keys,
         [
             "codeActionProvider",
+            "definitionProvider",
+            "documentLinkProvider",
             "hoverProvider",
+            "inlayHintProvider",
             "positionEncoding",
             "semanticTokensProvider",
             "textDocumentSync"

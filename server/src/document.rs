@@ -9,6 +9,7 @@
 use ropey::Rope;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
+use crate::syntax::env::{EnvUse, env_uses_in};
 use crate::syntax::{self, Language};
 use crate::tags::scan::{content_lines, scan_lines};
 use crate::tags::{Registry, Tag};
@@ -49,6 +50,8 @@ pub struct Document {
     rope: Rope,
     tree: Option<Tree>,
     blocks: Vec<Block>,
+    /// Environment variables the code reads, in document order.
+    env_uses: Vec<EnvUse>,
     /// The text edited since the last reparse, in current coordinates.
     dirty: Option<TextRange>,
     /// Whether the next reparse must start from scratch.
@@ -63,6 +66,7 @@ impl Document {
             rope: Rope::from_str(text),
             tree: None,
             blocks: Vec::new(),
+            env_uses: Vec::new(),
             dirty: None,
             full: true,
         };
@@ -85,6 +89,11 @@ impl Document {
     /// The tags in document order.
     pub fn tags(&self) -> impl Iterator<Item = &Tag> {
         self.blocks.iter().flat_map(|b| b.tags.iter())
+    }
+
+    /// The environment variables the code reads, in document order.
+    pub fn env_uses(&self) -> impl Iterator<Item = &EnvUse> {
+        self.env_uses.iter()
     }
 
     /// Applies one content change: `range` in the client's encoding, or
@@ -167,6 +176,22 @@ impl Document {
             }
         }
         self.blocks = kept;
+        let mut uses = Vec::with_capacity(self.env_uses.len());
+        for mut u in std::mem::take(&mut self.env_uses) {
+            let r = u.match_range;
+            if r.end < start {
+                uses.push(u);
+            } else if r.start > old_end {
+                for range in [&mut u.name_range, &mut u.match_range] {
+                    range.start = range.start.saturating_add_signed(delta);
+                    range.end = range.end.saturating_add_signed(delta);
+                }
+                uses.push(u);
+            } else {
+                dirty = dirty.cover(TextRange::new(map_start(r.start), map_end(r.end)));
+            }
+        }
+        self.env_uses = uses;
         self.dirty = Some(dirty);
     }
 
@@ -186,6 +211,7 @@ impl Document {
         match old {
             None => {
                 self.blocks = self.scan(&new, None, registry);
+                self.env_uses = env_uses_in(self.lang, &new, None, RopeText(&self.rope));
             }
             Some(old) => {
                 let mut window = self.dirty;
@@ -255,6 +281,14 @@ impl Document {
         }
         let new_blocks = self.group(comments, registry);
         self.blocks.splice(remove, new_blocks);
+
+        // Env uses in the window are found again; the query returns every use
+        // whose expression touches it, and exactly those were dropped.
+        self.env_uses.retain(|u| !u.match_range.touches(w));
+        self.env_uses
+            .extend(env_uses_in(self.lang, tree, Some(w), RopeText(&self.rope)));
+        self.env_uses.sort();
+        self.env_uses.dedup();
     }
 
     /// All comment blocks of `tree`, or those intersecting `within`.
@@ -420,7 +454,7 @@ mod tests {
     #[test]
     fn incremental_equals_fresh() {
         let reg = Registry::builtin();
-        let base = "// #COMPLETION_DRIVE: a\n//   Description: b\nconst s = '#VERIFIED: no';\n/* #PATH_DECISION: c\n * Why: d */\nfunction f() {\n  // #CARGO_CULT: e\n}\n// 日本語 😀 #SUGGEST_VERIFY: f\n";
+        let base = "// #COMPLETION_DRIVE: a\n//   Description: b\nconst s = '#VERIFIED: no' + process.env.API_KEY;\nconst { DB_URL, PORT: p } = process.env;\n/* #PATH_DECISION: c\n * Why: d */\nfunction f() {\n  // #CARGO_CULT: e\n}\n// 日本語 😀 #SUGGEST_VERIFY: f\n";
         let pieces = [
             "// ",
             "#VERIFIED: z",

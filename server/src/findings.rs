@@ -2,11 +2,22 @@
 //! it. Each finding has a stable code; the LSP layer and the command line
 //! render the same list.
 
+use crate::resolve::{Resolution, Resolved};
 use crate::tags::{Registry, Severity, Tag};
 use crate::text::TextRange;
 
 /// The code of an unregistered, tag-shaped name.
 pub const UNKNOWN_TAG: &str = "unknown-tag";
+/// A path in a tag that does not exist.
+pub const MISSING_PATH: &str = "missing-path";
+/// A path in a tag that leaves the workspace.
+pub const OUTSIDE_WORKSPACE: &str = "outside-workspace";
+/// A file name in a tag that several files have.
+pub const AMBIGUOUS_PATH: &str = "ambiguous-path";
+/// An environment variable a tag names that no env file defines.
+pub const MISSING_ENV: &str = "missing-env";
+/// An environment variable the code reads that no env file defines.
+pub const UNDECLARED_ENV: &str = "undeclared-env";
 
 /// One thing to report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +71,144 @@ fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
             },
             fix: tag.suggestion.clone().map(|to| Fix::RenameTag { to }),
         },
+    }
+}
+
+/// Findings for references: in tags, anything that does not resolve; in
+/// code (`from_code`), env variables that no env file defines.
+pub fn for_references<'a>(
+    resolved: impl IntoIterator<Item = &'a Resolved>,
+    from_code: bool,
+) -> Vec<Finding> {
+    resolved
+        .into_iter()
+        .filter_map(|r| {
+            let name = match &r.reference.kind {
+                crate::resolve::RefKind::Path(s)
+                | crate::resolve::RefKind::FileName(s)
+                | crate::resolve::RefKind::Module(s)
+                | crate::resolve::RefKind::Env(s) => s.clone(),
+            };
+            let (severity, code, message) = match &r.resolution {
+                Resolution::Exists { .. } | Resolution::EnvDefined(_) => return None,
+                Resolution::Missing { .. } => (
+                    Severity::Warning,
+                    MISSING_PATH,
+                    format!("{name} does not exist in the workspace"),
+                ),
+                Resolution::Outside { .. } => (
+                    Severity::Warning,
+                    OUTSIDE_WORKSPACE,
+                    format!("{name} is outside the workspace; tagls does not look there"),
+                ),
+                Resolution::Ambiguous { candidates } => (
+                    Severity::Warning,
+                    AMBIGUOUS_PATH,
+                    format!(
+                        "{name} matches {} files: {}",
+                        candidates.len(),
+                        candidates
+                            .iter()
+                            .map(|c| r.show(c))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+                Resolution::EnvMissing { files } => {
+                    let where_ = if files.is_empty() {
+                        "there is no env file at the workspace root".to_owned()
+                    } else {
+                        format!("it is not in {}", files.join(", "))
+                    };
+                    if from_code {
+                        (
+                            Severity::Information,
+                            UNDECLARED_ENV,
+                            format!("environment variable {name} is read here but {where_}"),
+                        )
+                    } else {
+                        (
+                            Severity::Warning,
+                            MISSING_ENV,
+                            format!("environment variable {name}: {where_}"),
+                        )
+                    }
+                }
+            };
+            Some(Finding {
+                range: r.reference.range,
+                severity,
+                code,
+                tag: String::new(),
+                message,
+                fix: None,
+            })
+        })
+        .collect()
+}
+
+/// Markdown that explains where a reference leads, for hover. Env values
+/// are never shown: only the file and line that define a name.
+pub fn explain_reference(r: &Resolved) -> String {
+    let name = match &r.reference.kind {
+        crate::resolve::RefKind::Path(s)
+        | crate::resolve::RefKind::FileName(s)
+        | crate::resolve::RefKind::Module(s)
+        | crate::resolve::RefKind::Env(s) => s.as_str(),
+    };
+    match &r.resolution {
+        Resolution::Exists { path, kind } => {
+            let what = if *kind == crate::workspace::fs::FileKind::Dir {
+                "directory"
+            } else {
+                "file"
+            };
+            format!("`{name}`: exists ({what} `{}`)", r.show(path))
+        }
+        Resolution::Missing { tried } => {
+            let tried: Vec<String> = tried.iter().map(|p| format!("`{}`", r.show(p))).collect();
+            format!(
+                "`{name}`: **missing**. Looked for {} and the usual extensions.",
+                tried.join(", ")
+            )
+        }
+        Resolution::Outside { .. } => {
+            format!(
+                "`{name}`: **outside the workspace**. tagls never reads or stats paths outside the workspace roots."
+            )
+        }
+        Resolution::Ambiguous { candidates } => {
+            let list: Vec<String> = candidates
+                .iter()
+                .map(|c| format!("- `{}`", r.show(c)))
+                .collect();
+            format!(
+                "`{name}`: **ambiguous**, {} files match:\n\n{}",
+                candidates.len(),
+                list.join("\n")
+            )
+        }
+        Resolution::EnvDefined(defs) => {
+            let list: Vec<String> = defs
+                .iter()
+                .map(|d| format!("{} line {}", d.file, d.line + 1))
+                .collect();
+            format!(
+                "`{name}`: environment variable defined in {}",
+                list.join(", ")
+            )
+        }
+        Resolution::EnvMissing { files } if files.is_empty() => {
+            format!(
+                "`{name}`: environment variable **not defined**: there is no env file at the workspace root"
+            )
+        }
+        Resolution::EnvMissing { files } => {
+            format!(
+                "`{name}`: environment variable **not defined** in {}",
+                files.join(", ")
+            )
+        }
     }
 }
 

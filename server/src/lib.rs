@@ -6,11 +6,14 @@
 
 #![deny(clippy::print_stdout)]
 
+pub mod analysis;
 pub mod cli;
 pub mod document;
 pub mod findings;
 pub mod highlight;
 pub mod lsp;
+pub mod resolve;
 pub mod syntax;
 pub mod tags;
 pub mod text;
+pub mod workspace;

@@ -25,6 +25,11 @@ pub struct ClientOptions {
     /// `general.positionEncodings`; `None` leaves the field out.
     pub encodings: Option<Vec<&'static str>>,
     pub root: Option<PathBuf>,
+    /// Whether the client offers to watch files for the server.
+    pub watch_registration: bool,
+    /// Whether the client shows server-initiated progress.
+    pub progress: bool,
+    pub client_name: Option<&'static str>,
 }
 
 impl Default for ClientOptions {
@@ -32,6 +37,9 @@ impl Default for ClientOptions {
         ClientOptions {
             encodings: Some(vec!["utf-16"]),
             root: None,
+            watch_registration: false,
+            progress: false,
+            client_name: None,
         }
     }
 }
@@ -108,8 +116,11 @@ impl TestClient {
                 json!({
                     "processId": null,
                     "rootUri": root_uri,
+                    "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
                     "capabilities": {
                         "general": general,
+                        "window": { "workDoneProgress": opts.progress },
+                        "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration } },
                         "textDocument": {
                             "publishDiagnostics": { "versionSupport": true },
                             "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },
@@ -229,6 +240,18 @@ impl TestClient {
             json!({ "textDocument": { "uri": uri, "languageId": language_id, "version": 1, "text": text } }),
         )
         .await;
+    }
+
+    /// Everything received so far, as text (for leak checks).
+    pub async fn drain(&mut self) -> String {
+        while let Ok(msg) = self.incoming.try_recv() {
+            self.backlog.push_back(msg);
+        }
+        self.backlog
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Shuts the server down and checks that it exits cleanly.

@@ -12,5 +12,5 @@ func main() {
 		log.Fatal("DATABASE_URL is not set")
 	}
 	// #PATTERN_MOMENTUM: same polling loop as the old cron worker
-	log.Printf("worker started")
+	log.Printf("worker started with %s workers", os.Getenv("WORKER_CONCURRENCY"))
 }

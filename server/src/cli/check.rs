@@ -4,17 +4,19 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use ignore::WalkBuilder;
-
+use crate::analysis;
 use crate::document::Document;
-use crate::findings::{self, Finding};
+use crate::findings::Finding;
 use crate::syntax::Language;
 use crate::tags::{Registry, Severity};
 use crate::text::{Encoding, pos};
+use crate::workspace::fs::RealFs;
+use crate::workspace::index::FileIndex;
+use crate::workspace::model::Workspace;
+use crate::workspace::walk;
 
-/// Folders never walked, whatever .gitignore says.
-pub const DEFAULT_EXCLUDES: &[&str] = &["node_modules", "target", "dist", "vendor", ".git"];
 /// Files larger than this are not read.
 pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
@@ -28,26 +30,56 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
     let registry = Registry::builtin();
     let mut reports = Vec::new();
     let mut problems = Vec::new();
-    for root in paths {
-        if !root.exists() {
-            problems.push(format!("{}: no such file or directory", root.display()));
+    for arg in paths {
+        let Ok(abs) = std::path::absolute(arg) else {
+            problems.push(format!("{}: not a usable path", arg.display()));
             continue;
-        }
-        for entry in walker(root).build() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    problems.push(e.to_string());
-                    continue;
-                }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+        };
+        let kind = match std::fs::metadata(&abs) {
+            Ok(m) => m,
+            Err(_) => {
+                problems.push(format!("{}: no such file or directory", arg.display()));
                 continue;
             }
-            match check_file(entry.path(), &registry) {
-                Ok(Some(r)) => reports.push(r),
+        };
+        // The folder checked is the workspace root; a single file is
+        // checked against its folder.
+        let root = if kind.is_dir() {
+            abs.clone()
+        } else {
+            abs.parent().unwrap_or(&abs).to_path_buf()
+        };
+        let mut ws = Workspace::new(Arc::new(RealFs));
+        ws.add_root(&root, false);
+        ws.set_index(&root, FileIndex::build(&RealFs, &root));
+        let files: Vec<PathBuf> = if kind.is_dir() {
+            walk::files(&abs)
+                .filter_map(|e| match e {
+                    Ok(e) => Some(e.into_path()),
+                    Err(e) => {
+                        problems.push(e.to_string());
+                        None
+                    }
+                })
+                .collect()
+        } else {
+            vec![abs.clone()]
+        };
+        for file in files {
+            match check_file(&file, &registry, &mut ws) {
+                Ok(Some(mut r)) => {
+                    // Paths are shown as the user wrote the argument.
+                    if let Ok(rel) = file.strip_prefix(&abs) {
+                        r.path = if rel.as_os_str().is_empty() {
+                            arg.clone()
+                        } else {
+                            arg.join(rel)
+                        };
+                    }
+                    reports.push(r)
+                }
                 Ok(None) => {}
-                Err(e) => problems.push(format!("{}: {e}", entry.path().display())),
+                Err(e) => problems.push(format!("{}: {e}", file.display())),
             }
         }
     }
@@ -63,23 +95,13 @@ pub fn run(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn walker(root: &Path) -> WalkBuilder {
-    let mut w = WalkBuilder::new(root);
-    w.hidden(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && DEFAULT_EXCLUDES.contains(&name.as_ref()))
-        });
-    w
-}
-
-/// Checks one file; `None` when it is not a tagged language or holds no tags.
-pub fn check_file(path: &Path, registry: &Registry) -> io::Result<Option<FileReport>> {
+/// Checks one file; `None` when it is not a tagged language or has nothing
+/// to report.
+pub fn check_file(
+    path: &Path,
+    registry: &Registry,
+    ws: &mut Workspace,
+) -> io::Result<Option<FileReport>> {
     let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
         return Ok(None);
     };
@@ -87,10 +109,13 @@ pub fn check_file(path: &Path, registry: &Registry) -> io::Result<Option<FileRep
         return Ok(None);
     }
     let bytes = std::fs::read(path)?;
-    // A cheap pre-filter: no `#` followed by a capital letter, no tag.
-    if !memchr::memchr_iter(b'#', &bytes)
-        .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase))
-    {
+    // A cheap pre-filter: no `#` followed by a capital letter and no `env`,
+    // nothing to report.
+    let tag_shaped = memchr::memchr_iter(b'#', &bytes)
+        .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase));
+    let env_shaped = memchr::memmem::find(&bytes, b"env").is_some()
+        || memchr::memmem::find(&bytes, b"Env").is_some();
+    if !tag_shaped && !env_shaped {
         return Ok(None);
     }
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -98,7 +123,8 @@ pub fn check_file(path: &Path, registry: &Registry) -> io::Result<Option<FileRep
     };
     let mut parser = lang.parser();
     let doc = Document::new(lang, text, &mut parser, registry);
-    let findings: Vec<_> = findings::for_tags(doc.tags(), registry)
+    let findings: Vec<_> = analysis::analyze(&doc, Some(path), ws)
+        .findings(registry)
         .into_iter()
         .map(|f| {
             (

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -18,11 +19,14 @@ use ropey::Rope;
 use tokio::sync::{mpsc as tmpsc, oneshot};
 use tree_sitter::Parser;
 
+use crate::analysis::{self, Analysis};
 use crate::document::Document;
-use crate::findings;
 use crate::syntax::Language;
-use crate::tags::{Registry, Tag};
+use crate::tags::Registry;
 use crate::text::Encoding;
+use crate::workspace::fs::RealFs;
+use crate::workspace::index::FileIndex;
+use crate::workspace::model::{Change, Workspace};
 
 use super::proto;
 
@@ -37,6 +41,13 @@ pub enum Msg {
     Configure {
         encoding: Encoding,
     },
+    /// The workspace roots the client named; empty when it named none.
+    Roots(Vec<PathBuf>),
+    IndexBuilt {
+        root: PathBuf,
+        index: FileIndex,
+    },
+    FsChanges(Vec<Change>),
     Open {
         uri: Uri,
         language_id: String,
@@ -68,6 +79,9 @@ pub enum Outbound {
         typ: MessageType,
         message: String,
     },
+    /// A root was added: build its index, and watch it when the server
+    /// watches.
+    RootAdded(PathBuf),
 }
 
 /// A document as it was when a request arrived.
@@ -76,7 +90,7 @@ pub struct Snapshot {
     pub uri: Uri,
     pub version: i32,
     pub rope: Rope,
-    pub tags: Arc<[Tag]>,
+    pub analysis: Analysis,
     pub registry: Arc<Registry>,
     pub encoding: Encoding,
 }
@@ -104,6 +118,10 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         parsers: HashMap::new(),
         registry: Arc::new(Registry::builtin()),
         encoding: Encoding::Utf16,
+        ws: Workspace::new(Arc::new(RealFs)),
+        client_named_roots: true,
+        said_no_root: false,
+        building: HashMap::new(),
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -117,10 +135,13 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
 
 struct Entry {
     version: i32,
+    /// The file behind the document, for `file:` URIs.
+    path: Option<PathBuf>,
     content: Content,
     /// When the first and the last unpublished change arrived.
     pending: Option<(Instant, Instant)>,
-    tags: Option<Arc<[Tag]>>,
+    /// The analysis and the workspace generation it was made against.
+    analysis: Option<(u64, Analysis)>,
 }
 
 enum Content {
@@ -138,6 +159,13 @@ struct Actor {
     parsers: HashMap<Language, Parser>,
     registry: Arc<Registry>,
     encoding: Encoding,
+    ws: Workspace,
+    /// False when the client named no root (Helix without a root marker):
+    /// then each document's folder becomes a root.
+    client_named_roots: bool,
+    said_no_root: bool,
+    /// Changes seen while a root's index was being built, replayed on it.
+    building: HashMap<PathBuf, Vec<Change>>,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -164,7 +192,9 @@ impl Actor {
             | Msg::Change { uri, .. }
             | Msg::Close { uri }
             | Msg::Snapshot { uri, .. } => Some(uri.clone()),
-            Msg::Configure { .. } => None,
+            Msg::Configure { .. } | Msg::Roots(_) | Msg::IndexBuilt { .. } | Msg::FsChanges(_) => {
+                None
+            }
         };
         if catch_unwind(AssertUnwindSafe(|| self.handle(msg))).is_err() {
             let Some(uri) = uri else { return };
@@ -184,6 +214,26 @@ impl Actor {
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Configure { encoding } => self.encoding = encoding,
+            Msg::Roots(roots) => {
+                self.client_named_roots = !roots.is_empty();
+                for root in roots {
+                    self.add_root(root, false);
+                }
+            }
+            Msg::IndexBuilt { root, index } => {
+                self.ws.set_index(&root, index);
+                let missed = self.building.remove(&root).unwrap_or_default();
+                self.ws.apply(&missed);
+                self.invalidate_all();
+            }
+            Msg::FsChanges(changes) => {
+                for pending in self.building.values_mut() {
+                    pending.extend(changes.iter().cloned());
+                }
+                if self.ws.apply(&changes) {
+                    self.invalidate_all();
+                }
+            }
             Msg::Open {
                 uri,
                 language_id,
@@ -217,14 +267,32 @@ impl Actor {
             tracing::debug!("not a tagged language: {} ({language_id})", uri.as_str());
             return;
         };
+        let path = uri.to_file_path().map(|p| p.into_owned());
+        if let Some(dir) = path.as_ref().and_then(|p| p.parent())
+            && !self.client_named_roots
+            && self.ws.root_for(dir).is_none()
+        {
+            if !self.said_no_root {
+                self.said_no_root = true;
+                self.log(
+                    MessageType::INFO,
+                    format!(
+                        "the client named no workspace root; paths are resolved against each document's folder, starting with {}",
+                        dir.display()
+                    ),
+                );
+            }
+            self.add_root(dir.to_path_buf(), true);
+        }
         let content = self.parse_or_skip(&uri, lang, Rope::from_str(&text), &text);
         self.docs.insert(
             uri.clone(),
             Entry {
                 version,
+                path,
                 content,
                 pending: None,
-                tags: None,
+                analysis: None,
             },
         );
         self.publish(&uri);
@@ -249,7 +317,7 @@ impl Actor {
             return;
         };
         entry.version = version;
-        entry.tags = None;
+        entry.analysis = None;
         let now = Instant::now();
         entry.pending = Some((entry.pending.map_or(now, |(first, _)| first), now));
         match &mut entry.content {
@@ -294,17 +362,41 @@ impl Actor {
         }
     }
 
-    fn tags(&mut self, uri: &Uri) -> Option<Arc<[Tag]>> {
+    fn add_root(&mut self, root: PathBuf, fallback: bool) {
+        if self.ws.add_root(&root, fallback) {
+            self.building.insert(root.clone(), Vec::new());
+            self.send(Outbound::RootAdded(root));
+            self.invalidate_all();
+        }
+    }
+
+    /// The workspace changed: every open document is checked again, within
+    /// the usual debounce.
+    fn invalidate_all(&mut self) {
+        let now = Instant::now();
+        for e in self.docs.values_mut() {
+            e.pending = Some(e.pending.map_or((now, now), |(first, _)| (first, now)));
+        }
+    }
+
+    fn analysis(&mut self, uri: &Uri) -> Option<Analysis> {
+        let generation = self.ws.generation();
         let entry = self.docs.get_mut(uri)?;
-        let tags = entry.tags.get_or_insert_with(|| match &entry.content {
-            Content::Parsed(doc) => doc.tags().cloned().collect(),
-            Content::Skipped { .. } => Arc::from([]),
-        });
-        Some(tags.clone())
+        if let Some((g, a)) = &entry.analysis
+            && *g == generation
+        {
+            return Some(a.clone());
+        }
+        let a = match &entry.content {
+            Content::Parsed(doc) => analysis::analyze(doc, entry.path.as_deref(), &mut self.ws),
+            Content::Skipped { .. } => Analysis::default(),
+        };
+        entry.analysis = Some((generation, a.clone()));
+        Some(a)
     }
 
     fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
-        let tags = self.tags(uri)?;
+        let analysis = self.analysis(uri)?;
         let entry = self.docs.get(uri)?;
         let rope = match &entry.content {
             Content::Parsed(doc) => doc.rope().clone(),
@@ -314,7 +406,7 @@ impl Actor {
             uri: uri.clone(),
             version: entry.version,
             rope,
-            tags,
+            analysis,
             registry: self.registry.clone(),
             encoding: self.encoding,
         })
@@ -357,7 +449,8 @@ impl Actor {
         if let Some(entry) = self.docs.get_mut(uri) {
             entry.pending = None;
         }
-        let diagnostics = findings::for_tags(snap.tags.iter(), &snap.registry)
+        let all = snap.analysis.findings(&snap.registry);
+        let diagnostics = all
             .iter()
             .map(|f| proto::diagnostic(&snap.rope, f, snap.encoding))
             .collect();

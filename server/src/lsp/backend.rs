@@ -6,31 +6,77 @@
 //! send after one could overtake an earlier change.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use ls_types::{
-    CodeActionParams, CodeActionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, Hover, HoverParams, InitializeParams, InitializeResult,
-    InitializedParams, MessageType, SemanticTokensParams, SemanticTokensRangeParams,
+    CodeActionParams, CodeActionResponse, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DocumentLink, DocumentLinkParams, FileChangeType, FileSystemWatcher,
+    GlobPattern, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverParams,
+    InitializeParams, InitializeResult, InitializedParams, InlayHint, InlayHintParams, MessageType,
+    NumberOrString, Registration, SemanticTokensParams, SemanticTokensRangeParams,
     SemanticTokensRangeResult, SemanticTokensResult, ServerInfo, Uri,
 };
 use tokio::sync::{mpsc, oneshot};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::workspace::fs::RealFs;
+use crate::workspace::index::FileIndex;
+use crate::workspace::model::Change;
+use crate::workspace::watch::{FsChange, Watcher};
+
 use super::actor::{self, Msg, Outbound, Snapshot};
 use super::{caps, handlers};
+
+/// How long the server waits for the client to answer one of its requests.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the server's own watcher gathers events into one batch.
+const WATCH_DEBOUNCE: Duration = Duration::from_millis(50);
 
 pub struct Backend {
     client: Client,
     actor: actor::Handle,
+    shared: Arc<Shared>,
+}
+
+/// What the handlers and the background tasks share.
+#[derive(Default)]
+struct Shared {
+    facts: OnceLock<ClientFacts>,
+    /// The roots named in `initialize`, handed to the actor once initialized.
+    initial_roots: Mutex<Vec<PathBuf>>,
+    /// Every root added so far, so that watching can start late.
+    roots: Mutex<Vec<PathBuf>>,
+    /// Whether the server watches the disk itself.
+    server_watch: AtomicBool,
+    watchers: Mutex<Vec<Watcher>>,
+    progress_tokens: AtomicU32,
+}
+
+/// What the client said it can do.
+#[derive(Clone, Copy, Debug, Default)]
+struct ClientFacts {
+    watch_registration: bool,
+    progress: bool,
+    /// Helix registers for watched files but reports only what it writes.
+    helix: bool,
 }
 
 impl Backend {
     pub fn new(client: Client) -> Backend {
         let (tx, rx) = mpsc::unbounded_channel();
         let actor = actor::spawn(tx);
-        tokio::spawn(forward(client.clone(), rx));
-        Backend { client, actor }
+        let shared = Arc::new(Shared::default());
+        tokio::spawn(forward(client.clone(), actor.clone(), shared.clone(), rx));
+        Backend {
+            client,
+            actor,
+            shared,
+        }
     }
 
     /// The document as of this request: the snapshot message is queued
@@ -46,7 +92,12 @@ impl Backend {
 }
 
 /// Sends what the actor produces to the client, in order.
-async fn forward(client: Client, mut rx: mpsc::UnboundedReceiver<Outbound>) {
+async fn forward(
+    client: Client,
+    actor: actor::Handle,
+    shared: Arc<Shared>,
+    mut rx: mpsc::UnboundedReceiver<Outbound>,
+) {
     while let Some(out) = rx.recv().await {
         match out {
             Outbound::Publish {
@@ -57,8 +108,141 @@ async fn forward(client: Client, mut rx: mpsc::UnboundedReceiver<Outbound>) {
                 client.publish_diagnostics(uri, diagnostics, version).await;
             }
             Outbound::Log { typ, message } => client.log_message(typ, message).await,
+            Outbound::RootAdded(root) => {
+                lock(&shared.roots).push(root.clone());
+                if shared.server_watch.load(Ordering::SeqCst) {
+                    tokio::spawn(watch_roots(
+                        actor.clone(),
+                        shared.clone(),
+                        vec![root.clone()],
+                    ));
+                }
+                tokio::spawn(index_root(
+                    client.clone(),
+                    actor.clone(),
+                    shared.clone(),
+                    root,
+                ));
+            }
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Builds a root's file index off the serve task, with progress for clients
+/// that show it.
+async fn index_root(client: Client, actor: actor::Handle, shared: Arc<Shared>, root: PathBuf) {
+    let facts = shared.facts.get().copied().unwrap_or_default();
+    let mut progress = None;
+    if facts.progress {
+        let n = shared.progress_tokens.fetch_add(1, Ordering::SeqCst);
+        let token = NumberOrString::String(format!("tagls-index-{n}"));
+        let created = tokio::time::timeout(
+            CLIENT_TIMEOUT,
+            client.create_work_done_progress(token.clone()),
+        )
+        .await;
+        if let Ok(Ok(())) = created {
+            progress = Some(
+                client
+                    .progress(token, "tagls: indexing")
+                    .with_message(root.display().to_string())
+                    .begin()
+                    .await,
+            );
+        }
+    }
+    let walk_root = root.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        catch_unwind(AssertUnwindSafe(|| FileIndex::build(&RealFs, &walk_root)))
+    })
+    .await;
+    let message = match built {
+        Ok(Ok(index)) => {
+            let n = index.len();
+            actor.send(Msg::IndexBuilt { root, index });
+            format!("{n} files and folders")
+        }
+        _ => {
+            tracing::error!("indexing {} failed", root.display());
+            "failed".to_owned()
+        }
+    };
+    if let Some(p) = progress {
+        p.finish_with_message(message).await;
+    }
+}
+
+/// Starts the server's own watcher on some roots.
+async fn watch_roots(actor: actor::Handle, shared: Arc<Shared>, roots: Vec<PathBuf>) {
+    let started = tokio::task::spawn_blocking(move || {
+        Watcher::start(roots, WATCH_DEBOUNCE, move |changes| {
+            let changes = changes
+                .into_iter()
+                .map(|c| match c {
+                    FsChange::Created(p) => Change::Created(p),
+                    FsChange::Changed(p) => Change::Changed(p),
+                    FsChange::Removed(p) => Change::Removed(p),
+                    FsChange::Rescan => Change::Rescan,
+                })
+                .collect();
+            actor.send(Msg::FsChanges(changes));
+        })
+    })
+    .await;
+    match started {
+        Ok(Ok(w)) => lock(&shared.watchers).push(w),
+        Ok(Err(e)) => {
+            tracing::warn!(
+                "cannot watch the workspace: {e}; changes on disk are seen only on reopen"
+            )
+        }
+        Err(_) => tracing::error!("starting the watcher panicked"),
+    }
+}
+
+/// Asks the client to watch files for the server; falls back to the
+/// server's own watcher when the client refuses or does not answer.
+async fn register_watching(client: Client, actor: actor::Handle, shared: Arc<Shared>) {
+    let options = DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![FileSystemWatcher {
+            glob_pattern: GlobPattern::String("**/*".to_owned()),
+            kind: None,
+        }],
+    };
+    let registration = Registration {
+        id: "tagls-watched-files".to_owned(),
+        method: "workspace/didChangeWatchedFiles".to_owned(),
+        register_options: serde_json::to_value(options).ok(),
+    };
+    let answered = tokio::time::timeout(
+        CLIENT_TIMEOUT,
+        client.register_capability(vec![registration]),
+    )
+    .await;
+    if !matches!(answered, Ok(Ok(()))) {
+        tracing::info!(
+            "the client did not take the file watch registration; watching from the server"
+        );
+        shared.server_watch.store(true, Ordering::SeqCst);
+        let roots = lock(&shared.roots).clone();
+        watch_roots(actor, shared, roots).await;
+    }
+}
+
+/// The roots a client names: workspace folders, else the root URI.
+#[allow(deprecated)]
+fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
+    let uris: Vec<&Uri> = match &params.workspace_folders {
+        Some(folders) if !folders.is_empty() => folders.iter().map(|f| &f.uri).collect(),
+        _ => params.root_uri.iter().collect(),
+    };
+    uris.into_iter()
+        .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+        .collect()
 }
 
 /// Runs request work off the serve task; a panic becomes an internal error
@@ -78,6 +262,26 @@ impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = caps::negotiate_encoding(&params.capabilities);
         self.actor.send(Msg::Configure { encoding });
+        let c = &params.capabilities;
+        let facts = ClientFacts {
+            watch_registration: c
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+            progress: c
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            helix: params
+                .client_info
+                .as_ref()
+                .is_some_and(|i| i.name.eq_ignore_ascii_case("helix")),
+        };
+        let _ = self.shared.facts.set(facts);
+        *lock(&self.shared.initial_roots) = roots_of(&params);
         Ok(InitializeResult {
             capabilities: caps::server_capabilities(encoding),
             server_info: Some(ServerInfo {
@@ -89,6 +293,20 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        let facts = self.shared.facts.get().copied().unwrap_or_default();
+        let client_watches = facts.watch_registration && !facts.helix;
+        self.shared
+            .server_watch
+            .store(!client_watches, Ordering::SeqCst);
+        let roots = std::mem::take(&mut *lock(&self.shared.initial_roots));
+        self.actor.send(Msg::Roots(roots));
+        if client_watches {
+            tokio::spawn(register_watching(
+                self.client.clone(),
+                self.actor.clone(),
+                self.shared.clone(),
+            ));
+        }
         self.client
             .log_message(
                 MessageType::INFO,
@@ -123,6 +341,50 @@ impl LanguageServer for Backend {
         self.actor.send(Msg::Close {
             uri: params.text_document.uri,
         });
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let changes = params
+            .changes
+            .into_iter()
+            .filter_map(|e| {
+                let path = e.uri.to_file_path()?.into_owned();
+                Some(match e.typ {
+                    FileChangeType::CREATED => Change::Created(path),
+                    FileChangeType::DELETED => Change::Removed(path),
+                    _ => Change::Changed(path),
+                })
+            })
+            .collect();
+        self.actor.send(Msg::FsChanges(changes));
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        let Some(snap) = self.snapshot(&at.text_document.uri).await else {
+            return Ok(None);
+        };
+        off_thread(move || {
+            handlers::definition(&snap, at.position).map(GotoDefinitionResponse::Array)
+        })
+        .await
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await else {
+            return Ok(None);
+        };
+        off_thread(move || Some(handlers::document_links(&snap))).await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await else {
+            return Ok(None);
+        };
+        off_thread(move || Some(handlers::inlay_hints(&snap, params.range))).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

@@ -3,28 +3,48 @@
 use std::collections::HashMap;
 
 use ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Hover, HoverContents,
-    MarkupContent, MarkupKind, Position, Range, SemanticToken, SemanticTokens, TextEdit,
-    WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, DocumentLink, Hover,
+    HoverContents, InlayHint, InlayHintKind, InlayHintLabel, Location, MarkupContent, MarkupKind,
+    Position, Range, SemanticToken, SemanticTokens, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::findings::{self, Fix, UNKNOWN_TAG};
 use crate::highlight;
+use crate::resolve::{Resolution, Resolved};
+use crate::workspace::fs::FileKind;
 
 use super::actor::Snapshot;
 use super::proto;
 
+/// The reference under the cursor, if any.
+fn reference_at(snap: &Snapshot, at: Position) -> Option<&Resolved> {
+    let offset = proto::offset(&snap.rope, at, snap.encoding);
+    snap.analysis
+        .all_refs()
+        .find(|r| r.reference.range.contains_inclusive(offset))
+}
+
 pub fn hover(snap: &Snapshot, at: Position) -> Option<Hover> {
+    let markdown = |value| {
+        HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        })
+    };
+    if let Some(r) = reference_at(snap, at) {
+        return Some(Hover {
+            contents: markdown(findings::explain_reference(r)),
+            range: Some(proto::range(&snap.rope, r.reference.range, snap.encoding)),
+        });
+    }
     let offset = proto::offset(&snap.rope, at, snap.encoding);
     let tag = snap
+        .analysis
         .tags
         .iter()
         .find(|t| t.full_range().contains_inclusive(offset))?;
     Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: findings::explain(tag, &snap.registry),
-        }),
+        contents: markdown(findings::explain(tag, &snap.registry)),
         range: Some(proto::range(&snap.rope, tag.head_range(), snap.encoding)),
     })
 }
@@ -39,7 +59,7 @@ pub fn semantic_tokens(snap: &Snapshot, within: Option<Range>) -> SemanticTokens
     });
     let mut data = Vec::new();
     let (mut prev_line, mut prev_col) = (0, 0);
-    for (r, kind) in highlight::spans(snap.tags.iter(), &snap.registry) {
+    for (r, kind) in highlight::spans(snap.analysis.tags.iter(), &snap.registry) {
         if let Some((a, b)) = bounds
             && (r.end < a || r.start > b)
         {
@@ -112,4 +132,95 @@ pub fn code_actions(params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
         }));
     }
     out
+}
+
+/// Where a reference leads: the file, or the line of the env file that
+/// defines the variable.
+pub fn definition(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
+    let r = reference_at(snap, at)?;
+    let locations: Vec<Location> = match &r.resolution {
+        Resolution::Exists {
+            path,
+            kind: FileKind::File,
+        } => vec![Location::new(Uri::from_file_path(path)?, Range::default())],
+        Resolution::Ambiguous { candidates } => candidates
+            .iter()
+            .filter_map(|p| Some(Location::new(Uri::from_file_path(p)?, Range::default())))
+            .collect(),
+        Resolution::EnvDefined(defs) => defs
+            .iter()
+            .filter_map(|d| {
+                // The key's own columns are bytes of an ASCII name, the same
+                // in every encoding.
+                let start = Position::new(d.line, key_column(d));
+                let end = Position::new(d.line, key_column(d) + d.key.name.len() as u32);
+                Some(Location::new(
+                    Uri::from_file_path(&d.path)?,
+                    Range::new(start, end),
+                ))
+            })
+            .collect(),
+        _ => return None,
+    };
+    (!locations.is_empty()).then_some(locations)
+}
+
+fn key_column(d: &crate::workspace::envindex::EnvDef) -> u32 {
+    d.column
+}
+
+/// Links on every path reference that resolves to a file.
+pub fn document_links(snap: &Snapshot) -> Vec<DocumentLink> {
+    snap.analysis
+        .tag_refs
+        .iter()
+        .filter_map(|r| match &r.resolution {
+            Resolution::Exists {
+                path,
+                kind: FileKind::File,
+            } => Some(DocumentLink {
+                range: proto::range(&snap.rope, r.reference.range, snap.encoding),
+                target: Some(Uri::from_file_path(path)?),
+                tooltip: Some(r.show(path)),
+                data: None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A short mark after each reference in a tag: resolved or not.
+pub fn inlay_hints(snap: &Snapshot, range: Range) -> Vec<InlayHint> {
+    let (a, b) = (
+        proto::offset(&snap.rope, range.start, snap.encoding),
+        proto::offset(&snap.rope, range.end, snap.encoding),
+    );
+    snap.analysis
+        .tag_refs
+        .iter()
+        .filter(|r| r.reference.range.end >= a && r.reference.range.start <= b)
+        .map(|r| {
+            let label = match &r.resolution {
+                Resolution::Exists { .. } => "✓".to_owned(),
+                Resolution::EnvDefined(defs) => match defs.first() {
+                    Some(d) => format!("✓ {}:{}", d.file, d.line + 1),
+                    None => "✓".to_owned(),
+                },
+                Resolution::Missing { .. } => "✗ missing".to_owned(),
+                Resolution::Outside { .. } => "✗ outside workspace".to_owned(),
+                Resolution::Ambiguous { candidates } => format!("? {} matches", candidates.len()),
+                Resolution::EnvMissing { .. } => "✗ not in env files".to_owned(),
+            };
+            InlayHint {
+                position: proto::position(&snap.rope, r.reference.range.end, snap.encoding),
+                label: InlayHintLabel::String(label),
+                kind: Some(InlayHintKind::PARAMETER),
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            }
+        })
+        .collect()
 }

@@ -4,6 +4,8 @@
 //! Each language has one query file under `server/queries/`, compiled once at
 //! first use. The only capture name a query may use is `comment`.
 
+pub mod env;
+
 use std::sync::OnceLock;
 
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};

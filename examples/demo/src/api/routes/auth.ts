@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken'
 // #COMPLETION_DRIVE: Assuming UserService exists at src/services/user.service.ts
 import { UserService } from '@/services/user.service'
 
+// #COMPLETION_DRIVE: Assuming rate limits are configured in src/config/rate-limit.ts
 const router = Router()
 const users = new UserService()
 

@@ -1,0 +1,73 @@
+//! A document's analysis: its tags, and what the references in them (and
+//! the env uses in its code) resolve to in the workspace. The LSP layer and
+//! the command line both render this.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::document::Document;
+use crate::findings::{self, Finding};
+use crate::resolve::{self, RefKind, Reference, Resolved};
+use crate::tags::{Registry, Tag};
+use crate::workspace::model::Workspace;
+
+/// Everything tagls knows about one document.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub tags: Arc<[Tag]>,
+    /// References in tag payloads, in document order.
+    pub tag_refs: Arc<[Resolved]>,
+    /// Environment variables the code reads.
+    pub env_uses: Arc<[Resolved]>,
+}
+
+impl Analysis {
+    /// Everything to report, in document order.
+    pub fn findings(&self, registry: &Registry) -> Vec<Finding> {
+        let mut all = findings::for_tags(self.tags.iter(), registry);
+        all.extend(findings::for_references(self.tag_refs.iter(), false));
+        all.extend(findings::for_references(self.env_uses.iter(), true));
+        all.sort_by_key(|f| f.range.start);
+        all
+    }
+
+    /// Every resolved reference, tag references first.
+    pub fn all_refs(&self) -> impl Iterator<Item = &Resolved> {
+        self.tag_refs.iter().chain(self.env_uses.iter())
+    }
+}
+
+/// Finds and resolves the references of a document at `path`.
+pub fn analyze(doc: &Document, path: Option<&Path>, ws: &mut Workspace) -> Analysis {
+    let tags: Arc<[Tag]> = doc.tags().cloned().collect();
+    let Some(path) = path else {
+        return Analysis {
+            tags,
+            ..Analysis::default()
+        };
+    };
+    let lang = Some(doc.language());
+    let aliases = ws
+        .root_for(path)
+        .map(|r| r.aliases.clone())
+        .unwrap_or_default();
+    let is_alias = |w: &str| aliases.matches(w);
+    let refs: Vec<Reference> = tags
+        .iter()
+        .flat_map(|t| resolve::refs::find(&t.payload, t.payload_range.start, lang, &is_alias))
+        .collect();
+    let tag_refs = resolve::resolve_all(ws, path, lang, refs);
+    let uses: Vec<Reference> = doc
+        .env_uses()
+        .map(|u| Reference {
+            kind: RefKind::Env(u.name.clone()),
+            range: u.name_range,
+        })
+        .collect();
+    let env_uses = resolve::resolve_all(ws, path, lang, uses);
+    Analysis {
+        tags,
+        tag_refs: tag_refs.into(),
+        env_uses: env_uses.into(),
+    }
+}

@@ -1,0 +1,469 @@
+//! Resolution: what the references in tags (and env uses in code) point to
+//! in the workspace.
+
+pub mod refs;
+
+use std::path::{Path, PathBuf};
+
+use crate::syntax::Language;
+use crate::workspace::envindex::EnvDef;
+use crate::workspace::fs::FileKind;
+use crate::workspace::model::{Lookup, Workspace};
+use crate::workspace::paths::{display_rel, normalize};
+
+pub use refs::{RefKind, Reference};
+
+/// Where a reference leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    Exists {
+        path: PathBuf,
+        kind: FileKind,
+    },
+    /// Nothing there; the candidates that were looked for, first the one
+    /// that was written.
+    Missing {
+        tried: Vec<PathBuf>,
+    },
+    Ambiguous {
+        candidates: Vec<PathBuf>,
+    },
+    /// Leaves the workspace roots: never looked at.
+    Outside {
+        path: PathBuf,
+    },
+    EnvDefined(Vec<EnvDef>),
+    /// In none of the env files (listed by name; empty when there are none).
+    EnvMissing {
+        files: Vec<String>,
+    },
+}
+
+impl Resolution {
+    pub fn is_resolved(&self) -> bool {
+        matches!(self, Resolution::Exists { .. } | Resolution::EnvDefined(_))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub reference: Reference,
+    pub resolution: Resolution,
+    /// The root the answer is relative to, for messages.
+    pub root: Option<PathBuf>,
+}
+
+impl Resolved {
+    /// A path as the user reads it: relative to its root.
+    pub fn show(&self, path: &Path) -> String {
+        match &self.root {
+            Some(root) => display_rel(path, root),
+            None => path.display().to_string(),
+        }
+    }
+}
+
+/// Resolves references written in the document at `doc` (absolute path).
+/// Candidates that only the workspace could confirm (a bare file name, a
+/// dotted module) and that it does not confirm are dropped.
+pub fn resolve_all(
+    ws: &mut Workspace,
+    doc: &Path,
+    lang: Option<Language>,
+    refs: Vec<Reference>,
+) -> Vec<Resolved> {
+    let root = ws.root_for(doc).map(|r| r.path.clone());
+    refs.into_iter()
+        .filter_map(|reference| {
+            let resolution = resolve(ws, doc, lang, &reference.kind)?;
+            Some(Resolved {
+                reference,
+                resolution,
+                root: root.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Resolves one reference; `None` for an unconfirmed candidate.
+pub fn resolve(
+    ws: &mut Workspace,
+    doc: &Path,
+    lang: Option<Language>,
+    kind: &RefKind,
+) -> Option<Resolution> {
+    let doc_dir = doc.parent().unwrap_or(doc).to_path_buf();
+    let root = ws
+        .root_for(doc)
+        .map(|r| r.path.clone())
+        .unwrap_or_else(|| doc_dir.clone());
+    match kind {
+        RefKind::Path(p) => Some(resolve_path(ws, &root, &doc_dir, lang, p)),
+        RefKind::FileName(name) => {
+            for base in [&doc_dir, &root] {
+                if let Lookup::Found(kind) = ws.lookup(&base.join(name)) {
+                    return Some(Resolution::Exists {
+                        path: normalize(&base.join(name)),
+                        kind,
+                    });
+                }
+            }
+            let r = ws.root_for(doc)?;
+            let hits: Vec<PathBuf> = r
+                .index
+                .as_ref()?
+                .files_named(name)
+                .into_iter()
+                .map(|p| r.path.join(p))
+                .collect();
+            match hits.len() {
+                0 => None,
+                1 => Some(Resolution::Exists {
+                    path: hits.into_iter().next()?,
+                    kind: FileKind::File,
+                }),
+                _ => Some(Resolution::Ambiguous { candidates: hits }),
+            }
+        }
+        RefKind::Module(m) => resolve_module(ws, &root, m),
+        RefKind::Env(name) => {
+            let Some(r) = ws.root_for(doc) else {
+                return Some(Resolution::EnvMissing { files: Vec::new() });
+            };
+            let defs = r.env.lookup(name);
+            Some(if defs.is_empty() {
+                Resolution::EnvMissing {
+                    files: r.env.files().iter().map(|f| f.name.clone()).collect(),
+                }
+            } else {
+                Resolution::EnvDefined(defs)
+            })
+        }
+    }
+}
+
+const TS_EXTENSIONS: &[&str] = &["ts", "tsx", "d.ts", "js", "jsx", "mjs", "cjs", "mts", "cts"];
+
+/// The files a module path may mean, in the order the language looks.
+fn candidates(base: &Path, lang: Option<Language>) -> Vec<PathBuf> {
+    let name = base
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let with = |ext: &str| base.with_file_name(format!("{name}.{ext}"));
+    let ts = matches!(
+        lang,
+        None | Some(Language::TypeScript | Language::Tsx | Language::JavaScript)
+    );
+    let py = matches!(lang, None | Some(Language::Python));
+    // A name with an extension is looked up as written first; an
+    // extensionless one is a module, and its folder comes last (after
+    // `index.ts`), as the compilers look.
+    let has_extension = name
+        .rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty());
+    let mut out = Vec::new();
+    if has_extension {
+        out.push(base.to_path_buf());
+    }
+    if ts {
+        // `./x.js` in TypeScript source means `./x.ts`.
+        for (js, ts_ext) in [
+            (".js", "ts"),
+            (".jsx", "tsx"),
+            (".mjs", "mts"),
+            (".cjs", "cts"),
+            (".js", "tsx"),
+        ] {
+            if let Some(stem) = name.strip_suffix(js) {
+                out.push(base.with_file_name(format!("{stem}.{ts_ext}")));
+            }
+        }
+        out.extend(TS_EXTENSIONS.iter().map(|e| with(e)));
+        out.extend(
+            ["ts", "tsx", "js", "jsx"]
+                .iter()
+                .map(|e| base.join(format!("index.{e}"))),
+        );
+    }
+    if py {
+        out.push(with("py"));
+        out.push(base.join("__init__.py"));
+    }
+    if !has_extension {
+        out.push(base.to_path_buf());
+    }
+    out
+}
+
+fn resolve_path(
+    ws: &mut Workspace,
+    root: &Path,
+    doc_dir: &Path,
+    lang: Option<Language>,
+    p: &str,
+) -> Resolution {
+    let bases: Vec<PathBuf> = if p.starts_with("./") || p.starts_with("../") {
+        vec![doc_dir.join(p)]
+    } else if p.starts_with('/') {
+        vec![PathBuf::from(p)]
+    } else if p.starts_with("~/") {
+        // The home folder is outside every workspace; it is never expanded.
+        return Resolution::Outside {
+            path: PathBuf::from(p),
+        };
+    } else {
+        let aliases = ws
+            .root_for(&root.join("x"))
+            .map(|r| r.aliases.clone())
+            .unwrap_or_default();
+        let expanded = aliases.expand(p);
+        if !expanded.is_empty() {
+            expanded
+        } else if let Some(rest) = p.strip_prefix("@/") {
+            // No alias configured: `@/` commonly means the source root.
+            vec![root.join("src").join(rest), root.join(rest)]
+        } else {
+            let mut v = vec![root.join(p)];
+            if let Some(base) = aliases.base_url.filter(|b| b != root) {
+                v.push(base.join(p));
+            }
+            v
+        }
+    };
+    let bases: Vec<PathBuf> = bases.iter().map(|b| normalize(b)).collect();
+    let mut outside = None;
+    for base in &bases {
+        for cand in candidates(base, lang) {
+            match ws.lookup(&cand) {
+                Lookup::Found(kind) => return Resolution::Exists { path: cand, kind },
+                Lookup::Outside => {
+                    outside.get_or_insert(cand);
+                    break;
+                }
+                Lookup::Missing => {}
+            }
+        }
+    }
+    match outside {
+        Some(path) => Resolution::Outside { path },
+        None => Resolution::Missing { tried: bases },
+    }
+}
+
+fn resolve_module(ws: &mut Workspace, root: &Path, module: &str) -> Option<Resolution> {
+    let rel: PathBuf = module.split('.').collect();
+    let top = module.split('.').next()?;
+    let mut confirmed = false;
+    let mut tried = Vec::new();
+    for sys_root in [root.to_path_buf(), root.join("src")] {
+        let top_exists = [sys_root.join(top), sys_root.join(format!("{top}.py"))]
+            .iter()
+            .any(|p| matches!(ws.lookup(p), Lookup::Found(_)));
+        if !top_exists {
+            continue;
+        }
+        confirmed = true;
+        let base = sys_root.join(&rel);
+        for cand in [
+            base.with_extension("py"),
+            base.with_extension("pyi"),
+            base.join("__init__.py"),
+            base.clone(),
+        ] {
+            if let Lookup::Found(kind) = ws.lookup(&cand) {
+                return Some(Resolution::Exists { path: cand, kind });
+            }
+        }
+        tried.push(base.with_extension("py"));
+    }
+    confirmed.then_some(Resolution::Missing { tried })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::workspace::fs::FakeFs;
+    use crate::workspace::index::FileIndex;
+
+    fn workspace(fs: FakeFs) -> Workspace {
+        let fs = Arc::new(fs);
+        let mut ws = Workspace::new(fs.clone());
+        ws.add_root(Path::new("/ws"), false);
+        ws.set_index(Path::new("/ws"), FileIndex::build(&*fs, Path::new("/ws")));
+        ws
+    }
+
+    fn fixture() -> Workspace {
+        let fs = FakeFs::new();
+        fs.file("/ws/src/services/user.service.ts", "")
+            .file("/ws/src/api/index.ts", "")
+            .file("/ws/src/app/auth.ts", "")
+            .file("/ws/src/lib/auth.ts", "")
+            .file("/ws/src/util.ts", "")
+            .dir("/ws/internal/auth")
+            .file("/ws/internal/auth/auth.go", "")
+            .file("/ws/services/__init__.py", "")
+            .file("/ws/services/auth.py", "")
+            .file("/ws/.env.example", "JWT_SECRET=\n# comment\nexport DATABASE_URL=postgres://x\n")
+            .file("/ws/.env", "JWT_SECRET=s3cr3t\n")
+            .file("/ws/tsconfig.json", r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "~app/*": ["src/app/*"] } } }"#)
+            .file("/etc/passwd", "")
+            .symlink("/ws/link-out", "/etc")
+            .symlink("/ws/link-in", "src/services");
+        workspace(fs)
+    }
+
+    fn res(
+        ws: &mut Workspace,
+        doc: &str,
+        lang: Option<Language>,
+        kind: RefKind,
+    ) -> Option<Resolution> {
+        resolve(ws, Path::new(doc), lang, &kind)
+    }
+
+    fn exists(p: &str) -> Option<Resolution> {
+        let kind = if p.ends_with("internal/auth") {
+            FileKind::Dir
+        } else {
+            FileKind::File
+        };
+        Some(Resolution::Exists {
+            path: p.into(),
+            kind,
+        })
+    }
+
+    const DOC: &str = "/ws/src/api/routes.ts";
+    const TS: Option<Language> = Some(Language::TypeScript);
+
+    #[test]
+    fn workspace_and_document_relative_paths() {
+        let mut ws = fixture();
+        let p = |s: &str| RefKind::Path(s.into());
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("src/services/user.service.ts")),
+            exists("/ws/src/services/user.service.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("src/services/user.service")),
+            exists("/ws/src/services/user.service.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("./index")),
+            exists("/ws/src/api/index.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("../api")),
+            exists("/ws/src/api/index.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("../util.js")),
+            exists("/ws/src/util.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("@/services/user.service")),
+            exists("/ws/src/services/user.service.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("~app/auth")),
+            exists("/ws/src/app/auth.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("link-in/user.service.ts")),
+            exists("/ws/link-in/user.service.ts")
+        );
+        assert_eq!(
+            res(
+                &mut ws,
+                "/ws/cmd/main.go",
+                Some(Language::Go),
+                p("internal/auth/")
+            ),
+            exists("/ws/internal/auth")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("src/services/missing.ts")),
+            Some(Resolution::Missing {
+                tried: vec!["/ws/src/services/missing.ts".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn outside_the_workspace() {
+        let mut ws = fixture();
+        for p in [
+            "../../../etc/passwd",
+            "/etc/passwd",
+            "link-out/passwd",
+            "~/.ssh/id_rsa",
+        ] {
+            let got = res(&mut ws, DOC, TS, RefKind::Path(p.into()));
+            assert!(
+                matches!(got, Some(Resolution::Outside { .. })),
+                "{p}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bare_names_and_modules_need_confirmation() {
+        let mut ws = fixture();
+        let name = |s: &str| RefKind::FileName(s.into());
+        assert_eq!(
+            res(&mut ws, DOC, TS, name("user.service.ts")),
+            exists("/ws/src/services/user.service.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, name("auth.ts")),
+            Some(Resolution::Ambiguous {
+                candidates: vec!["/ws/src/app/auth.ts".into(), "/ws/src/lib/auth.ts".into()]
+            })
+        );
+        assert_eq!(res(&mut ws, DOC, TS, name("Node.js")), None);
+        let py = Some(Language::Python);
+        let m = |s: &str| RefKind::Module(s.into());
+        assert_eq!(
+            res(&mut ws, "/ws/main.py", py, m("services.auth")),
+            exists("/ws/services/auth.py")
+        );
+        assert_eq!(
+            res(&mut ws, "/ws/main.py", py, m("services.billing")),
+            Some(Resolution::Missing {
+                tried: vec![
+                    "/ws/services/billing.py".into(),
+                    "/ws/src/services/billing.py".into()
+                ]
+            })
+        );
+        assert_eq!(res(&mut ws, "/ws/main.py", py, m("user.id")), None);
+    }
+
+    #[test]
+    fn env_variables() {
+        let mut ws = fixture();
+        let Some(Resolution::EnvDefined(defs)) =
+            res(&mut ws, DOC, TS, RefKind::Env("JWT_SECRET".into()))
+        else {
+            panic!("JWT_SECRET is defined");
+        };
+        let found: Vec<_> = defs.iter().map(|d| (d.file.as_str(), d.line)).collect();
+        assert_eq!(found, [(".env.example", 0), (".env", 0)]);
+        let Some(Resolution::EnvDefined(defs)) =
+            res(&mut ws, DOC, TS, RefKind::Env("DATABASE_URL".into()))
+        else {
+            panic!("DATABASE_URL is defined");
+        };
+        assert_eq!(defs[0].line, 2);
+        assert_eq!(
+            res(&mut ws, DOC, TS, RefKind::Env("REDIS_URL".into())),
+            Some(Resolution::EnvMissing {
+                files: vec![".env.example".into(), ".env".into()]
+            })
+        );
+    }
+}

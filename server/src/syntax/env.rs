@@ -1,0 +1,384 @@
+//! Environment-variable uses in code (`process.env.X`, `os.Getenv("X")`,
+//! `os.environ["X"]`), found with one tree-sitter query per language.
+//!
+//! The queries live under `server/queries/env/` and are compiled once at first
+//! use. Only names written out in the source are found: a computed key such as
+//! `process.env[name]` names no variable tagls could check.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, TextProvider, Tree};
+
+use super::Language;
+use crate::text::TextRange;
+
+/// The capture that holds the variable's name. Every other capture in an env
+/// query starts with `_` and exists only for predicates or for the extent of
+/// the match.
+pub const NAME_CAPTURE: &str = "env.name";
+
+/// One use of an environment variable in code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnvUse {
+    pub name: String,
+    /// The name's bytes, without the quotes of a string literal.
+    pub name_range: TextRange,
+    /// The whole matched expression, so that an edit anywhere inside it (say,
+    /// to `process`) can invalidate the use.
+    pub match_range: TextRange,
+}
+
+/// The source of a language's env query.
+pub fn query_source(lang: Language) -> &'static str {
+    match lang {
+        Language::TypeScript => include_str!("../../queries/env/typescript.scm"),
+        Language::Tsx => include_str!("../../queries/env/tsx.scm"),
+        Language::JavaScript => include_str!("../../queries/env/javascript.scm"),
+        Language::Go => include_str!("../../queries/env/go.scm"),
+        Language::Python => include_str!("../../queries/env/python.scm"),
+    }
+}
+
+/// The compiled env query. Query sources ship inside the binary and a test
+/// compiles every one, so failing here is a build defect.
+pub fn query(lang: Language) -> &'static Query {
+    static QUERIES: [OnceLock<Query>; Language::ALL.len()] =
+        [const { OnceLock::new() }; Language::ALL.len()];
+    QUERIES[lang.index()].get_or_init(|| {
+        Query::new(&lang.grammar(), query_source(lang)).unwrap_or_else(|e| {
+            panic!(
+                "the bundled {} env query does not compile: {e}",
+                lang.name()
+            )
+        })
+    })
+}
+
+/// The environment-variable uses of `tree` whose matched expression overlaps
+/// or touches `within`, in document order and without duplicates. `text`
+/// gives the bytes the tree was parsed from.
+pub fn env_uses_in<T: TextProvider<I>, I: AsRef<[u8]>>(
+    lang: Language,
+    tree: &Tree,
+    within: Option<TextRange>,
+    text: T,
+) -> Vec<EnvUse> {
+    let query = query(lang);
+    let Some(name_index) = query.capture_index_for_name(NAME_CAPTURE) else {
+        return Vec::new();
+    };
+    let mut cursor = QueryCursor::new();
+    if let Some(r) = within {
+        // Tree-sitter keeps only nodes that overlap the range; one byte of
+        // slack on each side lets a use that merely touches it through, and
+        // the filter below then applies the exact rule.
+        cursor.set_byte_range(r.start.saturating_sub(1)..r.end.saturating_add(1));
+    }
+    // The cursor owns the text provider while it runs the predicates, and the
+    // names are read through the same provider between matches.
+    let text = RefCell::new(text);
+    let mut out = Vec::new();
+    let mut matches = cursor.matches(query, tree.root_node(), SharedText(&text));
+    while let Some(m) = matches.next() {
+        let mut name_node = None;
+        let mut cover: Option<TextRange> = None;
+        for cap in m.captures() {
+            let r = TextRange::from(cap.node.byte_range());
+            cover = Some(cover.map_or(r, |c| c.cover(r)));
+            if cap.index == name_index {
+                name_node = Some(cap.node);
+            }
+        }
+        let (Some(node), Some(match_range)) = (name_node, cover) else {
+            continue;
+        };
+        if within.is_some_and(|w| !match_range.touches(w)) {
+            continue;
+        }
+        // A name node with named children holds escape sequences (Python
+        // nests them inside the string's content); tagls does not decode
+        // them, so it does not guess a name either.
+        if node.named_child_count() > 0 {
+            continue;
+        }
+        let Some(name) = node_text(&mut *text.borrow_mut(), node) else {
+            continue;
+        };
+        if name.is_empty() {
+            continue;
+        }
+        out.push(EnvUse {
+            name,
+            name_range: TextRange::from(node.byte_range()),
+            match_range,
+        });
+    }
+    out.sort_unstable_by(|a, b| {
+        (a.name_range, a.match_range, &a.name).cmp(&(b.name_range, b.match_range, &b.name))
+    });
+    out.dedup();
+    out
+}
+
+/// The text of `node`, joined from the provider's chunks. `None` if the bytes
+/// are not UTF-8, which a name taken from a document never is.
+fn node_text<T: TextProvider<I>, I: AsRef<[u8]>>(text: &mut T, node: Node<'_>) -> Option<String> {
+    let mut bytes = Vec::new();
+    for chunk in text.text(node) {
+        bytes.extend_from_slice(chunk.as_ref());
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Lends one text provider to the query cursor and to [`node_text`] in turn.
+struct SharedText<'a, T>(&'a RefCell<T>);
+
+impl<T: TextProvider<I>, I: AsRef<[u8]>> TextProvider<I> for SharedText<'_, T> {
+    type I = T::I;
+
+    fn text(&mut self, node: Node) -> Self::I {
+        self.0.borrow_mut().text(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names found in `src`, after checking that every `name_range`
+    /// slices to its name and lies inside its `match_range`.
+    fn names(lang: Language, src: &str) -> Vec<String> {
+        uses(lang, src, None).into_iter().map(|u| u.name).collect()
+    }
+
+    fn uses(lang: Language, src: &str, within: Option<TextRange>) -> Vec<EnvUse> {
+        let tree = lang
+            .parser()
+            .parse(src, None)
+            .unwrap_or_else(|| panic!("{} failed to parse", lang.name()));
+        let found = env_uses_in(lang, &tree, within, src.as_bytes());
+        for u in &found {
+            assert_eq!(&src[u.name_range.start..u.name_range.end], u.name);
+            assert!(
+                u.match_range.start <= u.name_range.start && u.name_range.end <= u.match_range.end,
+                "{u:?}"
+            );
+        }
+        found
+    }
+
+    #[test]
+    fn every_env_query_compiles_and_captures_a_name() {
+        for lang in Language::ALL {
+            let q = Query::new(&lang.grammar(), query_source(lang))
+                .unwrap_or_else(|e| panic!("{} env query: {e}", lang.name()));
+            let captures = q.capture_names();
+            assert!(captures.contains(&NAME_CAPTURE), "{}", lang.name());
+            for c in captures {
+                assert!(
+                    *c == NAME_CAPTURE || c.starts_with('_'),
+                    "{} env query has an unknown capture @{c}",
+                    lang.name()
+                );
+            }
+            // The cached query is the same source.
+            assert_eq!(query(lang).pattern_count(), q.pattern_count());
+        }
+    }
+
+    const JS_SOURCE: &str = r#"
+// 日本語 🎉 𝄞 before every target, so byte offsets are not char offsets.
+const a = process.env.DOT_NAME;
+const b = process.env["DOUBLE_QUOTED"] + process.env['SINGLE_QUOTED'];
+const { PLAIN, RENAMED: alias, DEFAULTED = 'd', "QUOTED_KEY": q, ...rest } = process.env;
+let { LET_PLAIN } = process.env;
+({ ASSIGNED } = process.env);
+const v = import.meta.env.VITE_NAME;
+const o = process.env?.OPTIONAL_CHAIN?.trim();
+// Not uses: computed keys, other objects, strings and comments.
+const c = process.env[name];
+const d = process.env[`TEMPLATE`];
+const e = env.NOT_PROCESS;
+const f = process.environment.NOT_ENV;
+const g = "process.env.IN_STRING";
+// process.env.IN_COMMENT
+const h = foo.process.env.NESTED;
+const i = process.env["ESCAPED\u0041"];
+const j = process.env[""];
+const k = import.meta.other.NOT_ENV;
+const { NOT_FROM_ENV } = process;
+"#;
+
+    const JS_EXPECTED: [&str; 10] = [
+        "DOT_NAME",
+        "DOUBLE_QUOTED",
+        "SINGLE_QUOTED",
+        "PLAIN",
+        "RENAMED",
+        "DEFAULTED",
+        "QUOTED_KEY",
+        "LET_PLAIN",
+        "ASSIGNED",
+        "VITE_NAME",
+    ];
+
+    #[test]
+    fn javascript_finds_process_env_and_import_meta_env() {
+        let mut expected = JS_EXPECTED.to_vec();
+        expected.push("OPTIONAL_CHAIN");
+        assert_eq!(names(Language::JavaScript, JS_SOURCE), expected);
+    }
+
+    #[test]
+    fn jsx_is_parsed_by_the_javascript_grammar() {
+        let src = "const el = <div title={process.env.TITLE}>{process.env['BODY']}</div>;";
+        assert_eq!(names(Language::JavaScript, src), ["TITLE", "BODY"]);
+    }
+
+    #[test]
+    fn typescript_and_tsx_find_the_same_forms() {
+        let ts = format!(
+            "{JS_SOURCE}\nconst t: string = process.env.TYPED!;\nconst {{ ANNOTATED }}: Env = process.env;\n"
+        );
+        let mut expected = JS_EXPECTED.to_vec();
+        expected.extend(["OPTIONAL_CHAIN", "TYPED", "ANNOTATED"]);
+        assert_eq!(names(Language::TypeScript, &ts), expected);
+        let tsx = format!("{ts}\nconst el = <p>{{process.env.IN_JSX}}</p>;\n");
+        expected.push("IN_JSX");
+        assert_eq!(names(Language::Tsx, &tsx), expected);
+    }
+
+    #[test]
+    fn match_range_covers_the_whole_expression() {
+        let src = "x = process.env[\"KEY\"];\nconst { A, B: b } = process.env;";
+        let found = uses(Language::JavaScript, src, None);
+        let slices: Vec<_> = found
+            .iter()
+            .map(|u| &src[u.match_range.start..u.match_range.end])
+            .collect();
+        assert_eq!(
+            slices,
+            [
+                "process.env[\"KEY\"]",
+                "{ A, B: b } = process.env",
+                "{ A, B: b } = process.env"
+            ]
+        );
+    }
+
+    #[test]
+    fn go_finds_getenv_and_lookupenv_with_literal_names() {
+        let src = r#"package main
+
+import "os"
+
+// 日本語 🎉 𝄞 before every target.
+func main() {
+	a := os.Getenv("INTERPRETED")
+	b, ok := os.LookupEnv(`RAW`)
+	c := os.Getenv("DEFAULTED" + "")
+	// Not uses: computed keys, other packages, Python spelling, escapes.
+	d := os.Getenv(key)
+	e := env.Getenv("OTHER_PACKAGE")
+	f := os.getenv("LOWERCASE")
+	g := os.Getenv("ESCAPED\x41")
+	h := os.Getenv("")
+	i := os.Setenv("SETTER", "v")
+	j := "os.Getenv(\"IN_STRING\")"
+	// os.Getenv("IN_COMMENT")
+}
+"#;
+        assert_eq!(names(Language::Go, src), ["INTERPRETED", "RAW"]);
+    }
+
+    #[test]
+    fn python_finds_environ_and_getenv_with_literal_names() {
+        let src = r#"import os
+
+# 日本語 🎉 𝄞 before every target.
+a = os.environ["SUBSCRIPT"]
+b = os.environ.get('GET')
+c = os.environ.get("GET_DEFAULT", "d")
+d = os.getenv("GETENV")
+e = os.getenv('GETENV_DEFAULT', None)
+f = os.environ["""TRIPLE"""]
+# Not uses: computed keys, other objects, escapes, interpolation, strings.
+g = os.environ[key]
+h = os.environ.get(key, "d")
+i = os.getenv(f"{prefix}_URL")
+j = environ["BARE"]
+k = os.Getenv("GO_SPELLING")
+l = os.environment["NOT_ENVIRON"]
+m = os.getenv("ESCAPED\x41")
+n = os.getenv("")
+o = "os.environ['IN_STRING']"
+# os.getenv("IN_COMMENT")
+p = os.environ.pop("POP")
+"#;
+        assert_eq!(
+            names(Language::Python, src),
+            [
+                "SUBSCRIPT",
+                "GET",
+                "GET_DEFAULT",
+                "GETENV",
+                "GETENV_DEFAULT",
+                "TRIPLE"
+            ]
+        );
+    }
+
+    #[test]
+    fn within_limits_results_to_uses_that_touch_the_range() {
+        let src = "a = process.env.FIRST;\nb = process.env.SECOND;\nc = process.env.THIRD;\n";
+        let second = src.find("process.env.SECOND").unwrap_or_default();
+        let line = TextRange::new(second, second + "process.env.SECOND".len());
+        let names_within = |r: TextRange| -> Vec<String> {
+            uses(Language::JavaScript, src, Some(r))
+                .into_iter()
+                .map(|u| u.name)
+                .collect()
+        };
+        assert_eq!(names_within(line), ["SECOND"]);
+        // An edit at either edge of a use, or in its middle, sees it.
+        assert_eq!(names_within(TextRange::new(line.end, line.end)), ["SECOND"]);
+        assert_eq!(
+            names_within(TextRange::new(line.start, line.start)),
+            ["SECOND"]
+        );
+        assert_eq!(
+            names_within(TextRange::new(second + 3, second + 4)),
+            ["SECOND"]
+        );
+        // A range between uses sees none.
+        assert_eq!(
+            names_within(TextRange::new(second - 3, second - 2)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names_within(TextRange::new(0, src.len())),
+            ["FIRST", "SECOND", "THIRD"]
+        );
+    }
+
+    #[test]
+    fn a_chunked_text_provider_reads_the_same_names() {
+        // A rope hands text over in chunks; split every node's bytes in two.
+        let src = "const { CHUNKED } = process.env; process.env.SPLIT_NAME;";
+        let tree = Language::JavaScript
+            .parser()
+            .parse(src, None)
+            .unwrap_or_else(|| panic!("javascript failed to parse"));
+        let chunked = |node: Node<'_>| {
+            let r = node.byte_range();
+            let mid = r.start + r.len() / 2;
+            [&src.as_bytes()[r.start..mid], &src.as_bytes()[mid..r.end]].into_iter()
+        };
+        let found: Vec<_> = env_uses_in(Language::JavaScript, &tree, None, chunked)
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(found, ["CHUNKED", "SPLIT_NAME"]);
+    }
+}

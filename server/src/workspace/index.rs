@@ -1,0 +1,79 @@
+//! The file index: every file and directory of a workspace root, in memory,
+//! so that existence checks on keystrokes cost no system call.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::fs::{FileKind, Fs};
+
+/// The files and directories under one root, by relative path.
+#[derive(Clone, Debug, Default)]
+pub struct FileIndex {
+    entries: HashMap<PathBuf, FileKind>,
+    by_name: HashMap<String, Vec<PathBuf>>,
+}
+
+impl FileIndex {
+    /// Walks `root` (slow: run it off the server's message loop).
+    pub fn build(fs: &dyn Fs, root: &Path) -> FileIndex {
+        let mut index = FileIndex::default();
+        for (rel, kind) in fs.walk(root) {
+            index.insert(rel, kind);
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, rel: &Path) -> Option<FileKind> {
+        self.entries.get(rel).copied()
+    }
+
+    pub fn insert(&mut self, rel: PathBuf, kind: FileKind) {
+        if let Some(name) = rel.file_name() {
+            let name = name.to_string_lossy().into_owned();
+            let same = self.by_name.entry(name).or_default();
+            if !same.contains(&rel) {
+                same.push(rel.clone());
+            }
+        }
+        self.entries.insert(rel, kind);
+    }
+
+    /// Removes `rel` and everything under it.
+    pub fn remove(&mut self, rel: &Path) {
+        if self.entries.remove(rel).is_none() && !self.entries.keys().any(|p| p.starts_with(rel)) {
+            return;
+        }
+        self.entries.retain(|p, _| !p.starts_with(rel));
+        self.by_name.retain(|_, paths| {
+            paths.retain(|p| !p.starts_with(rel));
+            !paths.is_empty()
+        });
+    }
+
+    /// Files (not directories) with this exact name, sorted.
+    pub fn files_named(&self, name: &str) -> Vec<&Path> {
+        let mut out: Vec<&Path> = self
+            .by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|p| self.entries.get(*p) == Some(&FileKind::File))
+            .map(PathBuf::as_path)
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// All indexed paths, for completion and tests.
+    pub fn paths(&self) -> impl Iterator<Item = (&Path, FileKind)> {
+        self.entries.iter().map(|(p, k)| (p.as_path(), *k))
+    }
+}

@@ -1,0 +1,309 @@
+//! The workspace: its roots, their file indexes, env files and path
+//! aliases, and the one place that decides whether a path may be looked at.
+//!
+//! A path outside every root is reported as outside without a single system
+//! call. A path inside is answered from the index; a path the index does not
+//! hold (a gitignored file, a file under a symlinked folder) is probed once,
+//! component by component, so that a symlink pointing out of the root is
+//! caught before anything beyond the root is statted, and the answer is
+//! cached until the file system changes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::envindex::{EnvIndex, is_env_file};
+use super::fs::{FileKind, Fs};
+use super::index::FileIndex;
+use super::paths::{is_inside, normalize};
+use super::tsconfig::Aliases;
+
+/// What is at a path, as far as tagls may know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Found(FileKind),
+    Missing,
+    /// Outside every root, or reached through a symlink that leads out.
+    Outside,
+}
+
+/// A change on disk, from the client or from the server's own watcher.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Created(PathBuf),
+    Changed(PathBuf),
+    Removed(PathBuf),
+    /// Events were lost: everything must be read again.
+    Rescan,
+}
+
+pub struct Root {
+    pub path: PathBuf,
+    /// None until the background walk finishes.
+    pub index: Option<FileIndex>,
+    pub env: EnvIndex,
+    pub aliases: Aliases,
+    /// Derived from a document's folder because the client named no root.
+    pub fallback: bool,
+}
+
+pub struct Workspace {
+    fs: Arc<dyn Fs>,
+    roots: Vec<Root>,
+    probes: HashMap<PathBuf, Lookup>,
+    /// Bumped on every change that can alter a resolution.
+    generation: u64,
+}
+
+/// Symlink hops followed before a path is given up as missing.
+const MAX_HOPS: usize = 40;
+
+impl Workspace {
+    pub fn new(fs: Arc<dyn Fs>) -> Workspace {
+        Workspace {
+            fs,
+            roots: Vec::new(),
+            probes: HashMap::new(),
+            generation: 0,
+        }
+    }
+
+    pub fn fs(&self) -> &dyn Fs {
+        &*self.fs
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn roots(&self) -> &[Root] {
+        &self.roots
+    }
+
+    /// Adds a root (absolute); its env files and aliases are read now, its
+    /// index later ([`Workspace::set_index`]). Returns false if it was there.
+    pub fn add_root(&mut self, path: &Path, fallback: bool) -> bool {
+        let path = normalize(path);
+        if self.roots.iter().any(|r| r.path == path) {
+            return false;
+        }
+        let env = EnvIndex::load(&*self.fs, &path);
+        let aliases = Aliases::load(&*self.fs, &path);
+        self.roots.push(Root {
+            path,
+            index: None,
+            env,
+            aliases,
+            fallback,
+        });
+        // Longest first, so that nested roots win.
+        self.roots
+            .sort_by_key(|r| std::cmp::Reverse(r.path.as_os_str().len()));
+        self.generation += 1;
+        true
+    }
+
+    pub fn set_index(&mut self, root: &Path, index: FileIndex) {
+        if let Some(r) = self.roots.iter_mut().find(|r| r.path == root) {
+            r.index = Some(index);
+            self.generation += 1;
+        }
+    }
+
+    /// The root that holds `path`, the innermost when roots nest.
+    pub fn root_for(&self, path: &Path) -> Option<&Root> {
+        self.roots.iter().find(|r| is_inside(path, &r.path))
+    }
+
+    /// What is at an absolute path.
+    pub fn lookup(&mut self, path: &Path) -> Lookup {
+        let path = normalize(path);
+        let Some(root) = self.root_for(&path) else {
+            return Lookup::Outside;
+        };
+        let Ok(rel) = path.strip_prefix(&root.path) else {
+            return Lookup::Outside;
+        };
+        if rel.as_os_str().is_empty() {
+            return Lookup::Found(FileKind::Dir);
+        }
+        if let Some(kind) = root.index.as_ref().and_then(|i| i.get(rel))
+            && kind != FileKind::Symlink
+        {
+            return Lookup::Found(kind);
+        }
+        if let Some(hit) = self.probes.get(&path) {
+            return *hit;
+        }
+        let root_path = root.path.clone();
+        let answer = probe(&*self.fs, &root_path, &path, 0);
+        self.probes.insert(path, answer);
+        answer
+    }
+
+    /// Applies changes on disk; returns whether anything tagls resolves
+    /// against may have changed.
+    pub fn apply(&mut self, changes: &[Change]) -> bool {
+        if changes.is_empty() {
+            return false;
+        }
+        self.probes.clear();
+        self.generation += 1;
+        let fs = self.fs.clone();
+        for change in changes {
+            match change {
+                Change::Rescan => {
+                    for r in &mut self.roots {
+                        if r.index.is_some() {
+                            r.index = Some(FileIndex::build(&*fs, &r.path));
+                        }
+                        r.env = EnvIndex::load(&*fs, &r.path);
+                        r.aliases = Aliases::load(&*fs, &r.path);
+                    }
+                }
+                Change::Created(p) | Change::Changed(p) | Change::Removed(p) => {
+                    let p = normalize(p);
+                    let Some(r) = self.roots.iter_mut().find(|r| is_inside(&p, &r.path)) else {
+                        continue;
+                    };
+                    let Ok(rel) = p.strip_prefix(&r.path).map(Path::to_path_buf) else {
+                        continue;
+                    };
+                    if let Some(index) = &mut r.index {
+                        match fs.lstat(&p) {
+                            Ok(kind) => {
+                                index.insert(rel.clone(), kind);
+                                if kind == FileKind::Dir {
+                                    // A folder that appears at once with its
+                                    // contents (a checkout, `mv`) is walked.
+                                    for (sub, k) in fs.walk(&p) {
+                                        index.insert(rel.join(sub), k);
+                                    }
+                                }
+                            }
+                            Err(_) => index.remove(&rel),
+                        }
+                    }
+                    let top_level = rel.components().count() == 1;
+                    let name = rel.to_string_lossy();
+                    if top_level && is_env_file(&name) {
+                        r.env = EnvIndex::load(&*fs, &r.path);
+                    }
+                    if top_level && (name == "tsconfig.json" || name == "jsconfig.json") {
+                        r.aliases = Aliases::load(&*fs, &r.path);
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Resolves `path` (absolute, normalised, inside `root`) one component at a
+/// time. Every component is inside the root when it is statted; a symlink
+/// is read (the link itself is inside) and its target checked lexically
+/// before it is followed.
+fn probe(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Lookup {
+    if hops > MAX_HOPS {
+        return Lookup::Missing;
+    }
+    let Ok(rel) = path.strip_prefix(root) else {
+        return Lookup::Outside;
+    };
+    let mut cur = root.to_path_buf();
+    let mut kind = FileKind::Dir;
+    let comps: Vec<_> = rel.components().collect();
+    for (i, comp) in comps.iter().enumerate() {
+        let next = cur.join(comp);
+        match fs.lstat(&next) {
+            Err(_) => return Lookup::Missing,
+            Ok(FileKind::Symlink) => {
+                let Ok(target) = fs.read_link(&next) else {
+                    return Lookup::Missing;
+                };
+                let target = normalize(&cur.join(target));
+                if !is_inside(&target, root) {
+                    return Lookup::Outside;
+                }
+                let rest: PathBuf = comps[i + 1..].iter().collect();
+                return probe(fs, root, &normalize(&target.join(rest)), hops + 1);
+            }
+            Ok(k) => {
+                kind = k;
+                cur = next;
+            }
+        }
+    }
+    Lookup::Found(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::fs::FakeFs;
+
+    fn ws(fs: FakeFs) -> Workspace {
+        let mut w = Workspace::new(Arc::new(fs));
+        w.add_root(Path::new("/ws"), false);
+        w
+    }
+
+    #[test]
+    fn outside_paths_are_never_statted() {
+        // The fake has /etc/passwd; the workspace must still say outside.
+        let fs = FakeFs::new();
+        fs.file("/etc/passwd", "root").file("/ws/a.ts", "");
+        let mut w = ws(fs);
+        assert_eq!(w.lookup(Path::new("/ws/../etc/passwd")), Lookup::Outside);
+        assert_eq!(w.lookup(Path::new("/etc/passwd")), Lookup::Outside);
+        assert_eq!(w.lookup(Path::new("/wsx/a.ts")), Lookup::Outside);
+        assert_eq!(
+            w.lookup(Path::new("/ws/a.ts")),
+            Lookup::Found(FileKind::File)
+        );
+    }
+
+    #[test]
+    fn symlinks_out_of_the_root_are_outside() {
+        let fs = FakeFs::new();
+        fs.file("/secret/key", "x")
+            .symlink("/ws/out", "/secret")
+            .symlink("/ws/up", "../secret/key")
+            .symlink("/ws/in", "src")
+            .file("/ws/src/a.ts", "")
+            .symlink("/ws/loop", "loop");
+        let mut w = ws(fs);
+        assert_eq!(w.lookup(Path::new("/ws/out/key")), Lookup::Outside);
+        assert_eq!(w.lookup(Path::new("/ws/up")), Lookup::Outside);
+        assert_eq!(
+            w.lookup(Path::new("/ws/in/a.ts")),
+            Lookup::Found(FileKind::File)
+        );
+        assert_eq!(w.lookup(Path::new("/ws/loop")), Lookup::Missing);
+    }
+
+    #[test]
+    fn index_and_changes() {
+        let fs = Arc::new(FakeFs::new());
+        fs.file("/ws/a.ts", "").file("/ws/.env.example", "A=1\n");
+        let mut w = Workspace::new(fs.clone());
+        w.add_root(Path::new("/ws"), false);
+        let index = FileIndex::build(&*fs, Path::new("/ws"));
+        w.set_index(Path::new("/ws"), index);
+        assert_eq!(w.lookup(Path::new("/ws/b.ts")), Lookup::Missing);
+        fs.file("/ws/b.ts", "");
+        fs.file("/ws/.env.example", "A=1\nB=2\n");
+        assert!(w.apply(&[
+            Change::Created("/ws/b.ts".into()),
+            Change::Changed("/ws/.env.example".into())
+        ]));
+        assert_eq!(
+            w.lookup(Path::new("/ws/b.ts")),
+            Lookup::Found(FileKind::File)
+        );
+        assert_eq!(w.roots()[0].env.lookup("B").len(), 1);
+        fs.remove("/ws/a.ts");
+        w.apply(&[Change::Removed("/ws/a.ts".into())]);
+        assert_eq!(w.lookup(Path::new("/ws/a.ts")), Lookup::Missing);
+    }
+}

@@ -1,0 +1,429 @@
+//! Resolution over the protocol: what tags name is checked against a real
+//! workspace on disk, and the answers follow the disk without any edit.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use support::{ClientOptions, TestClient, file_uri, start};
+
+const APP: &str = "\
+// #COMPLETION_DRIVE: Assuming UserService exists at src/services/user.service.ts
+// #COMPLETION_DRIVE: Assuming the cache lives in src/cache/redis.ts
+// #COMPLETION_DRIVE_INTEGRATION: Assuming JWT_SECRET in environment variables
+// #COMPLETION_DRIVE_INTEGRATION: Assuming REDIS_URL in .env
+// #CONTEXT_DEGRADED: config copied from ../../../etc/passwd
+const secret = process.env.JWT_SECRET
+const region = process.env.AWS_REGION
+";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src/services")).unwrap();
+    std::fs::write(
+        root.join("src/services/user.service.ts"),
+        "export class UserService {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".env.example"),
+        "# settings\nJWT_SECRET=do-not-show-this-value\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/app.ts"), APP).unwrap();
+    dir
+}
+
+async fn open_app(root: &Path, opts: ClientOptions) -> (TestClient, String) {
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        ..opts
+    })
+    .await;
+    let uri = file_uri(&root.join("src/app.ts"));
+    c.open(&uri, "typescript", APP).await;
+    (c, uri)
+}
+
+/// The diagnostics that are not about the tags themselves: code, line,
+/// start and end character, message.
+fn reference_diagnostics(params: &Value) -> Vec<(String, u64, u64, u64, String)> {
+    params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            ![
+                "assumption",
+                "pattern",
+                "suggestion",
+                "decision",
+                "claim",
+                "verdict",
+            ]
+            .contains(&d["code"].as_str().unwrap())
+        })
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+                d["range"]["end"]["character"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn has_code(params: &Value, code: &str) -> bool {
+    params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == code)
+}
+
+#[tokio::test]
+async fn unresolved_references_are_reported_on_their_span() {
+    let ws = workspace();
+    let (mut c, uri) = open_app(ws.path(), ClientOptions::default()).await;
+    let d = c.diagnostics(&uri).await;
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        reference_diagnostics(&d),
+        [
+            (
+                s("missing-path"),
+                1,
+                50,
+                68,
+                s("src/cache/redis.ts does not exist in the workspace")
+            ),
+            (
+                s("missing-env"),
+                3,
+                43,
+                52,
+                s("environment variable REDIS_URL: it is not in .env.example")
+            ),
+            (
+                s("outside-workspace"),
+                4,
+                41,
+                60,
+                s("../../../etc/passwd is outside the workspace; tagls does not look there")
+            ),
+            (
+                s("undeclared-env"),
+                6,
+                27,
+                37,
+                s("environment variable AWS_REGION is read here but it is not in .env.example")
+            ),
+        ]
+    );
+    // The tag diagnostics are still there, one per tag.
+    let tags = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "assumption")
+        .count();
+    assert_eq!(tags, 5);
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn hover_definition_links_and_hints() {
+    let ws = workspace();
+    let root = ws.path();
+    let (mut c, uri) = open_app(root, ClientOptions::default()).await;
+    c.diagnostics(&uri).await;
+    let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+
+    let hover = c.request("textDocument/hover", at(0, 60)).await;
+    assert_eq!(
+        hover["contents"]["value"],
+        "`src/services/user.service.ts`: exists (file `src/services/user.service.ts`)"
+    );
+    let hover = c.request("textDocument/hover", at(2, 45)).await;
+    assert_eq!(
+        hover["contents"]["value"],
+        "`JWT_SECRET`: environment variable defined in .env.example line 2"
+    );
+    let hover = c.request("textDocument/hover", at(5, 30)).await;
+    assert_eq!(
+        hover["contents"]["value"],
+        "`JWT_SECRET`: environment variable defined in .env.example line 2"
+    );
+
+    let def = c.request("textDocument/definition", at(0, 60)).await;
+    assert_eq!(
+        def,
+        json!([{ "uri": file_uri(&root.join("src/services/user.service.ts")), "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } } }])
+    );
+    let def = c.request("textDocument/definition", at(5, 30)).await;
+    assert_eq!(
+        def,
+        json!([{ "uri": file_uri(&root.join(".env.example")), "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 10 } } }])
+    );
+    assert_eq!(
+        c.request("textDocument/definition", at(1, 60)).await,
+        Value::Null
+    );
+
+    let links = c
+        .request(
+            "textDocument/documentLink",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    assert_eq!(
+        links,
+        json!([{
+            "range": { "start": { "line": 0, "character": 53 }, "end": { "line": 0, "character": 81 } },
+            "target": file_uri(&root.join("src/services/user.service.ts")),
+            "tooltip": "src/services/user.service.ts",
+        }])
+    );
+
+    let hints = c
+        .request(
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 7, "character": 0 } } }),
+        )
+        .await;
+    let labels: Vec<(u64, &str)> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["position"]["line"].as_u64().unwrap(),
+                h["label"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            (0, "✓"),
+            (1, "✗ missing"),
+            (2, "✓ .env.example:2"),
+            (3, "✗ not in env files"),
+            (4, "✗ outside workspace")
+        ]
+    );
+    c.finish().await;
+}
+
+/// Files created, deleted and renamed on disk by something other than the
+/// editor change the diagnostics of an open document, with no edit, through
+/// the server's own watcher.
+#[tokio::test]
+async fn the_server_watches_the_disk_when_the_client_does_not() {
+    let ws = workspace();
+    let root = ws.path();
+    let (mut c, uri) = open_app(root, ClientOptions::default()).await;
+    let d = c.diagnostics(&uri).await;
+    assert!(has_code(&d, "missing-path"));
+
+    std::fs::create_dir_all(root.join("src/cache")).unwrap();
+    std::fs::write(root.join("src/cache/redis.ts"), "export {}\n").unwrap();
+    c.diagnostics_where(&uri, |p| !has_code(p, "missing-path"))
+        .await;
+
+    std::fs::rename(
+        root.join("src/cache/redis.ts"),
+        root.join("src/cache/memory.ts"),
+    )
+    .unwrap();
+    c.diagnostics_where(&uri, |p| has_code(p, "missing-path"))
+        .await;
+    std::fs::rename(
+        root.join("src/cache/memory.ts"),
+        root.join("src/cache/redis.ts"),
+    )
+    .unwrap();
+    c.diagnostics_where(&uri, |p| !has_code(p, "missing-path"))
+        .await;
+    std::fs::remove_file(root.join("src/cache/redis.ts")).unwrap();
+    c.diagnostics_where(&uri, |p| has_code(p, "missing-path"))
+        .await;
+
+    // Env files are watched too.
+    std::fs::write(
+        root.join(".env.example"),
+        "JWT_SECRET=x\nREDIS_URL=y\nAWS_REGION=z\n",
+    )
+    .unwrap();
+    c.diagnostics_where(&uri, |p| {
+        !has_code(p, "missing-env") && !has_code(p, "undeclared-env")
+    })
+    .await;
+    c.finish().await;
+}
+
+/// A client that offers to watch gets a registration, and its events drive
+/// the same updates.
+#[tokio::test]
+async fn a_client_that_watches_gets_a_registration() {
+    let ws = workspace();
+    let root = ws.path();
+    let (mut c, uri) = open_app(
+        root,
+        ClientOptions {
+            watch_registration: true,
+            ..ClientOptions::default()
+        },
+    )
+    .await;
+    let reg = c
+        .wait_for(
+            |m| m["method"] == "client/registerCapability",
+            "a watch registration",
+        )
+        .await;
+    assert_eq!(
+        reg["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+    assert_eq!(
+        reg["params"]["registrations"][0]["registerOptions"]["watchers"],
+        json!([{ "globPattern": "**/*" }])
+    );
+    let d = c.diagnostics(&uri).await;
+    assert!(has_code(&d, "missing-path"));
+
+    std::fs::create_dir_all(root.join("src/cache")).unwrap();
+    std::fs::write(root.join("src/cache/redis.ts"), "export {}\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&root.join("src/cache/redis.ts")), "type": 1 }] }),
+    )
+    .await;
+    c.diagnostics_where(&uri, |p| !has_code(p, "missing-path"))
+        .await;
+    std::fs::remove_file(root.join("src/cache/redis.ts")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&root.join("src/cache/redis.ts")), "type": 3 }] }),
+    )
+    .await;
+    c.diagnostics_where(&uri, |p| has_code(p, "missing-path"))
+        .await;
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn indexing_reports_progress() {
+    let ws = workspace();
+    let (mut c, _uri) = open_app(
+        ws.path(),
+        ClientOptions {
+            progress: true,
+            ..ClientOptions::default()
+        },
+    )
+    .await;
+    let create = c
+        .wait_for(
+            |m| m["method"] == "window/workDoneProgress/create",
+            "a progress token",
+        )
+        .await;
+    let token = create["params"]["token"].clone();
+    let begin = c
+        .wait_for(
+            |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin",
+            "progress begin",
+        )
+        .await;
+    assert_eq!(begin["params"]["token"], token);
+    assert_eq!(begin["params"]["value"]["title"], "tagls: indexing");
+    let end = c
+        .wait_for(
+            |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end",
+            "progress end",
+        )
+        .await;
+    assert!(
+        end["params"]["value"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("files and folders"),
+        "{end}"
+    );
+    c.finish().await;
+}
+
+/// Helix sends `rootUri: null` without a root marker: the document's folder
+/// stands in, and the log says so once.
+#[tokio::test]
+async fn without_a_root_the_document_folder_is_used() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut c = start(ClientOptions::default()).await;
+    let uri = file_uri(&root.join("src/app.ts"));
+    c.open(
+        &uri,
+        "typescript",
+        "// #COMPLETION_DRIVE: Assuming ./services/user.service.ts and ./nope.ts\n",
+    )
+    .await;
+    let log = c
+        .wait_for(
+            |m| {
+                m["method"] == "window/logMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("no workspace root")
+            },
+            "the no-root note",
+        )
+        .await;
+    assert!(
+        log["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&root.join("src").display().to_string())
+    );
+    let d = c
+        .diagnostics_where(&uri, |p| has_code(p, "missing-path"))
+        .await;
+    let missing: Vec<_> = reference_diagnostics(&d).into_iter().map(|d| d.4).collect();
+    assert_eq!(missing, ["./nope.ts does not exist in the workspace"]);
+    c.finish().await;
+}
+
+/// No message the server sends ever carries an env value.
+#[tokio::test]
+async fn env_values_never_leave_the_server() {
+    let ws = workspace();
+    let (mut c, uri) = open_app(ws.path(), ClientOptions::default()).await;
+    c.diagnostics(&uri).await;
+    for line in 0..7 {
+        for character in [10, 30, 45, 60] {
+            let hover = c
+                .request(
+                    "textDocument/hover",
+                    json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+                )
+                .await;
+            assert!(!hover.to_string().contains("do-not-show-this-value"));
+        }
+    }
+    let hints = c
+        .request(
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 9, "character": 0 } } }),
+        )
+        .await;
+    assert!(!hints.to_string().contains("do-not-show-this-value"));
+    let everything = c.drain().await;
+    assert!(!everything.contains("do-not-show-this-value"));
+    c.finish().await;
+}
