@@ -1,14 +1,18 @@
 //! Real-editor tests: a headless Neovim (0.11.4 and 0.7.2) starts tagls over stdio,
 //! opens a TypeScript file with a `#COMPLETION_DRIVE` tag and must show tagls'
-//! diagnostic and hover.
+//! diagnostic and hover; and a path named in a tag that is missing must stop being
+//! reported once the file appears on disk, with no edit in the editor (Neovim on Linux
+//! does not watch files for the server: the server watches the disk itself).
 //!
 //! The editors come from `tests/install-editors.sh`, which writes their paths to
 //! `target/editors.env` (`TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`); the same variables
 //! in the environment take precedence. A missing editor skips its test, unless
 //! `TAGLS_REQUIRE_EDITORS=1`, which turns that into a failure.
 //!
-//! The Neovim side lives in `tests/nvim/lsp_core.lua`.
+//! The Neovim side lives in `tests/nvim/lsp_core.lua` and `tests/nvim/lsp_resolution.lua`
+//! (with `tests/nvim/common.lua`).
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -28,7 +32,18 @@ import { UserService } from './services/user.service'
 export const service = new UserService()
 ";
 
-/// vim.diagnostic.severity.INFO (1 = ERROR, 2 = WARN, 3 = INFO, 4 = HINT).
+/// A tag naming a file that is not there yet: `src/cache/redis.ts` is bytes
+/// `MISSING_COLS` of line 0.
+const MISSING_APP_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming the cache lives in src/cache/redis.ts
+export const cache = null
+";
+const MISSING_FILE: &str = "src/cache/redis.ts";
+const MISSING_COLS: (i64, i64) = (50, 68);
+
+/// vim.diagnostic.severity.WARN (1 = ERROR, 2 = WARN, 3 = INFO, 4 = HINT).
+const SEVERITY_WARN: i64 = 2;
+/// vim.diagnostic.severity.INFO.
 const SEVERITY_INFO: i64 = 3;
 
 #[test]
@@ -39,6 +54,16 @@ fn neovim_0_11_shows_diagnostic_and_hover() {
 #[test]
 fn neovim_0_7_shows_diagnostic_and_hover() {
     run_editor_test("TAGLS_NVIM_07", "0.7");
+}
+
+#[test]
+fn neovim_0_11_sees_a_missing_path_resolve_when_the_file_appears() {
+    run_resolution_test("TAGLS_NVIM_011", "0.11");
+}
+
+#[test]
+fn neovim_0_7_sees_a_missing_path_resolve_when_the_file_appears() {
+    run_resolution_test("TAGLS_NVIM_07", "0.7");
 }
 
 fn workspace_root() -> PathBuf {
@@ -108,13 +133,17 @@ struct NvimRun {
     lsp_log: String,
 }
 
-/// Runs the Lua driver in `nvim` on `file` (relative to `dir`), killing it after
-/// `NVIM_TIMEOUT`.
-fn run_nvim(nvim: &Path, dir: &Path, file: &str, result: &Path) -> NvimRun {
-    let script = workspace_root()
-        .join("tests")
-        .join("nvim")
-        .join("lsp_core.lua");
+/// Runs the Lua driver `tests/nvim/{script}` in `nvim` on `file` (relative to `dir`),
+/// with `env` added to its environment, killing it after `NVIM_TIMEOUT`.
+fn run_nvim(
+    nvim: &Path,
+    dir: &Path,
+    script: &str,
+    file: &str,
+    result: &Path,
+    env: &[(&str, &OsStr)],
+) -> NvimRun {
+    let script = workspace_root().join("tests").join("nvim").join(script);
     assert!(script.is_file(), "missing {}", script.display());
 
     // Keep Neovim's state, logs and caches inside the temp dir.
@@ -148,6 +177,7 @@ fn run_nvim(nvim: &Path, dir: &Path, file: &str, result: &Path) -> NvimRun {
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(File::create(&stdout_path).unwrap())
         .stderr(File::create(&stderr_path).unwrap());
@@ -206,21 +236,22 @@ fn tail(text: &str, max: usize) -> &str {
     &text[start..]
 }
 
-fn run_editor_test(key: &str, version: &str) {
-    let Some(nvim) = find_nvim(key, version) else {
-        return;
-    };
-
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().canonicalize().unwrap();
-    fs::create_dir_all(dir.join("src")).unwrap();
-    fs::write(dir.join("src/app.ts"), APP_TS).unwrap();
+/// Runs the Lua driver `script` in Neovim `version` on `file` (relative to `dir`) and
+/// returns its JSON result, once it is sure that the driver ran to the end without an
+/// error, with a description of the run for assertion messages.
+fn run_driver(
+    nvim: &Path,
+    version: &str,
+    dir: &Path,
+    script: &str,
+    file: &str,
+    env: &[(&str, &OsStr)],
+) -> (Value, String) {
     let result_path = dir.join("result.json");
-
-    let run = run_nvim(&nvim, &dir, "src/app.ts", &result_path);
+    let run = run_nvim(nvim, dir, script, file, &result_path, env);
     let result_text = fs::read_to_string(&result_path).unwrap_or_default();
     let context = format!(
-        "Neovim {version} ({})\nexit: {:?}{}\nresult: {result_text}\n\
+        "Neovim {version} ({}) running {script}\nexit: {:?}{}\nresult: {result_text}\n\
          --- stdout ---\n{}\n--- stderr ---\n{}\n--- lsp.log (tail) ---\n{}",
         nvim.display(),
         run.status,
@@ -254,6 +285,20 @@ fn run_editor_test(key: &str, version: &str) {
         reported.starts_with(&format!("{version}.")),
         "expected Neovim {version}, got {reported:?}\n{context}"
     );
+    (result, context)
+}
+
+fn run_editor_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version) else {
+        return;
+    };
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/app.ts"), APP_TS).unwrap();
+
+    let (result, context) = run_driver(&nvim, version, &dir, "lsp_core.lua", "src/app.ts", &[]);
 
     let diagnostics = result["diagnostics"]
         .as_array()
@@ -289,5 +334,111 @@ fn run_editor_test(key: &str, version: &str) {
     assert!(
         hover.to_lowercase().contains("assumption"),
         "hover {hover:?}\n{context}"
+    );
+}
+
+/// The diagnostics in `result[key]` with the tagls code `code`.
+fn tagls_diagnostics<'a>(result: &'a Value, key: &str, code: &str) -> Vec<&'a Value> {
+    result[key]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|d| d["source"] == "tagls" && d["code"] == code)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn run_resolution_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version) else {
+        return;
+    };
+
+    // The workspace root is `dir/ws`, one level above the file; Neovim's own files and
+    // the result stay outside it, so the server's watcher sees only the workspace.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::write(root.join("src/app.ts"), MISSING_APP_TS).unwrap();
+    let created = root.join(MISSING_FILE);
+    let (start, end) = MISSING_COLS;
+    assert_eq!(
+        &MISSING_APP_TS[start as usize..end as usize],
+        MISSING_FILE,
+        "MISSING_COLS must be the span of the path in MISSING_APP_TS"
+    );
+
+    let (result, context) = run_driver(
+        &nvim,
+        version,
+        &dir,
+        "lsp_resolution.lua",
+        "ws/src/app.ts",
+        &[
+            ("TAGLS_ROOT", root.as_os_str()),
+            ("TAGLS_CREATE", OsStr::new(MISSING_FILE)),
+        ],
+    );
+
+    // Before: exactly one missing-path warning, on the path.
+    let missing = tagls_diagnostics(&result, "before", "missing-path");
+    assert_eq!(
+        missing.len(),
+        1,
+        "missing-path diagnostics before the file exists\n{context}"
+    );
+    let missing = missing[0];
+    // vim.diagnostic positions: 0-based line, byte columns.
+    assert_eq!(missing["lnum"], 0, "missing-path line\n{context}");
+    assert_eq!(
+        missing["col"], start,
+        "missing-path start column\n{context}"
+    );
+    assert_eq!(missing["end_lnum"], 0, "missing-path end line\n{context}");
+    assert_eq!(
+        missing["end_col"], end,
+        "missing-path end column\n{context}"
+    );
+    assert_eq!(
+        missing["message"], "src/cache/redis.ts does not exist in the workspace",
+        "missing-path message\n{context}"
+    );
+    assert_eq!(
+        missing["severity"], SEVERITY_WARN,
+        "missing-path severity\n{context}"
+    );
+
+    // After the file appeared on disk: the warning is gone, the tag's own diagnostic stays.
+    assert!(
+        created.is_file(),
+        "{} was not created\n{context}",
+        created.display()
+    );
+    assert_eq!(result["file_exists"], true, "file_exists\n{context}");
+    assert_eq!(
+        result["resolved"], true,
+        "the missing-path diagnostic did not go away\n{context}"
+    );
+    assert!(
+        tagls_diagnostics(&result, "after", "missing-path").is_empty(),
+        "a missing-path diagnostic is left after the file appeared\n{context}"
+    );
+    let assumption = tagls_diagnostics(&result, "after", "assumption");
+    assert_eq!(
+        assumption.len(),
+        1,
+        "assumption diagnostics after the file appeared\n{context}"
+    );
+    assert_eq!(assumption[0]["lnum"], 0, "assumption line\n{context}");
+    assert_eq!(
+        assumption[0]["severity"], SEVERITY_INFO,
+        "assumption severity\n{context}"
+    );
+
+    // Nothing went through the buffer.
+    assert_eq!(
+        result["modified"], false,
+        "the buffer was modified\n{context}"
     );
 }

@@ -15,10 +15,19 @@
 --   server_exit_code the server's exit code once Neovim stopped it, or null
 --   error            null, or what went wrong
 -- and exits 0 on success, 1 on any error. It never waits without a timeout.
+-- The workspace root is the file's folder. Shared code: tests/nvim/common.lua.
+
+local NAME = 'lsp_core.lua'
+local HERE = debug.getinfo(1, 'S').source:sub(2):match('^(.*)/[^/]*$') or '.'
+local loaded, common = pcall(dofile, HERE .. '/common.lua')
+if not loaded then
+  io.stderr:write(NAME .. ': cannot load common.lua: ' .. tostring(common) .. '\n')
+  vim.cmd('cquit 1')
+  return
+end
 
 local DIAGNOSTIC_TIMEOUT_MS = 10000
 local REQUEST_TIMEOUT_MS = 5000
-local STOP_TIMEOUT_MS = 3000
 local TAG = '#COMPLETION_DRIVE'
 
 local result = {
@@ -31,33 +40,16 @@ local result = {
   error = vim.NIL,
 }
 
-local function log(msg)
-  io.stderr:write('lsp_core.lua: ' .. msg .. '\n')
-end
-
-local function nvim_version()
-  local v = vim.version()
-  return string.format('%d.%d.%d', v.major, v.minor, v.patch)
-end
-result.nvim_version = nvim_version()
-
-local function has(feature)
-  return vim.fn.has(feature) == 1
-end
-
-local function get_client(id)
-  if vim.lsp.get_client_by_id then
-    return vim.lsp.get_client_by_id(id)
-  end
-  return nil
-end
+local session = common.session(NAME, result)
+local json_value = common.json_value
+local collect_diagnostics = common.collect_diagnostics
 
 -- Byte column -> LSP character offset in the client's encoding.
 local function to_lsp_character(line, byte_col, encoding)
   if byte_col == 0 or encoding == nil or encoding == 'utf-8' then
     return byte_col
   end
-  if has('nvim-0.11') then
+  if common.has('nvim-0.11') then
     -- vim.str_utfindex(s, encoding, index): one number.
     return vim.str_utfindex(line, encoding, byte_col)
   end
@@ -90,106 +82,25 @@ local function hover_text(contents)
   return table.concat(parts, '\n')
 end
 
-local function json_value(v)
-  if v == nil then
-    return vim.NIL
-  end
-  return v
-end
-
-local function collect_diagnostics(bufnr)
-  local out = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    local code = d.code
-    if code == nil and d.user_data and d.user_data.lsp then
-      code = d.user_data.lsp.code
-    end
-    table.insert(out, {
-      lnum = d.lnum,
-      col = d.col,
-      end_lnum = json_value(d.end_lnum),
-      end_col = json_value(d.end_col),
-      message = d.message,
-      source = json_value(d.source),
-      code = json_value(code),
-      severity = d.severity,
-    })
-  end
-  return out
-end
-
-local function write_result()
-  local path = os.getenv('TAGLS_RESULT')
-  if not path or path == '' then
-    log('TAGLS_RESULT is not set; result: ' .. vim.fn.json_encode(result))
-    return
-  end
-  local encoded = vim.fn.json_encode(result)
-  local f = assert(io.open(path, 'w'))
-  f:write(encoded)
-  f:close()
-end
-
-local client_id = nil
-local server_exited = false
-
-local function start_client(bufnr, bin, root_dir)
-  local config = {
-    name = 'tagls',
-    cmd = { bin, '--stdio' },
-    root_dir = root_dir,
-    on_exit = function(code, _signal)
-      server_exited = true
-      result.server_exit_code = code
-    end,
-  }
-  if vim.lsp.start then
-    -- 0.8+: starts the client and attaches it to the buffer.
-    return vim.lsp.start(config, { bufnr = bufnr })
-  end
-  -- 0.7: no vim.lsp.start.
-  local id = vim.lsp.start_client(config)
-  if id then
-    vim.lsp.buf_attach_client(bufnr, id)
-  end
-  return id
-end
-
 local function run()
-  local bin = os.getenv('TAGLS_BIN')
-  if not bin or bin == '' then
-    error('TAGLS_BIN is not set')
-  end
-  if vim.fn.executable(bin) ~= 1 then
-    error('TAGLS_BIN is not executable: ' .. bin)
-  end
-
-  local bufnr = vim.api.nvim_get_current_buf()
-  local fname = vim.api.nvim_buf_get_name(bufnr)
-  if fname == '' then
-    error('no file given: run as nvim ... -c "luafile lsp_core.lua" FILE')
-  end
-  fname = vim.fn.fnamemodify(fname, ':p')
-  -- -u NONE turns filetype detection off; the filetype becomes the languageId.
-  if vim.bo[bufnr].filetype == '' then
-    vim.bo[bufnr].filetype = 'typescript'
-  end
+  local bin = session.server_bin()
+  local bufnr, fname = session.current_file()
   local root_dir = vim.fn.fnamemodify(fname, ':h')
 
-  client_id = start_client(bufnr, bin, root_dir)
+  local client_id = session.start_client(bufnr, bin, root_dir)
   if not client_id then
     error('could not start the language server ' .. bin)
   end
 
   local got_diagnostics = vim.wait(DIAGNOSTIC_TIMEOUT_MS, function()
-    return #vim.diagnostic.get(bufnr) > 0 or server_exited
+    return #vim.diagnostic.get(bufnr) > 0 or session.server_exited
   end, 50)
   result.diagnostics = collect_diagnostics(bufnr)
-  local client = get_client(client_id)
+  local client = common.get_client(client_id)
   if client and client.offset_encoding then
     result.offset_encoding = client.offset_encoding
   end
-  if server_exited then
+  if session.server_exited then
     error('the language server exited early (code ' .. tostring(result.server_exit_code) .. ')')
   end
   if not got_diagnostics then
@@ -234,44 +145,4 @@ local function run()
   result.diagnostics = collect_diagnostics(bufnr)
 end
 
--- Stops the client (shutdown + exit) and waits, bounded, for the server to go.
-local function stop_client()
-  if not client_id then
-    return
-  end
-  local client = get_client(client_id)
-  if not client then
-    return
-  end
-  -- vim.lsp.stop_client exists in 0.7 and 0.11 (client.stop became a method).
-  pcall(vim.lsp.stop_client, client_id)
-  vim.wait(STOP_TIMEOUT_MS, function()
-    return server_exited
-  end, 50)
-  if not server_exited then
-    log('the server did not exit within ' .. STOP_TIMEOUT_MS .. ' ms of shutdown; killing it')
-    pcall(vim.lsp.stop_client, client_id, true)
-    vim.wait(1000, function()
-      return server_exited
-    end, 50)
-  end
-end
-
-local ok, err = xpcall(run, debug.traceback)
-if not ok then
-  result.error = tostring(err)
-  log(result.error)
-end
-pcall(stop_client)
-
-local wrote, write_err = pcall(write_result)
-if not wrote then
-  log('could not write the result: ' .. tostring(write_err))
-  ok = false
-end
-
-if ok then
-  vim.cmd('qa!')
-else
-  vim.cmd('cquit 1')
-end
+session.main(run)

@@ -141,6 +141,38 @@ impl Workspace {
         answer
     }
 
+    /// Reads a regular file inside a root, after the same checks as
+    /// [`Workspace::lookup`]: nothing outside the roots is ever opened.
+    pub fn read(&mut self, path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+        let path = normalize(path);
+        match self.lookup(&path) {
+            Lookup::Outside => Err(ReadError::Outside),
+            Lookup::Missing => Err(ReadError::Missing),
+            Lookup::Found(FileKind::Dir) => Err(ReadError::NotAFile),
+            Lookup::Found(FileKind::Other) => Err(ReadError::NotAFile),
+            Lookup::Found(FileKind::File | FileKind::Symlink) => {
+                // A symlink inside the root was checked by the probe; read
+                // its target, which is inside too.
+                let target = match self.resolve_inside(&path) {
+                    Some(t) => t,
+                    None => return Err(ReadError::Outside),
+                };
+                self.fs.read(&target, max).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::FileTooLarge => ReadError::TooLarge,
+                    std::io::ErrorKind::NotFound => ReadError::Missing,
+                    std::io::ErrorKind::InvalidInput => ReadError::NotAFile,
+                    _ => ReadError::Io(e.to_string()),
+                })
+            }
+        }
+    }
+
+    /// The path with every symlink resolved, if it stays inside its root.
+    fn resolve_inside(&self, path: &Path) -> Option<PathBuf> {
+        let root = self.root_for(path)?.path.clone();
+        resolve_links(&*self.fs, &root, path, 0)
+    }
+
     /// Applies changes on disk; returns whether anything tagls resolves
     /// against may have changed.
     pub fn apply(&mut self, changes: &[Change]) -> bool {
@@ -197,6 +229,52 @@ impl Workspace {
         }
         true
     }
+}
+
+/// Why a file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    Outside,
+    Missing,
+    NotAFile,
+    TooLarge,
+    Io(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Outside => write!(f, "outside the workspace"),
+            ReadError::Missing => write!(f, "does not exist"),
+            ReadError::NotAFile => write!(f, "not a regular file"),
+            ReadError::TooLarge => write!(f, "too large to read"),
+            ReadError::Io(e) => write!(f, "cannot be read: {e}"),
+        }
+    }
+}
+
+/// `path` with its symlinks resolved, component by component, as long as it
+/// stays inside `root`.
+fn resolve_links(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Option<PathBuf> {
+    if hops > MAX_HOPS {
+        return None;
+    }
+    let rel = path.strip_prefix(root).ok()?;
+    let mut cur = root.to_path_buf();
+    let comps: Vec<_> = rel.components().collect();
+    for (i, comp) in comps.iter().enumerate() {
+        let next = cur.join(comp);
+        if fs.lstat(&next).ok()? == FileKind::Symlink {
+            let target = normalize(&cur.join(fs.read_link(&next).ok()?));
+            if !is_inside(&target, root) {
+                return None;
+            }
+            let rest: PathBuf = comps[i + 1..].iter().collect();
+            return resolve_links(fs, root, &normalize(&target.join(rest)), hops + 1);
+        }
+        cur = next;
+    }
+    Some(cur)
 }
 
 /// Resolves `path` (absolute, normalised, inside `root`) one component at a
