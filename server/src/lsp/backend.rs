@@ -110,19 +110,16 @@ async fn forward(
             Outbound::Log { typ, message } => client.log_message(typ, message).await,
             Outbound::RootAdded(root) => {
                 lock(&shared.roots).push(root.clone());
-                if shared.server_watch.load(Ordering::SeqCst) {
-                    tokio::spawn(watch_roots(
-                        actor.clone(),
-                        shared.clone(),
-                        vec![root.clone()],
-                    ));
-                }
-                tokio::spawn(index_root(
-                    client.clone(),
-                    actor.clone(),
-                    shared.clone(),
-                    root,
-                ));
+                let (client, actor, shared) = (client.clone(), actor.clone(), shared.clone());
+                // The watcher starts before the walk: a file created while
+                // the index is being built is then either walked or seen as
+                // an event (the actor replays those onto the new index).
+                tokio::spawn(async move {
+                    if shared.server_watch.load(Ordering::SeqCst) {
+                        watch_roots(actor.clone(), shared.clone(), vec![root.clone()]).await;
+                    }
+                    index_root(client, actor, shared, root).await;
+                });
             }
         }
     }

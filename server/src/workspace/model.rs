@@ -106,6 +106,8 @@ impl Workspace {
     pub fn set_index(&mut self, root: &Path, index: FileIndex) {
         if let Some(r) = self.roots.iter_mut().find(|r| r.path == root) {
             r.index = Some(index);
+            // Probes made before the index may be older than it.
+            self.probes.clear();
             self.generation += 1;
         }
     }
