@@ -206,14 +206,18 @@ impl Workspace {
                     if let Some(index) = &mut r.index {
                         match fs.lstat(&p) {
                             Ok(kind) => {
-                                index.insert(rel.clone(), kind);
                                 if kind == FileKind::Dir {
-                                    // A folder that appears at once with its
-                                    // contents (a checkout, `mv`) is walked.
+                                    // A folder reported as new is walked
+                                    // again whole: it may have appeared with
+                                    // its contents (a checkout, `mv`), and
+                                    // what changed inside it before it was
+                                    // watched was never reported.
+                                    index.remove(&rel);
                                     for (sub, k) in fs.walk(&p) {
                                         index.insert(rel.join(sub), k);
                                     }
                                 }
+                                index.insert(rel.clone(), kind);
                             }
                             Err(_) => index.remove(&rel),
                         }

@@ -289,7 +289,17 @@ impl Watcher {
             count: Arc::clone(&watched),
             warned_limit: false,
         };
-        worker.resync(None);
+        // Each folder is watched before it is listed, so a folder created
+        // while the watches are being set up is either listed or reported.
+        let roots: Vec<PathBuf> = worker
+            .roots
+            .iter()
+            .map(|e| e.root().to_path_buf())
+            .collect();
+        let mut startup = Batch::default();
+        for root in roots {
+            worker.watch_tree(root, &mut startup);
+        }
 
         let stopped = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&stopped);
