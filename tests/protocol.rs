@@ -31,6 +31,7 @@ async fn advertises_exactly_what_it_implements() {
             "codeActionProvider",
             "definitionProvider",
             "documentLinkProvider",
+            "executeCommandProvider",
             "hoverProvider",
             "inlayHintProvider",
             "positionEncoding",
@@ -44,7 +45,17 @@ async fn advertises_exactly_what_it_implements() {
     );
     assert_eq!(
         caps["codeActionProvider"]["codeActionKinds"],
-        json!(["quickfix"])
+        json!(["quickfix", "source.tagls"])
+    );
+    assert_eq!(
+        caps["executeCommandProvider"]["commands"],
+        json!([
+            "tagls.logCreated",
+            "tagls.logModified",
+            "tagls.createFile",
+            "tagls.addEnvVar",
+            "tagls.createLog"
+        ])
     );
     assert_eq!(
         caps["semanticTokensProvider"]["legend"]["tokenTypes"],
@@ -204,7 +215,7 @@ async fn unknown_tag_has_a_quick_fix() {
     let none = c
         .request(
             "textDocument/codeAction",
-            json!({ "textDocument": { "uri": URI }, "range": diag["range"], "context": { "diagnostics": [forged] } }),
+            json!({ "textDocument": { "uri": URI }, "range": diag["range"], "context": { "diagnostics": [forged], "only": ["quickfix"] } }),
         )
         .await;
     assert_eq!(none, Value::Null);

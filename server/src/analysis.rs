@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use crate::document::Document;
 use crate::findings::{self, Finding};
+use crate::log::LogDoc;
+use crate::log::check::Check;
 use crate::resolve::{self, RefKind, Reference, Resolved};
 use crate::tags::{Registry, Tag};
 use crate::workspace::model::Workspace;
@@ -19,6 +21,8 @@ pub struct Analysis {
     pub tag_refs: Arc<[Resolved]>,
     /// Environment variables the code reads.
     pub env_uses: Arc<[Resolved]>,
+    /// In the implementation log: what each claim check found.
+    pub checks: Arc<[Check]>,
 }
 
 impl Analysis {
@@ -27,6 +31,7 @@ impl Analysis {
         let mut all = findings::for_tags(self.tags.iter(), registry);
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
+        all.extend(self.checks.iter().filter_map(|c| c.finding.clone()));
         all.sort_by_key(|f| f.range.start);
         all
     }
@@ -69,5 +74,15 @@ pub fn analyze(doc: &Document, path: Option<&Path>, ws: &mut Workspace) -> Analy
         tags,
         tag_refs: tag_refs.into(),
         env_uses: env_uses.into(),
+        checks: Arc::from([]),
+    }
+}
+
+/// Checks the implementation log at `path`, parsed as `log` from `text`.
+pub fn analyze_log(log: &LogDoc, text: &str, path: &Path, ws: &mut Workspace) -> Analysis {
+    Analysis {
+        tags: log.entries.iter().map(|e| e.tag.clone()).collect(),
+        checks: crate::log::check::check(log, text, path, ws).into(),
+        ..Analysis::default()
     }
 }

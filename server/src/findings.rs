@@ -39,7 +39,24 @@ pub struct Finding {
 pub enum Fix {
     /// Replace the tag name (the `#NAME:` range) with a registered name.
     RenameTag { to: String },
+    /// Create a missing file a tag names (and optionally log it).
+    CreateFile { path: std::path::PathBuf },
+    /// Add `NAME=` to an env file.
+    AddEnvVar {
+        name: String,
+        file: std::path::PathBuf,
+    },
+    /// Create the implementation log with the method's skeleton.
+    CreateLog { path: std::path::PathBuf },
 }
+
+/// The env file a missing variable is added to: the one meant to list every
+/// variable, without values.
+pub const ENV_EXAMPLE: &str = ".env.example";
+
+/// The code of the note that the implementation log is missing, empty or
+/// holds no claim.
+pub const MISSING_LOG: &str = "missing-log";
 
 /// The findings for the tags of one document, in document order.
 pub fn for_tags<'a>(tags: impl IntoIterator<Item = &'a Tag>, registry: &Registry) -> Vec<Finding> {
@@ -135,13 +152,30 @@ pub fn for_references<'a>(
                     }
                 }
             };
+            let fix = match &r.resolution {
+                // Only a path with a file name is created: an extensionless
+                // module path does not say which file to make.
+                Resolution::Missing { tried }
+                    if matches!(r.reference.kind, crate::resolve::RefKind::Path(_)) =>
+                {
+                    tried
+                        .first()
+                        .filter(|p| p.extension().is_some())
+                        .map(|p| Fix::CreateFile { path: p.clone() })
+                }
+                Resolution::EnvMissing { .. } => r.root.as_ref().map(|root| Fix::AddEnvVar {
+                    name: name.clone(),
+                    file: root.join(ENV_EXAMPLE),
+                }),
+                _ => None,
+            };
             Some(Finding {
                 range: r.reference.range,
                 severity,
                 code,
                 tag: String::new(),
                 message,
-                fix: None,
+                fix,
             })
         })
         .collect()

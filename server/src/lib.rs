@@ -11,6 +11,7 @@ pub mod cli;
 pub mod document;
 pub mod findings;
 pub mod highlight;
+pub mod log;
 pub mod lsp;
 pub mod resolve;
 pub mod syntax;

@@ -53,10 +53,22 @@ pub struct TestClient {
     child: Option<tokio::process::Child>,
     finished: bool,
     pub initialize_result: Value,
+    /// Documents the client has open: version and text, kept current when
+    /// the server edits them, as an editor does.
+    pub docs: std::collections::HashMap<String, (i64, String)>,
+    /// Answer `workspace/applyEdit` with `applied: false`.
+    pub reject_edits: bool,
 }
 
 /// Starts tagls in process over in-memory pipes and initializes it.
 pub async fn start(opts: ClientOptions) -> TestClient {
+    // `TAGLS_LOG=debug cargo test ...` shows the server's logs of a failing test.
+    if let Ok(filter) = std::env::var("TAGLS_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(filter)
+            .try_init();
+    }
     let (client_side, server_side) = tokio::io::duplex(1 << 20);
     let (server_read, server_write) = tokio::io::split(server_side);
     let server = tokio::spawn(tagls::lsp::serve(server_read, server_write));
@@ -101,6 +113,8 @@ impl TestClient {
             child: None,
             finished: false,
             initialize_result: Value::Null,
+            docs: std::collections::HashMap::new(),
+            reject_edits: false,
         }
     }
 
@@ -205,11 +219,104 @@ impl TestClient {
                 let n = req["params"]["items"].as_array().map_or(0, Vec::len);
                 json!(vec![Value::Null; n])
             }
-            Some("workspace/applyEdit") => json!({ "applied": true }),
+            Some("workspace/applyEdit") => self.apply_edit(&req["params"]["edit"]).await,
             _ => Value::Null,
         };
         self.send(json!({ "jsonrpc": "2.0", "id": req["id"], "result": result }))
             .await;
+    }
+
+    /// Applies a workspace edit to the open documents, as an editor does:
+    /// versioned edits must match the buffer's version, and each changed
+    /// buffer is reported back with `didChange` before the answer.
+    async fn apply_edit(&mut self, edit: &Value) -> Value {
+        if self.reject_edits {
+            return json!({ "applied": false, "failureReason": "rejected by the test" });
+        }
+        let Some(changes) = edit["documentChanges"].as_array() else {
+            return json!({ "applied": false, "failureReason": "only documentChanges are supported" });
+        };
+        let mut updated = Vec::new();
+        for change in changes {
+            let uri = change["textDocument"]["uri"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let Some((version, text)) = self.docs.get(&uri).cloned() else {
+                return json!({ "applied": false, "failureReason": format!("{uri} is not open") });
+            };
+            if change["textDocument"]["version"].as_i64() != Some(version) {
+                return json!({ "applied": false, "failureReason": "version mismatch" });
+            }
+            let mut edits: Vec<(usize, usize, String)> = change["edits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    let at = |p: &Value| {
+                        offset_utf16(
+                            &text,
+                            p["line"].as_u64().unwrap() as usize,
+                            p["character"].as_u64().unwrap() as usize,
+                        )
+                    };
+                    (
+                        at(&e["range"]["start"]),
+                        at(&e["range"]["end"]),
+                        e["newText"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+            let mut new = text.clone();
+            for (a, b, t) in edits {
+                new.replace_range(a..b, &t);
+            }
+            updated.push((uri, version + 1, new));
+        }
+        for (uri, version, text) in updated {
+            self.docs.insert(uri.clone(), (version, text.clone()));
+            self.notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+            )
+            .await;
+        }
+        json!({ "applied": true })
+    }
+
+    /// Reads and answers what the server sends until `done` holds.
+    pub async fn pump_until(&mut self, done: impl Fn(&TestClient) -> bool, what: &str) {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        while !done(self) {
+            let msg = match tokio::time::timeout_at(deadline, self.incoming.recv()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => panic!("the server closed its output while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}; unread: {:#?}", self.backlog),
+            };
+            if msg.get("method").is_some() && msg.get("id").is_some() {
+                self.answer_server_request(&msg).await;
+            }
+            self.backlog.push_back(msg);
+        }
+    }
+
+    /// Sends a request without waiting; returns its id.
+    pub async fn request_nowait(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
+            .await;
+        id
+    }
+
+    /// Waits for the response to a request sent with [`Self::request_nowait`].
+    pub async fn response(&mut self, id: i64) -> Value {
+        self.wait_for(
+            |m| m.get("id") == Some(&json!(id)) && m.get("method").is_none(),
+            "a response",
+        )
+        .await
     }
 
     /// Waits for `textDocument/publishDiagnostics` for `uri` that satisfies
@@ -235,6 +342,7 @@ impl TestClient {
     }
 
     pub async fn open(&mut self, uri: &str, language_id: &str, text: &str) {
+        self.docs.insert(uri.to_owned(), (1, text.to_owned()));
         self.notify(
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": language_id, "version": 1, "text": text } }),
@@ -314,6 +422,42 @@ async fn read_messages(read: Box<dyn AsyncRead + Unpin + Send>, tx: mpsc::Unboun
             return;
         }
     }
+}
+
+/// Waits until a file on disk satisfies `pred`, returning its text.
+pub async fn file_where(path: &Path, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if pred(&text) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {}; it holds:\n{text}",
+            path.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The byte offset of a UTF-16 line/column in `text`.
+pub fn offset_utf16(text: &str, line: usize, character: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i == line {
+            let mut units = 0;
+            for (b, ch) in l.char_indices() {
+                if units >= character || ch == '\n' || ch == '\r' {
+                    return offset + b;
+                }
+                units += ch.len_utf16();
+            }
+            return offset + l.trim_end_matches(['\n', '\r']).len();
+        }
+        offset += l.len();
+    }
+    text.len()
 }
 
 pub fn file_uri(path: &Path) -> String {

@@ -21,12 +21,13 @@ use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
 use crate::document::Document;
+use crate::log::{self, DEFAULT_LOG_PATH, LogDoc};
 use crate::syntax::Language;
 use crate::tags::Registry;
 use crate::text::Encoding;
 use crate::workspace::fs::RealFs;
 use crate::workspace::index::FileIndex;
-use crate::workspace::model::{Change, Workspace};
+use crate::workspace::model::{Change, Lookup, Workspace};
 
 use super::proto;
 
@@ -66,6 +67,21 @@ pub enum Msg {
         uri: Uri,
         reply: oneshot::Sender<Option<Snapshot>>,
     },
+    /// What the server knows of a path: used before writing to it.
+    Inspect {
+        path: PathBuf,
+        reply: oneshot::Sender<Inspected>,
+    },
+}
+
+/// A path as the workspace sees it.
+pub struct Inspected {
+    /// The root that holds it; None when it is outside every root.
+    pub root: Option<PathBuf>,
+    pub lookup: Lookup,
+    /// The document, when the editor has it open: its URI, version and text.
+    pub open: Option<(Uri, i32, Rope)>,
+    pub encoding: Encoding,
 }
 
 /// What the actor sends out to the client.
@@ -88,6 +104,12 @@ pub enum Outbound {
 #[derive(Clone)]
 pub struct Snapshot {
     pub uri: Uri,
+    /// The file behind the document, for `file:` URIs.
+    pub path: Option<PathBuf>,
+    /// The workspace root that holds it.
+    pub root: Option<PathBuf>,
+    /// Whether this document is the implementation log.
+    pub is_log: bool,
     pub version: i32,
     pub rope: Rope,
     pub analysis: Analysis,
@@ -122,6 +144,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         client_named_roots: true,
         said_no_root: false,
         building: HashMap::new(),
+        designated: None,
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -146,6 +169,11 @@ struct Entry {
 
 enum Content {
     Parsed(Document),
+    /// The implementation log: Markdown, parsed whole on each change.
+    Log {
+        rope: Rope,
+        log: LogDoc,
+    },
     /// Too large or binary: kept as text so later edits still apply, but not
     /// parsed.
     Skipped {
@@ -166,6 +194,8 @@ struct Actor {
     said_no_root: bool,
     /// Changes seen while a root's index was being built, replayed on it.
     building: HashMap<PathBuf, Vec<Change>>,
+    /// The document that carries the missing-log note.
+    designated: Option<Uri>,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -192,11 +222,17 @@ impl Actor {
             | Msg::Change { uri, .. }
             | Msg::Close { uri }
             | Msg::Snapshot { uri, .. } => Some(uri.clone()),
-            Msg::Configure { .. } | Msg::Roots(_) | Msg::IndexBuilt { .. } | Msg::FsChanges(_) => {
-                None
-            }
+            Msg::Configure { .. }
+            | Msg::Roots(_)
+            | Msg::IndexBuilt { .. }
+            | Msg::FsChanges(_)
+            | Msg::Inspect { .. } => None,
         };
-        if catch_unwind(AssertUnwindSafe(|| self.handle(msg))).is_err() {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            self.handle(msg);
+            self.update_designated();
+        }));
+        if outcome.is_err() {
             let Some(uri) = uri else { return };
             self.docs.remove(&uri);
             self.log(
@@ -221,12 +257,14 @@ impl Actor {
                 }
             }
             Msg::IndexBuilt { root, index } => {
+                tracing::debug!("index of {} built: {} entries", root.display(), index.len());
                 self.ws.set_index(&root, index);
                 let missed = self.building.remove(&root).unwrap_or_default();
                 self.ws.apply(&missed);
                 self.invalidate_all();
             }
             Msg::FsChanges(changes) => {
+                tracing::debug!("changes on disk: {changes:?}");
                 for pending in self.building.values_mut() {
                     pending.extend(changes.iter().cloned());
                 }
@@ -259,16 +297,51 @@ impl Actor {
                 // The requester may have been cancelled; nothing to do then.
                 let _ = reply.send(snap);
             }
+            Msg::Inspect { path, reply } => {
+                let path = crate::workspace::paths::normalize(&path);
+                let open = self
+                    .docs
+                    .iter()
+                    .find(|(_, e)| e.path.as_deref() == Some(&path))
+                    .map(|(uri, e)| {
+                        let rope = match &e.content {
+                            Content::Parsed(doc) => doc.rope().clone(),
+                            Content::Log { rope, .. } | Content::Skipped { rope, .. } => {
+                                rope.clone()
+                            }
+                        };
+                        (uri.clone(), e.version, rope)
+                    });
+                let _ = reply.send(Inspected {
+                    root: self.ws.root_for(&path).map(|r| r.path.clone()),
+                    lookup: self.ws.lookup(&path),
+                    open,
+                    encoding: self.encoding,
+                });
+            }
         }
     }
 
     fn open(&mut self, uri: Uri, language_id: &str, version: i32, text: String) {
-        let Some(lang) = Language::detect(Some(language_id), uri.path().as_str()) else {
+        let path = uri.to_file_path().map(|p| p.into_owned());
+        let is_log = path
+            .as_deref()
+            .is_some_and(|p| p.ends_with(DEFAULT_LOG_PATH));
+        let lang = Language::detect(Some(language_id), uri.path().as_str());
+        if lang.is_none() && !is_log {
             tracing::debug!("not a tagged language: {} ({language_id})", uri.as_str());
             return;
-        };
-        let path = uri.to_file_path().map(|p| p.into_owned());
-        if let Some(dir) = path.as_ref().and_then(|p| p.parent())
+        }
+        // Without a client root, a document's folder stands in; for the log,
+        // the folder that holds `.orchestration/`.
+        let stand_in = path.as_deref().and_then(|p| {
+            if is_log {
+                p.ancestors().nth(2)
+            } else {
+                p.parent()
+            }
+        });
+        if let Some(dir) = stand_in
             && !self.client_named_roots
             && self.ws.root_for(dir).is_none()
         {
@@ -284,7 +357,14 @@ impl Actor {
             }
             self.add_root(dir.to_path_buf(), true);
         }
-        let content = self.parse_or_skip(&uri, lang, Rope::from_str(&text), &text);
+        let content = match lang {
+            _ if is_log => Content::Log {
+                log: log::parse(&text, &self.registry),
+                rope: Rope::from_str(&text),
+            },
+            Some(lang) => self.parse_or_skip(&uri, lang, Rope::from_str(&text), &text),
+            None => return,
+        };
         self.docs.insert(
             uri.clone(),
             Entry {
@@ -346,6 +426,12 @@ impl Actor {
                     .or_insert_with(|| doc.language().parser());
                 doc.reparse(parser, &self.registry);
             }
+            Content::Log { rope, log } => {
+                for c in &changes {
+                    apply_to_rope(rope, c, enc);
+                }
+                *log = log::parse(&rope.to_string(), &self.registry);
+            }
             Content::Skipped { rope, lang } => {
                 for c in &changes {
                     apply_to_rope(rope, c, enc);
@@ -389,6 +475,10 @@ impl Actor {
         }
         let a = match &entry.content {
             Content::Parsed(doc) => analysis::analyze(doc, entry.path.as_deref(), &mut self.ws),
+            Content::Log { rope, log } => match entry.path.as_deref() {
+                Some(path) => analysis::analyze_log(log, &rope.to_string(), path, &mut self.ws),
+                None => Analysis::default(),
+            },
             Content::Skipped { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
@@ -400,10 +490,17 @@ impl Actor {
         let entry = self.docs.get(uri)?;
         let rope = match &entry.content {
             Content::Parsed(doc) => doc.rope().clone(),
-            Content::Skipped { rope, .. } => rope.clone(),
+            Content::Log { rope, .. } | Content::Skipped { rope, .. } => rope.clone(),
         };
         Some(Snapshot {
             uri: uri.clone(),
+            path: entry.path.clone(),
+            root: entry
+                .path
+                .as_deref()
+                .and_then(|p| self.ws.root_for(p))
+                .map(|r| r.path.clone()),
+            is_log: matches!(entry.content, Content::Log { .. }),
             version: entry.version,
             rope,
             analysis,
@@ -449,7 +546,12 @@ impl Actor {
         if let Some(entry) = self.docs.get_mut(uri) {
             entry.pending = None;
         }
-        let all = snap.analysis.findings(&snap.registry);
+        let mut all = snap.analysis.findings(&snap.registry);
+        if self.designated.as_ref() == Some(uri)
+            && let Some(f) = self.missing_log_finding(&snap)
+        {
+            all.insert(0, f);
+        }
         let diagnostics = all
             .iter()
             .map(|f| proto::diagnostic(&snap.rope, f, snap.encoding))
@@ -459,6 +561,94 @@ impl Actor {
             version: Some(snap.version),
             diagnostics,
         });
+    }
+
+    /// The open source document that carries the note about a missing log:
+    /// the first, by URI, that has tags. One note, not one per file.
+    fn pick_designated(&self) -> Option<Uri> {
+        self.docs
+            .iter()
+            .filter(|(_, e)| match &e.content {
+                Content::Parsed(doc) => doc.tags().next().is_some() && e.path.is_some(),
+                _ => false,
+            })
+            .map(|(u, _)| u)
+            .min_by(|a, b| a.as_str().cmp(b.as_str()))
+            .cloned()
+    }
+
+    /// Re-picks the designated document; both the old and the new one are
+    /// published again when it moves.
+    fn update_designated(&mut self) {
+        let now = self.pick_designated();
+        if now == self.designated {
+            return;
+        }
+        let old = std::mem::replace(&mut self.designated, now.clone());
+        let t = Instant::now();
+        for uri in [old, now].into_iter().flatten() {
+            if let Some(e) = self.docs.get_mut(&uri) {
+                e.pending = Some(e.pending.map_or((t, t), |(first, _)| (first, t)));
+            }
+        }
+    }
+
+    /// The note that the implementation log is missing, empty or holds no
+    /// claim, on the first tag of `snap`.
+    fn missing_log_finding(&mut self, snap: &Snapshot) -> Option<crate::findings::Finding> {
+        let first = snap.analysis.tags.first()?;
+        let root = snap.root.clone()?;
+        // A folder that stands in for a root the client did not name says
+        // nothing about where the log should be.
+        if self.ws.roots().iter().any(|r| r.path == root && r.fallback) {
+            return None;
+        }
+        let log_path = root.join(DEFAULT_LOG_PATH);
+        // The log as the editor has it, else as the disk has it.
+        let open = self
+            .docs
+            .values()
+            .find_map(|e| match (&e.content, &e.path) {
+                (Content::Log { log, rope }, Some(p)) if *p == log_path => {
+                    Some((log.clone(), rope.len_bytes()))
+                }
+                _ => None,
+            });
+        let (doc, len) = match open {
+            Some(x) => x,
+            None => match self.ws.read(&log_path, 64 * 1024 * 1024) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    (log::parse(&text, &self.registry), text.trim().len())
+                }
+                Err(crate::workspace::model::ReadError::Missing) => (LogDoc::default(), usize::MAX),
+                Err(_) => return None,
+            },
+        };
+        let has_claim = doc.entries.iter().any(|e| {
+            self.registry
+                .get(&e.tag.name)
+                .is_some_and(|d| d.family == crate::tags::Family::Claim)
+        });
+        let problem = match len {
+            usize::MAX => "is missing",
+            0 => "is empty",
+            _ if !has_claim => {
+                "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
+            }
+            _ => return None,
+        };
+        Some(crate::findings::Finding {
+            range: first.head_range(),
+            severity: crate::tags::Severity::Warning,
+            code: crate::findings::MISSING_LOG,
+            tag: first.name.clone(),
+            message: format!(
+                "this workspace uses tags, but its implementation log {DEFAULT_LOG_PATH} {problem}"
+            ),
+            fix: (len == usize::MAX || len == 0)
+                .then_some(crate::findings::Fix::CreateLog { path: log_path }),
+        })
     }
 
     fn log(&self, typ: MessageType, message: String) {

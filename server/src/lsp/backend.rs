@@ -14,11 +14,11 @@ use std::time::Duration;
 use ls_types::{
     CodeActionParams, CodeActionResponse, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DocumentLink, DocumentLinkParams, FileChangeType, FileSystemWatcher,
-    GlobPattern, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverParams,
-    InitializeParams, InitializeResult, InitializedParams, InlayHint, InlayHintParams, MessageType,
-    NumberOrString, Registration, SemanticTokensParams, SemanticTokensRangeParams,
-    SemanticTokensRangeResult, SemanticTokensResult, ServerInfo, Uri,
+    DidOpenTextDocumentParams, DocumentLink, DocumentLinkParams, ExecuteCommandParams,
+    FileChangeType, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
+    Hover, HoverParams, InitializeParams, InitializeResult, InitializedParams, InlayHint,
+    InlayHintParams, LSPAny, MessageType, NumberOrString, Registration, SemanticTokensParams,
+    SemanticTokensRangeParams, SemanticTokensRangeResult, SemanticTokensResult, ServerInfo, Uri,
 };
 use tokio::sync::{mpsc, oneshot};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -30,7 +30,7 @@ use crate::workspace::model::Change;
 use crate::workspace::watch::{FsChange, Watcher};
 
 use super::actor::{self, Msg, Outbound, Snapshot};
-use super::{caps, handlers};
+use super::{caps, commands, handlers};
 
 /// How long the server waits for the client to answer one of its requests.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -41,6 +41,7 @@ pub struct Backend {
     client: Client,
     actor: actor::Handle,
     shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<(String, Vec<serde_json::Value>)>,
 }
 
 /// What the handlers and the background tasks share.
@@ -72,10 +73,18 @@ impl Backend {
         let actor = actor::spawn(tx);
         let shared = Arc::new(Shared::default());
         tokio::spawn(forward(client.clone(), actor.clone(), shared.clone(), rx));
+        let runner = commands::Runner {
+            client: client.clone(),
+            actor: actor.clone(),
+            registry: crate::tags::Registry::builtin(),
+        };
+        let (commands, queue) = mpsc::unbounded_channel();
+        tokio::spawn(commands::work(runner, queue));
         Backend {
             client,
             actor,
             shared,
+            commands,
         }
     }
 
@@ -424,7 +433,34 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let actions = off_thread(move || handlers::code_actions(&params)).await?;
+        let snap = self.snapshot(&params.text_document.uri).await;
+        let actions = off_thread(move || {
+            let mut actions = handlers::code_actions(&params);
+            actions.extend(commands::code_actions(snap.as_ref(), &params));
+            actions
+        })
+        .await?;
         Ok((!actions.is_empty()).then_some(actions))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if !commands::ALL.contains(&params.command.as_str()) {
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
+        }
+        // The command is queued and the request answered at once: a command
+        // waits for the editor to apply its edit and report the change back,
+        // and that notification needs a free handler slot. One worker runs
+        // the queue, so commands run one at a time, in the order they came.
+        if self
+            .commands
+            .send((params.command, params.arguments))
+            .is_err()
+        {
+            return Err(Error::internal_error());
+        }
+        Ok(None)
     }
 }

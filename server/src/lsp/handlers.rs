@@ -31,13 +31,24 @@ pub fn hover(snap: &Snapshot, at: Position) -> Option<Hover> {
             value,
         })
     };
+    let offset = proto::offset(&snap.rope, at, snap.encoding);
+    if let Some(c) = snap
+        .analysis
+        .checks
+        .iter()
+        .find(|c| c.range.contains_inclusive(offset))
+    {
+        return Some(Hover {
+            contents: markdown(c.hover.clone()),
+            range: Some(proto::range(&snap.rope, c.range, snap.encoding)),
+        });
+    }
     if let Some(r) = reference_at(snap, at) {
         return Some(Hover {
             contents: markdown(findings::explain_reference(r)),
             range: Some(proto::range(&snap.rope, r.reference.range, snap.encoding)),
         });
     }
-    let offset = proto::offset(&snap.rope, at, snap.encoding);
     let tag = snap
         .analysis
         .tags

@@ -6,6 +6,7 @@
 mod actor;
 mod backend;
 mod caps;
+mod commands;
 mod handlers;
 mod proto;
 

@@ -65,21 +65,49 @@ pub fn diagnostic(rope: &Rope, f: &Finding, enc: Encoding) -> Diagnostic {
 fn fix_data(fix: &Fix) -> serde_json::Value {
     match fix {
         Fix::RenameTag { to } => json!({ "fix": "rename-tag", "to": to }),
+        Fix::CreateFile { path } => json!({ "fix": "create-file", "path": path }),
+        Fix::AddEnvVar { name, file } => json!({ "fix": "add-env", "name": name, "file": file }),
+        Fix::CreateLog { path } => json!({ "fix": "create-log", "path": path }),
     }
 }
 
 /// Reads back what [`fix_data`] wrote. Anything else a client sends is not a
-/// fix of ours.
+/// fix of ours; paths are checked again when a fix runs.
 pub fn fix_from_data(data: &serde_json::Value) -> Option<Fix> {
-    match data.get("fix")?.as_str()? {
+    let text = |key: &str| data.get(key).and_then(|v| v.as_str());
+    let path = |key: &str| {
+        text(key)
+            .filter(|p| p.starts_with('/'))
+            .map(std::path::PathBuf::from)
+    };
+    let is_name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    };
+    match text("fix")? {
         "rename-tag" => {
-            let to = data.get("to")?.as_str()?;
+            let to = text("to")?;
             let valid = !to.is_empty()
                 && to
                     .bytes()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
             valid.then(|| Fix::RenameTag { to: to.to_owned() })
         }
+        "create-file" => Some(Fix::CreateFile {
+            path: path("path")?,
+        }),
+        "add-env" => {
+            let name = text("name").filter(|n| is_name(n))?;
+            Some(Fix::AddEnvVar {
+                name: name.to_owned(),
+                file: path("file")?,
+            })
+        }
+        "create-log" => Some(Fix::CreateLog {
+            path: path("path")?,
+        }),
         _ => None,
     }
 }

@@ -1,0 +1,1973 @@
+//! Checking the log's claims against the workspace: created and modified
+//! files, screenshots, `Verification:` recipes and the assumptions written
+//! in the log.
+//!
+//! Nothing is ever run and nothing is read from outside the workspace: every
+//! check goes through [`Workspace`], which refuses paths outside its roots,
+//! and the recipes (`ls`, `test`, `wc -l`, `grep`) are evaluated in-process.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use imagesize::ImageType;
+use regex::Regex;
+
+use super::parse::{Entry, LogDoc, field_value, field_value_offset};
+use crate::findings::{self, Finding};
+use crate::resolve::{self, refs};
+use crate::tags::scan::ContinuationLine;
+use crate::tags::{Family, Severity};
+use crate::text::TextRange;
+use crate::workspace::envindex::is_env_file;
+use crate::workspace::fs::FileKind;
+use crate::workspace::model::{Lookup, ReadError, Workspace};
+use crate::workspace::paths::{display_rel, normalize};
+
+/// A claim that the workspace contradicts: a missing file, a wrong line
+/// count, a screenshot that is not an image.
+pub const FALSE_CLAIM: &str = "false-claim";
+/// A `Verification:` recipe that fails when tagls evaluates it.
+pub const VERIFICATION_FAILED: &str = "verification-failed";
+/// A `Verification:` recipe tagls cannot evaluate, or a file it cannot read.
+pub const UNVERIFIABLE: &str = "unverifiable";
+/// A field or claim that tagls cannot read, such as `Lines affected: most`.
+pub const BAD_FIELD: &str = "bad-field";
+
+/// Files larger than this are not read: their lines are not counted, their
+/// image format is not checked, and `grep -r` skips them.
+pub const MAX_FILE: u64 = 10 * 1024 * 1024;
+
+/// Written in place of a screenshot's path when a security policy forbids
+/// capturing one; the method accepts it as a waiver.
+pub const SCREENSHOT_WAIVER: &str = "CANNOT_CAPTURE_SECURITY_POLICY";
+
+/// Matches listed in a grep hover, at most.
+const MAX_MATCHES: usize = 20;
+/// Characters of a matched line shown in a grep hover, at most.
+const MAX_MATCH_CHARS: usize = 120;
+
+/// What one check found, on a span of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub range: TextRange,
+    pub finding: Option<Finding>,
+    /// Markdown for hover: what was checked and what was found.
+    pub hover: String,
+}
+
+/// Checks every claim of a parsed log against the workspace. Paths in
+/// claims are relative to the root that holds the log; `./x` and `../x` are
+/// relative to the log's folder. Paths in `Verification:` recipes are
+/// relative to the root, where such commands are run. The checks come back
+/// in document order.
+pub fn check(log: &LogDoc, log_text: &str, log_path: &Path, ws: &mut Workspace) -> Vec<Check> {
+    let log_path = normalize(log_path);
+    let log_dir = log_path
+        .parent()
+        .map_or_else(|| log_path.clone(), Path::to_path_buf);
+    // A log outside every root has nothing it may look at: with its own
+    // folder as the base, every lookup answers "outside".
+    let root = ws
+        .root_for(&log_path)
+        .map_or_else(|| log_dir.clone(), |r| r.path.clone());
+    let mut cx = Checker {
+        ws,
+        text: log_text,
+        root,
+        log_dir,
+        out: Vec::new(),
+    };
+    for entry in &log.entries {
+        match entry.tag.name.as_str() {
+            "FILE_CREATED" => cx.file_created(entry),
+            "FILE_MODIFIED" => cx.file_modified(entry),
+            "SCREENSHOT_CLAIMED" => cx.screenshot(entry),
+            _ => {}
+        }
+        for line in entry.fields("Verification") {
+            cx.verification(entry, line);
+        }
+        if entry.family == Some(Family::Assumption) {
+            cx.assumption(entry, &log_path);
+        }
+    }
+    let mut out = cx.out;
+    out.sort_by_key(|c| c.range.start);
+    out
+}
+
+/// The path of every claim that names one, as `(tag, path)` in document
+/// order: what the log says was created, modified or captured.
+pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
+    log.entries
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.tag.name.as_str(),
+                "FILE_CREATED" | "FILE_MODIFIED" | "SCREENSHOT_CLAIMED"
+            )
+        })
+        .filter_map(|e| {
+            let (written, _) = written_path(&e.tag.payload, e.tag.payload_range.start)?;
+            (written.path != SCREENSHOT_WAIVER).then(|| (e.tag.name.clone(), written.path))
+        })
+        .collect()
+}
+
+/// How far a claimed line count may be from the file's: two lines, or 5%
+/// of the claim when that is more. Tools disagree by one on whether a last
+/// line without a final newline counts, and files are often touched after
+/// they were logged (a formatter run, an import added), so a small gap is
+/// noise. A gap larger than that means the claim describes a different file
+/// from the one on disk.
+pub fn tolerance(claimed: usize) -> usize {
+    (claimed / 20).max(2)
+}
+
+/// Lines as an editor counts them: `wc -l` (newlines) plus one when the last
+/// line has no final newline, so a claim is right whichever way its author
+/// counted, within [`tolerance`].
+pub fn count_lines(bytes: &[u8]) -> usize {
+    let newlines = memchr::memchr_iter(b'\n', bytes).count();
+    match bytes.last() {
+        Some(b'\n') | None => newlines,
+        Some(_) => newlines + 1,
+    }
+}
+
+/// A path as written in the log, and where.
+struct Written {
+    path: String,
+    range: TextRange,
+}
+
+/// The path at the start of `text` (which starts at byte `offset` of the
+/// log): a word, or text in backticks or quotes. Returns the path and the
+/// length of `text` it used.
+fn written_path(text: &str, offset: usize) -> Option<(Written, usize)> {
+    let lead = text.len() - text.trim_start().len();
+    let s = &text[lead..];
+    let first = s.chars().next()?;
+    let quoted = matches!(first, '`' | '"' | '\'');
+    let close = if quoted {
+        s[1..].find(first).map(|i| i + 1)
+    } else {
+        None
+    };
+    let (inner, range, used) = if let Some(close) = close {
+        (&s[1..close], lead..lead + close + 1, lead + close + 1)
+    } else {
+        // A quote that never closes is a typo: the word after it is still
+        // the path.
+        let open = if quoted { first.len_utf8() } else { 0 };
+        let end = s.find(char::is_whitespace).unwrap_or(s.len());
+        // `src/a.ts, src/b.ts` lists paths and `src/a.ts: 40 lines` states a
+        // count; the punctuation is not part of the path.
+        let word = s[..end].trim_end_matches([',', ';', ':']);
+        let word = word.get(open..).unwrap_or("");
+        (word, lead + open..lead + open + word.len(), lead + end)
+    };
+    let path = inner.trim();
+    if path.is_empty() {
+        return None;
+    }
+    Some((
+        Written {
+            path: path.to_owned(),
+            range: TextRange::new(offset + range.start, offset + range.end),
+        },
+        used,
+    ))
+}
+
+/// What a `#FILE_CREATED` says about the file's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Size {
+    Lines(usize),
+    Binary,
+    Unstated,
+}
+
+/// `(156 lines)`, `(1 line)`, `(~40 lines)` or `- 156 lines`.
+static LINE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[\s:,\-–—]*([(\[]?\s*(?:~|about\s+|approx\.?\s+|approximately\s+)?(\d[\d,_]*)\s*lines?\b\s*[)\]]?)",
+    )
+    .expect("valid regex")
+});
+
+/// `(binary)`.
+static BINARY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s:,\-–—]*([(\[]?\s*binary\b\s*[)\]]?)").expect("valid regex")
+});
+
+/// The size stated after a path, and where it is written; `Err` when the
+/// text talks about lines without a count tagls can read.
+fn stated_size(rest: &str, offset: usize) -> Result<(Size, Option<TextRange>), ()> {
+    let at = |m: regex::Match<'_>| TextRange::new(offset + m.start(), offset + m.end());
+    if let Some(caps) = LINE_COUNT.captures(rest) {
+        let digits: String = caps
+            .get(2)
+            .map_or("", |m| m.as_str())
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let n = digits.parse::<usize>().map_err(|_| ())?;
+        return Ok((Size::Lines(n), caps.get(1).map(at)));
+    }
+    if let Some(caps) = BINARY.captures(rest) {
+        return Ok((Size::Binary, caps.get(1).map(at)));
+    }
+    if rest.to_lowercase().contains("line") {
+        return Err(());
+    }
+    Ok((Size::Unstated, None))
+}
+
+/// `8`, `102-115`, `L8-L12`, `3..7` or `3–7`.
+static LINE_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^L?(\d+)\s*(?:(?:-|–|—|\.\.)\s*L?(\d+))?$").expect("valid regex")
+});
+
+/// The 1-based, inclusive line ranges of a `Lines affected:` field, such as
+/// `8, 102-115`; `None` when any part is not a range.
+fn parse_ranges(s: &str) -> Option<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    for item in s.split([',', ';']) {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let caps = LINE_RANGE.captures(item)?;
+        let start: usize = caps.get(1)?.as_str().parse().ok()?;
+        let end: usize = match caps.get(2) {
+            Some(m) => m.as_str().parse().ok()?,
+            None => start,
+        };
+        if start == 0 || end < start {
+            return None;
+        }
+        out.push((start, end));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn show_range((start, end): (usize, usize)) -> String {
+    if start == end {
+        start.to_string()
+    } else {
+        format!("{start}-{end}")
+    }
+}
+
+fn show_ranges(ranges: &[(usize, usize)]) -> String {
+    ranges
+        .iter()
+        .map(|r| show_range(*r))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// What is at a path, for a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stat {
+    File,
+    Dir,
+    Other,
+    Missing,
+    Outside,
+}
+
+impl Stat {
+    /// What a check says about a path that is not a readable file.
+    fn problem(self, shown: &str) -> String {
+        match self {
+            Stat::File => format!("{shown} is a file"),
+            Stat::Dir => format!("{shown} is a directory, not a file"),
+            Stat::Other => format!("{shown} is not a regular file"),
+            Stat::Missing => format!("{shown} does not exist"),
+            Stat::Outside => format!("{shown} is outside the workspace; not checked"),
+        }
+    }
+}
+
+/// A file's contents, unless it is too large to read.
+enum Body {
+    Bytes(Vec<u8>),
+    TooLarge,
+}
+
+/// What one command of a recipe found.
+enum Outcome {
+    /// Markdown for hover.
+    Passed(String),
+    /// The finding's message.
+    Failed(String),
+    /// The command tagls cannot evaluate.
+    Unverifiable {
+        command: String,
+        why: Option<String>,
+    },
+}
+
+struct Checker<'a> {
+    ws: &'a mut Workspace,
+    text: &'a str,
+    root: PathBuf,
+    log_dir: PathBuf,
+    out: Vec<Check>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, range: TextRange, finding: Option<Finding>, hover: String) {
+        self.out.push(Check {
+            range,
+            finding,
+            hover,
+        });
+    }
+
+    fn finding(
+        entry: &Entry,
+        range: TextRange,
+        severity: Severity,
+        code: &'static str,
+        message: String,
+    ) -> Option<Finding> {
+        Some(Finding {
+            range,
+            severity,
+            code,
+            tag: entry.tag.name.clone(),
+            message,
+            fix: None,
+        })
+    }
+
+    /// A path of a claim: relative to the root, or to the log's folder when
+    /// it starts with `./` or `../`.
+    fn claim_path(&self, written: &str) -> PathBuf {
+        let p = Path::new(written);
+        if p.is_absolute() {
+            normalize(p)
+        } else if written == "." || written.starts_with("./") || written.starts_with("../") {
+            normalize(&self.log_dir.join(p))
+        } else {
+            normalize(&self.root.join(p))
+        }
+    }
+
+    /// A path of a recipe: relative to the root, where commands are run.
+    fn command_path(&self, written: &str) -> PathBuf {
+        normalize(&self.root.join(written))
+    }
+
+    fn stat(&mut self, path: &Path) -> Stat {
+        match self.ws.lookup(path) {
+            Lookup::Found(FileKind::File | FileKind::Symlink) => Stat::File,
+            Lookup::Found(FileKind::Dir) => Stat::Dir,
+            Lookup::Found(FileKind::Other) => Stat::Other,
+            Lookup::Missing => Stat::Missing,
+            Lookup::Outside => Stat::Outside,
+        }
+    }
+
+    /// Reads a file that [`Checker::stat`] found; `Err` with what went
+    /// wrong, as a [`Stat`] when the file changed in between.
+    fn read(&mut self, path: &Path) -> Result<Body, Result<Stat, String>> {
+        match self.ws.read(path, MAX_FILE) {
+            Ok(bytes) => Ok(Body::Bytes(bytes)),
+            Err(ReadError::TooLarge) => Ok(Body::TooLarge),
+            Err(ReadError::Missing) => Err(Ok(Stat::Missing)),
+            Err(ReadError::Outside) => Err(Ok(Stat::Outside)),
+            Err(ReadError::NotAFile) => Err(Ok(Stat::Other)),
+            Err(ReadError::Io(e)) => Err(Err(e)),
+        }
+    }
+
+    /// Stats and reads the file a claim names; on failure pushes the check
+    /// that says why and returns `None`.
+    fn claimed_file(&mut self, entry: &Entry, written: &Written, range: TextRange) -> Option<Body> {
+        let path = self.claim_path(&written.path);
+        let shown = &written.path;
+        let stat = self.stat(&path);
+        let failure = if stat == Stat::File {
+            match self.read(&path) {
+                Ok(body) => return Some(body),
+                Err(Ok(stat)) => stat,
+                Err(Err(e)) => {
+                    let message = format!("{shown} cannot be read: {e}");
+                    let hover = format!("**#{}** `{shown}`: {message}", entry.tag.name);
+                    let finding =
+                        Self::finding(entry, range, Severity::Warning, UNVERIFIABLE, message);
+                    self.push(range, finding, hover);
+                    return None;
+                }
+            }
+        } else {
+            stat
+        };
+        let code = if failure == Stat::Outside {
+            findings::OUTSIDE_WORKSPACE
+        } else {
+            FALSE_CLAIM
+        };
+        let message = failure.problem(shown);
+        let hover = format!("**#{}** `{shown}`: **{message}**", entry.tag.name);
+        let finding = Self::finding(entry, range, Severity::Error, code, message);
+        self.push(range, finding, hover);
+        None
+    }
+
+    fn no_path(&mut self, entry: &Entry, form: &str) {
+        let range = entry.tag.head_range();
+        let message = format!(
+            "#{} names no file: write #{}: {form}",
+            entry.tag.name, entry.tag.name
+        );
+        let hover = format!("**#{}**: {message}", entry.tag.name);
+        let finding = Self::finding(entry, range, Severity::Warning, BAD_FIELD, message);
+        self.push(range, finding, hover);
+    }
+
+    /// `#FILE_CREATED: <path> (<N> lines)`: the file exists, with about
+    /// that many lines.
+    fn file_created(&mut self, entry: &Entry) {
+        let tag = &entry.tag;
+        let Some((written, used)) = written_path(&tag.payload, tag.payload_range.start) else {
+            self.no_path(entry, "<path> (<N> lines)");
+            return;
+        };
+        let rest = tag.payload.get(used..).unwrap_or("");
+        let rest_offset = tag.payload_range.start + used;
+        let (size, size_range) = match stated_size(rest, rest_offset) {
+            Ok(s) => s,
+            Err(()) => {
+                let range = TextRange::new(rest_offset, tag.payload_range.end);
+                let message = format!(
+                    "cannot read the line count in \"{}\": write it as (<N> lines)",
+                    rest.trim()
+                );
+                let hover = format!("**#{}**: {message}", tag.name);
+                let finding = Self::finding(entry, range, Severity::Warning, BAD_FIELD, message);
+                self.push(range, finding, hover);
+                (Size::Unstated, None)
+            }
+        };
+        let range = size_range.map_or(written.range, |r| written.range.cover(r));
+        let Some(body) = self.claimed_file(entry, &written, range) else {
+            return;
+        };
+        let shown = &written.path;
+        let head = format!("**#{}** `{shown}`", tag.name);
+        let bytes = match body {
+            Body::TooLarge => {
+                let hover =
+                    format!("{head}: exists; larger than 10 MiB, so its lines are not counted");
+                self.push(range, None, hover);
+                return;
+            }
+            Body::Bytes(b) => b,
+        };
+        let actual = count_lines(&bytes);
+        let (finding, hover) = match size {
+            Size::Lines(claimed) => {
+                let gap = actual.abs_diff(claimed);
+                if gap == 0 {
+                    (
+                        None,
+                        format!("{head}: exists, {}", plural(actual, "line", "lines")),
+                    )
+                } else if gap <= tolerance(claimed) {
+                    (
+                        None,
+                        format!(
+                            "{head}: exists, {}; the log says {claimed}, within the tolerance of {}",
+                            plural(actual, "line", "lines"),
+                            tolerance(claimed)
+                        ),
+                    )
+                } else {
+                    let message = format!(
+                        "{shown} has {}, not {claimed}",
+                        plural(actual, "line", "lines")
+                    );
+                    (
+                        Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message.clone()),
+                        format!(
+                            "{head}: **{message}** (a gap of up to {} is tolerated)",
+                            tolerance(claimed)
+                        ),
+                    )
+                }
+            }
+            Size::Binary => (
+                None,
+                format!(
+                    "{head}: exists, binary, {}",
+                    plural(bytes.len(), "byte", "bytes")
+                ),
+            ),
+            Size::Unstated => (
+                None,
+                format!("{head}: exists, {}", plural(actual, "line", "lines")),
+            ),
+        };
+        self.push(range, finding, hover);
+    }
+
+    /// `#FILE_MODIFIED: <path>` with `Lines affected: 8, 102-115`: the file
+    /// exists and every range fits inside it.
+    fn file_modified(&mut self, entry: &Entry) {
+        let tag = &entry.tag;
+        let Some((written, _)) = written_path(&tag.payload, tag.payload_range.start) else {
+            self.no_path(entry, "<path>");
+            return;
+        };
+        let Some(body) = self.claimed_file(entry, &written, written.range) else {
+            return;
+        };
+        let shown = &written.path;
+        let head = format!("**#{}** `{shown}`", tag.name);
+        let lines = match &body {
+            Body::Bytes(b) => Some(count_lines(b)),
+            Body::TooLarge => None,
+        };
+        let hover = match lines {
+            Some(n) => format!("{head}: exists, {}", plural(n, "line", "lines")),
+            None => format!("{head}: exists; larger than 10 MiB, so its lines are not counted"),
+        };
+        self.push(written.range, None, hover);
+
+        let Some(field) = entry.field("Lines affected") else {
+            return;
+        };
+        let value = field_value(field);
+        let start = field_value_offset(field);
+        let range = if value.is_empty() {
+            field.range
+        } else {
+            TextRange::new(start, start + value.len())
+        };
+        let Some(ranges) = parse_ranges(value) else {
+            let message = format!(
+                "cannot read the line ranges in \"{}\": write them as 8, 102-115",
+                field.text
+            );
+            let hover = format!("**Lines affected** of `{shown}`: {message}");
+            let finding = Self::finding(entry, range, Severity::Warning, BAD_FIELD, message);
+            self.push(range, finding, hover);
+            return;
+        };
+        let Some(n) = lines else {
+            let hover = format!(
+                "**Lines affected** of `{shown}`: not checked; the file is larger than 10 MiB"
+            );
+            self.push(range, None, hover);
+            return;
+        };
+        let past: Vec<(usize, usize)> = ranges.iter().copied().filter(|r| r.1 > n).collect();
+        if past.is_empty() {
+            let hover = format!(
+                "**Lines affected** of `{shown}`: {} all inside its {}",
+                show_ranges(&ranges),
+                plural(n, "line", "lines")
+            );
+            self.push(range, None, hover);
+            return;
+        }
+        let which = match past.as_slice() {
+            [(a, b)] if a == b => format!("line {a} is"),
+            _ => format!("lines {} are", show_ranges(&past)),
+        };
+        let message = format!(
+            "{shown} has {}; {which} past its end",
+            plural(n, "line", "lines")
+        );
+        let hover = format!("**Lines affected** of `{shown}`: **{message}**");
+        let finding = Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message);
+        self.push(range, finding, hover);
+    }
+
+    /// `#SCREENSHOT_CLAIMED: <path>`: a real PNG, JPEG, GIF or WebP, by its
+    /// bytes, whatever its name says.
+    fn screenshot(&mut self, entry: &Entry) {
+        let tag = &entry.tag;
+        let Some((written, _)) = written_path(&tag.payload, tag.payload_range.start) else {
+            self.no_path(entry, "<path>");
+            return;
+        };
+        let range = written.range;
+        if written.path == SCREENSHOT_WAIVER {
+            let hover = format!(
+                "**#{}**: waived (`{SCREENSHOT_WAIVER}`): a security policy prevented the capture, which the method accepts",
+                tag.name
+            );
+            self.push(range, None, hover);
+            return;
+        }
+        let Some(body) = self.claimed_file(entry, &written, range) else {
+            return;
+        };
+        let shown = &written.path;
+        let head = format!("**#{}** `{shown}`", tag.name);
+        let bytes = match body {
+            Body::TooLarge => {
+                let hover =
+                    format!("{head}: exists; larger than 10 MiB, so its format is not checked");
+                self.push(range, None, hover);
+                return;
+            }
+            Body::Bytes(b) => b,
+        };
+        let format = match imagesize::image_type(&bytes) {
+            Ok(ImageType::Png) => Some("PNG"),
+            Ok(ImageType::Jpeg) => Some("JPEG"),
+            Ok(ImageType::Gif) => Some("GIF"),
+            Ok(ImageType::Webp) => Some("WebP"),
+            _ => None,
+        };
+        let problem = match (bytes.is_empty(), format) {
+            (true, _) => Err("it is empty".to_owned()),
+            (false, None) => Err("its bytes are not PNG, JPEG, GIF or WebP".to_owned()),
+            (false, Some(format)) => match imagesize::blob_size(&bytes) {
+                Ok(size) => Ok(format!("{format}, {}×{}", size.width, size.height)),
+                Err(_) => Err(format!("its {format} data is cut short or damaged")),
+            },
+        };
+        match problem {
+            Ok(what) => self.push(range, None, format!("{head}: {what}")),
+            Err(why) => {
+                let message = format!("{shown} is not an image: {why}");
+                let hover = format!("{head}: **{message}**");
+                let finding = Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message);
+                self.push(range, finding, hover);
+            }
+        }
+    }
+
+    /// A `Verification:` line: every command in it is evaluated; the first
+    /// failure, else the first command tagls cannot evaluate, is reported.
+    fn verification(&mut self, entry: &Entry, line: &ContinuationLine) {
+        let value = field_value(line);
+        let offset = field_value_offset(line);
+        // The recipe is often written as inline code.
+        let (recipe, offset) = match value.strip_prefix('`').and_then(|v| v.strip_suffix('`')) {
+            Some(inner) if !inner.contains('`') => (
+                inner.trim(),
+                offset + 1 + (inner.len() - inner.trim_start().len()),
+            ),
+            _ => (value, offset),
+        };
+        if recipe.is_empty() {
+            return;
+        }
+        let range = TextRange::new(offset, offset + recipe.len());
+        // A log parsed from another version of the text would put the
+        // finding on the wrong bytes: better no check than a misplaced one.
+        if self.text.get(range.start..range.end) != Some(recipe) {
+            return;
+        }
+        let outcomes = match split_commands(recipe) {
+            Some(commands) => commands.iter().map(|c| self.evaluate(c)).collect(),
+            None => vec![Outcome::Unverifiable {
+                command: recipe.to_owned(),
+                why: Some(
+                    "it uses shell syntax (pipes, redirections, substitutions or globs)".to_owned(),
+                ),
+            }],
+        };
+        let failed = outcomes.iter().find_map(|o| match o {
+            Outcome::Failed(m) => Some(m.clone()),
+            _ => None,
+        });
+        let unverifiable = outcomes.iter().find_map(|o| match o {
+            Outcome::Unverifiable { command, why } => Some(match why {
+                Some(why) => format!("tagls cannot evaluate `{command}`: {why}; check it by hand"),
+                None => format!("tagls cannot evaluate `{command}`; check it by hand"),
+            }),
+            _ => None,
+        });
+        let finding = match (failed, unverifiable) {
+            (Some(m), _) => Self::finding(entry, range, Severity::Error, VERIFICATION_FAILED, m),
+            (None, Some(m)) => Self::finding(entry, range, Severity::Information, UNVERIFIABLE, m),
+            (None, None) => None,
+        };
+        let parts: Vec<String> = outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Passed(h) => h.clone(),
+                Outcome::Failed(m) => format!("**{m}**"),
+                Outcome::Unverifiable { command, .. } => {
+                    format!("`{command}`: not evaluated; check it by hand")
+                }
+            })
+            .collect();
+        let hover = format!(
+            "**Verification** {}\n\n{}",
+            inline_code(recipe),
+            parts.join("\n\n")
+        );
+        self.push(range, finding, hover);
+    }
+
+    fn evaluate(&mut self, words: &[String]) -> Outcome {
+        let unverifiable = |why: Option<&str>| Outcome::Unverifiable {
+            // Quoted again where needed, so the message shows a command
+            // that means what the log's does.
+            command: shell_words::join(words),
+            why: why.map(str::to_owned),
+        };
+        let Some((program, args)) = words.split_first() else {
+            return unverifiable(None);
+        };
+        match program.as_str() {
+            "ls" => self.ls(args).unwrap_or_else(|| unverifiable(None)),
+            "test" => self.test(args).unwrap_or_else(|| unverifiable(None)),
+            "[" => match args.split_last() {
+                Some((last, inner)) if last == "]" => {
+                    self.test(inner).unwrap_or_else(|| unverifiable(None))
+                }
+                _ => unverifiable(None),
+            },
+            "wc" => self.wc(args).unwrap_or_else(|| unverifiable(None)),
+            "grep" => match self.grep(args) {
+                Ok(outcome) => outcome,
+                Err(why) => unverifiable(why),
+            },
+            _ => unverifiable(None),
+        }
+    }
+
+    /// `ls [flags] P...`: every path exists. `None` when there is no path.
+    fn ls(&mut self, args: &[String]) -> Option<Outcome> {
+        let paths = operands(args);
+        if paths.is_empty() {
+            return None;
+        }
+        let mut found = Vec::new();
+        for p in paths {
+            match self.stat(&self.command_path(p)) {
+                Stat::File => found.push(format!("`{p}`: exists (file)")),
+                Stat::Dir => found.push(format!("`{p}`: exists (directory)")),
+                Stat::Other => found.push(format!("`{p}`: exists (special file)")),
+                stat => return Some(Outcome::Failed(format!("ls: {}", stat.problem(p)))),
+            }
+        }
+        Some(Outcome::Passed(found.join("\n\n")))
+    }
+
+    /// `test -f P`, `test -d P`, `test -e P`. `None` for anything else.
+    fn test(&mut self, args: &[String]) -> Option<Outcome> {
+        let [flag, p] = args else {
+            return None;
+        };
+        let want = match flag.as_str() {
+            "-f" => Some(Stat::File),
+            "-d" => Some(Stat::Dir),
+            "-e" => None,
+            _ => return None,
+        };
+        let stat = self.stat(&self.command_path(p));
+        let what = match stat {
+            Stat::File => "file",
+            Stat::Dir => "directory",
+            Stat::Other => "special file",
+            _ => return Some(Outcome::Failed(format!("test {flag}: {}", stat.problem(p)))),
+        };
+        Some(match want {
+            Some(w) if w != stat => {
+                let expected = if w == Stat::Dir {
+                    "a directory"
+                } else {
+                    "a file"
+                };
+                Outcome::Failed(format!(
+                    "test {flag}: {p} is not {expected}; it is a {what}"
+                ))
+            }
+            _ => Outcome::Passed(format!("`{p}`: exists ({what})")),
+        })
+    }
+
+    /// `wc -l P...`: every path is a readable file; the hover shows what
+    /// `wc -l` prints, the number of newlines.
+    fn wc(&mut self, args: &[String]) -> Option<Outcome> {
+        let (flags, paths): (Vec<&String>, Vec<&String>) =
+            args.iter().partition(|a| a.starts_with('-') && a.len() > 1);
+        if flags.iter().any(|f| f.as_str() != "-l") || flags.is_empty() || paths.is_empty() {
+            return None;
+        }
+        let mut counts = Vec::new();
+        for p in paths {
+            let path = self.command_path(p);
+            let stat = self.stat(&path);
+            if stat != Stat::File {
+                return Some(Outcome::Failed(format!("wc: {}", stat.problem(p))));
+            }
+            match self.read(&path) {
+                Ok(Body::Bytes(b)) => {
+                    let newlines = memchr::memchr_iter(b'\n', &b).count();
+                    let lines = count_lines(&b);
+                    if lines == newlines {
+                        counts.push(format!("`wc -l {p}`: {newlines}"));
+                    } else {
+                        counts.push(format!(
+                            "`wc -l {p}`: {newlines} ({}; the last has no final newline)",
+                            plural(lines, "line", "lines")
+                        ));
+                    }
+                }
+                Ok(Body::TooLarge) => counts.push(format!(
+                    "`{p}`: exists; larger than 10 MiB, so its lines are not counted"
+                )),
+                Err(Ok(stat)) => return Some(Outcome::Failed(format!("wc: {}", stat.problem(p)))),
+                Err(Err(e)) => {
+                    return Some(Outcome::Failed(format!("wc: {p} cannot be read: {e}")));
+                }
+            }
+        }
+        Some(Outcome::Passed(counts.join("\n\n")))
+    }
+
+    /// `grep [-n] "text" P...` and `grep -r "text" DIR`. `Err` with the
+    /// reason when tagls cannot evaluate it.
+    fn grep(&mut self, args: &[String]) -> Result<Outcome, Option<&'static str>> {
+        let opts = GrepArgs::parse(args).ok_or(None)?;
+        let needle = Needle::new(&opts.pattern, opts.fixed, opts.extended, opts.ignore_case)
+            .ok_or(Some(
+                "its pattern is a regular expression; tagls matches text literally",
+            ))?;
+        let mut operands: Vec<&str> = opts.paths.iter().map(String::as_str).collect();
+        if operands.is_empty() {
+            if !opts.recursive {
+                return Err(Some("it reads standard input"));
+            }
+            operands.push(".");
+        }
+        let mut files = Vec::new();
+        for p in &operands {
+            let path = self.command_path(p);
+            match self.stat(&path) {
+                Stat::File => files.push(path),
+                Stat::Dir if opts.recursive => files.extend(self.files_under(&path)),
+                Stat::Dir => {
+                    return Ok(Outcome::Failed(format!(
+                        "grep: {p} is a directory; add -r to search it"
+                    )));
+                }
+                stat => return Ok(Outcome::Failed(format!("grep: {}", stat.problem(p)))),
+            }
+        }
+        let mut matches: Vec<(String, bool, usize, String)> = Vec::new();
+        let mut skipped = 0usize;
+        for file in &files {
+            let bytes = match self.read(file) {
+                Ok(Body::Bytes(b)) => b,
+                Ok(Body::TooLarge) => {
+                    skipped += 1;
+                    continue;
+                }
+                // With -r, a file that vanished or cannot be read is skipped,
+                // as `grep -s` would; a named file was statted above.
+                Err(_) => continue,
+            };
+            let shown = display_rel(file, &self.root);
+            let secret = file
+                .file_name()
+                .is_some_and(|n| is_env_file(&n.to_string_lossy()));
+            for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if needle.matches(line) {
+                    let text = String::from_utf8_lossy(line).trim().to_owned();
+                    matches.push((shown.clone(), secret, i + 1, text));
+                }
+            }
+        }
+        let quoted = format!("\"{}\"", opts.pattern);
+        let searched = operands.join(", ");
+        let skipped_note = if skipped > 0 {
+            format!(
+                "\n\n{} over 10 MiB not searched",
+                plural(skipped, "file", "files")
+            )
+        } else {
+            String::new()
+        };
+        if matches.is_empty() {
+            if needle.has_dot {
+                return Err(Some(
+                    "its pattern has a `.`, which grep reads as any character; tagls matches text literally and found no match",
+                ));
+            }
+            return Ok(Outcome::Failed(format!(
+                "grep found no {quoted} in {searched}"
+            )));
+        }
+        let mut listed: Vec<String> = matches
+            .iter()
+            .take(MAX_MATCHES)
+            .map(|(file, secret, line, text)| {
+                if *secret {
+                    format!("- `{file}` line {line}")
+                } else {
+                    format!("- `{file}` line {line}: {}", inline_code(&shorten(text)))
+                }
+            })
+            .collect();
+        if matches.len() > MAX_MATCHES {
+            listed.push(format!("- and {} more", matches.len() - MAX_MATCHES));
+        }
+        let secret_note = if matches.iter().any(|m| m.1) {
+            "\n\nLines of env files are not shown: their values are secret."
+        } else {
+            ""
+        };
+        Ok(Outcome::Passed(format!(
+            "grep found {quoted} in {searched} ({}):\n\n{}{secret_note}{skipped_note}",
+            plural(matches.len(), "line", "lines"),
+            listed.join("\n")
+        )))
+    }
+
+    /// The files under a directory, sorted, from the root's index when it
+    /// has one, else from a walk of the directory. The walk follows no
+    /// symlink, and every file is read through [`Workspace::read`], which
+    /// refuses anything outside the roots.
+    fn files_under(&mut self, dir: &Path) -> Vec<PathBuf> {
+        let indexed = self.ws.root_for(dir).and_then(|root| {
+            let index = root.index.as_ref()?;
+            let rel = dir.strip_prefix(&root.path).ok()?;
+            Some(
+                index
+                    .paths()
+                    .filter(|(p, k)| *k == FileKind::File && p.starts_with(rel))
+                    .map(|(p, _)| root.path.join(p))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let mut files = indexed.unwrap_or_else(|| {
+            self.ws
+                .fs()
+                .walk(dir)
+                .into_iter()
+                .filter(|(_, k)| *k == FileKind::File)
+                .map(|(p, _)| dir.join(p))
+                .collect()
+        });
+        files.sort();
+        files
+    }
+
+    /// References in an assumption written in the log resolve as they do
+    /// in code.
+    fn assumption(&mut self, entry: &Entry, log_path: &Path) {
+        let aliases = self
+            .ws
+            .root_for(log_path)
+            .map(|r| r.aliases.clone())
+            .unwrap_or_default();
+        let is_alias = |w: &str| aliases.matches(w);
+        let tag = &entry.tag;
+        let found = refs::find(&tag.payload, tag.payload_range.start, None, &is_alias);
+        for r in resolve::resolve_all(self.ws, log_path, None, found) {
+            let finding = findings::for_references(std::slice::from_ref(&r), false)
+                .into_iter()
+                .next()
+                .map(|mut f| {
+                    f.tag = tag.name.clone();
+                    f
+                });
+            self.push(r.reference.range, finding, findings::explain_reference(&r));
+        }
+    }
+}
+
+/// The arguments of a `grep` that tagls can evaluate.
+struct GrepArgs {
+    pattern: String,
+    paths: Vec<String>,
+    recursive: bool,
+    fixed: bool,
+    extended: bool,
+    ignore_case: bool,
+}
+
+impl GrepArgs {
+    /// `None` for an option that changes what matches in a way tagls does
+    /// not evaluate (`-v`, `-w`, `-x`, `--include` ...), or no pattern.
+    fn parse(args: &[String]) -> Option<GrepArgs> {
+        let mut pattern = None;
+        let mut paths = Vec::new();
+        let (mut recursive, mut fixed, mut extended, mut ignore_case) =
+            (false, false, false, false);
+        let mut options_done = false;
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            if !options_done && arg == "--" {
+                options_done = true;
+            } else if !options_done && arg.starts_with("--") {
+                match arg.as_str() {
+                    "--recursive" | "--dereference-recursive" => recursive = true,
+                    "--fixed-strings" => fixed = true,
+                    "--extended-regexp" => extended = true,
+                    "--ignore-case" => ignore_case = true,
+                    "--line-number"
+                    | "--quiet"
+                    | "--silent"
+                    | "--no-messages"
+                    | "--with-filename"
+                    | "--no-filename"
+                    | "--files-with-matches"
+                    | "--count" => {}
+                    _ => return None,
+                }
+            } else if !options_done && arg.starts_with('-') && arg.len() > 1 {
+                if arg == "-e" {
+                    pattern = Some(it.next()?.clone());
+                    continue;
+                }
+                for c in arg.chars().skip(1) {
+                    match c {
+                        'r' | 'R' => recursive = true,
+                        'F' => fixed = true,
+                        'E' => extended = true,
+                        'i' => ignore_case = true,
+                        'G' | 'n' | 'q' | 's' | 'H' | 'h' | 'l' | 'c' | 'I' => {}
+                        _ => return None,
+                    }
+                }
+            } else if pattern.is_none() {
+                pattern = Some(arg.clone());
+            } else {
+                paths.push(arg.clone());
+            }
+        }
+        Some(GrepArgs {
+            pattern: pattern?,
+            paths,
+            recursive,
+            fixed,
+            extended,
+            ignore_case,
+        })
+    }
+}
+
+/// What a grep pattern matches, evaluated as fixed text: recipes in logs
+/// are written to find a literal name (`grep "JWT_SECRET" .env.example`),
+/// and a fixed-string match can neither be slow nor misread. `^` and `$`
+/// anchors and escaped punctuation (`\.`) are understood; any other regular
+/// expression syntax makes the recipe unverifiable rather than wrongly
+/// failed.
+struct Needle {
+    text: Vec<u8>,
+    at_start: bool,
+    at_end: bool,
+    ignore_case: bool,
+    /// An unescaped `.` was taken literally: a miss does not prove that
+    /// grep would miss too.
+    has_dot: bool,
+}
+
+impl Needle {
+    fn new(pattern: &str, fixed: bool, extended: bool, ignore_case: bool) -> Option<Needle> {
+        let fold = |s: &[u8]| {
+            if ignore_case {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_vec()
+            }
+        };
+        if fixed {
+            return Some(Needle {
+                text: fold(pattern.as_bytes()),
+                at_start: false,
+                at_end: false,
+                ignore_case,
+                has_dot: false,
+            });
+        }
+        let (at_start, rest) = match pattern.strip_prefix('^') {
+            Some(r) => (true, r),
+            None => (false, pattern),
+        };
+        let (at_end, rest) = match rest.strip_suffix('$') {
+            Some(r) if !r.ends_with('\\') => (true, r),
+            _ => (false, rest),
+        };
+        let mut text = String::new();
+        let mut has_dot = false;
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(
+                        e @ ('.' | '*' | '[' | ']' | '^' | '$' | '\\' | '/' | '-' | '"' | '\''),
+                    ) => text.push(e),
+                    _ => return None,
+                },
+                '.' => {
+                    has_dot = true;
+                    text.push('.');
+                }
+                '*' | '[' | ']' | '^' | '$' => return None,
+                '+' | '?' | '(' | ')' | '{' | '}' | '|' if extended => return None,
+                c => text.push(c),
+            }
+        }
+        Some(Needle {
+            text: fold(text.as_bytes()),
+            at_start,
+            at_end,
+            ignore_case,
+            has_dot,
+        })
+    }
+
+    fn matches(&self, line: &[u8]) -> bool {
+        let folded;
+        let line = if self.ignore_case {
+            folded = line.to_ascii_lowercase();
+            &folded[..]
+        } else {
+            line
+        };
+        match (self.at_start, self.at_end) {
+            (true, true) => line == self.text.as_slice(),
+            (true, false) => line.starts_with(&self.text),
+            (false, true) => line.ends_with(&self.text),
+            (false, false) => memchr::memmem::find(line, &self.text).is_some(),
+        }
+    }
+}
+
+/// The operands of a command: its words that are not options.
+fn operands(args: &[String]) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut options_done = false;
+    for a in args {
+        if !options_done && a == "--" {
+            options_done = true;
+        } else if options_done || !(a.starts_with('-') && a.len() > 1) {
+            out.push(a.as_str());
+        }
+    }
+    out
+}
+
+/// Splits a recipe into commands at `&&` and `;`, and each command into
+/// words as a shell would. `None` when the recipe uses shell syntax whose
+/// meaning tagls does not evaluate: pipes, `||`, redirections, command or
+/// variable substitution, globs, subshells, a home directory.
+fn split_commands(recipe: &str) -> Option<Vec<Vec<String>>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    let mut chars = recipe.char_indices().peekable();
+    let mut word_start = true;
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some('\''), '\'') => quote = None,
+            (Some('\''), _) => {}
+            (Some('"'), '"') => quote = None,
+            (Some('"'), '$' | '`') => return None,
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '\\') => {
+                chars.next();
+            }
+            (None, ';') => {
+                pieces.push(&recipe[start..i]);
+                start = i + 1;
+            }
+            (None, '&') => {
+                if chars.peek().map(|(_, n)| *n) != Some('&') {
+                    return None;
+                }
+                chars.next();
+                pieces.push(&recipe[start..i]);
+                start = i + 2;
+            }
+            (None, '|' | '<' | '>' | '$' | '`' | '(' | ')' | '*' | '?' | '{' | '}') => return None,
+            (None, '~') if word_start => return None,
+            // A comment runs to the end of the recipe.
+            (None, '#') if word_start => {
+                pieces.push(&recipe[start..i]);
+                start = recipe.len();
+                break;
+            }
+            _ => {}
+        }
+        word_start = quote.is_none() && c.is_whitespace();
+    }
+    pieces.push(&recipe[start..]);
+    let mut out = Vec::new();
+    for piece in pieces {
+        let words = shell_words::split(piece).ok()?;
+        if !words.is_empty() {
+            out.push(words);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A matched line, cut to [`MAX_MATCH_CHARS`] characters.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MAX_MATCH_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// `text` as Markdown inline code, with a fence longer than any run of
+/// backticks inside it.
+fn inline_code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest == 0 {
+        format!("{fence}{text}{fence}")
+    } else {
+        format!("{fence} {text} {fence}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::log::parse;
+    use crate::tags::Registry;
+    use crate::workspace::fs::FakeFs;
+    use crate::workspace::index::FileIndex;
+
+    /// A valid 1×1 RGBA PNG.
+    pub(super) const PNG_1X1: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
+        0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
+        0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+
+    /// The start of a PNG that says it is 1280×720: what the format check
+    /// reads.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut b = PNG_1X1[..16].to_vec();
+        b.extend_from_slice(&width.to_be_bytes());
+        b.extend_from_slice(&height.to_be_bytes());
+        b.extend_from_slice(&PNG_1X1[24..]);
+        b
+    }
+
+    const LOG: &str = "/ws/.orchestration/implementation-log.md";
+
+    fn workspace(fs: FakeFs, indexed: bool) -> Workspace {
+        let fs = Arc::new(fs);
+        let mut ws = Workspace::new(fs.clone());
+        ws.add_root(Path::new("/ws"), false);
+        if indexed {
+            ws.set_index(Path::new("/ws"), FileIndex::build(&*fs, Path::new("/ws")));
+        }
+        ws
+    }
+
+    fn run_on(ws: &mut Workspace, log: &str) -> Vec<Check> {
+        let doc = parse(log, &Registry::builtin());
+        check(&doc, log, Path::new(LOG), ws)
+    }
+
+    fn run(fs: FakeFs, log: &str) -> Vec<Check> {
+        run_on(&mut workspace(fs, false), log)
+    }
+
+    /// The findings as (1-based line, code, message).
+    fn findings(checks: &[Check], log: &str) -> Vec<(usize, &'static str, String)> {
+        checks
+            .iter()
+            .filter_map(|c| c.finding.as_ref())
+            .map(|f| (line_of(log, f.range.start), f.code, f.message.clone()))
+            .collect()
+    }
+
+    fn line_of(text: &str, offset: usize) -> usize {
+        text[..offset].matches('\n').count() + 1
+    }
+
+    fn hover_at<'a>(checks: &'a [Check], log: &str, needle: &str) -> &'a str {
+        let at = log
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in log"));
+        checks
+            .iter()
+            .find(|c| c.range.contains_inclusive(at))
+            .map(|c| c.hover.as_str())
+            .unwrap_or_else(|| panic!("no check at {needle}"))
+    }
+
+    fn lines(n: usize) -> String {
+        (1..=n).map(|i| format!("line {i}\n")).collect()
+    }
+
+    #[test]
+    fn created_files_exist_with_about_their_line_count() {
+        let fs = FakeFs::new();
+        fs.file("/ws/src/exact.ts", lines(156))
+            .file("/ws/src/close.ts", lines(150))
+            .file("/ws/src/short.ts", lines(40))
+            .file("/ws/src/one.ts", "x")
+            .file("/ws/logo.bin", [0u8, 1, 2])
+            .file("/ws/.orchestration/notes.md", "a\n")
+            .dir("/ws/src/dir");
+        let log = "\
+## Files Created
+#FILE_CREATED: src/exact.ts (156 lines)
+#FILE_CREATED: `src/close.ts` (156 lines)
+#FILE_CREATED: src/short.ts (156 lines)
+#FILE_CREATED: src/one.ts (1 line)
+#FILE_CREATED: src/missing.ts (10 lines)
+#FILE_CREATED: logo.bin (binary)
+#FILE_CREATED: ./notes.md
+#FILE_CREATED: src/dir
+#FILE_CREATED: ../../etc/passwd (1 line)
+#FILE_CREATED: src/exact.ts (many lines)
+#FILE_CREATED:
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (4, FALSE_CLAIM, "src/short.ts has 40 lines, not 156".into()),
+                (6, FALSE_CLAIM, "src/missing.ts does not exist".into()),
+                (9, FALSE_CLAIM, "src/dir is a directory, not a file".into()),
+                (
+                    10,
+                    findings::OUTSIDE_WORKSPACE,
+                    "../../etc/passwd is outside the workspace; not checked".into()
+                ),
+                (
+                    11,
+                    BAD_FIELD,
+                    "cannot read the line count in \"(many lines)\": write it as (<N> lines)"
+                        .into()
+                ),
+                (
+                    12,
+                    BAD_FIELD,
+                    "#FILE_CREATED names no file: write #FILE_CREATED: <path> (<N> lines)".into()
+                ),
+            ]
+        );
+        let f = checks
+            .iter()
+            .find_map(|c| c.finding.as_ref())
+            .map(|f| f.severity);
+        assert_eq!(f, Some(Severity::Error));
+        assert_eq!(
+            hover_at(&checks, log, "src/exact.ts (156"),
+            "**#FILE_CREATED** `src/exact.ts`: exists, 156 lines"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "src/close.ts"),
+            "**#FILE_CREATED** `src/close.ts`: exists, 150 lines; the log says 156, within the tolerance of 7"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "src/one.ts"),
+            "**#FILE_CREATED** `src/one.ts`: exists, 1 line"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "logo.bin"),
+            "**#FILE_CREATED** `logo.bin`: exists, binary, 3 bytes"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "./notes.md"),
+            "**#FILE_CREATED** `./notes.md`: exists, 1 line"
+        );
+        // The finding covers the path and the count.
+        let short = checks
+            .iter()
+            .find_map(|c| c.finding.as_ref().filter(|f| f.message.contains("short")))
+            .map(|f| &log[f.range.start..f.range.end]);
+        assert_eq!(short, Some("src/short.ts (156 lines)"));
+    }
+
+    #[test]
+    fn tolerance_and_line_counting() {
+        assert_eq!(tolerance(1), 2);
+        assert_eq!(tolerance(40), 2);
+        assert_eq!(tolerance(156), 7);
+        assert_eq!(tolerance(1000), 50);
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a"), 1);
+        assert_eq!(count_lines(b"a\n"), 1);
+        assert_eq!(count_lines(b"a\nb"), 2);
+        assert_eq!(count_lines(b"a\r\nb\r\n"), 2);
+    }
+
+    #[test]
+    fn large_files_are_not_counted() {
+        let fs = FakeFs::new();
+        fs.file("/ws/big.log", vec![b'\n'; MAX_FILE as usize + 1]);
+        let log = "#FILE_CREATED: big.log (3 lines)\n";
+        let checks = run(fs, log);
+        assert_eq!(findings(&checks, log), []);
+        assert_eq!(
+            hover_at(&checks, log, "big.log"),
+            "**#FILE_CREATED** `big.log`: exists; larger than 10 MiB, so its lines are not counted"
+        );
+    }
+
+    #[test]
+    fn modified_ranges_fit_inside_the_file() {
+        let fs = FakeFs::new();
+        fs.file("/ws/src/x.ts", lines(90))
+            .file("/ws/src/y.ts", lines(120));
+        let log = "\
+#FILE_MODIFIED: src/y.ts
+  Lines affected: 8, 102-115
+#FILE_MODIFIED: src/x.ts
+  Lines affected: 8, 102-115
+#FILE_MODIFIED: src/x.ts
+  Lines: 91
+#FILE_MODIFIED: src/x.ts
+  Lines: 3, 85-95, 100
+#FILE_MODIFIED: src/x.ts
+  Lines affected: the login handler
+#FILE_MODIFIED: src/x.ts
+  Lines affected: 10-2
+#FILE_MODIFIED: src/gone.ts
+  Lines affected: 1
+#FILE_MODIFIED: src/x.ts
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (
+                    4,
+                    FALSE_CLAIM,
+                    "src/x.ts has 90 lines; lines 102-115 are past its end".into()
+                ),
+                (6, FALSE_CLAIM, "src/x.ts has 90 lines; line 91 is past its end".into()),
+                (
+                    8,
+                    FALSE_CLAIM,
+                    "src/x.ts has 90 lines; lines 85-95, 100 are past its end".into()
+                ),
+                (
+                    10,
+                    BAD_FIELD,
+                    "cannot read the line ranges in \"Lines affected: the login handler\": write them as 8, 102-115".into()
+                ),
+                (
+                    12,
+                    BAD_FIELD,
+                    "cannot read the line ranges in \"Lines affected: 10-2\": write them as 8, 102-115".into()
+                ),
+                (13, FALSE_CLAIM, "src/gone.ts does not exist".into()),
+            ]
+        );
+        assert_eq!(
+            hover_at(&checks, log, "8, 102-115"),
+            "**Lines affected** of `src/y.ts`: 8, 102-115 all inside its 120 lines"
+        );
+        let bad = checks
+            .iter()
+            .find_map(|c| c.finding.as_ref().filter(|f| f.code == BAD_FIELD))
+            .map(|f| (f.severity, &log[f.range.start..f.range.end]));
+        assert_eq!(bad, Some((Severity::Warning, "the login handler")));
+    }
+
+    #[test]
+    fn screenshots_are_real_images() {
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend_from_slice(&[0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0]);
+        let fs = FakeFs::new();
+        fs.file("/ws/ev/login.png", png_header(1280, 720))
+            .file("/ws/ev/tiny.png", PNG_1X1)
+            .file("/ws/ev/anim.png", gif)
+            .file("/ws/ev/empty.png", "")
+            .file("/ws/ev/fake.png", "this is not an image\n")
+            .file("/ws/ev/cut.png", &PNG_1X1[..14]);
+        let log = "\
+## Evidence Captured
+#SCREENSHOT_CLAIMED: ev/login.png
+  Description: POST /api/login returns 200
+#SCREENSHOT_CLAIMED: ev/tiny.png
+#SCREENSHOT_CLAIMED: ev/anim.png
+#SCREENSHOT_CLAIMED: ev/empty.png
+#SCREENSHOT_CLAIMED: ev/fake.png
+#SCREENSHOT_CLAIMED: ev/cut.png
+#SCREENSHOT_CLAIMED: ev/none.png
+#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (
+                    6,
+                    FALSE_CLAIM,
+                    "ev/empty.png is not an image: it is empty".into()
+                ),
+                (
+                    7,
+                    FALSE_CLAIM,
+                    "ev/fake.png is not an image: its bytes are not PNG, JPEG, GIF or WebP".into()
+                ),
+                (
+                    8,
+                    FALSE_CLAIM,
+                    "ev/cut.png is not an image: its PNG data is cut short or damaged".into()
+                ),
+                (9, FALSE_CLAIM, "ev/none.png does not exist".into()),
+            ]
+        );
+        assert_eq!(
+            hover_at(&checks, log, "ev/login.png"),
+            "**#SCREENSHOT_CLAIMED** `ev/login.png`: PNG, 1280×720"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "ev/tiny.png"),
+            "**#SCREENSHOT_CLAIMED** `ev/tiny.png`: PNG, 1×1"
+        );
+        // A GIF named .png is still a real image.
+        assert_eq!(
+            hover_at(&checks, log, "ev/anim.png"),
+            "**#SCREENSHOT_CLAIMED** `ev/anim.png`: GIF, 320×240"
+        );
+        assert!(hover_at(&checks, log, "CANNOT_CAPTURE").contains("waived"));
+    }
+
+    #[test]
+    fn verification_recipes_are_evaluated_in_process() {
+        let fs = FakeFs::new();
+        fs.file(
+            "/ws/src/api/auth.ts",
+            "import x\nconst s = process.env.JWT_SECRET\n",
+        )
+        .file("/ws/.env.example", "PORT=3000\nJWT_SECRET=changeme\n")
+        .file("/ws/README.md", "no newline at the end")
+        .dir("/ws/src/empty");
+        let log = "\
+#FILE_CREATED: src/api/auth.ts (2 lines)
+  Verification: ls src/api/auth.ts
+  Verification: `test -f src/api/auth.ts && test -d src`
+  Verification: wc -l README.md
+  Verification: grep \"JWT_SECRET\" .env.example
+  Verification: grep -n 'JWT_SECRET' src/api/auth.ts
+  Verification: grep -rn \"process.env\" src
+  Verification: ls src/api/missing.ts
+  Verification: test -d src/api/auth.ts
+  Verification: grep \"REDIS_URL\" .env.example
+  Verification: grep -r \"nothing here\" src
+  Verification: grep x src
+  Verification: ls /etc/passwd
+  Verification: wc -l ../outside.txt
+  Verification: npm test
+  Verification: ls src | wc -l
+  Verification: grep -E \"a+b\" README.md
+  Verification: grep \"^PORT=\" .env.example
+  Verification: ls -la src/ # the folder
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (8, VERIFICATION_FAILED, "ls: src/api/missing.ts does not exist".into()),
+                (
+                    9,
+                    VERIFICATION_FAILED,
+                    "test -d: src/api/auth.ts is not a directory; it is a file".into()
+                ),
+                (
+                    10,
+                    VERIFICATION_FAILED,
+                    "grep found no \"REDIS_URL\" in .env.example".into()
+                ),
+                (11, VERIFICATION_FAILED, "grep found no \"nothing here\" in src".into()),
+                (
+                    12,
+                    VERIFICATION_FAILED,
+                    "grep: src is a directory; add -r to search it".into()
+                ),
+                (
+                    13,
+                    VERIFICATION_FAILED,
+                    "ls: /etc/passwd is outside the workspace; not checked".into()
+                ),
+                (
+                    14,
+                    VERIFICATION_FAILED,
+                    "wc: ../outside.txt is outside the workspace; not checked".into()
+                ),
+                (15, UNVERIFIABLE, "tagls cannot evaluate `npm test`; check it by hand".into()),
+                (
+                    16,
+                    UNVERIFIABLE,
+                    "tagls cannot evaluate `ls src | wc -l`: it uses shell syntax (pipes, redirections, substitutions or globs); check it by hand".into()
+                ),
+                (
+                    17,
+                    UNVERIFIABLE,
+                    "tagls cannot evaluate `grep -E a+b README.md`: its pattern is a regular expression; tagls matches text literally; check it by hand".into()
+                ),
+            ]
+        );
+        let severity = |line: usize| {
+            checks
+                .iter()
+                .filter_map(|c| c.finding.as_ref())
+                .find(|f| line_of(log, f.range.start) == line)
+                .map(|f| f.severity)
+        };
+        assert_eq!(severity(8), Some(Severity::Error));
+        assert_eq!(severity(15), Some(Severity::Information));
+        assert_eq!(
+            hover_at(&checks, log, "ls src/api/auth.ts"),
+            "**Verification** `ls src/api/auth.ts`\n\n`src/api/auth.ts`: exists (file)"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "test -f"),
+            "**Verification** `test -f src/api/auth.ts && test -d src`\n\n`src/api/auth.ts`: exists (file)\n\n`src`: exists (directory)"
+        );
+        assert_eq!(
+            hover_at(&checks, log, "wc -l README.md"),
+            "**Verification** `wc -l README.md`\n\n`wc -l README.md`: 0 (1 line; the last has no final newline)"
+        );
+        // Env files: line numbers, never values.
+        let env = hover_at(&checks, log, "grep \"JWT_SECRET\"");
+        assert!(env.contains("- `.env.example` line 2"), "{env}");
+        assert!(!env.contains("changeme"), "{env}");
+        assert!(env.contains("not shown"), "{env}");
+        assert_eq!(
+            hover_at(&checks, log, "grep -rn"),
+            "**Verification** `grep -rn \"process.env\" src`\n\ngrep found \"process.env\" in src (1 line):\n\n- `src/api/auth.ts` line 2: `const s = process.env.JWT_SECRET`"
+        );
+        assert!(hover_at(&checks, log, "^PORT=").contains("`.env.example` line 1"));
+        assert!(hover_at(&checks, log, "ls -la").contains("`src/`: exists (directory)"));
+    }
+
+    #[test]
+    fn grep_walks_through_the_index_and_caps_what_it_lists() {
+        let long = format!("  needle {}  \n", "x".repeat(200));
+        let log = "#VERIFIED: search\n  Verification: grep -r needle src\n";
+        for indexed in [false, true] {
+            let fs = FakeFs::new();
+            fs.file("/ws/src/a.ts", long.repeat(25))
+                .file("/ws/src/sub/b.ts", "needle\n")
+                .file("/ws/other.ts", "needle\n")
+                .file("/ws/src/big.bin", vec![b'n'; MAX_FILE as usize + 1]);
+            let checks = run_on(&mut workspace(fs, indexed), log);
+            assert_eq!(findings(&checks, log), []);
+            let hover = &checks[0].hover;
+            assert!(hover.contains("(26 lines)"), "{hover}");
+            assert_eq!(hover.matches("\n- `src/a.ts`").count(), 20, "{hover}");
+            assert!(hover.contains("- and 6 more"), "{hover}");
+            assert!(!hover.contains("other.ts"), "{hover}");
+            assert!(hover.contains("1 file over 10 MiB not searched"), "{hover}");
+            // Matched lines are trimmed, then cut to 120 characters.
+            let shown = format!("needle {}…", "x".repeat(113));
+            assert!(hover.contains(&format!("`{shown}`")), "{hover}");
+        }
+    }
+
+    #[test]
+    fn assumptions_in_the_log_resolve_like_code() {
+        let fs = FakeFs::new();
+        fs.file("/ws/src/services/user.ts", "")
+            .file("/ws/.env.example", "PORT=1\n");
+        let log = "\
+## Assumptions
+#COMPLETION_DRIVE: Assuming UserService exists at src/services/user.ts
+#COMPLETION_DRIVE_INTEGRATION: Assuming src/services/auth.ts exports login
+#COMPLETION_DRIVE_INTEGRATION: Assuming JWT_SECRET in environment variables
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (
+                    3,
+                    findings::MISSING_PATH,
+                    "src/services/auth.ts does not exist in the workspace".into()
+                ),
+                (
+                    4,
+                    findings::MISSING_ENV,
+                    "environment variable JWT_SECRET: it is not in .env.example".into()
+                ),
+            ]
+        );
+        assert!(hover_at(&checks, log, "src/services/user.ts").contains("exists"));
+        let tags: Vec<_> = checks
+            .iter()
+            .filter_map(|c| c.finding.as_ref())
+            .map(|f| f.tag.as_str())
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "COMPLETION_DRIVE_INTEGRATION",
+                "COMPLETION_DRIVE_INTEGRATION"
+            ]
+        );
+    }
+
+    #[test]
+    fn examples_in_code_blocks_are_not_checked() {
+        let log = "\
+Write claims like this:
+
+```markdown
+#FILE_CREATED: src/example.ts (156 lines)
+  Verification: ls src/example.ts
+```
+
+    #SCREENSHOT_CLAIMED: shot.png
+
+Or inline: `#FILE_MODIFIED: src/inline.ts`.
+";
+        assert!(run(FakeFs::new(), log).is_empty());
+    }
+
+    #[test]
+    fn crlf_logs_are_checked() {
+        let fs = FakeFs::new();
+        fs.file("/ws/src/a.ts", "a\r\nb\r\n");
+        let log = "## Files Created\r\n#FILE_CREATED: src/a.ts (9 lines)\r\n  Verification: grep -n \"b\" src/a.ts\r\n";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [(2, FALSE_CLAIM, "src/a.ts has 2 lines, not 9".into())]
+        );
+        assert!(hover_at(&checks, log, "grep -n").contains("line 2: `b`"));
+    }
+
+    #[test]
+    fn a_log_outside_every_root_checks_nothing_on_disk() {
+        let fs = FakeFs::new();
+        fs.file("/elsewhere/src/a.ts", "a\n");
+        let mut ws = Workspace::new(Arc::new(fs));
+        ws.add_root(Path::new("/ws"), false);
+        let log = "#FILE_CREATED: src/a.ts (1 line)\n";
+        let doc = parse(log, &Registry::builtin());
+        let checks = check(&doc, log, Path::new("/elsewhere/log.md"), &mut ws);
+        assert_eq!(
+            findings(&checks, log),
+            [(
+                1,
+                findings::OUTSIDE_WORKSPACE,
+                "src/a.ts is outside the workspace; not checked".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn claimed_paths_lists_what_the_log_says_was_done() {
+        let log = "\
+#FILE_CREATED: src/a.ts (3 lines)
+#FILE_MODIFIED: `src/b.ts`
+#SCREENSHOT_CLAIMED: ev/c.png
+#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY
+#COMPLETION_DRIVE: Assuming src/d.ts
+#FILE_CREATED:
+";
+        let doc = parse(log, &Registry::builtin());
+        let got = claimed_paths(&doc);
+        let got: Vec<_> = got.iter().map(|(t, p)| (t.as_str(), p.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("FILE_CREATED", "src/a.ts"),
+                ("FILE_MODIFIED", "src/b.ts"),
+                ("SCREENSHOT_CLAIMED", "ev/c.png")
+            ]
+        );
+    }
+
+    /// The fixture workspace on disk, read through the real file system.
+    #[test]
+    fn fixture_workspace_with_true_and_false_claims() {
+        use crate::workspace::fs::RealFs;
+
+        let root =
+            normalize(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/log/claims"));
+        let log_path = root.join(".orchestration/implementation-log.md");
+        let log = std::fs::read_to_string(&log_path).expect("the fixture log is readable");
+        let mut ws = Workspace::new(Arc::new(RealFs));
+        ws.add_root(&root, false);
+        ws.set_index(&root, FileIndex::build(&RealFs, &root));
+        let doc = parse(&log, &Registry::builtin());
+        let checks = check(&doc, &log, &log_path, &mut ws);
+        assert_eq!(
+            findings(&checks, &log),
+            [
+                (11, FALSE_CLAIM, "src/services/user.ts has 6 lines, not 40".into()),
+                (13, FALSE_CLAIM, "src/api/routes.ts does not exist".into()),
+                (
+                    21,
+                    FALSE_CLAIM,
+                    "src/services/user.ts has 6 lines; lines 30-34 are past its end".into()
+                ),
+                (
+                    23,
+                    BAD_FIELD,
+                    "cannot read the line ranges in \"Lines: around the login handler\": write them as 8, 102-115".into()
+                ),
+                (
+                    29,
+                    FALSE_CLAIM,
+                    ".orchestration/evidence/fake.png is not an image: its bytes are not PNG, JPEG, GIF or WebP".into()
+                ),
+                (
+                    30,
+                    FALSE_CLAIM,
+                    ".orchestration/evidence/empty.png is not an image: it is empty".into()
+                ),
+                (
+                    31,
+                    FALSE_CLAIM,
+                    ".orchestration/evidence/missing.png does not exist".into()
+                ),
+                (
+                    39,
+                    VERIFICATION_FAILED,
+                    "grep found no \"REDIS_URL\" in .env.example".into()
+                ),
+                (
+                    40,
+                    VERIFICATION_FAILED,
+                    "test -d: src/api/auth.ts is not a directory; it is a file".into()
+                ),
+                (
+                    41,
+                    VERIFICATION_FAILED,
+                    "ls: ../../../README.md is outside the workspace; not checked".into()
+                ),
+                (42, UNVERIFIABLE, "tagls cannot evaluate `npm test`; check it by hand".into()),
+                (
+                    47,
+                    findings::MISSING_ENV,
+                    "environment variable REDIS_URL: it is not in .env.example".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            hover_at(&checks, &log, "src/api/auth.ts (15"),
+            "**#FILE_CREATED** `src/api/auth.ts`: exists, 15 lines"
+        );
+        assert_eq!(
+            hover_at(&checks, &log, "wc -l src"),
+            "**Verification** `wc -l src/api/auth.ts`\n\n`wc -l src/api/auth.ts`: 15"
+        );
+        assert_eq!(
+            hover_at(&checks, &log, ".orchestration/evidence/login.png"),
+            "**#SCREENSHOT_CLAIMED** `.orchestration/evidence/login.png`: PNG, 1×1"
+        );
+        assert_eq!(
+            hover_at(&checks, &log, "./evidence/login.png"),
+            "**#SCREENSHOT_CLAIMED** `./evidence/login.png`: PNG, 1×1"
+        );
+        assert!(hover_at(&checks, &log, "CANNOT_CAPTURE").contains("waived"));
+        let secret = hover_at(&checks, &log, "grep \"JWT_SECRET\"");
+        assert!(secret.contains("`.env.example` line 2"), "{secret}");
+        assert!(!secret.contains("replace-me"), "{secret}");
+        assert_eq!(
+            hover_at(&checks, &log, "grep -rn"),
+            "**Verification** `grep -rn \"UserService\" src`\n\n\
+             grep found \"UserService\" in src (3 lines):\n\n\
+             - `src/api/auth.ts` line 4: `import { UserService } from '../services/user'`\n\
+             - `src/api/auth.ts` line 9: `const user = await UserService.find(req.body.email)`\n\
+             - `src/services/user.ts` line 2: `export const UserService = {`"
+        );
+        // Nothing from the examples at the end of the log was checked.
+        let examples = log.find("## Examples").expect("the fixture has examples");
+        assert!(checks.iter().all(|c| c.range.start < examples));
+        assert_eq!(
+            claimed_paths(&doc).len(),
+            12,
+            "every claim but the waiver names a path"
+        );
+    }
+
+    #[test]
+    fn paths_as_written() {
+        let path = |s: &str| written_path(s, 100).map(|(w, used)| (w.path, w.range, used));
+        assert_eq!(
+            path("src/a.ts (3 lines)"),
+            Some(("src/a.ts".into(), TextRange::new(100, 108), 8))
+        );
+        assert_eq!(
+            path("`src/my file.ts` (3 lines)"),
+            Some(("src/my file.ts".into(), TextRange::new(100, 116), 16))
+        );
+        assert_eq!(
+            path("src/a.ts: 40 lines"),
+            Some(("src/a.ts".into(), TextRange::new(100, 108), 9))
+        );
+        assert_eq!(
+            path("`src/a.ts (3 lines)"),
+            Some(("src/a.ts".into(), TextRange::new(101, 109), 9))
+        );
+        assert_eq!(path("``"), None);
+        assert_eq!(path(""), None);
+        let size = |s: &str| stated_size(s, 0).map(|(size, _)| size);
+        assert_eq!(size(" (156 lines)"), Ok(Size::Lines(156)));
+        assert_eq!(size(" (1,200 lines)"), Ok(Size::Lines(1200)));
+        assert_eq!(size(" - ~40 lines"), Ok(Size::Lines(40)));
+        assert_eq!(size(" (binary)"), Ok(Size::Binary));
+        assert_eq!(size(" - the login page"), Ok(Size::Unstated));
+        assert_eq!(size(" (some lines)"), Err(()));
+        assert_eq!(parse_ranges("8, 102-115"), Some(vec![(8, 8), (102, 115)]));
+        assert_eq!(
+            parse_ranges("L3-L7; 9..10, 12–14,"),
+            Some(vec![(3, 7), (9, 10), (12, 14)])
+        );
+        assert_eq!(parse_ranges("0"), None);
+        assert_eq!(parse_ranges(""), None);
+        assert_eq!(parse_ranges("most of it"), None);
+    }
+
+    #[test]
+    fn recipes_split_like_a_shell() {
+        let words = |s: &str| split_commands(s);
+        assert_eq!(
+            words("grep -n 'a b' x && ls y; test -f z"),
+            Some(vec![
+                vec!["grep".into(), "-n".into(), "a b".into(), "x".into()],
+                vec!["ls".into(), "y".into()],
+                vec!["test".into(), "-f".into(), "z".into()],
+            ])
+        );
+        for s in [
+            "ls x | wc -l",
+            "test -f x || echo no",
+            "ls $HOME",
+            "cat \"$(pwd)/x\"",
+            "ls *.ts",
+            "ls ~/x",
+            "ls x > out",
+            "sleep 1 &",
+            "'unclosed",
+        ] {
+            assert_eq!(words(s), None, "{s}");
+        }
+        assert_eq!(
+            words("ls 'a|b'").map(|w| w[0][1].clone()),
+            Some("a|b".into())
+        );
+    }
+}

@@ -1,0 +1,588 @@
+//! Writing entries into the log: where an entry goes, what text it is, and
+//! how the file on disk is changed without ever losing a line.
+//!
+//! An entry is planned as a list of text edits against the current log
+//! text, so the editor can apply them to an open buffer; [`write_to_disk`]
+//! applies the same plan to the file under a lock, atomically.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::tags::Registry;
+use crate::text::TextRange;
+
+use super::parse::{LogDoc, parse};
+
+/// An entry to add, or to update when the log already has one for the path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewEntry {
+    /// `#FILE_CREATED: path (N lines)`.
+    Created {
+        path: String,
+        lines: Option<usize>,
+        description: Option<String>,
+    },
+    /// `#FILE_MODIFIED: path` with `Lines affected:`.
+    Modified {
+        path: String,
+        lines_affected: String,
+        description: Option<String>,
+    },
+}
+
+impl NewEntry {
+    fn tag(&self) -> &'static str {
+        match self {
+            NewEntry::Created { .. } => "FILE_CREATED",
+            NewEntry::Modified { .. } => "FILE_MODIFIED",
+        }
+    }
+
+    fn path(&self) -> &str {
+        match self {
+            NewEntry::Created { path, .. } | NewEntry::Modified { path, .. } => path,
+        }
+    }
+
+    fn section(&self) -> &'static str {
+        match self {
+            NewEntry::Created { .. } => "Files Created",
+            NewEntry::Modified { .. } => "Files Modified",
+        }
+    }
+
+    /// The entry's first line, without a line break.
+    fn head(&self) -> String {
+        match self {
+            NewEntry::Created {
+                path,
+                lines: Some(1),
+                ..
+            } => format!("#FILE_CREATED: {path} (1 line)"),
+            NewEntry::Created {
+                path,
+                lines: Some(n),
+                ..
+            } => format!("#FILE_CREATED: {path} ({n} lines)"),
+            NewEntry::Created {
+                path, lines: None, ..
+            } => format!("#FILE_CREATED: {path}"),
+            NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {path}"),
+        }
+    }
+
+    /// Every line of the entry.
+    fn lines(&self) -> Vec<String> {
+        let mut out = vec![self.head()];
+        match self {
+            NewEntry::Created { description, .. } => {
+                out.push(field("Description", description.as_deref()));
+                out.push(field("Purpose", None));
+            }
+            NewEntry::Modified {
+                lines_affected,
+                description,
+                ..
+            } => {
+                out.push(format!("  Lines affected: {lines_affected}"));
+                out.push(field("Description", description.as_deref()));
+            }
+        }
+        out
+    }
+}
+
+fn field(key: &str, value: Option<&str>) -> String {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        // A value is one line: a line break would start a new entry.
+        Some(v) => format!("  {key}: {}", v.replace(['\r', '\n'], " ")),
+        None => format!("  {key}:"),
+    }
+}
+
+/// The sections of a new log, in the method's order.
+pub const SKELETON_SECTIONS: &[&str] = &[
+    "Files Created",
+    "Files Modified",
+    "Evidence Captured",
+    "Assumptions Made",
+];
+
+/// The text of a new, empty log.
+pub fn skeleton(eol: &str) -> String {
+    let mut s = format!("# Implementation Log{eol}");
+    for title in SKELETON_SECTIONS {
+        s.push_str(&format!("{eol}## {title}{eol}"));
+    }
+    s
+}
+
+/// One replacement in the log text. Edits of a plan do not overlap and are
+/// in ascending order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub text: String,
+}
+
+/// The line break a log uses: CRLF if its first line break is one.
+pub fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// The edits that add `entry` to `text`, or update the entry already there
+/// for the same tag and path.
+pub fn plan(text: &str, entry: &NewEntry, registry: &Registry) -> Vec<Edit> {
+    let eol = line_ending(text);
+    if text.trim().is_empty() {
+        // No log yet, or an empty one: the method's skeleton with the entry
+        // in its section.
+        let skel = skeleton(eol);
+        let with_entry = apply(&skel, &plan(&skel, entry, registry));
+        return vec![Edit {
+            range: TextRange::new(0, text.len()),
+            text: with_entry,
+        }];
+    }
+    let log = parse(text, registry);
+    if let Some(edits) = update_existing(text, &log, entry, eol) {
+        return edits;
+    }
+    let body: String = entry.lines().iter().map(|l| format!("{l}{eol}")).collect();
+    let section = log
+        .sections
+        .iter()
+        .find(|s| s.title.trim().eq_ignore_ascii_case(entry.section()));
+    match section {
+        Some(s) => {
+            // After the last non-blank line of the section, one blank line
+            // between entries.
+            let content = &text[s.heading.end.min(text.len())..s.end.min(text.len())];
+            let last_line_end = last_nonblank_line_end(content).map(|e| s.heading.end + e);
+            let at = last_line_end.unwrap_or_else(|| line_end(text, s.heading.end));
+            let mut insert = String::new();
+            if !text[..at].ends_with('\n') && !text[..at].ends_with('\r') {
+                insert.push_str(eol);
+            }
+            insert.push_str(eol);
+            insert.push_str(&body);
+            // The next heading keeps a blank line before it.
+            let rest = &text[at..];
+            if !rest.is_empty() && !rest.starts_with(['\n', '\r']) {
+                insert.push_str(eol);
+            }
+            vec![Edit {
+                range: TextRange::new(at, at),
+                text: insert,
+            }]
+        }
+        None => {
+            let mut insert = String::new();
+            if !text.ends_with('\n') && !text.ends_with('\r') {
+                insert.push_str(eol);
+            }
+            insert.push_str(&format!("{eol}## {}{eol}{eol}{body}", entry.section()));
+            vec![Edit {
+                range: TextRange::new(text.len(), text.len()),
+                text: insert,
+            }]
+        }
+    }
+}
+
+/// Edits that bring an existing entry for the same path up to date.
+fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Option<Vec<Edit>> {
+    let existing = log.entries.iter().find(|e| {
+        e.tag.name == entry.tag() && e.tag.payload.split_whitespace().next() == Some(entry.path())
+    })?;
+    let mut edits = vec![Edit {
+        range: existing.tag.head_range(),
+        text: entry.head(),
+    }];
+    if let NewEntry::Modified { lines_affected, .. } = entry {
+        let new_field = format!("Lines affected: {lines_affected}");
+        match existing.field("Lines affected") {
+            Some(line) => edits.push(Edit {
+                range: line.range,
+                text: new_field,
+            }),
+            None => {
+                let at = line_end(text, existing.tag.head_range().end);
+                edits.push(Edit {
+                    range: TextRange::new(at, at),
+                    text: format!("  {new_field}{eol}"),
+                });
+            }
+        }
+    }
+    Some(edits)
+}
+
+/// The offset just after the line break of the line holding `offset`.
+fn line_end(text: &str, offset: usize) -> usize {
+    match text[offset.min(text.len())..].find('\n') {
+        Some(i) => offset + i + 1,
+        None => text.len(),
+    }
+}
+
+/// The offset after the line break of the last line with non-blank text.
+fn last_nonblank_line_end(content: &str) -> Option<usize> {
+    let trimmed = content.trim_end();
+    if trimmed.trim_start().is_empty() {
+        return None;
+    }
+    Some(line_end(content, trimmed.len()))
+}
+
+/// The text after applying a plan.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut at = 0;
+    for e in edits {
+        let start = e.range.start.clamp(at, text.len());
+        let end = e.range.end.clamp(start, text.len());
+        out.push_str(&text[at..start]);
+        out.push_str(&e.text);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Adds an entry to the log file on disk (see [`update_file`]).
+pub fn write_to_disk(log_path: &Path, entry: &NewEntry, registry: &Registry) -> io::Result<()> {
+    update_file(log_path, |old| apply(old, &plan(old, entry, registry)))
+}
+
+/// Changes a text file on disk: under an exclusive lock on its folder (so
+/// concurrent writers, editors and `tagls log` commands, take turns), read
+/// it (a missing file reads as empty), compute the new text, write it to a
+/// temporary file in the same folder, flush that to disk, and rename it over
+/// the file. A crash leaves the old text or the new one, never a torn or
+/// truncated file.
+pub fn update_file(path: &Path, change: impl FnOnce(&str) -> String) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let lock = std::fs::File::open(dir)?;
+    lock.lock()?;
+    let old = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not UTF-8 text; fix or move it first", path.display()),
+            )
+        })?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let new = change(&old);
+    if new == old {
+        return Ok(());
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(new.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        // Keep the file's permissions.
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    drop(lock);
+    Ok(())
+}
+
+/// The edit that adds `NAME=` to an env file, or none if it defines the
+/// name already.
+pub fn plan_env_var(text: &str, name: &str) -> Vec<Edit> {
+    if crate::workspace::envfile::scan(text)
+        .iter()
+        .any(|k| k.name == name)
+    {
+        return Vec::new();
+    }
+    let eol = line_ending(text);
+    let mut insert = String::new();
+    if !text.is_empty() && !text.ends_with('\n') && !text.ends_with('\r') {
+        insert.push_str(eol);
+    }
+    insert.push_str(&format!("{name}={eol}"));
+    vec![Edit {
+        range: TextRange::new(text.len(), text.len()),
+        text: insert,
+    }]
+}
+
+/// The edit that writes the skeleton into an empty log, or none when the
+/// log has text.
+pub fn plan_new_log(text: &str) -> Vec<Edit> {
+    if !text.trim().is_empty() {
+        return Vec::new();
+    }
+    vec![Edit {
+        range: TextRange::new(0, text.len()),
+        text: skeleton("\n"),
+    }]
+}
+
+/// `8, 102-115` from one-based, inclusive line ranges, merging neighbours.
+pub fn format_ranges(ranges: &[(u32, u32)]) -> String {
+    let mut sorted: Vec<(u32, u32)> = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (a, b) in sorted {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The one-based line ranges of `new` that differ from `old`.
+pub fn changed_lines(old: &str, new: &str) -> Vec<(u32, u32)> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    diff.ops()
+        .iter()
+        .filter_map(|op| match *op {
+            similar::DiffOp::Insert {
+                new_index, new_len, ..
+            }
+            | similar::DiffOp::Replace {
+                new_index, new_len, ..
+            } => Some((new_index as u32 + 1, (new_index + new_len) as u32)),
+            // A deletion touches the line that now stands where it was.
+            similar::DiffOp::Delete { new_index, .. } => {
+                let line = new_index as u32 + 1;
+                Some((line, line))
+            }
+            similar::DiffOp::Equal { .. } => None,
+        })
+        .collect()
+}
+
+/// The lines of `file` changed since git's HEAD, by running the real `git`
+/// with an argument list (never a shell). `None` when `root` is not a git
+/// work tree or git is not installed; an untracked file counts as changed
+/// in full.
+pub fn git_changed_lines(root: &Path, file: &Path, line_count: u32) -> Option<Vec<(u32, u32)>> {
+    let rel = file.strip_prefix(root).ok()?;
+    let git = |args: &[&str], path: Option<&Path>| {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("-C").arg(root).args(args);
+        if let Some(p) = path {
+            cmd.arg(p);
+        }
+        cmd.stdin(std::process::Stdio::null()).output().ok()
+    };
+    if !git(&["rev-parse", "--is-inside-work-tree"], None)?
+        .status
+        .success()
+    {
+        return None;
+    }
+    if !git(&["ls-files", "--error-unmatch", "--"], Some(rel))?
+        .status
+        .success()
+    {
+        return Some(vec![(1, line_count.max(1))]);
+    }
+    let out = git(
+        &[
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--unified=0",
+            "HEAD",
+            "--",
+        ],
+        Some(rel),
+    )?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(parse_hunks(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The new-side line ranges of `@@ -a,b +c,d @@` hunk headers.
+fn parse_hunks(diff: &str) -> Vec<(u32, u32)> {
+    diff.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("@@ ")?;
+            let plus = rest.split_whitespace().find(|w| w.starts_with('+'))?;
+            let (start, len) = match plus[1..].split_once(',') {
+                Some((s, n)) => (s.parse::<u32>().ok()?, n.parse::<u32>().ok()?),
+                None => (plus[1..].parse::<u32>().ok()?, 1),
+            };
+            // A pure deletion (`+c,0`) touches the line after it.
+            Some(if len == 0 {
+                (start.max(1), start.max(1))
+            } else {
+                (start, start + len - 1)
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(text: &str, entry: &NewEntry) -> String {
+        apply(text, &plan(text, entry, &Registry::builtin()))
+    }
+
+    fn created(path: &str, lines: usize) -> NewEntry {
+        NewEntry::Created {
+            path: path.into(),
+            lines: Some(lines),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn an_empty_log_gets_the_skeleton() {
+        let out = add("", &created("src/a.ts", 12));
+        assert_eq!(
+            out,
+            "# Implementation Log\n\n## Files Created\n\n#FILE_CREATED: src/a.ts (12 lines)\n  Description:\n  Purpose:\n\n## Files Modified\n\n## Evidence Captured\n\n## Assumptions Made\n"
+        );
+    }
+
+    #[test]
+    fn entries_go_under_their_section() {
+        let log = "# Log\n\n## Files Created\n#FILE_CREATED: src/a.ts (3 lines)\n  Description: a\n\n## Files Modified\n";
+        let out = add(log, &created("src/b.ts", 1));
+        assert_eq!(
+            out,
+            "# Log\n\n## Files Created\n#FILE_CREATED: src/a.ts (3 lines)\n  Description: a\n\n#FILE_CREATED: src/b.ts (1 line)\n  Description:\n  Purpose:\n\n## Files Modified\n"
+        );
+        // The existing text is kept, in order.
+        assert!(out.starts_with(
+            "# Log\n\n## Files Created\n#FILE_CREATED: src/a.ts (3 lines)\n  Description: a\n"
+        ));
+    }
+
+    #[test]
+    fn a_missing_section_is_added_and_a_final_newline_first() {
+        let out = add(
+            "# Log\nnotes",
+            &NewEntry::Modified {
+                path: "src/a.ts".into(),
+                lines_affected: "8, 102-115".into(),
+                description: Some("fix".into()),
+            },
+        );
+        assert_eq!(
+            out,
+            "# Log\nnotes\n\n## Files Modified\n\n#FILE_MODIFIED: src/a.ts\n  Lines affected: 8, 102-115\n  Description: fix\n"
+        );
+    }
+
+    #[test]
+    fn an_entry_for_the_same_path_is_updated_not_duplicated() {
+        let log = "## Files Created\n#FILE_CREATED: src/a.ts (3 lines)\n  Description: keep me\n";
+        let out = add(log, &created("src/a.ts", 40));
+        assert_eq!(
+            out,
+            "## Files Created\n#FILE_CREATED: src/a.ts (40 lines)\n  Description: keep me\n"
+        );
+        let log = "## Files Modified\n#FILE_MODIFIED: src/a.ts\n  Lines affected: 1-2\n  Description: d\n";
+        let out = add(
+            log,
+            &NewEntry::Modified {
+                path: "src/a.ts".into(),
+                lines_affected: "5".into(),
+                description: None,
+            },
+        );
+        assert_eq!(
+            out,
+            "## Files Modified\n#FILE_MODIFIED: src/a.ts\n  Lines affected: 5\n  Description: d\n"
+        );
+    }
+
+    #[test]
+    fn crlf_logs_stay_crlf() {
+        let log = "# Log\r\n\r\n## Files Created\r\n\r\n## Files Modified\r\n";
+        let out = add(log, &created("a.go", 2));
+        assert_eq!(
+            out,
+            "# Log\r\n\r\n## Files Created\r\n\r\n#FILE_CREATED: a.go (2 lines)\r\n  Description:\r\n  Purpose:\r\n\r\n## Files Modified\r\n"
+        );
+    }
+
+    #[test]
+    fn examples_in_code_blocks_are_not_entries() {
+        let log = "## Files Created\n```\n#FILE_CREATED: src/a.ts (3 lines)\n```\n";
+        let out = add(log, &created("src/a.ts", 9));
+        assert!(
+            out.contains("```\n#FILE_CREATED: src/a.ts (3 lines)\n```\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("#FILE_CREATED: src/a.ts (9 lines)\n  Description:"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn ranges_are_merged_and_formatted() {
+        assert_eq!(
+            format_ranges(&[(102, 110), (8, 8), (111, 115)]),
+            "8, 102-115"
+        );
+        assert_eq!(changed_lines("a\nb\nc\n", "a\nB\nc\nd\n"), [(2, 2), (4, 4)]);
+        assert_eq!(
+            parse_hunks("@@ -1,0 +2,3 @@\n+x\n@@ -9 +12 @@\n@@ -20,2 +23,0 @@\n"),
+            [(2, 4), (12, 12), (23, 23)]
+        );
+    }
+
+    #[test]
+    fn concurrent_writers_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(".orchestration/implementation-log.md");
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    write_to_disk(
+                        &log,
+                        &created(&format!("src/f{i}.ts"), i),
+                        &Registry::builtin(),
+                    )
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+        let text = std::fs::read_to_string(&log).unwrap();
+        for i in 0..20 {
+            assert_eq!(
+                text.matches(&format!("#FILE_CREATED: src/f{i}.ts ("))
+                    .count(),
+                1,
+                "{text}"
+            );
+        }
+        assert_eq!(text.matches("## Files Created").count(), 1);
+    }
+}

@@ -1,0 +1,523 @@
+//! Commands behind the code actions that write: entries in the log, a
+//! missing file, a variable in `.env.example`, the log itself.
+//!
+//! Every command names its target in its arguments (code actions keep no
+//! state) and every target is checked again here, since arguments come from
+//! the client. Writes are serialised: a command runs only once the previous
+//! one is applied, so two actions fired back to back never compute the same
+//! insertion point. A file open in the editor is changed through a versioned
+//! `workspace/applyEdit` on its buffer; a file that is not open is changed on
+//! disk, atomically (`log::write::update_file`), because clients leave edits
+//! to unopened files as unsaved buffers.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ls_types::{
+    ApplyWorkspaceEditParams, CodeAction, CodeActionKind, CodeActionOrCommand, Command,
+    DocumentChanges, MessageType, OneOf, OptionalVersionedTextDocumentIdentifier,
+    ShowDocumentParams, TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
+};
+use ropey::Rope;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tower_lsp_server::Client;
+
+use crate::findings::Fix;
+use crate::log::write::{self, Edit, NewEntry};
+use crate::log::{DEFAULT_LOG_PATH, check::count_lines};
+use crate::tags::Registry;
+use crate::workspace::fs::FileKind;
+use crate::workspace::model::Lookup;
+use crate::workspace::paths::display_rel;
+
+use super::actor::{self, Inspected, Msg, Snapshot};
+use super::proto;
+
+pub const LOG_CREATED: &str = "tagls.logCreated";
+pub const LOG_MODIFIED: &str = "tagls.logModified";
+pub const CREATE_FILE: &str = "tagls.createFile";
+pub const ADD_ENV_VAR: &str = "tagls.addEnvVar";
+pub const CREATE_LOG: &str = "tagls.createLog";
+
+/// Every command the server executes.
+pub const ALL: [&str; 5] = [
+    LOG_CREATED,
+    LOG_MODIFIED,
+    CREATE_FILE,
+    ADD_ENV_VAR,
+    CREATE_LOG,
+];
+
+/// How long the client has to apply an edit, and then to report it back.
+const APPLY_TIMEOUT: Duration = Duration::from_secs(10);
+const ECHO_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn command(title: String, name: &str, arg: Value) -> Command {
+    Command {
+        title,
+        command: name.to_owned(),
+        arguments: Some(vec![arg]),
+    }
+}
+
+fn action(
+    title: String,
+    kind: CodeActionKind,
+    cmd: Command,
+    diagnostic: Option<&ls_types::Diagnostic>,
+) -> CodeActionOrCommand {
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(kind),
+        diagnostics: diagnostic.map(|d| vec![d.clone()]),
+        command: Some(cmd),
+        ..CodeAction::default()
+    })
+}
+
+/// The writing actions for a document: quick fixes for the diagnostics the
+/// client sends, and the log actions for any source file in a root.
+pub fn code_actions(
+    snap: Option<&Snapshot>,
+    params: &ls_types::CodeActionParams,
+) -> Vec<CodeActionOrCommand> {
+    let only = params.context.only.as_ref();
+    let wants = |kind: &CodeActionKind| {
+        only.is_none_or(|only| only.iter().any(|k| kind.as_str().starts_with(k.as_str())))
+    };
+    let mut out = Vec::new();
+    if wants(&CodeActionKind::QUICKFIX) {
+        for d in &params.context.diagnostics {
+            if d.source.as_deref() != Some(proto::SOURCE) {
+                continue;
+            }
+            let Some(fix) = d.data.as_ref().and_then(proto::fix_from_data) else {
+                continue;
+            };
+            match fix {
+                Fix::CreateFile { path } => {
+                    let shown = show(snap, &path);
+                    let arg = json!({ "path": path, "log": false });
+                    out.push(action(
+                        format!("Create {shown}"),
+                        CodeActionKind::QUICKFIX,
+                        command(format!("Create {shown}"), CREATE_FILE, arg),
+                        Some(d),
+                    ));
+                    let arg = json!({ "path": path, "log": true });
+                    let title = format!("Create {shown} and log it");
+                    out.push(action(
+                        title.clone(),
+                        CodeActionKind::QUICKFIX,
+                        command(title, CREATE_FILE, arg),
+                        Some(d),
+                    ));
+                }
+                Fix::AddEnvVar { name, file } => {
+                    let title = format!(
+                        "Add {name}= to {}",
+                        file.file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                    );
+                    let arg = json!({ "name": name, "file": file });
+                    out.push(action(
+                        title.clone(),
+                        CodeActionKind::QUICKFIX,
+                        command(title, ADD_ENV_VAR, arg),
+                        Some(d),
+                    ));
+                }
+                Fix::CreateLog { path } => {
+                    let title = "Create the implementation log".to_owned();
+                    out.push(action(
+                        title.clone(),
+                        CodeActionKind::QUICKFIX,
+                        command(title, CREATE_LOG, json!({ "path": path })),
+                        Some(d),
+                    ));
+                }
+                Fix::RenameTag { .. } => {}
+            }
+        }
+    }
+    let source = CodeActionKind::new("source.tagls");
+    if let Some(snap) = snap
+        && wants(&source)
+        && !snap.is_log
+        && snap.root.is_some()
+        && let Some(path) = &snap.path
+    {
+        let shown = show(Some(snap), path);
+        let arg = json!({ "file": path });
+        let title = format!("Log #FILE_CREATED for {shown}");
+        out.push(action(
+            title.clone(),
+            source.clone(),
+            command(title, LOG_CREATED, arg.clone()),
+            None,
+        ));
+        let title = format!("Log #FILE_MODIFIED for {shown}");
+        out.push(action(
+            title.clone(),
+            source,
+            command(title, LOG_MODIFIED, arg),
+            None,
+        ));
+    }
+    out
+}
+
+fn show(snap: Option<&Snapshot>, path: &Path) -> String {
+    match snap.and_then(|s| s.root.as_deref()) {
+        Some(root) => display_rel(path, root),
+        None => path.display().to_string(),
+    }
+}
+
+/// Runs the commands.
+pub struct Runner {
+    pub client: Client,
+    pub actor: actor::Handle,
+    pub registry: Registry,
+}
+
+/// Runs queued commands one after the other, and tells the user about the
+/// ones that did nothing.
+pub async fn work(
+    runner: Runner,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<(String, Vec<Value>)>,
+) {
+    let runner = std::sync::Arc::new(runner);
+    while let Some((name, args)) = queue.recv().await {
+        let r = runner.clone();
+        // Its own task, so that a panic in one command is contained.
+        let outcome = tokio::spawn(async move { r.run(&name, &args).await })
+            .await
+            .unwrap_or_else(|_| Err("the command failed with an internal error".to_owned()));
+        report(&runner.client, &outcome).await;
+    }
+}
+
+/// Why a command did nothing; shown to the user.
+type Outcome = Result<String, String>;
+
+impl Runner {
+    pub async fn run(&self, name: &str, args: &[Value]) -> Outcome {
+        let arg = args.first().cloned().unwrap_or(Value::Null);
+        let path = |key: &str| {
+            arg.get(key)
+                .and_then(Value::as_str)
+                .filter(|p| p.starts_with('/'))
+                .map(PathBuf::from)
+        };
+        match name {
+            LOG_CREATED | LOG_MODIFIED => {
+                let file = path("file").ok_or("the command needs an absolute `file` path")?;
+                self.log_file(&file, name == LOG_CREATED).await
+            }
+            CREATE_FILE => {
+                let file = path("path").ok_or("the command needs an absolute `path`")?;
+                let and_log = arg.get("log").and_then(Value::as_bool).unwrap_or(false);
+                self.create_file(&file, and_log).await
+            }
+            ADD_ENV_VAR => {
+                let file = path("file").ok_or("the command needs an absolute `file` path")?;
+                let name = arg
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .filter(|n| {
+                        !n.is_empty()
+                            && n.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                    })
+                    .ok_or("the command needs a variable `name`")?
+                    .to_owned();
+                let is_env = file
+                    .file_name()
+                    .is_some_and(|n| crate::workspace::envindex::is_env_file(&n.to_string_lossy()));
+                if !is_env {
+                    return Err(format!("{} is not an env file", file.display()));
+                }
+                self.change(&file, move |text| write::plan_env_var(text, &name))
+                    .await?;
+                Ok(String::new())
+            }
+            CREATE_LOG => {
+                let file = path("path").ok_or("the command needs an absolute `path`")?;
+                if !file.ends_with(DEFAULT_LOG_PATH) {
+                    return Err(format!("{} is not the implementation log", file.display()));
+                }
+                self.change(&file, write::plan_new_log).await?;
+                Ok(String::new())
+            }
+            other => Err(format!("unknown command {other}")),
+        }
+    }
+
+    async fn inspect(&self, path: &Path) -> Result<Inspected, String> {
+        let (reply, rx) = oneshot::channel();
+        self.actor.send(Msg::Inspect {
+            path: path.to_path_buf(),
+            reply,
+        });
+        rx.await
+            .map_err(|_| "the server is shutting down".to_owned())
+    }
+
+    /// Logs `#FILE_CREATED` or `#FILE_MODIFIED` for a file.
+    async fn log_file(&self, file: &Path, created: bool) -> Outcome {
+        let info = self.inspect(file).await?;
+        let root = info
+            .root
+            .clone()
+            .ok_or_else(|| format!("{} is outside the workspace", file.display()))?;
+        if info.lookup == Lookup::Outside {
+            return Err(format!("{} is outside the workspace", file.display()));
+        }
+        // What the user sees: the buffer when the file is open, else the disk.
+        let text = match &info.open {
+            Some((_, _, rope)) => Some(rope.to_string()),
+            None => read_inside(file, &info).await,
+        };
+        let Some(text) = text else {
+            return Err(format!("{} cannot be read", display_rel(file, &root)));
+        };
+        let lines = count_lines(text.as_bytes());
+        let rel = display_rel(file, &root);
+        let entry = if created {
+            NewEntry::Created {
+                path: rel.clone(),
+                lines: Some(lines),
+                description: None,
+            }
+        } else {
+            let (root2, file2, saved) = (root.clone(), file.to_path_buf(), info.open.is_some());
+            let disk = if saved {
+                read_inside(file, &info).await
+            } else {
+                None
+            };
+            let ranges = tokio::task::spawn_blocking(move || {
+                write::git_changed_lines(&root2, &file2, lines as u32)
+            })
+            .await
+            .ok()
+            .flatten()
+            // Without git, against the saved file.
+            .or_else(|| disk.map(|d| write::changed_lines(&d, &text)))
+            .unwrap_or_default();
+            if ranges.is_empty() {
+                return Err(format!(
+                    "{rel} has no changed lines against git HEAD or the saved file; nothing to log"
+                ));
+            }
+            NewEntry::Modified {
+                path: rel.clone(),
+                lines_affected: write::format_ranges(&ranges),
+                description: None,
+            }
+        };
+        let log_path = root.join(DEFAULT_LOG_PATH);
+        let registry = self.registry.clone();
+        self.change(&log_path, move |text| write::plan(text, &entry, &registry))
+            .await?;
+        Ok(String::new())
+    }
+
+    async fn create_file(&self, file: &Path, and_log: bool) -> Outcome {
+        let info = self.inspect(file).await?;
+        if info.root.is_none() || info.lookup == Lookup::Outside {
+            return Err(format!(
+                "{} is outside the workspace; not created",
+                file.display()
+            ));
+        }
+        if let Lookup::Found(_) = info.lookup {
+            return Err(format!("{} exists already", file.display()));
+        }
+        let target = file.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+                .map(|_| ())
+        })
+        .await
+        .map_err(|_| "creating the file failed".to_owned())?
+        .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+        if let Some(uri) = Uri::from_file_path(file) {
+            let show = ShowDocumentParams {
+                uri,
+                external: None,
+                take_focus: Some(true),
+                selection: None,
+            };
+            // Opening the new file is a courtesy; a client may not support it.
+            let _ = tokio::time::timeout(ECHO_TIMEOUT, self.client.show_document(show)).await;
+        }
+        if and_log {
+            // Just created, so empty: no need to wait for the disk to tell.
+            let root = info.root.clone().unwrap_or_default();
+            let entry = NewEntry::Created {
+                path: display_rel(file, &root),
+                lines: Some(0),
+                description: None,
+            };
+            let registry = self.registry.clone();
+            self.change(&root.join(DEFAULT_LOG_PATH), move |text| {
+                write::plan(text, &entry, &registry)
+            })
+            .await?;
+        }
+        Ok(String::new())
+    }
+
+    /// Applies planned edits to a file: through the editor when it has the
+    /// file open, on disk otherwise.
+    async fn change(
+        &self,
+        path: &Path,
+        plan: impl FnOnce(&str) -> Vec<Edit> + Send + 'static,
+    ) -> Result<(), String> {
+        let info = self.inspect(path).await?;
+        if info.root.is_none() || info.lookup == Lookup::Outside {
+            return Err(format!(
+                "{} is outside the workspace; not changed",
+                path.display()
+            ));
+        }
+        if matches!(info.lookup, Lookup::Found(FileKind::Dir | FileKind::Other)) {
+            return Err(format!("{} is not a regular file", path.display()));
+        }
+        match info.open {
+            Some((uri, version, rope)) => {
+                let edits = plan(&rope.to_string());
+                if edits.is_empty() {
+                    return Ok(());
+                }
+                self.apply_to_buffer(uri, version, &rope, edits, info.encoding)
+                    .await
+            }
+            None => {
+                let target = path.to_path_buf();
+                tokio::task::spawn_blocking(move || {
+                    write::update_file(&target, |old| write::apply(old, &plan(old)))
+                })
+                .await
+                .map_err(|_| "writing failed".to_owned())?
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            }
+        }
+    }
+
+    async fn apply_to_buffer(
+        &self,
+        uri: Uri,
+        version: i32,
+        rope: &Rope,
+        edits: Vec<Edit>,
+        enc: crate::text::Encoding,
+    ) -> Result<(), String> {
+        let edits: Vec<OneOf<TextEdit, _>> = edits
+            .into_iter()
+            .map(|e| {
+                OneOf::Left(TextEdit {
+                    range: proto::range(rope, e.range, enc),
+                    new_text: e.text,
+                })
+            })
+            .collect();
+        let edit = WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: uri.clone(),
+                    version: Some(version),
+                },
+                edits,
+            }])),
+            ..WorkspaceEdit::default()
+        };
+        let params = ApplyWorkspaceEditParams {
+            label: Some("tagls".to_owned()),
+            edit,
+        };
+        let answer = tokio::time::timeout(
+            APPLY_TIMEOUT,
+            self.client
+                .send_request::<ls_types::request::ApplyWorkspaceEdit>(params),
+        )
+        .await;
+        match answer {
+            Ok(Ok(r)) if r.applied => {}
+            Ok(Ok(r)) => {
+                let why = r
+                    .failure_reason
+                    .unwrap_or_else(|| "no reason given".to_owned());
+                return Err(format!(
+                    "the editor did not apply the edit to {}: {why}",
+                    uri.as_str()
+                ));
+            }
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "the editor refused the edit to {}: {}",
+                    uri.as_str(),
+                    e.message
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "the editor did not answer the edit to {} in time",
+                    uri.as_str()
+                ));
+            }
+        }
+        // The next command must see this edit: wait for the editor's change
+        // notification to reach the document.
+        let deadline = tokio::time::Instant::now() + ECHO_TIMEOUT;
+        while tokio::time::Instant::now() < deadline {
+            let (reply, rx) = oneshot::channel();
+            self.actor.send(Msg::Snapshot {
+                uri: uri.clone(),
+                reply,
+            });
+            match rx.await.ok().flatten() {
+                Some(s) if s.version > version => return Ok(()),
+                None => return Ok(()),
+                Some(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+        tracing::warn!("{} did not report the applied edit back", uri.as_str());
+        Ok(())
+    }
+}
+
+/// Reads a file the workspace allows, off the async threads.
+async fn read_inside(file: &Path, info: &Inspected) -> Option<String> {
+    if !matches!(info.lookup, Lookup::Found(FileKind::File)) {
+        return None;
+    }
+    let file = file.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        std::fs::read(&file)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Tells the user why a command did nothing.
+pub async fn report(client: &Client, outcome: &Outcome) {
+    if let Err(why) = outcome {
+        client
+            .show_message(MessageType::ERROR, format!("tagls: {why}"))
+            .await;
+    }
+}
