@@ -165,6 +165,8 @@ struct Entry {
     pending: Option<(Instant, Instant)>,
     /// The analysis and the workspace generation it was made against.
     analysis: Option<(u64, Analysis)>,
+    /// Changed since it was last parsed.
+    stale: bool,
 }
 
 enum Content {
@@ -373,6 +375,7 @@ impl Actor {
                 content,
                 pending: None,
                 analysis: None,
+                stale: false,
             },
         );
         self.publish(&uri);
@@ -420,17 +423,17 @@ impl Actor {
                     );
                     return;
                 }
-                let parser = self
-                    .parsers
-                    .entry(doc.language())
-                    .or_insert_with(|| doc.language().parser());
-                doc.reparse(parser, &self.registry);
+                // Reparsed when next needed (a request, or the debounced
+                // publish): a burst of keystrokes costs one reparse, and a
+                // slow one (tree-sitter recovering from a syntax error) is
+                // not paid per keystroke.
+                entry.stale = true;
             }
-            Content::Log { rope, log } => {
+            Content::Log { rope, .. } => {
                 for c in &changes {
                     apply_to_rope(rope, c, enc);
                 }
-                *log = log::parse(&rope.to_string(), &self.registry);
+                entry.stale = true;
             }
             Content::Skipped { rope, lang } => {
                 for c in &changes {
@@ -468,6 +471,17 @@ impl Actor {
     fn analysis(&mut self, uri: &Uri) -> Option<Analysis> {
         let generation = self.ws.generation();
         let entry = self.docs.get_mut(uri)?;
+        if std::mem::take(&mut entry.stale) {
+            match &mut entry.content {
+                Content::Parsed(doc) => {
+                    let lang = doc.language();
+                    let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
+                    doc.reparse(parser, &self.registry);
+                }
+                Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &self.registry),
+                Content::Skipped { .. } => {}
+            }
+        }
         if let Some((g, a)) = &entry.analysis
             && *g == generation
         {
