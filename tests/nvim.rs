@@ -2,15 +2,17 @@
 //! opens a TypeScript file with a `#COMPLETION_DRIVE` tag and must show tagls'
 //! diagnostic and hover; and a path named in a tag that is missing must stop being
 //! reported once the file appears on disk, with no edit in the editor (Neovim on Linux
-//! does not watch files for the server: the server watches the disk itself).
+//! does not watch files for the server: the server watches the disk itself); and the
+//! `Log #FILE_CREATED` code action, applied the way Neovim's own code-action UI applies
+//! it, must make the server write the entry into the implementation log on disk.
 //!
 //! The editors come from `tests/install-editors.sh`, which writes their paths to
 //! `target/editors.env` (`TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`); the same variables
 //! in the environment take precedence. A missing editor skips its test, unless
 //! `TAGLS_REQUIRE_EDITORS=1`, which turns that into a failure.
 //!
-//! The Neovim side lives in `tests/nvim/lsp_core.lua` and `tests/nvim/lsp_resolution.lua`
-//! (with `tests/nvim/common.lua`).
+//! The Neovim side lives in `tests/nvim/lsp_core.lua`, `tests/nvim/lsp_resolution.lua` and
+//! `tests/nvim/lsp_log_action.lua` (with `tests/nvim/common.lua`).
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -41,6 +43,15 @@ export const cache = null
 const MISSING_FILE: &str = "src/cache/redis.ts";
 const MISSING_COLS: (i64, i64) = (50, 68);
 
+/// A file with one tag, to log as created: `LOG_APP_TS_LINES` lines.
+const LOG_APP_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming the API returns {token, user}
+export const x = 1
+";
+const LOG_APP_TS_LINES: usize = 2;
+/// The implementation log, relative to the workspace root.
+const LOG_PATH: &str = ".orchestration/implementation-log.md";
+
 /// vim.diagnostic.severity.WARN (1 = ERROR, 2 = WARN, 3 = INFO, 4 = HINT).
 const SEVERITY_WARN: i64 = 2;
 /// vim.diagnostic.severity.INFO.
@@ -64,6 +75,16 @@ fn neovim_0_11_sees_a_missing_path_resolve_when_the_file_appears() {
 #[test]
 fn neovim_0_7_sees_a_missing_path_resolve_when_the_file_appears() {
     run_resolution_test("TAGLS_NVIM_07", "0.7");
+}
+
+#[test]
+fn neovim_0_11_logs_file_created_from_a_code_action() {
+    run_log_action_test("TAGLS_NVIM_011", "0.11");
+}
+
+#[test]
+fn neovim_0_7_logs_file_created_from_a_code_action() {
+    run_log_action_test("TAGLS_NVIM_07", "0.7");
 }
 
 fn workspace_root() -> PathBuf {
@@ -440,5 +461,129 @@ fn run_resolution_test(key: &str, version: &str) {
     assert_eq!(
         result["modified"], false,
         "the buffer was modified\n{context}"
+    );
+}
+
+fn run_log_action_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version) else {
+        return;
+    };
+
+    // The workspace root is `dir/ws`, with no log yet; Neovim's own files and the result
+    // stay outside it.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join("src")).unwrap();
+    let file = root.join("src/app.ts");
+    fs::write(&file, LOG_APP_TS).unwrap();
+    assert_eq!(
+        LOG_APP_TS.lines().count(),
+        LOG_APP_TS_LINES,
+        "LOG_APP_TS_LINES must be the line count of LOG_APP_TS"
+    );
+    let log_path = root.join(LOG_PATH);
+
+    let (result, context) = run_driver(
+        &nvim,
+        version,
+        &dir,
+        "lsp_log_action.lua",
+        "ws/src/app.ts",
+        &[("TAGLS_ROOT", root.as_os_str())],
+    );
+
+    // The actions offered.
+    let titles: Vec<&str> = result["titles"]
+        .as_array()
+        .map(|t| t.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for wanted in [
+        "Log #FILE_CREATED for src/app.ts",
+        "Log #FILE_MODIFIED for src/app.ts",
+    ] {
+        assert!(
+            titles.contains(&wanted),
+            "no code action {wanted:?} in {titles:?}\n{context}"
+        );
+    }
+
+    // The one applied: a source action carrying the command, naming the file.
+    let action = &result["action"];
+    assert_eq!(
+        action["title"], "Log #FILE_CREATED for src/app.ts",
+        "chosen action\n{context}"
+    );
+    assert_eq!(action["kind"], "source.tagls", "action kind\n{context}");
+    assert_eq!(
+        action["command"]["command"], "tagls.logCreated",
+        "action command\n{context}"
+    );
+    assert_eq!(
+        action["command"]["arguments"],
+        serde_json::json!([{ "file": file.to_str().unwrap() }]),
+        "command arguments\n{context}"
+    );
+    let expected_path = if version == "0.7" {
+        "client.request"
+    } else {
+        "exec_cmd"
+    };
+    assert_eq!(
+        result["apply_path"], expected_path,
+        "how the command went out\n{context}"
+    );
+    assert!(
+        result["command_response"].is_object() && result["command_response"]["err"].is_null(),
+        "workspace/executeCommand did not answer without an error\n{context}"
+    );
+
+    // The log, written on disk by the server: the skeleton with the one entry.
+    let expected = format!(
+        "# Implementation Log\n\
+         \n\
+         ## Files Created\n\
+         \n\
+         #FILE_CREATED: src/app.ts ({LOG_APP_TS_LINES} lines)\n\
+         \x20 Description:\n\
+         \x20 Purpose:\n\
+         \n\
+         ## Files Modified\n\
+         \n\
+         ## Evidence Captured\n\
+         \n\
+         ## Assumptions Made\n"
+    );
+    assert_eq!(result["logged"], true, "no log entry appeared\n{context}");
+    let on_disk = fs::read_to_string(&log_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{context}", log_path.display()));
+    assert_eq!(on_disk, expected, "the log on disk\n{context}");
+    assert_eq!(
+        result["log_text"], expected,
+        "the log as the editor read it\n{context}"
+    );
+    assert_eq!(
+        result["line_count"], LOG_APP_TS_LINES,
+        "the buffer's line count\n{context}"
+    );
+
+    // Nothing went through the editor, and nobody complained.
+    assert_eq!(
+        result["log_buffer"], false,
+        "the log was opened in the editor\n{context}"
+    );
+    assert_eq!(
+        result["modified"], false,
+        "the source buffer was modified\n{context}"
+    );
+    assert_eq!(
+        result["errors"],
+        serde_json::json!([]),
+        "error messages from the server\n{context}"
+    );
+    assert_eq!(
+        result["notifications"],
+        serde_json::json!([]),
+        "warnings or errors from Neovim\n{context}"
     );
 }

@@ -32,8 +32,32 @@ impl Analysis {
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
         all.extend(self.checks.iter().filter_map(|c| c.finding.clone()));
+        // A reference's finding carries the tag it was found in, for the gate.
+        for f in all.iter_mut().filter(|f| f.tag.is_empty()) {
+            if let Some(t) = self.tags.iter().find(|t| t.payload_range.touches(f.range)) {
+                f.tag = t.name.clone();
+            }
+        }
         all.sort_by_key(|f| f.range.start);
         all
+    }
+
+    /// Assumption tags that name nothing tagls can check: no path, module or
+    /// variable in their payload.
+    pub fn unchecked_assumptions(&self, registry: &Registry) -> Vec<&Tag> {
+        self.tags
+            .iter()
+            .filter(|t| {
+                registry
+                    .get(&t.name)
+                    .is_some_and(|d| d.family == crate::tags::Family::Assumption)
+            })
+            .filter(|t| {
+                let named = |r: &crate::text::TextRange| t.payload_range.touches(*r);
+                !self.tag_refs.iter().any(|r| named(&r.reference.range))
+                    && !self.checks.iter().any(|c| named(&c.range))
+            })
+            .collect()
     }
 
     /// Every resolved reference, tag references first.

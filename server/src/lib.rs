@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod cli;
 pub mod document;
 pub mod findings;
+pub mod gate;
 pub mod highlight;
 pub mod log;
 pub mod lsp;

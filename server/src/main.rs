@@ -3,12 +3,23 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tagls::cli::{Cli, Command};
+use tagls::cli::{Cli, Command, check, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // Logs go to stderr: stdout carries the protocol.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are not errors; usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                tagls::cli::EXIT_USAGE
+            } else {
+                0
+            });
+        }
+    };
+    // Logs go to stderr: stdout carries the protocol or the result.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
@@ -17,7 +28,9 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
-        Some(Command::Check { paths }) => tagls::cli::run_check(paths),
+        Some(Command::Check { paths, format }) => check::run(paths, format),
+        Some(Command::Report { root }) => report::run(root),
+        Some(Command::Log(cmd)) => logcmd::run(cmd),
         Some(Command::Serve) | None => serve(),
     }
 }
@@ -30,7 +43,7 @@ fn serve() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tagls: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(tagls::cli::EXIT_USAGE);
         }
     };
     runtime.block_on(tagls::lsp::run_stdio());

@@ -1,191 +1,309 @@
-//! `tagls check`: the tags of a workspace on the command line.
+//! `tagls check`: the gate's findings as text, JSON or SARIF.
 
-use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use crate::analysis;
-use crate::document::Document;
-use crate::findings::Finding;
-use crate::syntax::Language;
-use crate::tags::{Registry, Severity};
-use crate::text::{Encoding, pos};
-use crate::workspace::fs::RealFs;
-use crate::workspace::index::FileIndex;
-use crate::workspace::model::Workspace;
-use crate::workspace::walk;
+use serde_json::{Value, json};
 
-/// Files larger than this are not read.
-pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+use crate::gate::{self, Located, Report, Verdict};
+use crate::tags::{Family, Registry, Severity};
 
-/// The findings of one file.
-pub struct FileReport {
-    pub path: PathBuf,
-    pub findings: Vec<(pos::LineCol, Finding)>,
-}
+use super::{EXIT_USAGE, Format};
 
-pub fn run(paths: &[PathBuf]) -> ExitCode {
-    let registry = Registry::builtin();
-    let mut reports = Vec::new();
-    let mut problems = Vec::new();
-    for arg in paths {
-        let Ok(abs) = std::path::absolute(arg) else {
-            problems.push(format!("{}: not a usable path", arg.display()));
-            continue;
-        };
-        let kind = match std::fs::metadata(&abs) {
-            Ok(m) => m,
-            Err(_) => {
-                problems.push(format!("{}: no such file or directory", arg.display()));
-                continue;
-            }
-        };
-        // The folder checked is the workspace root; a single file is
-        // checked against its folder.
-        let root = if kind.is_dir() {
-            abs.clone()
-        } else {
-            abs.parent().unwrap_or(&abs).to_path_buf()
-        };
-        let mut ws = Workspace::new(Arc::new(RealFs));
-        ws.add_root(&root, false);
-        ws.set_index(&root, FileIndex::build(&RealFs, &root));
-        let files: Vec<PathBuf> = if kind.is_dir() {
-            walk::files(&abs)
-                .filter_map(|e| match e {
-                    Ok(e) => Some(e.into_path()),
-                    Err(e) => {
-                        problems.push(e.to_string());
-                        None
-                    }
-                })
-                .collect()
-        } else {
-            vec![abs.clone()]
-        };
-        for file in files {
-            match check_file(&file, &registry, &mut ws) {
-                Ok(Some(mut r)) => {
-                    // Paths are shown as the user wrote the argument.
-                    if let Ok(rel) = file.strip_prefix(&abs) {
-                        r.path = if rel.as_os_str().is_empty() {
-                            arg.clone()
-                        } else {
-                            arg.join(rel)
-                        };
-                    }
-                    reports.push(r)
-                }
-                Ok(None) => {}
-                Err(e) => problems.push(format!("{}: {e}", file.display())),
-            }
-        }
-    }
-    reports.sort_by(|a, b| a.path.cmp(&b.path));
-    match print(&reports, &problems) {
-        Ok(code) => code,
-        // A closed pipe (`tagls check | head`) is not an error worth a message.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tagls: cannot write the report: {e}");
-            ExitCode::from(2)
-        }
+/// The version of the JSON output's schema; bumped on incompatible changes.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// The exit status for a verdict.
+pub fn exit_code(v: Verdict) -> u8 {
+    match v {
+        Verdict::Passed => 0,
+        Verdict::Blocked => 1,
+        Verdict::Conditional => 3,
     }
 }
 
-/// Checks one file; `None` when it is not a tagged language or has nothing
-/// to report.
-pub fn check_file(
-    path: &Path,
-    registry: &Registry,
-    ws: &mut Workspace,
-) -> io::Result<Option<FileReport>> {
-    let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
-        return Ok(None);
+/// Resolves the PATH arguments to absolute workspace roots; an error names
+/// the first that cannot be used.
+pub fn roots(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
     };
-    if std::fs::metadata(path)?.len() > MAX_FILE_SIZE {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(path)?;
-    // A cheap pre-filter: no `#` followed by a capital letter and no `env`,
-    // nothing to report.
-    let tag_shaped = memchr::memchr_iter(b'#', &bytes)
-        .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase));
-    let env_shaped = memchr::memmem::find(&bytes, b"env").is_some()
-        || memchr::memmem::find(&bytes, b"Env").is_some();
-    if !tag_shaped && !env_shaped {
-        return Ok(None);
-    }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Ok(None);
-    };
-    let mut parser = lang.parser();
-    let doc = Document::new(lang, text, &mut parser, registry);
-    let findings: Vec<_> = analysis::analyze(&doc, Some(path), ws)
-        .findings(registry)
+    paths
         .into_iter()
-        .map(|f| {
-            (
-                pos::offset_to_line_col(doc.rope(), f.range.start, Encoding::Utf32),
-                f,
-            )
+        .map(|p| {
+            let abs = std::path::absolute(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let abs = crate::workspace::paths::normalize(&abs);
+            match std::fs::metadata(&abs) {
+                Ok(m) if m.is_dir() => std::fs::read_dir(&abs)
+                    .map(|_| abs.clone())
+                    .map_err(|e| format!("{}: cannot be read: {e}", p.display())),
+                Ok(_) => Err(format!(
+                    "{}: not a folder; pass the workspace root",
+                    p.display()
+                )),
+                Err(_) => Err(format!("{}: no such file or directory", p.display())),
+            }
         })
-        .collect();
-    Ok((!findings.is_empty()).then(|| FileReport {
-        path: path.to_path_buf(),
-        findings,
-    }))
+        .collect()
 }
 
-fn print(reports: &[FileReport], problems: &[String]) -> io::Result<ExitCode> {
-    let mut out = io::stdout().lock();
-    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut errors = 0;
-    let mut total = 0;
-    for r in reports {
-        let path = r.path.strip_prefix("./").unwrap_or(&r.path);
-        for (lc, f) in &r.findings {
-            writeln!(
-                out,
-                "{}:{}:{}: {}[{}]: {}",
-                path.display(),
-                lc.line + 1,
-                lc.col + 1,
-                f.severity.name(),
-                f.code,
-                f.message
-            )?;
-            *by_code.entry(f.code).or_default() += 1;
-            total += 1;
-            if f.severity == Severity::Error {
-                errors += 1;
-            }
+/// Scans with progress on stderr when it is a terminal.
+pub fn scan_with_progress(roots: &[PathBuf]) -> Report {
+    let registry = Registry::builtin();
+    let tty = io::stderr().is_terminal();
+    let mut last = std::time::Instant::now();
+    let report = gate::scan(roots, &registry, &mut |n| {
+        if tty && last.elapsed().as_millis() >= 100 {
+            last = std::time::Instant::now();
+            eprint!("\rtagls: checked {n} files");
         }
+    });
+    if tty {
+        eprint!("\r\x1b[2K");
     }
-    let counts: Vec<String> = by_code.iter().map(|(c, n)| format!("{n} {c}")).collect();
-    writeln!(
-        out,
-        "\n{total} finding{} in {} file{}{}",
-        if total == 1 { "" } else { "s" },
-        reports.len(),
-        if reports.len() == 1 { "" } else { "s" },
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", counts.join(", "))
+    report
+}
+
+#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+pub fn run(paths: Vec<PathBuf>, format: Format) -> ExitCode {
+    let roots = match roots(paths) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tagls: {e}");
+            return ExitCode::from(EXIT_USAGE);
         }
-    )?;
-    out.flush()?;
-    for p in problems {
+    };
+    let report = scan_with_progress(&roots);
+    for p in &report.problems {
         eprintln!("tagls: {p}");
     }
-    Ok(if !problems.is_empty() {
-        ExitCode::from(2)
-    } else if errors > 0 {
-        ExitCode::from(1)
+    let out = match format {
+        Format::Text => text(&report, colour()),
+        Format::Json => {
+            serde_json::to_string_pretty(&json_report(&report)).unwrap_or_default() + "\n"
+        }
+        Format::Sarif => serde_json::to_string_pretty(&sarif(&report)).unwrap_or_default() + "\n",
+    };
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        // A closed pipe (`tagls check | head`) is not worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("tagls: cannot write the result: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    ExitCode::from(exit_code(report.verdict()))
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set (no-color.org).
+fn colour() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn paint(on: bool, code: &str, s: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{s}\x1b[0m")
     } else {
-        ExitCode::SUCCESS
+        s.to_owned()
+    }
+}
+
+fn severity_colour(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Information => "1;34",
+        Severity::Hint => "2",
+    }
+}
+
+/// Compiler-style lines, then the summary.
+pub fn text(report: &Report, colour: bool) -> String {
+    let mut out = String::new();
+    let cwd = std::env::current_dir().ok();
+    for f in &report.findings {
+        let sev = f.finding.severity.name();
+        // Paths as a shell in the current folder can open them.
+        let full = f.root.join(&f.path);
+        let shown = match cwd.as_deref().and_then(|c| full.strip_prefix(c).ok()) {
+            Some(rel) => rel.display().to_string(),
+            None => full.display().to_string(),
+        };
+        out.push_str(&format!(
+            "{}:{}:{}: {}: {}\n",
+            shown,
+            f.line,
+            f.column,
+            paint(
+                colour,
+                severity_colour(f.finding.severity),
+                &format!("{sev}[{}]", f.finding.code)
+            ),
+            f.finding.message
+        ));
+    }
+    let families: Vec<String> = Family::ALL
+        .iter()
+        .filter_map(|fam| {
+            report
+                .families
+                .get(fam.name())
+                .map(|n| format!("{n} {}", fam.name()))
+        })
+        .collect();
+    let n = report.findings.len();
+    out.push_str(&format!(
+        "\n{n} finding{} in {} tagged file{}\n",
+        if n == 1 { "" } else { "s" },
+        report.tagged_files,
+        if report.tagged_files == 1 { "" } else { "s" },
+    ));
+    out.push_str(&format!(
+        "tags: {}{}\n",
+        if families.is_empty() {
+            "none".to_owned()
+        } else {
+            families.join(", ")
+        },
+        if report.unknown_tags > 0 {
+            format!(", {} unknown", report.unknown_tags)
+        } else {
+            String::new()
+        }
+    ));
+    let v = report.verdict();
+    let colour_of = match v {
+        Verdict::Passed => "1;32",
+        Verdict::Conditional => "1;33",
+        Verdict::Blocked => "1;31",
+    };
+    out.push_str(&format!(
+        "verdict: {} ({})\n",
+        paint(colour, colour_of, v.name()),
+        report.reason()
+    ));
+    out
+}
+
+fn finding_json(f: &Located) -> Value {
+    json!({
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "end_column": f.end_column,
+        "severity": f.finding.severity.name(),
+        "code": f.finding.code,
+        "tag": if f.finding.tag.is_empty() { Value::Null } else { json!(f.finding.tag) },
+        "message": f.finding.message,
+        "gate": f.gate.map(Verdict::name),
     })
+}
+
+/// The `--format json` object (docs/check-output.schema.json).
+pub fn json_report(report: &Report) -> Value {
+    json!({
+        "schema_version": JSON_SCHEMA_VERSION,
+        "tool": { "name": "tagls", "version": env!("CARGO_PKG_VERSION") },
+        "verdict": report.verdict().name(),
+        "reason": report.reason(),
+        "summary": {
+            "findings": report.findings.len(),
+            "tagged_files": report.tagged_files,
+            "families": report.families,
+            "unknown_tags": report.unknown_tags,
+        },
+        "findings": report.findings.iter().map(finding_json).collect::<Vec<_>>(),
+    })
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information | Severity::Hint => "note",
+    }
+}
+
+/// SARIF 2.1.0: one run, one rule per code.
+pub fn sarif(report: &Report) -> Value {
+    let mut codes: Vec<&str> = report.findings.iter().map(|f| f.finding.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let rules: Vec<Value> = codes
+        .iter()
+        .map(|c| json!({ "id": c, "name": c, "shortDescription": { "text": rule_text(c) } }))
+        .collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.finding.code,
+                "ruleIndex": codes.iter().position(|c| *c == f.finding.code).unwrap_or(0),
+                "level": sarif_level(f.finding.severity),
+                "message": { "text": f.finding.message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": f.path, "uriBaseId": "%SRCROOT%" },
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.end_line,
+                            "endColumn": f.end_column.max(if f.end_line == f.line { f.column } else { 1 }),
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "tagls",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/tagls/tagls",
+                "rules": rules,
+            } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": { "verdict": report.verdict().name(), "reason": report.reason() },
+        }],
+    })
+}
+
+fn rule_text(code: &str) -> &'static str {
+    match code {
+        "assumption" => "An assumption: believed but not checked",
+        "pattern" => "A suspicious habit the author flagged",
+        "suggestion" => "A follow-up someone should do",
+        "decision" => "A recorded decision",
+        "claim" => "A claim of work done",
+        "verdict" => "The outcome of a verification",
+        "unknown-tag" => "A tag-shaped name that is not registered",
+        "missing-path" => "A path a tag names does not exist",
+        "outside-workspace" => "A path a tag names leaves the workspace",
+        "ambiguous-path" => "A file name a tag names matches several files",
+        "missing-env" => "An environment variable a tag names is in no env file",
+        "undeclared-env" => "An environment variable the code reads is in no env file",
+        "false-claim" => "A claim in the implementation log is false",
+        "verification-failed" => "A verification recipe in the log fails",
+        "unverifiable" => "A verification recipe tagls cannot evaluate",
+        "bad-field" => "A field of a log entry cannot be read",
+        "missing-log" => {
+            "The workspace uses tags but its implementation log is missing, empty or holds no claim"
+        }
+        "unchecked-assumption" => "An assumption that names nothing checkable",
+        _ => "A tagls finding",
+    }
 }

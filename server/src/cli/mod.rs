@@ -1,53 +1,108 @@
-//! The command line: `tagls` serves LSP on stdio; `tagls check` reports the
-//! tags of a workspace.
+//! The command line: `tagls` serves LSP on stdio; `tagls check`, `tagls
+//! report` and `tagls log` answer the same questions from a shell.
 
 pub mod check;
+pub mod logcmd;
+pub mod report;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "tagls",
     version,
-    about = "Language server and quality gate for tag-annotated code"
+    about = "Language server and quality gate for tag-annotated code",
+    long_about = "Language server and quality gate for tag-annotated code.\n\nWithout a command, tagls serves the Language Server Protocol on stdin/stdout; editors start it that way."
 )]
 pub struct Cli {
     /// Serve LSP on stdin/stdout (the default; accepted because editors pass it).
-    #[arg(long, global = false)]
+    #[arg(long)]
     pub stdio: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// Output formats of `tagls check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `path:line:column: severity[code]: message` lines and a summary.
+    Text,
+    /// One JSON object with `verdict` and `findings` (schema: docs/check-output.schema.json).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Find and report every tag in the given files and folders.
+    /// Check every tag and claim of a workspace: the quality gate.
     ///
-    /// Walks each PATH (default: the current directory) as the editor does:
-    /// .gitignore is honoured and node_modules, target, dist, vendor and .git
-    /// are skipped. Prints one line per finding,
-    /// `path:line:column: severity[code]: message`, then a summary.
+    /// Walks each PATH (default: the current directory) as the editor's index
+    /// does (.gitignore honoured; node_modules, target, dist, vendor and .git
+    /// skipped), finds every tag in code comments and in the implementation
+    /// log (.orchestration/implementation-log.md), resolves what they name
+    /// and checks every claim.
     ///
-    /// Exit status: 0 when nothing is an error, 1 when a finding is an error,
-    /// 2 for usage errors and unreadable input.
+    /// Verdict: BLOCKED when a claim is false, a verification recipe fails, a
+    /// reference in an assumption does not resolve, a #FAILED_VERIFICATION is
+    /// present, or the workspace uses tags but its log is missing, empty or
+    /// holds no claim. CONDITIONAL when nothing blocks but a person must
+    /// still look (assumptions naming nothing checkable,
+    /// #CANNOT_VERIFY_WITHOUT_RUNTIME items, recipes tagls cannot evaluate,
+    /// ambiguous file names). PASSED otherwise.
+    ///
+    /// Exit status: 0 PASSED, 1 BLOCKED, 3 CONDITIONAL, 2 usage errors and
+    /// unreadable input.
+    ///
+    /// Only the result goes to stdout; progress goes to stderr when it is a
+    /// terminal. Colour is used only on a terminal, never with NO_COLOR set.
     Check {
-        /// Files or folders to check.
+        /// Workspace folders (or single files) to check.
         paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
+    /// Write .orchestration/verification-report.md: the gate's findings in
+    /// the method's structure (summary, failed verifications with the shell
+    /// command to see it and the fix, runtime-only items, verified items,
+    /// verdict). Exit status as for `check`.
+    Report {
+        /// The workspace root (default: the current directory).
+        root: Option<PathBuf>,
+    },
+    /// Append an entry to the implementation log, as the editor's code
+    /// actions do (safe to run many at once).
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Serve LSP on stdin/stdout.
     Serve,
 }
 
-/// Runs a command-line invocation other than serving.
-pub fn run_check(paths: Vec<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths
-    };
-    check::run(&paths)
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// `#FILE_CREATED: <path> (<N> lines)` under `## Files Created`.
+    Created {
+        path: PathBuf,
+        /// The entry's `Description:`.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// `#FILE_MODIFIED: <path>` with `Lines affected:` from git (against
+    /// HEAD), or as given.
+    Modified {
+        path: PathBuf,
+        /// The entry's `Description:`.
+        #[arg(long)]
+        description: Option<String>,
+        /// `Lines affected`, such as `8, 102-115`, when git cannot tell.
+        #[arg(long)]
+        lines: Option<String>,
+    },
 }
+
+/// The exit status of usage errors and unreadable input.
+pub const EXIT_USAGE: u8 = 2;

@@ -1,0 +1,102 @@
+//! `tagls log created|modified <path>`: the editor's log entries, from a
+//! shell, through the same code (`log::write`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::log::DEFAULT_LOG_PATH;
+use crate::log::check::count_lines;
+use crate::log::write::{self, NewEntry};
+use crate::tags::Registry;
+use crate::workspace::paths::{display_rel, normalize};
+
+use super::{EXIT_USAGE, LogCommand};
+
+/// The workspace root of a file: the nearest folder above it that holds
+/// `.orchestration/` or `.git/`, else the current folder.
+pub fn root_of(file: &Path) -> PathBuf {
+    for dir in file.ancestors().skip(1) {
+        if dir.join(".orchestration").is_dir() || dir.join(".git").exists() {
+            return dir.to_path_buf();
+        }
+    }
+    std::env::current_dir()
+        .map(|d| normalize(&d))
+        .unwrap_or_else(|_| file.parent().unwrap_or(file).to_path_buf())
+}
+
+fn fail(msg: String) -> ExitCode {
+    eprintln!("tagls: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+pub fn run(cmd: LogCommand) -> ExitCode {
+    let (path, created) = match &cmd {
+        LogCommand::Created { path, .. } => (path, true),
+        LogCommand::Modified { path, .. } => (path, false),
+    };
+    let file = match std::path::absolute(path) {
+        Ok(p) => normalize(&p),
+        Err(e) => return fail(format!("{}: {e}", path.display())),
+    };
+    let root = root_of(&file);
+    if !file.starts_with(&root) {
+        return fail(format!(
+            "{} is outside the workspace {}",
+            path.display(),
+            root.display()
+        ));
+    }
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("{}: cannot be read: {e}", path.display())),
+    };
+    let lines = count_lines(&bytes);
+    let rel = display_rel(&file, &root);
+    let entry = match cmd {
+        LogCommand::Created { description, .. } => NewEntry::Created {
+            path: rel.clone(),
+            lines: Some(lines),
+            description,
+        },
+        LogCommand::Modified {
+            description,
+            lines: given,
+            ..
+        } => {
+            let affected = match given {
+                Some(l) => l,
+                None => match write::git_changed_lines(&root, &file, lines as u32) {
+                    Some(r) if !r.is_empty() => write::format_ranges(&r),
+                    Some(_) => {
+                        return fail(format!(
+                            "{rel} has no changes against git HEAD; nothing to log"
+                        ));
+                    }
+                    None => {
+                        return fail(format!(
+                            "{rel} is not in a git work tree; pass --lines \"8, 102-115\""
+                        ));
+                    }
+                },
+            };
+            NewEntry::Modified {
+                path: rel.clone(),
+                lines_affected: affected,
+                description,
+            }
+        }
+    };
+    let log_path = root.join(DEFAULT_LOG_PATH);
+    if let Err(e) = write::write_to_disk(&log_path, &entry, &Registry::builtin()) {
+        return fail(format!("cannot write {}: {e}", log_path.display()));
+    }
+    let what = if created {
+        "FILE_CREATED"
+    } else {
+        "FILE_MODIFIED"
+    };
+    println!("logged #{what}: {rel} in {DEFAULT_LOG_PATH}");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,400 @@
+//! `tagls check`, `tagls report` and `tagls log` as a user runs them: the
+//! built binary, real files, exit codes, and output validated against its
+//! schemas (the official one for SARIF).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tagls"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn tagls(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const GOOD_LOG: &str = "## Files Created\n#FILE_CREATED: src/a.ts (2 lines)\n";
+
+/// One workspace per verdict, and the exit status of each.
+#[test]
+fn exit_status_follows_the_verdict() {
+    // No tags and no log: nothing to verify.
+    let empty = tempfile::tempdir().unwrap();
+    write(empty.path(), "src/a.ts", "export const a = 1\n");
+    let out = tagls(empty.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .ends_with("verdict: PASSED (no tags and no claims: nothing to verify)\n")
+    );
+
+    // Everything resolves.
+    let passed = tempfile::tempdir().unwrap();
+    write(
+        passed.path(),
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/b.ts exists\nexport {}\n",
+    );
+    write(passed.path(), "src/b.ts", "export {}\n");
+    write(
+        passed.path(),
+        ".orchestration/implementation-log.md",
+        GOOD_LOG,
+    );
+    let out = tagls(passed.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with("verdict: PASSED (every claim holds and every reference resolves)\n"),
+        "{stdout}"
+    );
+
+    // An assumption that names nothing checkable: a person must look.
+    let conditional = tempfile::tempdir().unwrap();
+    write(
+        conditional.path(),
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming the API returns {token, user}\nexport {}\n",
+    );
+    write(
+        conditional.path(),
+        ".orchestration/implementation-log.md",
+        GOOD_LOG,
+    );
+    let out = tagls(conditional.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("verdict: CONDITIONAL (1 assumption(s) naming nothing checkable)"),
+        "{stdout}"
+    );
+
+    // A false claim blocks.
+    let blocked = tempfile::tempdir().unwrap();
+    write(
+        blocked.path(),
+        "src/a.ts",
+        "// #CARGO_CULT: copied\nexport {}\n",
+    );
+    write(
+        blocked.path(),
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: src/a.ts (156 lines)\n",
+    );
+    let out = tagls(blocked.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(".orchestration/implementation-log.md:1:16: error[false-claim]: src/a.ts has 2 lines, not 156\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("verdict: BLOCKED (1 false claim(s))\n"),
+        "{stdout}"
+    );
+
+    // Tags in code but no log at all blocks too.
+    let nolog = tempfile::tempdir().unwrap();
+    write(nolog.path(), "main.py", "# #CARGO_CULT: copied\n");
+    let out = tagls(nolog.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error[missing-log]"));
+
+    // Usage errors and unreadable input.
+    let out = tagls(empty.path(), &["check", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "tagls: does-not-exist: no such file or directory\n"
+    );
+    assert_eq!(
+        tagls(empty.path(), &["check", "--format", "yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(tagls(empty.path(), &["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn help_documents_the_verdicts_and_exit_statuses() {
+    let out = tagls(&repo(), &["check", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    for needle in [
+        "0 PASSED, 1 BLOCKED, 3 CONDITIONAL, 2 usage errors",
+        "--format <FORMAT>",
+        "sarif",
+        "NO_COLOR",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+}
+
+fn validator(schema_path: &Path) -> jsonschema::Validator {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid(v: &jsonschema::Validator, doc: &Value) {
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+}
+
+#[test]
+fn json_output_matches_its_schema() {
+    let out = tagls(&repo(), &["check", "examples/demo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(
+        &validator(&repo().join("docs/check-output.schema.json")),
+        &doc,
+    );
+    assert_eq!(doc["verdict"], "BLOCKED");
+    let missing = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "missing-path")
+        .unwrap();
+    assert_eq!(missing["path"], "src/api/routes/auth.ts");
+    assert_eq!(
+        (missing["line"].as_u64(), missing["column"].as_u64()),
+        (Some(6), Some(62))
+    );
+    assert_eq!(
+        (missing["end_line"].as_u64(), missing["end_column"].as_u64()),
+        (Some(6), Some(86))
+    );
+    assert_eq!(missing["tag"], "COMPLETION_DRIVE");
+    assert_eq!(missing["gate"], "BLOCKED");
+    assert_eq!(doc["summary"]["families"]["assumption"], 6);
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let out = tagls(&repo(), &["check", "examples/demo", "--format", "sarif"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(
+        &validator(&repo().join("tests/fixtures/sarif/sarif-2.1.0.json")),
+        &doc,
+    );
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let missing = results
+        .iter()
+        .find(|r| r["ruleId"] == "missing-path")
+        .unwrap();
+    assert_eq!(missing["level"], "warning");
+    assert_eq!(
+        missing["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/api/routes/auth.ts"
+    );
+    assert_eq!(
+        missing["locations"][0]["physicalLocation"]["region"]["startLine"],
+        6
+    );
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        rules[missing["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "missing-path"
+    );
+}
+
+/// Colour only on a terminal, never with NO_COLOR: run under `script`,
+/// which gives the command a real pseudo-terminal.
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let run = |no_color: bool| {
+        // stderr (progress) goes elsewhere: only stdout is on the terminal.
+        let cmd = format!("{} check examples/demo 2>/dev/null", bin().display());
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).current_dir(repo());
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    assert!(run(false).contains("\x1b[1;33mwarning[missing-path]\x1b[0m"));
+    assert!(!run(true).contains('\x1b'));
+    // Piped, as in CI: no colour either.
+    assert!(
+        !String::from_utf8_lossy(&tagls(&repo(), &["check", "examples/demo"]).stdout)
+            .contains('\x1b')
+    );
+}
+
+#[test]
+fn report_writes_the_method_structure() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(
+        root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/gone.ts exists\nexport {}\n",
+    );
+    write(
+        root,
+        "worker.py",
+        "# #CANNOT_VERIFY_WITHOUT_RUNTIME: needs the queue running\n",
+    );
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "## Files Created\n#FILE_CREATED: src/a.ts (2 lines)\n  Verification: grep \"export\" src/a.ts\n",
+    );
+    let out = tagls(root, &["report"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        ".orchestration/verification-report.md: BLOCKED (1 missing path(s))\n"
+    );
+    let report =
+        std::fs::read_to_string(root.join(".orchestration/verification-report.md")).unwrap();
+    let order: Vec<usize> = [
+        "## Summary",
+        "## Failed Verifications",
+        "## Runtime-Only and Manual Items",
+        "## Verified",
+        "## Verdict",
+    ]
+    .iter()
+    .map(|h| {
+        report
+            .find(h)
+            .unwrap_or_else(|| panic!("{h} missing:\n{report}"))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{report}");
+    assert!(report.contains("### src/a.ts:1 [missing-path]\n\n- Claim: `src/gone.ts`\n- Found: src/gone.ts does not exist in the workspace\n- Check: `ls -d src/gone.ts`\n- Fix: Create src/gone.ts, correct the path, or drop the assumption.\n"), "{report}");
+    assert!(report.contains("### worker.py:1 [verdict]"), "{report}");
+    assert!(report.contains("| verdict | **BLOCKED** |"), "{report}");
+    assert!(
+        report.ends_with("## Verdict\n\n**BLOCKED**: 1 missing path(s).\n"),
+        "{report}"
+    );
+    let verified = &report[report.find("## Verified").unwrap()..report.find("## Verdict").unwrap()];
+    assert!(verified.contains("src/a.ts"), "{verified}");
+}
+
+/// 20 `tagls log` processes at once against one log: every entry arrives,
+/// whole, and nothing that was there is lost.
+#[test]
+fn twenty_parallel_log_commands_lose_nothing() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    let prefix = "# Implementation Log\n\nnotes kept by hand\n";
+    write(root, ".orchestration/implementation-log.md", prefix);
+    for i in 0..20 {
+        write(root, &format!("src/f{i}.ts"), &"x\n".repeat(i + 1));
+    }
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            Command::new(bin())
+                .args([
+                    "log",
+                    "created",
+                    &format!("src/f{i}.ts"),
+                    "--description",
+                    &format!("file number {i}"),
+                ])
+                .current_dir(root)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let log = std::fs::read_to_string(root.join(".orchestration/implementation-log.md")).unwrap();
+    assert!(log.starts_with(prefix), "{log}");
+    for i in 0..20 {
+        let entry = format!(
+            "#FILE_CREATED: src/f{i}.ts ({} line{})\n  Description: file number {i}\n  Purpose:\n",
+            i + 1,
+            if i == 0 { "" } else { "s" }
+        );
+        assert_eq!(log.matches(&entry).count(), 1, "{entry}\n{log}");
+    }
+    assert_eq!(log.matches("## Files Created").count(), 1);
+}
+
+#[test]
+fn log_modified_uses_git_or_takes_lines() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "src/m.go", "package m\n\nfunc A() {}\n");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(ok.status.success());
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    write(
+        root,
+        "src/m.go",
+        "package m\n\nfunc A() {}\n\nfunc B() {}\n",
+    );
+    let out = tagls(root, &["log", "modified", "src/m.go"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "logged #FILE_MODIFIED: src/m.go in .orchestration/implementation-log.md\n"
+    );
+    let log = std::fs::read_to_string(root.join(".orchestration/implementation-log.md")).unwrap();
+    assert!(
+        log.contains("#FILE_MODIFIED: src/m.go\n  Lines affected: 4-5\n"),
+        "{log}"
+    );
+
+    // Outside git, the lines must be given.
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(plain.path().join(".orchestration")).unwrap();
+    write(plain.path(), "a.py", "x = 1\n");
+    let out = tagls(plain.path(), &["log", "modified", "a.py"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --lines"));
+    let out = tagls(plain.path(), &["log", "modified", "a.py", "--lines", "1"]);
+    assert!(out.status.success());
+}
