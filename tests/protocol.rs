@@ -360,7 +360,7 @@ async fn oversized_and_binary_documents_are_skipped() {
         log["params"]["message"]
             .as_str()
             .unwrap()
-            .contains("MiB limit"),
+            .contains("size limit"),
         "{log}"
     );
     let d = c.diagnostics("file:///ws/big.ts").await;

@@ -5,12 +5,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::document::Document;
+use crate::config::Settings;
+use crate::document::{Document, Suppression};
 use crate::findings::{self, Finding};
 use crate::log::LogDoc;
 use crate::log::check::Check;
 use crate::resolve::{self, RefKind, Reference, Resolved};
 use crate::tags::{Registry, Tag};
+use crate::text::TextRange;
 use crate::workspace::model::Workspace;
 
 /// Everything tagls knows about one document.
@@ -23,11 +25,30 @@ pub struct Analysis {
     pub env_uses: Arc<[Resolved]>,
     /// In the implementation log: what each claim check found.
     pub checks: Arc<[Check]>,
+    /// Lines that `tagls: ignore-next-line` silences, as byte ranges.
+    pub suppressed: Arc<[TextRange]>,
 }
 
 impl Analysis {
     /// Everything to report, in document order.
-    pub fn findings(&self, registry: &Registry) -> Vec<Finding> {
+    /// Everything to report after the configuration's severities and the
+    /// inline suppressions.
+    pub fn findings(&self, settings: &Settings) -> Vec<Finding> {
+        let all = self.raw_findings(&settings.registry);
+        let all = all
+            .into_iter()
+            .filter(|f| {
+                !self
+                    .suppressed
+                    .iter()
+                    .any(|r| r.contains_inclusive(f.range.start))
+            })
+            .collect();
+        settings.apply(all)
+    }
+
+    /// Everything to report, as found, before configuration.
+    pub fn raw_findings(&self, registry: &Registry) -> Vec<Finding> {
         let mut all = findings::for_tags(self.tags.iter(), registry);
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
@@ -66,12 +87,35 @@ impl Analysis {
     }
 }
 
-/// Finds and resolves the references of a document at `path`.
-pub fn analyze(doc: &Document, path: Option<&Path>, ws: &mut Workspace) -> Analysis {
+/// Finds and resolves the references of a document at `path`, as the
+/// settings say.
+pub fn analyze(
+    doc: &Document,
+    path: Option<&Path>,
+    ws: &mut Workspace,
+    settings: &Settings,
+) -> Analysis {
+    let rope = doc.rope();
+    let mut suppressed = Vec::new();
+    for (kind, at) in doc.suppressions() {
+        match kind {
+            // The whole file is silenced: as if it had no tags.
+            Suppression::File => return Analysis::default(),
+            Suppression::NextLine => {
+                let line = rope.byte_to_line(at.min(rope.len_bytes())) + 1;
+                if line < rope.len_lines() {
+                    let start = rope.line_to_byte(line);
+                    let end = rope.line_to_byte(line + 1).saturating_sub(1).max(start);
+                    suppressed.push(TextRange::new(start, end));
+                }
+            }
+        }
+    }
     let tags: Arc<[Tag]> = doc.tags().cloned().collect();
     let Some(path) = path else {
         return Analysis {
             tags,
+            suppressed: suppressed.into(),
             ..Analysis::default()
         };
     };
@@ -83,22 +127,27 @@ pub fn analyze(doc: &Document, path: Option<&Path>, ws: &mut Workspace) -> Analy
     let is_alias = |w: &str| aliases.matches(w);
     let refs: Vec<Reference> = tags
         .iter()
+        .filter(|t| !settings.unresolved_tags.contains(&t.name))
         .flat_map(|t| resolve::refs::find(&t.payload, t.payload_range.start, lang, &is_alias))
         .collect();
     let tag_refs = resolve::resolve_all(ws, path, lang, refs);
-    let uses: Vec<Reference> = doc
-        .env_uses()
-        .map(|u| Reference {
-            kind: RefKind::Env(u.name.clone()),
-            range: u.name_range,
-        })
-        .collect();
+    let uses: Vec<Reference> = if settings.env_in_code {
+        doc.env_uses()
+            .map(|u| Reference {
+                kind: RefKind::Env(u.name.clone()),
+                range: u.name_range,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let env_uses = resolve::resolve_all(ws, path, lang, uses);
     Analysis {
         tags,
         tag_refs: tag_refs.into(),
         env_uses: env_uses.into(),
         checks: Arc::from([]),
+        suppressed: suppressed.into(),
     }
 }
 

@@ -22,6 +22,18 @@ use crate::text::{Encoding, LineCol, TextRange, pos};
 struct Block {
     comments: Vec<TextRange>,
     tags: Vec<Tag>,
+    /// `tagls: ignore-next-line` / `tagls: ignore-file` in the block, at
+    /// their offsets.
+    suppressions: Vec<(Suppression, usize)>,
+}
+
+/// An inline suppression comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suppression {
+    /// `tagls: ignore-next-line`: nothing is reported on the next line.
+    NextLine,
+    /// `tagls: ignore-file`: nothing is reported in the file.
+    File,
 }
 
 impl Block {
@@ -39,6 +51,9 @@ impl Block {
         }
         for t in &mut self.tags {
             t.shift(delta);
+        }
+        for (_, at) in &mut self.suppressions {
+            *at = at.saturating_add_signed(delta);
         }
     }
 }
@@ -89,6 +104,13 @@ impl Document {
     /// The tags in document order.
     pub fn tags(&self) -> impl Iterator<Item = &Tag> {
         self.blocks.iter().flat_map(|b| b.tags.iter())
+    }
+
+    /// The inline suppressions, in document order.
+    pub fn suppressions(&self) -> impl Iterator<Item = (Suppression, usize)> + '_ {
+        self.blocks
+            .iter()
+            .flat_map(|b| b.suppressions.iter().copied())
     }
 
     /// The environment variables the code reads, in document order.
@@ -308,6 +330,7 @@ impl Document {
                 _ => blocks.push(Block {
                     comments: vec![c],
                     tags: Vec::new(),
+                    suppressions: Vec::new(),
                 }),
             }
         }
@@ -323,6 +346,18 @@ impl Document {
                 .flat_map(|(off, text)| content_lines(style, text, *off))
                 .collect();
             b.tags = scan_lines(&lines, registry);
+            b.suppressions = lines
+                .iter()
+                .filter_map(|l| {
+                    let t = l.text.trim();
+                    let kind = match t.strip_prefix("tagls:").map(str::trim) {
+                        Some("ignore-next-line") => Suppression::NextLine,
+                        Some("ignore-file") => Suppression::File,
+                        _ => return None,
+                    };
+                    Some((kind, l.offset + (l.text.len() - l.text.trim_start().len())))
+                })
+                .collect();
         }
         blocks
     }

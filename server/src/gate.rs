@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::analysis::{self, Analysis};
+use crate::config::{ConfigError, Settings};
 use crate::document::Document;
 use crate::findings::{self, Finding};
-use crate::log::{self, DEFAULT_LOG_PATH};
+use crate::log;
 use crate::syntax::Language;
 use crate::tags::{Family, Registry, Severity};
 use crate::text::{Encoding, pos};
@@ -161,13 +162,22 @@ fn gate_label(f: &Finding) -> &'static str {
 
 /// Scans each root: every source file the walk yields and the root's log.
 /// `progress` is told how many files have been read so far.
-pub fn scan(roots: &[PathBuf], registry: &Registry, progress: &mut dyn FnMut(usize)) -> Report {
+/// The configuration comes from the root's files (docs/CONFIG.md), or from
+/// `config` when given; an unusable file is an error.
+pub fn scan(
+    roots: &[PathBuf],
+    config: Option<&Path>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Report, ConfigError> {
     let mut report = Report::default();
     let mut files_read = 0;
     for root in roots {
+        let settings = Settings::from_file(&crate::config::load(root, config)?);
         let mut ws = Workspace::new(Arc::new(RealFs));
+        ws.set_env_files(settings.env_files.clone());
         ws.add_root(root, false);
         ws.set_index(root, FileIndex::build(&RealFs, root));
+        let log_path = root.join(&settings.log);
         let mut code_tags = 0;
         for entry in walk::files(root) {
             let path = match entry {
@@ -177,17 +187,21 @@ pub fn scan(roots: &[PathBuf], registry: &Registry, progress: &mut dyn FnMut(usi
                     continue;
                 }
             };
-            if path.ends_with(DEFAULT_LOG_PATH) {
+            if path == log_path
+                || path
+                    .strip_prefix(root)
+                    .is_ok_and(|rel| settings.is_ignored(rel))
+            {
                 continue;
             }
             files_read += 1;
             if files_read % 256 == 0 {
                 progress(files_read);
             }
-            match scan_file(&path, registry, &mut ws) {
+            match scan_file(&path, &settings, &mut ws) {
                 Ok(Some((doc, a))) => {
                     code_tags += a.tags.len();
-                    add(&mut report, root, &path, doc.rope(), &a, registry);
+                    add(&mut report, root, &path, doc.rope(), &a, &settings);
                 }
                 Ok(None) => {}
                 Err(e) => report
@@ -195,26 +209,34 @@ pub fn scan(roots: &[PathBuf], registry: &Registry, progress: &mut dyn FnMut(usi
                     .push(format!("{}: {e}", display_rel(&path, root))),
             }
         }
-        scan_log(&mut report, root, &mut ws, registry, code_tags > 0);
+        scan_log(
+            &mut report,
+            root,
+            &log_path,
+            &mut ws,
+            &settings,
+            code_tags > 0,
+        );
     }
     progress(files_read);
     report.findings.sort_by(|a, b| {
         (&a.root, &a.path, a.line, a.column).cmp(&(&b.root, &b.path, b.line, b.column))
     });
-    report
+    Ok(report)
 }
 
 /// Reads and analyses one source file; `None` when it is not a tagged
 /// language, too large, not UTF-8, or has nothing to report.
 fn scan_file(
     path: &Path,
-    registry: &Registry,
+    settings: &Settings,
     ws: &mut Workspace,
 ) -> Result<Option<(Document, Analysis)>, ReadError> {
+    let registry = &settings.registry;
     let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
         return Ok(None);
     };
-    let bytes = match ws.read(path, MAX_FILE_SIZE) {
+    let bytes = match ws.read(path, settings.max_file_size) {
         Ok(b) => b,
         Err(ReadError::TooLarge) => return Ok(None),
         Err(e) => return Err(e),
@@ -232,23 +254,25 @@ fn scan_file(
         return Ok(None);
     };
     let doc = Document::new(lang, text, &mut lang.parser(), registry);
-    let a = analysis::analyze(&doc, Some(path), ws);
+    let a = analysis::analyze(&doc, Some(path), ws, settings);
     Ok(Some((doc, a)))
 }
 
 fn scan_log(
     report: &mut Report,
     root: &Path,
+    log_path: &Path,
     ws: &mut Workspace,
-    registry: &Registry,
+    settings: &Settings,
     code_has_tags: bool,
 ) {
-    let log_path = root.join(DEFAULT_LOG_PATH);
-    let text = match ws.read(&log_path, MAX_LOG_SIZE) {
+    let registry = &settings.registry;
+    let log_rel = display_rel(log_path, root);
+    let text = match ws.read(log_path, MAX_LOG_SIZE) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(ReadError::Missing) => None,
         Err(e) => {
-            report.problems.push(format!("{DEFAULT_LOG_PATH}: {e}"));
+            report.problems.push(format!("{log_rel}: {e}"));
             return;
         }
     };
@@ -256,9 +280,9 @@ fn scan_log(
         Some(t) => (log::parse(&t, registry), t),
         None => (log::LogDoc::default(), String::new()),
     };
-    let a = analysis::analyze_log(&doc, &text, &log_path, ws);
+    let a = analysis::analyze_log(&doc, &text, log_path, ws);
     let rope = ropey::Rope::from_str(&text);
-    add(report, root, &log_path, &rope, &a, registry);
+    add(report, root, log_path, &rope, &a, settings);
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
         report.verified.push(strip_markdown(&c.hover));
     }
@@ -281,20 +305,23 @@ fn scan_log(
             code: findings::MISSING_LOG,
             tag: String::new(),
             message: format!(
-                "this workspace uses tags, but its implementation log {DEFAULT_LOG_PATH} {problem}"
+                "this workspace uses tags, but its implementation log {log_rel} {problem}"
             ),
             fix: None,
         };
+        let Some(finding) = settings.apply(vec![finding]).pop() else {
+            return;
+        };
         report.findings.push(Located {
             root: root.to_path_buf(),
-            path: DEFAULT_LOG_PATH.to_owned(),
+            path: log_rel.clone(),
             line: 1,
             column: 1,
             end_line: 1,
             end_column: 1,
             gate: gate_of(&finding, registry),
             finding,
-            subject: DEFAULT_LOG_PATH.to_owned(),
+            subject: log_rel.clone(),
         });
     }
 }
@@ -306,8 +333,9 @@ fn add(
     path: &Path,
     rope: &ropey::Rope,
     a: &Analysis,
-    registry: &Registry,
+    settings: &Settings,
 ) {
+    let registry = &settings.registry;
     if !a.tags.is_empty() {
         report.tagged_files += 1;
     }
@@ -317,22 +345,29 @@ fn add(
             None => report.unknown_tags += 1,
         }
     }
-    let mut all = a.findings(registry);
-    all.extend(
-        a.unchecked_assumptions(registry)
-            .into_iter()
-            .map(|t| Finding {
-                range: t.head_range(),
-                severity: Severity::Information,
-                code: UNCHECKED_ASSUMPTION,
-                tag: t.name.clone(),
-                message: format!(
-                    "#{} names nothing tagls can check; a person must verify it",
-                    t.name
-                ),
-                fix: None,
-            }),
-    );
+    let mut all = a.findings(settings);
+    let unchecked: Vec<Finding> = a
+        .unchecked_assumptions(registry)
+        .into_iter()
+        .filter(|t| {
+            !a.suppressed
+                .iter()
+                .any(|r| r.contains_inclusive(t.head_range().start))
+        })
+        .map(|t| Finding {
+            range: t.head_range(),
+            severity: Severity::Information,
+            code: UNCHECKED_ASSUMPTION,
+            tag: t.name.clone(),
+            message: format!(
+                "#{} names nothing tagls can check; a person must verify it",
+                t.name
+            ),
+            fix: None,
+        })
+        .collect();
+    all.extend(settings.apply(unchecked));
+    all.sort_by_key(|f| f.range.start);
     let rel = display_rel(path, root);
     for f in all {
         let start = pos::offset_to_line_col(rope, f.range.start, Encoding::Utf32);

@@ -28,8 +28,12 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
-        Some(Command::Check { paths, format }) => check::run(paths, format),
-        Some(Command::Report { root }) => report::run(root),
+        Some(Command::Check {
+            paths,
+            format,
+            config,
+        }) => check::run(paths, format, config),
+        Some(Command::Report { root, config }) => report::run(root, config),
         Some(Command::Log(cmd)) => logcmd::run(cmd),
         Some(Command::Serve) | None => serve(),
     }

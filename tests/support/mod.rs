@@ -30,6 +30,7 @@ pub struct ClientOptions {
     /// Whether the client shows server-initiated progress.
     pub progress: bool,
     pub client_name: Option<&'static str>,
+    pub initialization_options: Option<Value>,
 }
 
 impl Default for ClientOptions {
@@ -40,6 +41,7 @@ impl Default for ClientOptions {
             watch_registration: false,
             progress: false,
             client_name: None,
+            initialization_options: None,
         }
     }
 }
@@ -131,6 +133,7 @@ impl TestClient {
                     "processId": null,
                     "rootUri": root_uri,
                     "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
+                    "initializationOptions": opts.initialization_options,
                     "capabilities": {
                         "general": general,
                         "window": { "workDoneProgress": opts.progress },

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::gate::{self, Located, Report, Verdict};
-use crate::tags::{Family, Registry, Severity};
+use crate::tags::{Family, Severity};
 
 use super::{EXIT_USAGE, Format};
 
@@ -51,11 +51,13 @@ pub fn roots(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Scans with progress on stderr when it is a terminal.
-pub fn scan_with_progress(roots: &[PathBuf]) -> Report {
-    let registry = Registry::builtin();
+pub fn scan_with_progress(
+    roots: &[PathBuf],
+    config: Option<&std::path::Path>,
+) -> Result<Report, String> {
     let tty = io::stderr().is_terminal();
     let mut last = std::time::Instant::now();
-    let report = gate::scan(roots, &registry, &mut |n| {
+    let report = gate::scan(roots, config, &mut |n| {
         if tty && last.elapsed().as_millis() >= 100 {
             last = std::time::Instant::now();
             eprint!("\rtagls: checked {n} files");
@@ -64,11 +66,11 @@ pub fn scan_with_progress(roots: &[PathBuf]) -> Report {
     if tty {
         eprint!("\r\x1b[2K");
     }
-    report
+    report.map_err(|e| e.to_string())
 }
 
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
-pub fn run(paths: Vec<PathBuf>, format: Format) -> ExitCode {
+pub fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> ExitCode {
     let roots = match roots(paths) {
         Ok(r) => r,
         Err(e) => {
@@ -76,7 +78,13 @@ pub fn run(paths: Vec<PathBuf>, format: Format) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let report = scan_with_progress(&roots);
+    let report = match scan_with_progress(&roots, config.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tagls: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     for p in &report.problems {
         eprintln!("tagls: {p}");
     }

@@ -65,6 +65,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Read this configuration file instead of the workspace's
+        /// .tagls.toml (the user file still applies first).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Write .orchestration/verification-report.md: the gate's findings in
     /// the method's structure (summary, failed verifications with the shell
@@ -73,6 +77,9 @@ pub enum Command {
     Report {
         /// The workspace root (default: the current directory).
         root: Option<PathBuf>,
+        /// Read this configuration file instead of the workspace's .tagls.toml.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Append an entry to the implementation log, as the editor's code
     /// actions do (safe to run many at once).

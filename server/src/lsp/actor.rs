@@ -20,10 +20,10 @@ use tokio::sync::{mpsc as tmpsc, oneshot};
 use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
+use crate::config::{self, ConfigFile, Settings};
 use crate::document::Document;
 use crate::log::{self, DEFAULT_LOG_PATH, LogDoc};
 use crate::syntax::Language;
-use crate::tags::Registry;
 use crate::text::Encoding;
 use crate::workspace::fs::RealFs;
 use crate::workspace::index::FileIndex;
@@ -35,8 +35,6 @@ use super::proto;
 pub const QUIET: Duration = Duration::from_millis(50);
 /// The longest a change waits for its diagnostics while typing goes on.
 pub const MAX_DELAY: Duration = Duration::from_millis(150);
-/// Documents larger than this are not parsed.
-pub const MAX_FILE_SIZE: usize = 2 * 1024 * 1024;
 
 pub enum Msg {
     Configure {
@@ -49,6 +47,9 @@ pub enum Msg {
         index: FileIndex,
     },
     FsChanges(Vec<Change>),
+    /// The editor's settings (`initializationOptions` or
+    /// `workspace/configuration`), the top configuration layer.
+    EditorSettings(serde_json::Value),
     Open {
         uri: Uri,
         language_id: String,
@@ -82,6 +83,8 @@ pub struct Inspected {
     /// The document, when the editor has it open: its URI, version and text.
     pub open: Option<(Uri, i32, Rope)>,
     pub encoding: Encoding,
+    /// The implementation log's path relative to a root, as configured.
+    pub log: String,
 }
 
 /// What the actor sends out to the client.
@@ -92,6 +95,11 @@ pub enum Outbound {
         diagnostics: Vec<Diagnostic>,
     },
     Log {
+        typ: MessageType,
+        message: String,
+    },
+    /// A message the user should see (`window/showMessage`).
+    Show {
         typ: MessageType,
         message: String,
     },
@@ -113,7 +121,7 @@ pub struct Snapshot {
     pub version: i32,
     pub rope: Rope,
     pub analysis: Analysis,
-    pub registry: Arc<Registry>,
+    pub settings: Arc<Settings>,
     pub encoding: Encoding,
 }
 
@@ -138,7 +146,10 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
     let actor = Actor {
         docs: HashMap::new(),
         parsers: HashMap::new(),
-        registry: Arc::new(Registry::builtin()),
+        settings: Arc::new(Settings::default()),
+        editor_layer: ConfigFile::default(),
+        last_good: HashMap::new(),
+        config_errors: Vec::new(),
         encoding: Encoding::Utf16,
         ws: Workspace::new(Arc::new(RealFs)),
         client_named_roots: true,
@@ -187,7 +198,13 @@ enum Content {
 struct Actor {
     docs: HashMap<Uri, Entry>,
     parsers: HashMap<Language, Parser>,
-    registry: Arc<Registry>,
+    settings: Arc<Settings>,
+    /// The editor's settings, the top configuration layer.
+    editor_layer: ConfigFile,
+    /// The last version of each configuration file that parsed.
+    last_good: HashMap<PathBuf, ConfigFile>,
+    /// Configuration files that currently carry an error diagnostic.
+    config_errors: Vec<PathBuf>,
     encoding: Encoding,
     ws: Workspace,
     /// False when the client named no root (Helix without a root marker):
@@ -228,6 +245,7 @@ impl Actor {
             | Msg::Roots(_)
             | Msg::IndexBuilt { .. }
             | Msg::FsChanges(_)
+            | Msg::EditorSettings(_)
             | Msg::Inspect { .. } => None,
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -257,7 +275,15 @@ impl Actor {
                 for root in roots {
                     self.add_root(root, false);
                 }
+                self.reload_config();
             }
+            Msg::EditorSettings(value) => match ConfigFile::from_json(&value) {
+                Ok(layer) => {
+                    self.editor_layer = layer;
+                    self.reload_config();
+                }
+                Err(e) => self.warn(format!("tagls: the editor's tagls settings are not valid ({e}); the previous settings stay in force")),
+            },
             Msg::IndexBuilt { root, index } => {
                 tracing::debug!("index of {} built: {} entries", root.display(), index.len());
                 self.ws.set_index(&root, index);
@@ -270,8 +296,17 @@ impl Actor {
                 for pending in self.building.values_mut() {
                     pending.extend(changes.iter().cloned());
                 }
+                let config_changed = changes.iter().any(|c| match c {
+                    Change::Created(p) | Change::Changed(p) | Change::Removed(p) => {
+                        p.file_name().is_some_and(|n| n == config::FILE_NAME) || Some(p.clone()) == config::user_file()
+                    }
+                    Change::Rescan => true,
+                });
                 if self.ws.apply(&changes) {
                     self.invalidate_all();
+                }
+                if config_changed {
+                    self.reload_config();
                 }
             }
             Msg::Open {
@@ -319,6 +354,7 @@ impl Actor {
                     lookup: self.ws.lookup(&path),
                     open,
                     encoding: self.encoding,
+                    log: self.settings.log.clone(),
                 });
             }
         }
@@ -361,7 +397,7 @@ impl Actor {
         }
         let content = match lang {
             _ if is_log => Content::Log {
-                log: log::parse(&text, &self.registry),
+                log: log::parse(&text, &self.settings.registry),
                 rope: Rope::from_str(&text),
             },
             Some(lang) => self.parse_or_skip(&uri, lang, Rope::from_str(&text), &text),
@@ -382,7 +418,7 @@ impl Actor {
     }
 
     fn parse_or_skip(&mut self, uri: &Uri, lang: Language, rope: Rope, text: &str) -> Content {
-        if let Some(why) = unparseable(&rope) {
+        if let Some(why) = unparseable(&rope, self.settings.max_file_size) {
             self.log(
                 MessageType::INFO,
                 format!("{}: {why}; tags in it are not checked", uri.as_str()),
@@ -390,7 +426,7 @@ impl Actor {
             return Content::Skipped { rope, lang };
         }
         let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
-        Content::Parsed(Document::new(lang, text, parser, &self.registry))
+        Content::Parsed(Document::new(lang, text, parser, &self.settings.registry))
     }
 
     fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
@@ -413,7 +449,7 @@ impl Actor {
                         enc,
                     );
                 }
-                if let Some(why) = unparseable(doc.rope()) {
+                if let Some(why) = unparseable(doc.rope(), self.settings.max_file_size) {
                     let rope = doc.rope().clone();
                     let lang = doc.language();
                     entry.content = Content::Skipped { rope, lang };
@@ -439,7 +475,7 @@ impl Actor {
                 for c in &changes {
                     apply_to_rope(rope, c, enc);
                 }
-                if unparseable(rope).is_none() {
+                if unparseable(rope, self.settings.max_file_size).is_none() {
                     let (lang, text) = (*lang, rope.to_string());
                     let rope = Rope::from_str(&text);
                     let content = self.parse_or_skip(uri, lang, rope, &text);
@@ -476,9 +512,11 @@ impl Actor {
                 Content::Parsed(doc) => {
                     let lang = doc.language();
                     let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
-                    doc.reparse(parser, &self.registry);
+                    doc.reparse(parser, &self.settings.registry);
                 }
-                Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &self.registry),
+                Content::Log { rope, log } => {
+                    *log = log::parse(&rope.to_string(), &self.settings.registry)
+                }
                 Content::Skipped { .. } => {}
             }
         }
@@ -488,7 +526,19 @@ impl Actor {
             return Some(a.clone());
         }
         let a = match &entry.content {
-            Content::Parsed(doc) => analysis::analyze(doc, entry.path.as_deref(), &mut self.ws),
+            Content::Parsed(doc) => {
+                let ignored = entry.path.as_deref().is_some_and(|p| {
+                    self.ws
+                        .root_for(p)
+                        .and_then(|r| p.strip_prefix(&r.path).ok())
+                        .is_some_and(|rel| self.settings.is_ignored(rel))
+                });
+                if ignored {
+                    Analysis::default()
+                } else {
+                    analysis::analyze(doc, entry.path.as_deref(), &mut self.ws, &self.settings)
+                }
+            }
             Content::Log { rope, log } => match entry.path.as_deref() {
                 Some(path) => analysis::analyze_log(log, &rope.to_string(), path, &mut self.ws),
                 None => Analysis::default(),
@@ -518,7 +568,7 @@ impl Actor {
             version: entry.version,
             rope,
             analysis,
-            registry: self.registry.clone(),
+            settings: self.settings.clone(),
             encoding: self.encoding,
         })
     }
@@ -560,7 +610,7 @@ impl Actor {
         if let Some(entry) = self.docs.get_mut(uri) {
             entry.pending = None;
         }
-        let mut all = snap.analysis.findings(&snap.registry);
+        let mut all = snap.analysis.findings(&snap.settings);
         if self.designated.as_ref() == Some(uri)
             && let Some(f) = self.missing_log_finding(&snap)
         {
@@ -617,7 +667,7 @@ impl Actor {
         if self.ws.roots().iter().any(|r| r.path == root && r.fallback) {
             return None;
         }
-        let log_path = root.join(DEFAULT_LOG_PATH);
+        let log_path = root.join(&self.settings.log);
         // The log as the editor has it, else as the disk has it.
         let open = self
             .docs
@@ -633,14 +683,18 @@ impl Actor {
             None => match self.ws.read(&log_path, 64 * 1024 * 1024) {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes);
-                    (log::parse(&text, &self.registry), text.trim().len())
+                    (
+                        log::parse(&text, &self.settings.registry),
+                        text.trim().len(),
+                    )
                 }
                 Err(crate::workspace::model::ReadError::Missing) => (LogDoc::default(), usize::MAX),
                 Err(_) => return None,
             },
         };
         let has_claim = doc.entries.iter().any(|e| {
-            self.registry
+            self.settings
+                .registry
                 .get(&e.tag.name)
                 .is_some_and(|d| d.family == crate::tags::Family::Claim)
         });
@@ -665,6 +719,122 @@ impl Actor {
         })
     }
 
+    fn warn(&self, message: String) {
+        tracing::warn!("{message}");
+        self.send(Outbound::Show {
+            typ: MessageType::WARNING,
+            message,
+        });
+    }
+
+    /// Reads the configuration files again and, if what is in force
+    /// changed, checks every open document again with it. A file that does
+    /// not parse gets an error diagnostic at the offending text, and its
+    /// last good version stays in force.
+    fn reload_config(&mut self) {
+        let root = self
+            .ws
+            .roots()
+            .iter()
+            .find(|r| !r.fallback)
+            .or(self.ws.roots().first())
+            .map(|r| r.path.clone());
+        let files = [
+            config::user_file(),
+            root.as_deref().and_then(config::workspace_file),
+        ];
+        let mut merged = ConfigFile::default();
+        let mut errors = Vec::new();
+        for path in files.into_iter().flatten() {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(_) => {
+                    self.last_good.remove(&path);
+                    continue;
+                }
+            };
+            match ConfigFile::parse(&text, &path) {
+                Ok(layer) => {
+                    self.last_good.insert(path.clone(), layer.clone());
+                    merged = merged.merged(layer);
+                }
+                Err(e) => {
+                    if let Some(good) = self.last_good.get(&path) {
+                        merged = merged.merged(good.clone());
+                    }
+                    errors.push((e, text));
+                }
+            }
+        }
+        // Errors on the files, cleared from the files that are fine again.
+        let now_bad: Vec<PathBuf> = errors.iter().map(|(e, _)| e.path.clone()).collect();
+        for path in std::mem::take(&mut self.config_errors) {
+            if !now_bad.contains(&path)
+                && let Some(uri) = Uri::from_file_path(&path)
+            {
+                self.send(Outbound::Publish {
+                    uri,
+                    version: None,
+                    diagnostics: Vec::new(),
+                });
+            }
+        }
+        for (e, text) in &errors {
+            self.log(
+                MessageType::ERROR,
+                format!("{e}; the last good configuration stays in force"),
+            );
+            let Some(uri) = Uri::from_file_path(&e.path) else {
+                continue;
+            };
+            let rope = Rope::from_str(text);
+            let range = e.range.unwrap_or_default();
+            let diagnostic = ls_types::Diagnostic {
+                range: proto::range(&rope, range, self.encoding),
+                severity: Some(ls_types::DiagnosticSeverity::ERROR),
+                code: Some(ls_types::NumberOrString::String("config".to_owned())),
+                source: Some(proto::SOURCE.to_owned()),
+                message: format!("{}; the last good configuration stays in force", e.message),
+                ..ls_types::Diagnostic::default()
+            };
+            self.send(Outbound::Publish {
+                uri,
+                version: None,
+                diagnostics: vec![diagnostic],
+            });
+        }
+        self.config_errors = now_bad;
+        let settings = Settings::from_file(&merged.merged(self.editor_layer.clone()));
+        self.apply_settings(settings);
+    }
+
+    /// Puts new settings in force: documents are scanned again from their
+    /// text (the registry may have changed) and published again.
+    fn apply_settings(&mut self, settings: Settings) {
+        let same = self.settings.log == settings.log
+            && format!("{:?}", self.settings) == format!("{settings:?}");
+        if same {
+            return;
+        }
+        self.settings = Arc::new(settings);
+        self.ws.set_env_files(self.settings.env_files.clone());
+        let registry = self.settings.registry.clone();
+        for entry in self.docs.values_mut() {
+            match &mut entry.content {
+                Content::Parsed(doc) => {
+                    let lang = doc.language();
+                    let text = doc.rope().to_string();
+                    let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
+                    *doc = Document::new(lang, &text, parser, &registry);
+                }
+                Content::Log { .. } => entry.stale = true,
+                Content::Skipped { .. } => {}
+            }
+            entry.analysis = None;
+        }
+        self.invalidate_all();
+    }
+
     fn log(&self, typ: MessageType, message: String) {
         tracing::info!("{message}");
         self.send(Outbound::Log { typ, message });
@@ -677,11 +847,10 @@ impl Actor {
 }
 
 /// Why a text is not parsed, if it is not.
-fn unparseable(rope: &Rope) -> Option<String> {
-    if rope.len_bytes() > MAX_FILE_SIZE {
+fn unparseable(rope: &Rope, limit: u64) -> Option<String> {
+    if rope.len_bytes() as u64 > limit {
         return Some(format!(
-            "larger than the {} MiB limit ({} bytes)",
-            MAX_FILE_SIZE / (1024 * 1024),
+            "larger than the size limit of {limit} bytes ({} bytes; see max-file-size)",
             rope.len_bytes()
         ));
     }

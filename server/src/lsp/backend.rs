@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ls_types::{
-    CodeActionParams, CodeActionResponse, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    CodeActionParams, CodeActionResponse, ConfigurationItem, DidChangeConfigurationParams,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, DocumentLink, DocumentLinkParams, ExecuteCommandParams,
     FileChangeType, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
@@ -62,6 +63,8 @@ struct Shared {
 #[derive(Clone, Copy, Debug, Default)]
 struct ClientFacts {
     watch_registration: bool,
+    /// Whether the client answers `workspace/configuration`.
+    configuration: bool,
     progress: bool,
     /// Helix registers for watched files but reports only what it writes.
     helix: bool,
@@ -117,6 +120,7 @@ async fn forward(
                 client.publish_diagnostics(uri, diagnostics, version).await;
             }
             Outbound::Log { typ, message } => client.log_message(typ, message).await,
+            Outbound::Show { typ, message } => client.show_message(typ, message).await,
             Outbound::RootAdded(root) => {
                 lock(&shared.roots).push(root.clone());
                 let (client, actor, shared) = (client.clone(), actor.clone(), shared.clone());
@@ -239,6 +243,24 @@ async fn register_watching(client: Client, actor: actor::Handle, shared: Arc<Sha
     }
 }
 
+/// Asks the client for the `tagls` settings section, on its own task, with
+/// a timeout: a client that never answers changes nothing.
+async fn pull_settings(client: Client, actor: actor::Handle) {
+    let item = ConfigurationItem {
+        scope_uri: None,
+        section: Some("tagls".to_owned()),
+    };
+    match tokio::time::timeout(CLIENT_TIMEOUT, client.configuration(vec![item])).await {
+        Ok(Ok(mut values)) if !values.is_empty() => {
+            let v = values.swap_remove(0);
+            if !v.is_null() {
+                actor.send(Msg::EditorSettings(v));
+            }
+        }
+        _ => tracing::debug!("the client gave no tagls settings"),
+    }
+}
+
 /// The roots a client names: workspace folders, else the root URI.
 #[allow(deprecated)]
 fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
@@ -281,12 +303,20 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
+            configuration: c
+                .workspace
+                .as_ref()
+                .and_then(|w| w.configuration)
+                .unwrap_or(false),
             helix: params
                 .client_info
                 .as_ref()
                 .is_some_and(|i| i.name.eq_ignore_ascii_case("helix")),
         };
         let _ = self.shared.facts.set(facts);
+        if let Some(options) = params.initialization_options.clone() {
+            self.actor.send(Msg::EditorSettings(options));
+        }
         *lock(&self.shared.initial_roots) = roots_of(&params);
         Ok(InitializeResult {
             capabilities: caps::server_capabilities(encoding),
@@ -306,6 +336,9 @@ impl LanguageServer for Backend {
             .store(!client_watches, Ordering::SeqCst);
         let roots = std::mem::take(&mut *lock(&self.shared.initial_roots));
         self.actor.send(Msg::Roots(roots));
+        if facts.configuration {
+            tokio::spawn(pull_settings(self.client.clone(), self.actor.clone()));
+        }
         if client_watches {
             tokio::spawn(register_watching(
                 self.client.clone(),
@@ -347,6 +380,17 @@ impl LanguageServer for Backend {
         self.actor.send(Msg::Close {
             uri: params.text_document.uri,
         });
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Some clients push the settings; the others are asked for them.
+        match params.settings.get("tagls") {
+            Some(v) => self.actor.send(Msg::EditorSettings(v.clone())),
+            None if self.shared.facts.get().is_some_and(|f| f.configuration) => {
+                tokio::spawn(pull_settings(self.client.clone(), self.actor.clone()));
+            }
+            None => {}
+        }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

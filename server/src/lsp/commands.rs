@@ -24,8 +24,8 @@ use tokio::sync::oneshot;
 use tower_lsp_server::Client;
 
 use crate::findings::Fix;
+use crate::log::check::count_lines;
 use crate::log::write::{self, Edit, NewEntry};
-use crate::log::{DEFAULT_LOG_PATH, check::count_lines};
 use crate::tags::Registry;
 use crate::workspace::fs::FileKind;
 use crate::workspace::model::Lookup;
@@ -245,7 +245,8 @@ impl Runner {
             }
             CREATE_LOG => {
                 let file = path("path").ok_or("the command needs an absolute `path`")?;
-                if !file.ends_with(DEFAULT_LOG_PATH) {
+                let log = self.inspect(&file).await?.log;
+                if !file.ends_with(&log) {
                     return Err(format!("{} is not the implementation log", file.display()));
                 }
                 self.change(&file, write::plan_new_log).await?;
@@ -318,7 +319,7 @@ impl Runner {
                 description: None,
             }
         };
-        let log_path = root.join(DEFAULT_LOG_PATH);
+        let log_path = root.join(&info.log);
         let registry = self.registry.clone();
         self.change(&log_path, move |text| write::plan(text, &entry, &registry))
             .await?;
@@ -369,7 +370,7 @@ impl Runner {
                 description: None,
             };
             let registry = self.registry.clone();
-            self.change(&root.join(DEFAULT_LOG_PATH), move |text| {
+            self.change(&root.join(&info.log), move |text| {
                 write::plan(text, &entry, &registry)
             })
             .await?;

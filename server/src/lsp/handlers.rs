@@ -55,7 +55,7 @@ pub fn hover(snap: &Snapshot, at: Position) -> Option<Hover> {
         .iter()
         .find(|t| t.full_range().contains_inclusive(offset))?;
     Some(Hover {
-        contents: markdown(findings::explain(tag, &snap.registry)),
+        contents: markdown(findings::explain(tag, &snap.settings.registry)),
         range: Some(proto::range(&snap.rope, tag.head_range(), snap.encoding)),
     })
 }
@@ -70,7 +70,7 @@ pub fn semantic_tokens(snap: &Snapshot, within: Option<Range>) -> SemanticTokens
     });
     let mut data = Vec::new();
     let (mut prev_line, mut prev_col) = (0, 0);
-    for (r, kind) in highlight::spans(snap.analysis.tags.iter(), &snap.registry) {
+    for (r, kind) in highlight::spans(snap.analysis.tags.iter(), &snap.settings.registry) {
         if let Some((a, b)) = bounds
             && (r.end < a || r.start > b)
         {

@@ -279,6 +279,19 @@ impl Registry {
         }
     }
 
+    /// Takes a tag out of the registry.
+    pub fn remove(&mut self, name: &str) {
+        if self.by_name.remove(name).is_some() {
+            self.defs.retain(|d| d.name != name);
+            self.by_name = self
+                .defs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.name.clone(), i))
+                .collect();
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<&TagDef> {
         self.by_name.get(name).map(|&i| &self.defs[i])
     }

@@ -46,13 +46,13 @@ pub fn is_env_file(name: &str) -> bool {
 impl EnvIndex {
     /// Reads the env files directly in `root`. Symlinks are not followed,
     /// so an env file can never be read from outside the root.
-    pub fn load(fs: &dyn Fs, root: &Path) -> EnvIndex {
+    pub fn load(fs: &dyn Fs, root: &Path, is_env: &dyn Fn(&str) -> bool) -> EnvIndex {
         let mut files = Vec::new();
         let Ok(entries) = fs.read_dir(root) else {
             return EnvIndex::default();
         };
         for (name, kind) in entries {
-            if kind != FileKind::File || !is_env_file(&name) {
+            if kind != FileKind::File || !is_env(&name) {
                 continue;
             }
             let path = root.join(&name);

@@ -49,6 +49,9 @@ pub struct Root {
 
 pub struct Workspace {
     fs: Arc<dyn Fs>,
+    /// Which files at a root are env files (`.env`, `.env.*` unless
+    /// configured).
+    env_files: Option<globset::GlobSet>,
     roots: Vec<Root>,
     probes: HashMap<PathBuf, Lookup>,
     /// Bumped on every change that can alter a resolution.
@@ -62,9 +65,30 @@ impl Workspace {
     pub fn new(fs: Arc<dyn Fs>) -> Workspace {
         Workspace {
             fs,
+            env_files: None,
             roots: Vec::new(),
             probes: HashMap::new(),
             generation: 0,
+        }
+    }
+
+    /// Sets which files at a root are env files, and reads them again.
+    pub fn set_env_files(&mut self, env_files: globset::GlobSet) {
+        self.env_files = Some(env_files);
+        let fs = self.fs.clone();
+        for i in 0..self.roots.len() {
+            let env = EnvIndex::load(&*fs, &self.roots[i].path, &|n| self.is_env(n));
+            self.roots[i].env = env;
+        }
+        self.probes.clear();
+        self.generation += 1;
+    }
+
+    /// Whether a file name at a root is an env file.
+    pub fn is_env(&self, name: &str) -> bool {
+        match &self.env_files {
+            Some(set) => set.is_match(name),
+            None => is_env_file(name),
         }
     }
 
@@ -87,7 +111,7 @@ impl Workspace {
         if self.roots.iter().any(|r| r.path == path) {
             return false;
         }
-        let env = EnvIndex::load(&*self.fs, &path);
+        let env = EnvIndex::load(&*self.fs, &path, &|n| self.is_env(n));
         let aliases = Aliases::load(&*self.fs, &path);
         self.roots.push(Root {
             path,
@@ -184,6 +208,7 @@ impl Workspace {
         self.probes.clear();
         self.generation += 1;
         let fs = self.fs.clone();
+        let env_files = &self.env_files;
         for change in changes {
             match change {
                 Change::Rescan => {
@@ -191,7 +216,11 @@ impl Workspace {
                         if r.index.is_some() {
                             r.index = Some(FileIndex::build(&*fs, &r.path));
                         }
-                        r.env = EnvIndex::load(&*fs, &r.path);
+                        let env = EnvIndex::load(&*fs, &r.path, &|n| match env_files {
+                            Some(set) => set.is_match(n),
+                            None => is_env_file(n),
+                        });
+                        r.env = env;
                         r.aliases = Aliases::load(&*fs, &r.path);
                     }
                 }
@@ -224,8 +253,12 @@ impl Workspace {
                     }
                     let top_level = rel.components().count() == 1;
                     let name = rel.to_string_lossy();
-                    if top_level && is_env_file(&name) {
-                        r.env = EnvIndex::load(&*fs, &r.path);
+                    let is_env = |n: &str| match env_files {
+                        Some(set) => set.is_match(n),
+                        None => is_env_file(n),
+                    };
+                    if top_level && is_env(&name) {
+                        r.env = EnvIndex::load(&*fs, &r.path, &is_env);
                     }
                     if top_level && (name == "tsconfig.json" || name == "jsconfig.json") {
                         r.aliases = Aliases::load(&*fs, &r.path);

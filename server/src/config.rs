@@ -1,0 +1,487 @@
+//! Configuration: `.tagls.toml` at the workspace root, a user-level file,
+//! and the editor's settings, merged into one [`Settings`] that the server
+//! and the command line apply the same way.
+//!
+//! Precedence, lowest first: built-in defaults, the user file
+//! (`<config dir>/tagls/config.toml`), the workspace file (`.tagls.toml`,
+//! found upward from the root), the editor's settings
+//! (`initializationOptions`, then `workspace/configuration` section
+//! `tagls`). A later layer replaces a scalar, extends a table key by key,
+//! and replaces a list whole.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::findings::Finding;
+use crate::tags::{Family, Registry, Severity, TagDef};
+use crate::text::TextRange;
+
+/// The workspace configuration file's name.
+pub const FILE_NAME: &str = ".tagls.toml";
+
+/// A severity, or `off` to drop the finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Information,
+    Hint,
+    Off,
+}
+
+impl Level {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Information => Some(Severity::Information),
+            Level::Hint => Some(Severity::Hint),
+            Level::Off => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FamilyName {
+    Assumption,
+    Pattern,
+    Suggestion,
+    Decision,
+    Claim,
+    Verdict,
+}
+
+impl From<FamilyName> for Family {
+    fn from(f: FamilyName) -> Family {
+        match f {
+            FamilyName::Assumption => Family::Assumption,
+            FamilyName::Pattern => Family::Pattern,
+            FamilyName::Suggestion => Family::Suggestion,
+            FamilyName::Decision => Family::Decision,
+            FamilyName::Claim => Family::Claim,
+            FamilyName::Verdict => Family::Verdict,
+        }
+    }
+}
+
+/// One `[tags.NAME]` table: a custom tag, or changes to a built-in one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TagConfig {
+    pub family: Option<FamilyName>,
+    pub severity: Option<Level>,
+    pub description: Option<String>,
+    /// `false` takes a built-in tag out of the registry.
+    pub enabled: Option<bool>,
+    /// Whether what the tag names is resolved (default true).
+    pub resolve: Option<bool>,
+}
+
+/// The file format, every field optional so that layers can be merged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    /// The implementation log, relative to the workspace root.
+    pub log: Option<String>,
+    /// Env files at the workspace root, as file names or globs.
+    pub env_files: Option<Vec<String>>,
+    /// Files tagls does not look at, as globs relative to the root.
+    pub ignore: Option<Vec<String>>,
+    /// Files larger than this many bytes are not parsed.
+    pub max_file_size: Option<u64>,
+    /// Whether environment variables read in code are checked.
+    pub env_in_code: Option<bool>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, TagConfig>,
+    /// Severity per tag family.
+    #[serde(default)]
+    pub families: BTreeMap<FamilyName, Level>,
+    /// Severity per check, by its code.
+    #[serde(default)]
+    pub checks: BTreeMap<String, Level>,
+}
+
+/// The codes a `[checks]` table may name.
+pub const CHECKS: &[&str] = &[
+    "unknown-tag",
+    "missing-path",
+    "outside-workspace",
+    "ambiguous-path",
+    "missing-env",
+    "undeclared-env",
+    "false-claim",
+    "verification-failed",
+    "unverifiable",
+    "bad-field",
+    "missing-log",
+    "unchecked-assumption",
+];
+
+/// A configuration file that could not be used, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// The offending bytes of the file, when known.
+    pub range: Option<TextRange>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read {}: {}", self.path.display(), self.message)
+    }
+}
+
+impl ConfigFile {
+    /// Parses a file's text. Unknown keys, wrong types and unknown check
+    /// names are errors with their place in the text.
+    pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            range: e.span().map(|s| TextRange::new(s.start, s.end)),
+            message: e.message().trim().to_owned(),
+        })?;
+        file.validate(text, path)?;
+        Ok(file)
+    }
+
+    /// Parses the JSON an editor sends (`initializationOptions`,
+    /// `workspace/configuration`). `null` is an empty layer.
+    pub fn from_json(value: &serde_json::Value) -> Result<ConfigFile, String> {
+        if value.is_null() {
+            return Ok(ConfigFile::default());
+        }
+        let file: ConfigFile = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        file.validate("", Path::new("settings"))
+            .map_err(|e| e.message)?;
+        Ok(file)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let at = |needle: &str| {
+            text.find(needle)
+                .map(|i| TextRange::new(i, i + needle.len()))
+        };
+        for check in self.checks.keys() {
+            if !CHECKS.contains(&check.as_str()) {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    range: at(check),
+                    message: format!(
+                        "unknown check `{check}`; known checks: {}",
+                        CHECKS.join(", ")
+                    ),
+                });
+            }
+        }
+        for name in self.tags.keys() {
+            let valid = name.len() >= 2
+                && name.as_bytes()[0].is_ascii_uppercase()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    range: at(name),
+                    message: format!(
+                        "tag name `{name}` must be upper-case letters, digits and underscores, starting with a letter"
+                    ),
+                });
+            }
+        }
+        for glob in self
+            .ignore
+            .iter()
+            .flatten()
+            .chain(self.env_files.iter().flatten())
+        {
+            if let Err(e) = Glob::new(glob) {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    range: at(glob),
+                    message: format!("bad glob `{glob}`: {e}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// This layer with `over` on top.
+    pub fn merged(mut self, over: ConfigFile) -> ConfigFile {
+        self.log = over.log.or(self.log);
+        self.env_files = over.env_files.or(self.env_files);
+        self.ignore = over.ignore.or(self.ignore);
+        self.max_file_size = over.max_file_size.or(self.max_file_size);
+        self.env_in_code = over.env_in_code.or(self.env_in_code);
+        for (name, t) in over.tags {
+            let base = self.tags.remove(&name).unwrap_or_default();
+            self.tags.insert(
+                name,
+                TagConfig {
+                    family: t.family.or(base.family),
+                    severity: t.severity.or(base.severity),
+                    description: t.description.or(base.description),
+                    enabled: t.enabled.or(base.enabled),
+                    resolve: t.resolve.or(base.resolve),
+                },
+            );
+        }
+        self.families.extend(over.families);
+        self.checks.extend(over.checks);
+        self
+    }
+}
+
+/// The configuration in force: what every part of tagls reads.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub registry: Registry,
+    pub log: String,
+    pub env_files: GlobSet,
+    pub ignore: GlobSet,
+    pub max_file_size: u64,
+    pub env_in_code: bool,
+    /// Tags whose references are not resolved.
+    pub unresolved_tags: Vec<String>,
+    families: BTreeMap<FamilyName, Level>,
+    checks: BTreeMap<String, Level>,
+    tag_levels: BTreeMap<String, Level>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_file(&ConfigFile::default())
+    }
+}
+
+fn glob_set(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        // Validated on parse; a bad one here is skipped.
+        if let Ok(glob) = Glob::new(g) {
+            b.add(glob);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+impl Settings {
+    pub fn from_file(file: &ConfigFile) -> Settings {
+        let mut registry = Registry::builtin();
+        let mut tag_levels = BTreeMap::new();
+        let mut unresolved = Vec::new();
+        for (name, t) in &file.tags {
+            if t.enabled == Some(false) {
+                registry.remove(name);
+                continue;
+            }
+            let existing = registry.get(name).cloned();
+            let family = t
+                .family
+                .map(Family::from)
+                .or(existing.as_ref().map(|d| d.family))
+                .unwrap_or(Family::Assumption);
+            let severity = t
+                .severity
+                .and_then(Level::severity)
+                .or(existing.as_ref().map(|d| d.severity))
+                .unwrap_or(default_severity(family));
+            registry.insert(TagDef {
+                name: name.clone(),
+                family,
+                severity,
+                description: t
+                    .description
+                    .clone()
+                    .or(existing.map(|d| d.description))
+                    .unwrap_or_else(|| format!("A project tag ({} family).", family.name())),
+            });
+            if let Some(level) = t.severity {
+                tag_levels.insert(name.clone(), level);
+            }
+            if t.resolve == Some(false) {
+                unresolved.push(name.clone());
+            }
+        }
+        Settings {
+            registry,
+            log: file
+                .log
+                .clone()
+                .unwrap_or_else(|| crate::log::DEFAULT_LOG_PATH.to_owned()),
+            env_files: glob_set(
+                file.env_files
+                    .as_deref()
+                    .unwrap_or(&[".env".to_owned(), ".env.*".to_owned()]),
+            ),
+            ignore: glob_set(file.ignore.as_deref().unwrap_or_default()),
+            max_file_size: file.max_file_size.unwrap_or(2 * 1024 * 1024),
+            env_in_code: file.env_in_code.unwrap_or(true),
+            unresolved_tags: unresolved,
+            families: file.families.clone(),
+            checks: file.checks.clone(),
+            tag_levels,
+        }
+    }
+
+    /// Whether a path relative to the root is ignored.
+    pub fn is_ignored(&self, rel: &Path) -> bool {
+        self.ignore.is_match(rel)
+    }
+
+    /// Applies severities and `off` to findings: a tag's own level wins over
+    /// its family's; a check's level applies to its code.
+    pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter_map(|mut f| {
+                let level = if let Some(check) = self.checks.get(f.code) {
+                    Some(*check)
+                } else if let Some(def) = self
+                    .registry
+                    .get(&f.tag)
+                    .filter(|d| d.family.name() == f.code)
+                {
+                    self.tag_levels.get(&def.name).copied().or_else(|| {
+                        self.families
+                            .iter()
+                            .find(|(fam, _)| Family::from(**fam) == def.family)
+                            .map(|(_, l)| *l)
+                    })
+                } else {
+                    None
+                };
+                match level {
+                    None => Some(f),
+                    Some(l) => {
+                        f.severity = l.severity()?;
+                        Some(f)
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+fn default_severity(family: Family) -> Severity {
+    match family {
+        Family::Assumption | Family::Claim => Severity::Information,
+        Family::Pattern | Family::Suggestion | Family::Decision => Severity::Hint,
+        Family::Verdict => Severity::Information,
+    }
+}
+
+/// The user-level file: `<config dir>/tagls/config.toml`.
+pub fn user_file() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("tagls").join("config.toml"))
+}
+
+/// The workspace file for a root: `.tagls.toml` in it or the nearest folder
+/// above it that has one.
+pub fn workspace_file(root: &Path) -> Option<PathBuf> {
+    root.ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Reads and merges the files for a root: the user file, then the
+/// workspace file (or `explicit`, as `--config` names it). Errors say which
+/// file and where.
+pub fn load(root: &Path, explicit: Option<&Path>) -> Result<ConfigFile, ConfigError> {
+    let mut merged = ConfigFile::default();
+    let files = [
+        user_file(),
+        explicit
+            .map(Path::to_path_buf)
+            .or_else(|| workspace_file(root)),
+    ];
+    for path in files.into_iter().flatten() {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && explicit != Some(path.as_path()) =>
+            {
+                continue;
+            }
+            Err(e) => {
+                return Err(ConfigError {
+                    path,
+                    range: None,
+                    message: e.to_string(),
+                });
+            }
+        };
+        merged = merged.merged(ConfigFile::parse(&text, &path)?);
+    }
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_point_at_the_offending_text() {
+        let text = "log = \"x.md\"\n[checks]\nmissing-pth = \"warning\"\n";
+        let e = ConfigFile::parse(text, Path::new(".tagls.toml")).unwrap_err();
+        assert_eq!(
+            &text[e.range.unwrap().start..e.range.unwrap().end],
+            "missing-pth"
+        );
+        let text = "[tags.QUESTION_SUPPRESSION]\nfamily = \"assumptoin\"\n";
+        let e = ConfigFile::parse(text, Path::new(".tagls.toml")).unwrap_err();
+        assert!(e.message.contains("unknown variant"), "{}", e.message);
+        assert_eq!(
+            &text[e.range.unwrap().start..e.range.unwrap().end],
+            "\"assumptoin\""
+        );
+    }
+
+    #[test]
+    fn layers_merge_key_by_key() {
+        let user = ConfigFile::parse(
+            "env-in-code = false\n[checks]\nunknown-tag = \"off\"\n",
+            Path::new("u"),
+        )
+        .unwrap();
+        let ws = ConfigFile::parse("[checks]\nmissing-path = \"error\"\n", Path::new("w")).unwrap();
+        let editor =
+            ConfigFile::from_json(&serde_json::json!({ "checks": { "unknown-tag": "hint" } }))
+                .unwrap();
+        let m = user.merged(ws).merged(editor);
+        assert_eq!(m.env_in_code, Some(false));
+        assert_eq!(m.checks["unknown-tag"], Level::Hint);
+        assert_eq!(m.checks["missing-path"], Level::Error);
+    }
+
+    #[test]
+    fn custom_tags_and_levels() {
+        let file = ConfigFile::parse(
+            "[tags.QUESTION_SUPPRESSION]\nfamily = \"assumption\"\nseverity = \"warning\"\ndescription = \"A question not asked.\"\n[tags.CARGO_CULT]\nenabled = false\n[families]\ndecision = \"off\"\n",
+            Path::new(".tagls.toml"),
+        )
+        .unwrap();
+        let s = Settings::from_file(&file);
+        let def = s.registry.get("QUESTION_SUPPRESSION").unwrap();
+        assert_eq!(
+            (def.family, def.severity),
+            (Family::Assumption, Severity::Warning)
+        );
+        assert!(s.registry.get("CARGO_CULT").is_none());
+        let decision = Finding {
+            range: TextRange::default(),
+            severity: Severity::Hint,
+            code: "decision",
+            tag: "PATH_DECISION".into(),
+            message: String::new(),
+            fix: None,
+        };
+        assert!(s.apply(vec![decision]).is_empty());
+    }
+}
