@@ -95,3 +95,6 @@ tmp="$ENV_FILE.tmp.$$"
 mv -f "$tmp" "$ENV_FILE"
 log "wrote $ENV_FILE"
 cat "$ENV_FILE"
+
+# Helix 25.01.1 from Debian trixie, unpacked under target/ (tests/helix.rs).
+bash "$ROOT/tests/install-helix.sh"

@@ -29,14 +29,19 @@ async fn advertises_exactly_what_it_implements() {
         keys,
         [
             "codeActionProvider",
+            "codeLensProvider",
+            "completionProvider",
             "definitionProvider",
+            "diagnosticProvider",
             "documentLinkProvider",
+            "documentSymbolProvider",
             "executeCommandProvider",
             "hoverProvider",
             "inlayHintProvider",
             "positionEncoding",
             "semanticTokensProvider",
-            "textDocumentSync"
+            "textDocumentSync",
+            "workspaceSymbolProvider"
         ]
     );
     assert_eq!(

@@ -106,6 +106,20 @@ impl Document {
         self.blocks.iter().flat_map(|b| b.tags.iter())
     }
 
+    /// Whether `offset` lies in a comment (its end included, so that a
+    /// cursor at the end of a line comment counts).
+    pub fn in_comment(&self, offset: usize) -> bool {
+        let at = self.blocks.partition_point(|b| b.range().end < offset);
+        self.blocks[at..]
+            .iter()
+            .take_while(|b| b.range().start <= offset)
+            .any(|b| {
+                b.comments
+                    .iter()
+                    .any(|c| c.start < offset && offset <= c.end)
+            })
+    }
+
     /// The inline suppressions, in document order.
     pub fn suppressions(&self) -> impl Iterator<Item = (Suppression, usize)> + '_ {
         self.blocks

@@ -22,7 +22,7 @@ use crate::findings::{self, Finding};
 use crate::log;
 use crate::syntax::Language;
 use crate::tags::{Family, Registry, Severity};
-use crate::text::{Encoding, pos};
+use crate::text::{Encoding, LineCol, pos};
 use crate::workspace::fs::RealFs;
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::{ReadError, Workspace};
@@ -69,11 +69,39 @@ pub struct Located {
     /// The text the finding is on (its first line): a path, a variable, a
     /// claim or a recipe.
     pub subject: String,
+    /// The same place for the protocol.
+    pub span: Spans,
+}
+
+/// A zero-based start and end in each position encoding, UTF-8, UTF-16 and
+/// UTF-32, so that the protocol layer can answer any client.
+pub type Spans = [(LineCol, LineCol); 3];
+
+fn spans(rope: &ropey::Rope, range: crate::text::TextRange) -> Spans {
+    [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32].map(|e| {
+        (
+            pos::offset_to_line_col(rope, range.start, e),
+            pos::offset_to_line_col(rope, range.end, e),
+        )
+    })
+}
+
+/// Where a tag is, for workspace symbols.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagPlace {
+    pub root: PathBuf,
+    pub path: String,
+    /// Zero-based start and end, in each encoding (UTF-8, UTF-16, UTF-32).
+    pub span: Spans,
+    pub name: String,
+    pub payload: String,
 }
 
 /// Everything `scan` found.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// Every tag, in path order.
+    pub tags: Vec<TagPlace>,
     /// Findings in path order, then position.
     pub findings: Vec<Located>,
     /// How many tags of each family, in code and log together.
@@ -322,6 +350,7 @@ fn scan_log(
             gate: gate_of(&finding, registry),
             finding,
             subject: log_rel.clone(),
+            span: Default::default(),
         });
     }
 }
@@ -339,7 +368,15 @@ fn add(
     if !a.tags.is_empty() {
         report.tagged_files += 1;
     }
+    let rel_path = display_rel(path, root);
     for t in a.tags.iter() {
+        report.tags.push(TagPlace {
+            root: root.to_path_buf(),
+            path: rel_path.clone(),
+            span: spans(rope, t.head_range()),
+            name: t.name.clone(),
+            payload: t.payload.clone(),
+        });
         match registry.get(&t.name) {
             Some(d) => *report.families.entry(d.family.name()).or_default() += 1,
             None => report.unknown_tags += 1,
@@ -391,6 +428,7 @@ fn add(
             end_line: end.line + 1,
             end_column: end.col + 1,
             gate: gate_of(&f, registry),
+            span: spans(rope, f.range),
             finding: f,
             subject,
         });

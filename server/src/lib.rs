@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod complete;
 pub mod config;
 pub mod document;
 pub mod findings;

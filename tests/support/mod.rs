@@ -488,3 +488,92 @@ pub fn markers(text: &str) -> (String, Vec<(u32, u32, u32)>) {
     out.push_str(rest);
     (out, found)
 }
+
+// Helpers for the abuse, hostile-workspace, secrets and log-fault suites
+// (tests/abuse.rs, tests/hostile.rs, tests/secrets.rs, tests/log_faults.rs).
+
+/// Starts a command that serves LSP on its stdio (the binary under strace,
+/// or with its stderr captured) and initializes it. The caller sets the
+/// program, its arguments and its stderr; stdin and stdout are piped here.
+pub async fn start_command(mut cmd: tokio::process::Command, opts: ClientOptions) -> TestClient {
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server command starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut c = TestClient::new(Box::new(stdout), Box::new(stdin));
+    c.child = Some(child);
+    c.initialize(opts).await;
+    c
+}
+
+/// Starts the built binary without sending `initialize`.
+pub async fn start_binary_uninitialized(bin: &Path) -> TestClient {
+    let mut child = tokio::process::Command::new(bin)
+        .arg("--stdio")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the tagls binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut c = TestClient::new(Box::new(stdout), Box::new(stdin));
+    c.child = Some(child);
+    c
+}
+
+impl TestClient {
+    /// Sends `initialize` and `initialized` now (after
+    /// [`start_binary_uninitialized`]).
+    pub async fn initialize_now(&mut self, opts: ClientOptions) {
+        self.initialize(opts).await;
+    }
+
+    /// Writes bytes to the server as they are, without framing.
+    pub async fn write_unframed(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("server reads");
+        self.writer.flush().await.expect("server reads");
+    }
+
+    /// Waits for a request from the server with this method and returns it
+    /// unanswered; no other server request is answered meanwhile (they are
+    /// kept, unanswered, with the other messages).
+    pub async fn take_unanswered(&mut self, method: &str) -> Value {
+        let is_it = |m: &Value| m["method"] == method && m.get("id").is_some();
+        if let Some(i) = self.backlog.iter().position(is_it) {
+            return self.backlog.remove(i).expect("index in range");
+        }
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, self.incoming.recv()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => panic!("the server closed its output while waiting for {method}"),
+                Err(_) => panic!(
+                    "timed out waiting for {method}; unread: {:#?}",
+                    self.backlog
+                ),
+            };
+            if is_it(&msg) {
+                return msg;
+            }
+            self.backlog.push_back(msg);
+        }
+    }
+
+    /// Sends `exit` (after a `shutdown` the test sent itself, or none) and
+    /// returns how the binary exited.
+    pub async fn exit_now(mut self) -> std::process::ExitStatus {
+        self.finished = true;
+        self.notify("exit", Value::Null).await;
+        let mut child = self.child.take().expect("exit_now is for a spawned binary");
+        tokio::time::timeout(TIMEOUT, child.wait())
+            .await
+            .expect("the binary exits after `exit`")
+            .expect("waitable")
+    }
+}

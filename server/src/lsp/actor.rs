@@ -68,6 +68,12 @@ pub enum Msg {
         uri: Uri,
         reply: oneshot::Sender<Option<Snapshot>>,
     },
+    /// Completion at a position.
+    Complete {
+        uri: Uri,
+        position: ls_types::Position,
+        reply: oneshot::Sender<Vec<ls_types::CompletionItem>>,
+    },
     /// What the server knows of a path: used before writing to it.
     Inspect {
         path: PathBuf,
@@ -240,7 +246,8 @@ impl Actor {
             Msg::Open { uri, .. }
             | Msg::Change { uri, .. }
             | Msg::Close { uri }
-            | Msg::Snapshot { uri, .. } => Some(uri.clone()),
+            | Msg::Snapshot { uri, .. }
+            | Msg::Complete { uri, .. } => Some(uri.clone()),
             Msg::Configure { .. }
             | Msg::Roots(_)
             | Msg::IndexBuilt { .. }
@@ -333,6 +340,10 @@ impl Actor {
                 let snap = self.snapshot(&uri);
                 // The requester may have been cancelled; nothing to do then.
                 let _ = reply.send(snap);
+            }
+            Msg::Complete { uri, position, reply } => {
+                let items = self.complete(&uri, position);
+                let _ = reply.send(items);
             }
             Msg::Inspect { path, reply } => {
                 let path = crate::workspace::paths::normalize(&path);
@@ -571,6 +582,62 @@ impl Actor {
             settings: self.settings.clone(),
             encoding: self.encoding,
         })
+    }
+
+    fn complete(
+        &mut self,
+        uri: &Uri,
+        position: ls_types::Position,
+    ) -> Vec<ls_types::CompletionItem> {
+        let Some(snap) = self.snapshot(uri) else {
+            return Vec::new();
+        };
+        let offset = proto::offset(&snap.rope, position, snap.encoding);
+        let Some(entry) = self.docs.get(uri) else {
+            return Vec::new();
+        };
+        let in_comment = match &entry.content {
+            Content::Parsed(doc) => doc.in_comment(offset),
+            Content::Log { .. } => true,
+            Content::Skipped { .. } => false,
+        };
+        let root = snap
+            .root
+            .clone()
+            .and_then(|r| self.ws.roots().iter().find(|x| x.path == r));
+        let env_names: Vec<String> = {
+            let mut names: Vec<String> = root
+                .map(|r| {
+                    r.env
+                        .files()
+                        .iter()
+                        .flat_map(|f| f.keys.iter().map(|k| k.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names.dedup();
+            names
+        };
+        let index = root.and_then(|r| r.index.as_ref());
+        let list_dir = |dir: &str| {
+            index
+                .map(|i| i.children(std::path::Path::new(dir)))
+                .unwrap_or_default()
+        };
+        let cx = crate::complete::Context {
+            rope: &snap.rope,
+            registry: &snap.settings.registry,
+            tags: &snap.analysis.tags,
+            in_comment,
+            is_log: snap.is_log,
+            list_dir: &list_dir,
+            env_names: &env_names,
+        };
+        crate::complete::complete(&cx, offset)
+            .into_iter()
+            .map(|item| proto::completion_item(&snap.rope, item, snap.encoding))
+            .collect()
     }
 
     fn next_deadline(&self) -> Option<Instant> {

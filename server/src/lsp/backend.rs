@@ -12,14 +12,21 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ls_types::{
-    CodeActionParams, CodeActionResponse, ConfigurationItem, DidChangeConfigurationParams,
+    CodeActionParams, CodeActionResponse, CodeLens, CodeLensParams, CompletionParams,
+    CompletionResponse, ConfigurationItem, Diagnostic, DidChangeConfigurationParams,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DocumentLink, DocumentLinkParams, ExecuteCommandParams,
-    FileChangeType, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
-    Hover, HoverParams, InitializeParams, InitializeResult, InitializedParams, InlayHint,
-    InlayHintParams, LSPAny, MessageType, NumberOrString, Registration, SemanticTokensParams,
-    SemanticTokensRangeParams, SemanticTokensRangeResult, SemanticTokensResult, ServerInfo, Uri,
+    DidOpenTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReport,
+    DocumentDiagnosticReportResult, DocumentLink, DocumentLinkParams, DocumentSymbolParams,
+    DocumentSymbolResponse, ExecuteCommandParams, FileChangeType, FileSystemWatcher,
+    FullDocumentDiagnosticReport, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse, Hover,
+    HoverParams, InitializeParams, InitializeResult, InitializedParams, InlayHint, InlayHintParams,
+    LSPAny, Location, MessageType, NumberOrString, OneOf, Position, Range, Registration,
+    RelatedFullDocumentDiagnosticReport, SemanticTokensParams, SemanticTokensRangeParams,
+    SemanticTokensRangeResult, SemanticTokensResult, ServerInfo, SymbolKind, Uri,
+    WorkspaceDiagnosticParams, WorkspaceDiagnosticReport, WorkspaceDiagnosticReportResult,
+    WorkspaceDocumentDiagnosticReport, WorkspaceFullDocumentDiagnosticReport, WorkspaceSymbol,
+    WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 use tokio::sync::{mpsc, oneshot};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -57,6 +64,9 @@ struct Shared {
     server_watch: AtomicBool,
     watchers: Mutex<Vec<Watcher>>,
     progress_tokens: AtomicU32,
+    /// Documents the client has open, for the pull model's workspace report.
+    open: Mutex<std::collections::HashSet<Uri>>,
+    encoding: OnceLock<crate::text::Encoding>,
 }
 
 /// What the client said it can do.
@@ -286,10 +296,31 @@ async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -
     }
 }
 
+fn enc_index(enc: crate::text::Encoding) -> usize {
+    match enc {
+        crate::text::Encoding::Utf8 => 0,
+        crate::text::Encoding::Utf16 => 1,
+        crate::text::Encoding::Utf32 => 2,
+    }
+}
+
+impl Backend {
+    /// The roots a workspace-wide request scans: those the client named, or
+    /// the folders that stand in for them.
+    fn scan_roots(&self) -> Vec<PathBuf> {
+        lock(&self.shared.roots).clone()
+    }
+
+    fn encoding(&self) -> crate::text::Encoding {
+        self.shared.encoding.get().copied().unwrap_or_default()
+    }
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = caps::negotiate_encoding(&params.capabilities);
         self.actor.send(Msg::Configure { encoding });
+        let _ = self.shared.encoding.set(encoding);
         let c = &params.capabilities;
         let facts = ClientFacts {
             watch_registration: c
@@ -360,6 +391,7 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
+        lock(&self.shared.open).insert(doc.uri.clone());
         self.actor.send(Msg::Open {
             uri: doc.uri,
             language_id: doc.language_id,
@@ -377,6 +409,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        lock(&self.shared.open).remove(&params.text_document.uri);
         self.actor.send(Msg::Close {
             uri: params.text_document.uri,
         });
@@ -435,6 +468,145 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         off_thread(move || Some(handlers::inlay_hints(&snap, params.range))).await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        let (reply, rx) = oneshot::channel();
+        self.actor.send(Msg::Complete {
+            uri: at.text_document.uri,
+            position: at.position,
+            reply,
+        });
+        let items = rx.await.unwrap_or_default();
+        Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await else {
+            return Ok(None);
+        };
+        off_thread(move || {
+            Some(DocumentSymbolResponse::Nested(handlers::document_symbols(
+                &snap,
+            )))
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await else {
+            return Ok(None);
+        };
+        off_thread(move || Some(handlers::code_lenses(&snap))).await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let roots = self.scan_roots();
+        let enc = self.encoding();
+        let query = params.query.to_lowercase();
+        off_thread(move || {
+            let report = crate::gate::scan(&roots, None, &mut |_| {}).ok()?;
+            let symbols = report
+                .tags
+                .iter()
+                .filter(|t| {
+                    format!("#{} {}", t.name, t.payload)
+                        .to_lowercase()
+                        .contains(&query)
+                })
+                .filter_map(|t| {
+                    let uri = Uri::from_file_path(t.root.join(&t.path))?;
+                    let (s, e) = t.span[enc_index(enc)];
+                    Some(WorkspaceSymbol {
+                        name: format!("#{}: {}", t.name, t.payload),
+                        kind: SymbolKind::EVENT,
+                        tags: None,
+                        container_name: Some(t.path.clone()),
+                        location: OneOf::Left(Location::new(
+                            uri,
+                            Range::new(Position::new(s.line, s.col), Position::new(e.line, e.col)),
+                        )),
+                        data: None,
+                    })
+                })
+                .collect();
+            Some(WorkspaceSymbolResponse::Nested(symbols))
+        })
+        .await
+    }
+
+    async fn diagnostic(
+        &self,
+        _: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        // Open documents get their diagnostics pushed, as they change; the
+        // pulled report stays empty so that clients that do both do not show
+        // them twice.
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport::default()),
+        ))
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        _: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        let roots = self.scan_roots();
+        let enc = self.encoding();
+        let open = lock(&self.shared.open).clone();
+        let items = off_thread(move || {
+            let Ok(report) = crate::gate::scan(&roots, None, &mut |_| {}) else {
+                return Vec::new();
+            };
+            let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> =
+                std::collections::BTreeMap::new();
+            for f in &report.findings {
+                let (s, e) = f.span[enc_index(enc)];
+                by_file
+                    .entry(f.root.join(&f.path))
+                    .or_default()
+                    .push(Diagnostic {
+                        range: Range::new(
+                            Position::new(s.line, s.col),
+                            Position::new(e.line, e.col),
+                        ),
+                        severity: Some(super::proto::severity(f.finding.severity)),
+                        code: Some(NumberOrString::String(f.finding.code.to_owned())),
+                        source: Some(super::proto::SOURCE.to_owned()),
+                        message: f.finding.message.clone(),
+                        ..Diagnostic::default()
+                    });
+            }
+            by_file
+                .into_iter()
+                .filter_map(|(path, items)| {
+                    let uri = Uri::from_file_path(&path)?;
+                    (!open.contains(&uri)).then_some({
+                        WorkspaceDocumentDiagnosticReport::Full(
+                            WorkspaceFullDocumentDiagnosticReport {
+                                uri,
+                                version: None,
+                                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                                    result_id: None,
+                                    items,
+                                },
+                            },
+                        )
+                    })
+                })
+                .collect()
+        })
+        .await?;
+        Ok(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items },
+        ))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

@@ -56,6 +56,23 @@ pub fn server_capabilities(enc: Encoding) -> ServerCapabilities {
             },
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(ls_types::CompletionOptions {
+            trigger_characters: Some(vec!["#".to_owned(), "/".to_owned()]),
+            ..ls_types::CompletionOptions::default()
+        }),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(ls_types::CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        diagnostic_provider: Some(ls_types::DiagnosticServerCapabilities::Options(
+            ls_types::DiagnosticOptions {
+                identifier: Some("tagls".to_owned()),
+                inter_file_dependencies: true,
+                workspace_diagnostics: true,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
         definition_provider: Some(OneOf::Left(true)),
         document_link_provider: Some(DocumentLinkOptions {
             resolve_provider: Some(false),

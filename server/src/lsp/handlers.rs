@@ -148,7 +148,18 @@ pub fn code_actions(params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
 /// Where a reference leads: the file, or the line of the env file that
 /// defines the variable.
 pub fn definition(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
-    let r = reference_at(snap, at)?;
+    if snap.is_log && reference_at(snap, at).is_none() {
+        return log_entry_target(snap, at);
+    }
+    let Some(r) = reference_at(snap, at) else {
+        // On a tag's name in a source file: the log entries for this file.
+        let offset = proto::offset(&snap.rope, at, snap.encoding);
+        snap.analysis
+            .tags
+            .iter()
+            .find(|t| t.name_range.contains_inclusive(offset))?;
+        return log_entries_for(snap);
+    };
     let locations: Vec<Location> = match &r.resolution {
         Resolution::Exists {
             path,
@@ -234,4 +245,161 @@ pub fn inlay_hints(snap: &Snapshot, range: Range) -> Vec<InlayHint> {
             }
         })
         .collect()
+}
+
+fn symbol_kind(snap: &Snapshot, name: &str) -> ls_types::SymbolKind {
+    use crate::tags::Family;
+    use ls_types::SymbolKind;
+    match snap.settings.registry.get(name).map(|d| d.family) {
+        Some(Family::Assumption) => SymbolKind::EVENT,
+        Some(Family::Claim) => SymbolKind::FILE,
+        Some(Family::Verdict) => SymbolKind::BOOLEAN,
+        Some(Family::Decision) => SymbolKind::CONSTANT,
+        Some(Family::Pattern | Family::Suggestion) => SymbolKind::STRING,
+        None => SymbolKind::KEY,
+    }
+}
+
+/// The tags of a document as an outline; in the log, under their sections.
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
+pub fn document_symbols(snap: &Snapshot) -> Vec<ls_types::DocumentSymbol> {
+    let tag_symbol = |t: &crate::tags::Tag| ls_types::DocumentSymbol {
+        name: format!("#{}", t.name),
+        detail: (!t.payload.is_empty()).then(|| t.payload.clone()),
+        kind: symbol_kind(snap, &t.name),
+        tags: None,
+        deprecated: None,
+        range: proto::range(&snap.rope, t.full_range(), snap.encoding),
+        selection_range: proto::range(&snap.rope, t.name_range, snap.encoding),
+        children: None,
+    };
+    if !snap.is_log {
+        return snap.analysis.tags.iter().map(tag_symbol).collect();
+    }
+    // Sections are headings: `#`-prefixed lines outside code.
+    let text = snap.rope.to_string();
+    let log = crate::log::parse(&text, &snap.settings.registry);
+    let mut out: Vec<ls_types::DocumentSymbol> = Vec::new();
+    let mut loose = Vec::new();
+    for (i, section) in log.sections.iter().enumerate() {
+        let children: Vec<_> = log
+            .entries
+            .iter()
+            .filter(|e| e.section == Some(i))
+            .map(|e| tag_symbol(&e.tag))
+            .collect();
+        out.push(ls_types::DocumentSymbol {
+            name: section.title.clone(),
+            detail: None,
+            kind: ls_types::SymbolKind::NAMESPACE,
+            tags: None,
+            deprecated: None,
+            range: proto::range(
+                &snap.rope,
+                crate::text::TextRange::new(
+                    section.heading.start,
+                    section.end.max(section.heading.end),
+                ),
+                snap.encoding,
+            ),
+            selection_range: proto::range(&snap.rope, section.heading, snap.encoding),
+            children: Some(children),
+        });
+    }
+    for e in log.entries.iter().filter(|e| e.section.is_none()) {
+        loose.push(tag_symbol(&e.tag));
+    }
+    loose.extend(out);
+    loose
+}
+
+/// A lens on the first line of a source file with tags: their count and how
+/// many of their references do not resolve.
+pub fn code_lenses(snap: &Snapshot) -> Vec<ls_types::CodeLens> {
+    let a = &snap.analysis;
+    if snap.is_log || a.tags.is_empty() {
+        return Vec::new();
+    }
+    let mut by_family: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for t in a.tags.iter() {
+        let fam = snap
+            .settings
+            .registry
+            .get(&t.name)
+            .map_or("unknown", |d| d.family.name());
+        *by_family.entry(fam).or_default() += 1;
+    }
+    let unresolved = a
+        .tag_refs
+        .iter()
+        .filter(|r| !r.resolution.is_resolved())
+        .count();
+    let mut parts: Vec<String> = by_family.iter().map(|(f, n)| format!("{n} {f}")).collect();
+    if unresolved > 0 {
+        parts.push(format!("{unresolved} unresolved"));
+    }
+    vec![ls_types::CodeLens {
+        range: Range::default(),
+        command: Some(ls_types::Command {
+            title: format!("tagls: {}", parts.join(" · ")),
+            command: String::new(),
+            arguments: None,
+        }),
+        data: None,
+    }]
+}
+
+/// In the log, from an entry to the file it claims.
+pub fn log_entry_target(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
+    let offset = proto::offset(&snap.rope, at, snap.encoding);
+    let root = snap.root.as_ref()?;
+    let tag = snap
+        .analysis
+        .tags
+        .iter()
+        .find(|t| t.full_range().contains_inclusive(offset))?;
+    let word = tag
+        .payload
+        .split_whitespace()
+        .next()?
+        .trim_matches(['`', '"', '\'']);
+    let path = crate::workspace::paths::normalize(&root.join(word));
+    if !path.starts_with(root) || !path.is_file() {
+        return None;
+    }
+    Some(vec![Location::new(
+        Uri::from_file_path(&path)?,
+        Range::default(),
+    )])
+}
+
+/// From a file to the log entries that mention it.
+pub fn log_entries_for(snap: &Snapshot) -> Option<Vec<Location>> {
+    let root = snap.root.as_ref()?;
+    let path = snap.path.as_ref()?;
+    let rel = crate::workspace::paths::display_rel(path, root);
+    let log_path = root.join(&snap.settings.log);
+    let text = std::fs::read_to_string(&log_path).ok()?;
+    let rope = ropey::Rope::from_str(&text);
+    let log = crate::log::parse(&text, &snap.settings.registry);
+    let uri = Uri::from_file_path(&log_path)?;
+    let found: Vec<Location> = log
+        .entries
+        .iter()
+        .filter(|e| {
+            e.tag
+                .payload
+                .split_whitespace()
+                .next()
+                .map(|w| w.trim_matches(['`', '"', '\'']))
+                == Some(rel.as_str())
+        })
+        .map(|e| {
+            Location::new(
+                uri.clone(),
+                proto::range(&rope, e.tag.head_range(), snap.encoding),
+            )
+        })
+        .collect();
+    (!found.is_empty()).then_some(found)
 }

@@ -111,3 +111,30 @@ pub fn fix_from_data(data: &serde_json::Value) -> Option<Fix> {
         _ => None,
     }
 }
+
+pub fn completion_item(
+    rope: &Rope,
+    item: crate::complete::Item,
+    enc: Encoding,
+) -> ls_types::CompletionItem {
+    use crate::complete::ItemKind;
+    use ls_types::{CompletionItemKind, CompletionTextEdit, Documentation};
+    ls_types::CompletionItem {
+        label: item.label.clone(),
+        kind: Some(match item.kind {
+            ItemKind::Tag => CompletionItemKind::KEYWORD,
+            ItemKind::Field => CompletionItemKind::FIELD,
+            ItemKind::File => CompletionItemKind::FILE,
+            ItemKind::Folder => CompletionItemKind::FOLDER,
+            ItemKind::Env => CompletionItemKind::VARIABLE,
+        }),
+        detail: item.detail,
+        documentation: item.documentation.map(Documentation::String),
+        filter_text: Some(item.text.trim_end().trim_end_matches(':').to_owned()),
+        text_edit: Some(CompletionTextEdit::Edit(ls_types::TextEdit {
+            range: range(rope, item.range, enc),
+            new_text: item.text,
+        })),
+        ..ls_types::CompletionItem::default()
+    }
+}

@@ -72,6 +72,24 @@ impl FileIndex {
         out
     }
 
+    /// The names directly in a folder (relative; `""` is the root), each
+    /// with whether it is a folder, sorted.
+    pub fn children(&self, dir: &Path) -> Vec<(String, bool)> {
+        let mut out: Vec<(String, bool)> = self
+            .entries
+            .iter()
+            .filter(|(p, _)| p.parent() == Some(dir))
+            .filter_map(|(p, k)| {
+                Some((
+                    p.file_name()?.to_string_lossy().into_owned(),
+                    *k == FileKind::Dir,
+                ))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// All indexed paths, for completion and tests.
     pub fn paths(&self) -> impl Iterator<Item = (&Path, FileKind)> {
         self.entries.iter().map(|(p, k)| (p.as_path(), *k))

@@ -1,0 +1,324 @@
+//! Working in the editor all day: completion, outlines, workspace symbols,
+//! navigation between the log and the code, pull diagnostics, code lenses.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use support::{ClientOptions, TestClient, file_uri, start};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const LOG: &str = "# Implementation Log
+
+## Files Created
+#FILE_CREATED: src/services/user.service.ts (1 line)
+  Description: the service
+
+## Files Modified
+#FILE_MODIFIED: src/app.ts
+  Lines affected: 1
+";
+
+const APP: &str =
+    "// #COMPLETION_DRIVE: Assuming src/services/user.service.ts and JWT_SECRET in .env
+// #PATH_DECISION: plain objects
+export {}
+";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/services/user.service.ts",
+        "export class UserService {}\n",
+    );
+    write(
+        root,
+        "src/services/billing.ts",
+        "// #COMPLETION_DRIVE: Assuming src/payments/stripe.ts exists\n",
+    );
+    write(root, "src/app.ts", APP);
+    write(root, ".env.example", "JWT_SECRET=\nJWT_TTL=\n");
+    write(root, ".orchestration/implementation-log.md", LOG);
+    dir
+}
+
+async fn client(root: &Path) -> TestClient {
+    start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        ..ClientOptions::default()
+    })
+    .await
+}
+
+async fn complete(
+    c: &mut TestClient,
+    uri: &str,
+    line: u32,
+    character: u32,
+) -> Vec<(String, String, Value)> {
+    let r = c
+        .request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }))
+        .await;
+    r.as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            (
+                i["label"].as_str().unwrap().to_owned(),
+                i["textEdit"]["newText"].as_str().unwrap().to_owned(),
+                i["textEdit"]["range"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({ "start": { "line": l1, "character": c1 }, "end": { "line": l2, "character": c2 } })
+}
+
+#[tokio::test]
+async fn completion_of_tags_fields_paths_and_variables() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut c = client(root).await;
+    // Wait for the index, so that path completion sees the files.
+    let uri = file_uri(&root.join("src/new.ts"));
+    let text = "const s = '#COM';\n// #COM\n// #COMPLETION_DRIVE: Assuming src/se\n// #COMPLETION_DRIVE: Assuming JWT_ in env\n";
+    c.open(&uri, "typescript", text).await;
+    c.diagnostics(&uri).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // In a string: nothing.
+    assert!(complete(&mut c, &uri, 0, 15).await.is_empty());
+    // After `#` in a comment: every registered tag, replacing what is typed.
+    let items = complete(&mut c, &uri, 1, 7).await;
+    assert_eq!(items.len(), 20);
+    let drive = items.iter().find(|i| i.0 == "COMPLETION_DRIVE").unwrap();
+    assert_eq!(
+        (drive.1.as_str(), &drive.2),
+        ("COMPLETION_DRIVE: ", &range(1, 4, 1, 7))
+    );
+    // A path in a payload: the folder's entries.
+    let items = complete(&mut c, &uri, 2, 37).await;
+    let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    assert_eq!(labels, ["services/"]);
+    assert_eq!(items[0].1, "src/services/");
+    // An upper-case word: variables from the env files.
+    let items = complete(&mut c, &uri, 3, 35).await;
+    let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    assert_eq!(labels, ["JWT_SECRET", "JWT_TTL"]);
+
+    // In the log: fields under an entry.
+    let log_uri = file_uri(&root.join(".orchestration/implementation-log.md"));
+    let log = LOG.replace(
+        "  Description: the service\n",
+        "  Description: the service\n  Ver\n",
+    );
+    c.open(&log_uri, "markdown", &log).await;
+    c.diagnostics(&log_uri).await;
+    let items = complete(&mut c, &log_uri, 5, 5).await;
+    assert_eq!(
+        items.iter().map(|i| i.0.as_str()).collect::<Vec<_>>(),
+        ["Verification:"]
+    );
+    assert_eq!(items[0].2, range(5, 2, 5, 5));
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn outlines_and_workspace_symbols() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut c = client(root).await;
+    let uri = file_uri(&root.join("src/app.ts"));
+    c.open(&uri, "typescript", APP).await;
+    c.diagnostics(&uri).await;
+    let symbols = c
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    let names: Vec<(&str, &str)> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "#COMPLETION_DRIVE",
+                "Assuming src/services/user.service.ts and JWT_SECRET in .env"
+            ),
+            ("#PATH_DECISION", "plain objects")
+        ]
+    );
+    assert_eq!(symbols[0]["selectionRange"], range(0, 3, 0, 21));
+
+    let log_uri = file_uri(&root.join(".orchestration/implementation-log.md"));
+    c.open(&log_uri, "markdown", LOG).await;
+    c.diagnostics(&log_uri).await;
+    let symbols = c
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": log_uri } }),
+        )
+        .await;
+    let outline: Vec<(String, Vec<String>)> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let children = s["children"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| c["name"].as_str().unwrap().to_owned())
+                .collect();
+            (s["name"].as_str().unwrap().to_owned(), children)
+        })
+        .collect();
+    assert_eq!(
+        outline,
+        [
+            ("Implementation Log".to_owned(), vec![]),
+            ("Files Created".to_owned(), vec!["#FILE_CREATED".to_owned()]),
+            (
+                "Files Modified".to_owned(),
+                vec!["#FILE_MODIFIED".to_owned()]
+            ),
+        ]
+    );
+
+    // Every tag in the workspace, open or not, searchable by tag and text.
+    let found = c
+        .request("workspace/symbol", json!({ "query": "stripe" }))
+        .await;
+    let found: Vec<(&str, &str)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["location"]["uri"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let billing = file_uri(&root.join("src/services/billing.ts"));
+    assert_eq!(
+        found,
+        [(
+            "#COMPLETION_DRIVE: Assuming src/payments/stripe.ts exists",
+            billing.as_str()
+        )]
+    );
+    let all = c
+        .request("workspace/symbol", json!({ "query": "#path_decision" }))
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn between_the_log_and_the_code() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut c = client(root).await;
+    let log_uri = file_uri(&root.join(".orchestration/implementation-log.md"));
+    c.open(&log_uri, "markdown", LOG).await;
+    c.diagnostics(&log_uri).await;
+    // From an entry to its file.
+    let def = c
+        .request("textDocument/definition", json!({ "textDocument": { "uri": log_uri }, "position": { "line": 7, "character": 3 } }))
+        .await;
+    assert_eq!(
+        def,
+        json!([{ "uri": file_uri(&root.join("src/app.ts")), "range": range(0, 0, 0, 0) }])
+    );
+    // From a file's tag back to its log entries.
+    let uri = file_uri(&root.join("src/app.ts"));
+    c.open(&uri, "typescript", APP).await;
+    c.diagnostics(&uri).await;
+    let def = c
+        .request(
+            "textDocument/definition",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 6 } }),
+        )
+        .await;
+    assert_eq!(
+        def,
+        json!([{ "uri": log_uri, "range": range(7, 0, 7, 26) }])
+    );
+    // The lens at the top counts the file's tags.
+    let lenses = c
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    assert_eq!(
+        lenses[0]["command"]["title"],
+        "tagls: 1 assumption · 1 decision"
+    );
+    assert_eq!(lenses[0]["range"], range(0, 0, 0, 0));
+    c.finish().await;
+}
+
+/// Pull diagnostics list the problems of files that are not open; open
+/// files keep getting theirs pushed.
+#[tokio::test]
+async fn workspace_diagnostics_without_opening_files() {
+    let ws = workspace();
+    let root = ws.path();
+    let mut c = client(root).await;
+    let uri = file_uri(&root.join("src/app.ts"));
+    c.open(&uri, "typescript", APP).await;
+    c.diagnostics(&uri).await;
+    let report = c
+        .request("workspace/diagnostic", json!({ "previousResultIds": [] }))
+        .await;
+    let files: Vec<(&str, Vec<&str>)> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let codes = r["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["code"].as_str().unwrap())
+                .collect();
+            (r["uri"].as_str().unwrap(), codes)
+        })
+        .collect();
+    let billing = file_uri(&root.join("src/services/billing.ts"));
+    assert!(
+        files
+            .iter()
+            .any(|(u, codes)| *u == billing && codes.contains(&"missing-path")),
+        "{files:?}"
+    );
+    assert!(
+        !files.iter().any(|(u, _)| *u == uri),
+        "open files are pushed, not pulled: {files:?}"
+    );
+    let doc = c
+        .request(
+            "textDocument/diagnostic",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    assert_eq!(doc, json!({ "kind": "full", "items": [] }));
+    c.finish().await;
+}

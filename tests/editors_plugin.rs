@@ -1,0 +1,406 @@
+//! The shipped Neovim plugin (`editors/neovim`), end to end: a headless Neovim (0.11.4 and
+//! 0.7.2) puts the plugin on its runtimepath and starts tagls through
+//! `require("tagls").setup({ cmd = { TAGLS_BIN } })` alone, then must show tagls'
+//! diagnostics and hover, apply the quick fix "Change to #COMPLETION_DRIVE" to a misspelt
+//! tag, and (0.11; 0.7 has no semantic tokens) highlight the tag with
+//! `@lsp.type.tagAssumption`. The plugin must also reuse one client per root, leave
+//! Markdown alone except the implementation log, and pass the settings both as
+//! `init_options` and as `settings.tagls`.
+//!
+//! The editors come from `tests/install-editors.sh` (`target/editors.env`:
+//! `TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`; the same variables in the environment take
+//! precedence). A missing editor skips its test, unless `TAGLS_REQUIRE_EDITORS=1`, which
+//! turns that into a failure. The Neovim side is `tests/nvim/plugin_e2e.lua`.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TAGLS: &str = env!("CARGO_BIN_EXE_tagls");
+const WORKSPACE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+const NVIM_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An assumption on line 0, a misspelt tag on line 2.
+const APP_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming the API returns {token, user}
+export const x = 1
+// #COMPLETION_DIRVE: Assuming retries are handled upstream
+export const y = 2
+";
+const TYPO_LINE: i64 = 2;
+const FIXED_LINE: &str = "// #COMPLETION_DRIVE: Assuming retries are handled upstream";
+const OTHER_TS: &str = "// #PATH_DECISION: one client per root\nexport const z = 3\n";
+const LOG_MD: &str = "\
+# Implementation Log
+
+## Files Created
+
+#FILE_CREATED: src/other.ts (2 lines)
+  Description: a second file
+";
+
+/// vim.diagnostic.severity.WARN and INFO.
+const SEVERITY_WARN: i64 = 2;
+const SEVERITY_INFO: i64 = 3;
+
+#[test]
+fn neovim_0_11_plugin_setup_serves_a_typescript_file() {
+    run_plugin_test("TAGLS_NVIM_011", "0.11");
+}
+
+#[test]
+fn neovim_0_7_plugin_setup_serves_a_typescript_file() {
+    run_plugin_test("TAGLS_NVIM_07", "0.7");
+}
+
+fn workspace_root() -> PathBuf {
+    let root = PathBuf::from(WORKSPACE_ROOT);
+    root.canonicalize().unwrap_or(root)
+}
+
+/// `KEY` from the environment, else from `target/editors.env`.
+fn editor_setting(key: &str) -> Option<String> {
+    if let Ok(value) = std::env::var(key)
+        && !value.trim().is_empty()
+    {
+        return Some(value.trim().to_owned());
+    }
+    let text = fs::read_to_string(workspace_root().join("target/editors.env")).ok()?;
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The Neovim binary for `key`, or `None` when the test should be skipped.
+fn find_nvim(key: &str, version: &str) -> Option<PathBuf> {
+    let found = editor_setting(key).map(PathBuf::from);
+    let problem = match &found {
+        Some(path) if path.is_file() => return found,
+        Some(path) => format!("{key}={} does not exist", path.display()),
+        None => format!("{key} is set neither in the environment nor in target/editors.env"),
+    };
+    if std::env::var("TAGLS_REQUIRE_EDITORS").is_ok_and(|v| v.trim() == "1") {
+        panic!(
+            "Neovim {version} is required (TAGLS_REQUIRE_EDITORS=1) but not found: {problem}.\n\
+             Run `bash tests/install-editors.sh` (as root) in {} to install it.",
+            workspace_root().display()
+        );
+    }
+    eprintln!(
+        "note: skipping the Neovim {version} plugin test: {problem}. \
+         Run `bash tests/install-editors.sh` to install the editors \
+         (set TAGLS_REQUIRE_EDITORS=1 to make this a failure)."
+    );
+    None
+}
+
+/// Escapes a path for an Ex command argument (`:luafile {file}`).
+fn ex_escape(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        if matches!(c, ' ' | '\\' | '|' | '"' | '%' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn tail(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
+
+/// Runs `tests/nvim/plugin_e2e.lua` in `nvim` on `file` (relative to `dir`), killing
+/// its process group after `NVIM_TIMEOUT`. Returns (status, timed out, stdout, stderr,
+/// lsp.log).
+fn run_nvim(
+    nvim: &Path,
+    dir: &Path,
+    file: &str,
+    root: &Path,
+    result: &Path,
+) -> (Option<ExitStatus>, bool, String, String, String) {
+    let script = workspace_root().join("tests/nvim/plugin_e2e.lua");
+    assert!(script.is_file(), "missing {}", script.display());
+
+    // Neovim's state, logs and caches stay inside the temp dir, outside the workspace.
+    let home = dir.join(".nvim-home");
+    let xdg = |name: &str| {
+        let path = home.join(name);
+        fs::create_dir_all(&path).unwrap();
+        path
+    };
+    let (config, data, state, cache) = (xdg("config"), xdg("data"), xdg("state"), xdg("cache"));
+    let stdout_path = home.join("stdout.txt");
+    let stderr_path = home.join("stderr.txt");
+
+    let mut command = Command::new(nvim);
+    command
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!("luafile {}", ex_escape(&script)))
+        .arg(file)
+        .current_dir(dir)
+        .env("TAGLS_BIN", TAGLS)
+        .env("TAGLS_RESULT", result)
+        .env("TAGLS_ROOT", root)
+        .env("XDG_CONFIG_HOME", &config)
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_STATE_HOME", &state)
+        .env("XDG_CACHE_HOME", &cache)
+        .env_remove("VIMINIT")
+        .env_remove("VIMRUNTIME")
+        .env_remove("NVIM")
+        .env_remove("NVIM_LISTEN_ADDRESS")
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout_path).unwrap())
+        .stderr(File::create(&stderr_path).unwrap());
+    {
+        // Its own process group, so that a timeout also ends the server it started.
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", nvim.display()));
+
+    let deadline = Instant::now() + NVIM_TIMEOUT;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= deadline => {
+                timed_out = true;
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .stderr(Stdio::null())
+                    .status();
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("waiting for nvim: {e}"),
+        }
+    };
+
+    // 0.11 logs to stdpath('state'), 0.7 to stdpath('cache').
+    let lsp_log = [state.join("nvim/lsp.log"), cache.join("nvim/lsp.log")]
+        .iter()
+        .filter_map(|p| fs::read_to_string(p).ok())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (
+        status,
+        timed_out,
+        fs::read_to_string(&stdout_path).unwrap_or_default(),
+        fs::read_to_string(&stderr_path).unwrap_or_default(),
+        lsp_log,
+    )
+}
+
+fn run_plugin_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version) else {
+        return;
+    };
+
+    // The workspace root is `dir/ws` (a `.git` folder marks it), two levels above the
+    // file; Neovim's own files and the result stay outside it.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::create_dir_all(root.join(".orchestration")).unwrap();
+    fs::write(root.join("src/app.ts"), APP_TS).unwrap();
+    fs::write(root.join("src/other.ts"), OTHER_TS).unwrap();
+    fs::write(root.join("README.md"), "# A project\n").unwrap();
+    fs::write(root.join(".orchestration/implementation-log.md"), LOG_MD).unwrap();
+
+    let result_path = dir.join("result.json");
+    let started = Instant::now();
+    let (status, timed_out, stdout, stderr, lsp_log) =
+        run_nvim(&nvim, &dir, "ws/src/app.ts", &root, &result_path);
+    let elapsed = started.elapsed();
+    let result_text = fs::read_to_string(&result_path).unwrap_or_default();
+    let context = format!(
+        "Neovim {version} ({}) running plugin_e2e.lua in {elapsed:?}\nexit: {status:?}{}\n\
+         result: {result_text}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- lsp.log (tail) ---\n{}",
+        nvim.display(),
+        if timed_out {
+            " (killed after the timeout)"
+        } else {
+            ""
+        },
+        tail(&stdout, 4000),
+        tail(&stderr, 8000),
+        tail(&lsp_log, 8000),
+    );
+    assert!(
+        !timed_out,
+        "nvim did not finish within {NVIM_TIMEOUT:?}\n{context}"
+    );
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "nvim failed\n{context}"
+    );
+    let result: Value = serde_json::from_str(&result_text)
+        .unwrap_or_else(|e| panic!("result is not JSON: {e}\n{context}"));
+    assert!(
+        result["error"].is_null(),
+        "the Lua driver reported an error\n{context}"
+    );
+    let reported = result["nvim_version"].as_str().unwrap_or_default();
+    assert!(
+        reported.starts_with(&format!("{version}.")),
+        "expected Neovim {version}, got {reported:?}\n{context}"
+    );
+    let modern = version == "0.11";
+
+    // The plugin's path: vim.lsp.config on 0.11, the autocommand before.
+    assert_eq!(
+        result["lsp_config"], modern,
+        "vim.lsp.config used\n{context}"
+    );
+
+    // Root and settings, as the server expects them.
+    assert_eq!(
+        result["root_dir"],
+        root.to_string_lossy().as_ref(),
+        "root_dir (nearest .git)\n{context}"
+    );
+    let settings = json!({ "log": ".orchestration/implementation-log.md" });
+    assert_eq!(result["init_options"], settings, "init_options\n{context}");
+    assert_eq!(
+        result["settings"],
+        json!({ "tagls": settings }),
+        "settings\n{context}"
+    );
+
+    // Diagnostics from tagls.
+    let diagnostics = result["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ours = |code: &str| {
+        diagnostics
+            .iter()
+            .find(|d| d["source"] == "tagls" && d["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no tagls {code} diagnostic\n{context}"))
+    };
+    let assumption = ours("assumption");
+    assert_eq!(assumption["lnum"], 0, "assumption line\n{context}");
+    assert_eq!(assumption["col"], 3, "assumption column\n{context}");
+    assert_eq!(
+        assumption["severity"], SEVERITY_INFO,
+        "assumption severity\n{context}"
+    );
+    assert!(
+        assumption["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Assuming the API returns {token, user}"),
+        "assumption message\n{context}"
+    );
+    let unknown = ours("unknown-tag");
+    assert_eq!(unknown["lnum"], TYPO_LINE, "unknown-tag line\n{context}");
+    assert_eq!(
+        unknown["severity"], SEVERITY_WARN,
+        "unknown-tag severity\n{context}"
+    );
+
+    // Hover: tagls' explanation of the tag.
+    let hover = result["hover"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no hover text\n{context}"));
+    assert!(
+        hover.contains("#COMPLETION_DRIVE") && hover.contains("(assumption family)"),
+        "hover {hover:?}\n{context}"
+    );
+
+    // The quick fix, applied to the buffer.
+    assert_eq!(
+        result["action"]["title"], "Change to #COMPLETION_DRIVE",
+        "chosen action\n{context}"
+    );
+    assert_eq!(
+        result["action"]["kind"], "quickfix",
+        "action kind\n{context}"
+    );
+    assert_eq!(
+        result["line_before"], "// #COMPLETION_DIRVE: Assuming retries are handled upstream",
+        "line before the fix\n{context}"
+    );
+    assert_eq!(
+        result["line_after"], FIXED_LINE,
+        "line after the fix\n{context}"
+    );
+    assert_eq!(result["modified"], true, "buffer modified\n{context}");
+
+    // Semantic tokens: 0.11 shows the tag with tagls' token type, linked by the plugin.
+    if modern {
+        let groups: Vec<&str> = result["semantic_tokens"]
+            .as_array()
+            .map(|g| g.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert!(
+            groups
+                .iter()
+                .any(|g| g.starts_with("@lsp.type.tagAssumption")),
+            "semantic token groups on the tag: {groups:?}\n{context}"
+        );
+        assert_eq!(
+            result["highlight_link"], "DiagnosticInfo",
+            "@lsp.type.tagAssumption link\n{context}"
+        );
+    } else {
+        assert_eq!(
+            result["semantic_tokens"], "unsupported",
+            "Neovim 0.7 has no semantic tokens\n{context}"
+        );
+    }
+
+    // One client per root; Markdown only for the log.
+    assert_eq!(
+        result["second_file_same_client"], true,
+        "second file reuses the client\n{context}"
+    );
+    assert_eq!(
+        result["second_file_clients"], 1,
+        "clients on the second file\n{context}"
+    );
+    assert_eq!(
+        result["readme_clients"], 0,
+        "clients on README.md\n{context}"
+    );
+    assert_eq!(result["log_clients"], 1, "clients on the log\n{context}");
+    assert_eq!(
+        result["log_same_client"], true,
+        "the log reuses the client\n{context}"
+    );
+    assert_eq!(result["client_count"], 1, "tagls clients in all\n{context}");
+    assert_eq!(
+        result["server_exit_code"], 0,
+        "the server's exit code after shutdown\n{context}"
+    );
+    eprintln!("Neovim {version}: plugin_e2e.lua passed in {elapsed:?}");
+}

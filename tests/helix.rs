@@ -1,0 +1,460 @@
+//! Helix 25.01.1, for real, in tmux: the shipped `editors/helix/languages.toml` (in a
+//! temporary `XDG_CONFIG_HOME/helix/`) makes Helix start `tagls`, found through `PATH`
+//! (the built binary's folder first), on a TypeScript file in a workspace with a `.git`
+//! folder. What the screen must show:
+//!   - the diagnostics (gutter marks, then tagls' messages in the `space d` picker);
+//!   - tagls' hover (`space k`) on the assumption tag;
+//!   - the quick fix "Change to #COMPLETION_DRIVE" (`space a`) on a misspelt tag, applied,
+//!     then written with `:w` (checked on disk);
+//!   - when the test Helix has a TypeScript grammar (tests/install-helix.sh builds one),
+//!     the highlight queries that `editors/helix/install.sh` writes: they must compile
+//!     (no query error in Helix's log) and colour a tagged comment unlike a plain one.
+//!
+//! Helix comes from `tests/install-helix.sh`, which writes `target/helix.env`
+//! (`TAGLS_HX=...`, `TAGLS_TMUX=...`); the same variables in the environment take
+//! precedence. A missing Helix or tmux skips the test, unless `TAGLS_REQUIRE_EDITORS=1`,
+//! which turns that into a failure.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const TAGLS: &str = env!("CARGO_BIN_EXE_tagls");
+const WORKSPACE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+/// How long one expected change of the screen may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+const WIDTH: u32 = 200;
+const HEIGHT: u32 = 50;
+
+const APP_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming the API returns {token, user}
+export const x = 1
+// #COMPLETION_DIRVE: Assuming retries are handled upstream
+export const y = 2
+// a plain comment
+";
+const FIXED_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming the API returns {token, user}
+export const x = 1
+// #COMPLETION_DRIVE: Assuming retries are handled upstream
+export const y = 2
+// a plain comment
+";
+
+fn workspace_root() -> PathBuf {
+    let root = PathBuf::from(WORKSPACE_ROOT);
+    root.canonicalize().unwrap_or(root)
+}
+
+/// `KEY` from the environment, else from `target/helix.env`.
+fn setting(key: &str) -> Option<String> {
+    if let Ok(value) = std::env::var(key)
+        && !value.trim().is_empty()
+    {
+        return Some(value.trim().to_owned());
+    }
+    let text = fs::read_to_string(workspace_root().join("target/helix.env")).ok()?;
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Helix and tmux, or `None` when the test should be skipped.
+fn find_tools() -> Option<(PathBuf, PathBuf)> {
+    let hx = setting("TAGLS_HX").map(PathBuf::from);
+    let tmux = setting("TAGLS_TMUX")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/usr/bin/tmux")));
+    let problem = match (&hx, &tmux) {
+        (Some(hx), Some(tmux)) if hx.is_file() && tmux.is_file() => {
+            return Some((hx.clone(), tmux.clone()));
+        }
+        (Some(hx), _) if !hx.is_file() => format!("TAGLS_HX={} does not exist", hx.display()),
+        (None, _) => "TAGLS_HX is set neither in the environment nor in target/helix.env".into(),
+        (_, tmux) => format!("tmux not found ({tmux:?})"),
+    };
+    if std::env::var("TAGLS_REQUIRE_EDITORS").is_ok_and(|v| v.trim() == "1") {
+        panic!(
+            "Helix is required (TAGLS_REQUIRE_EDITORS=1) but not found: {problem}.\n\
+             Run `bash tests/install-helix.sh` (as root) in {} to install it.",
+            workspace_root().display()
+        );
+    }
+    eprintln!(
+        "note: skipping the Helix test: {problem}. Run `bash tests/install-helix.sh` to \
+         install Helix 25.01.1 (set TAGLS_REQUIRE_EDITORS=1 to make this a failure)."
+    );
+    None
+}
+
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"))
+}
+
+/// A Helix running in its own tmux server; both go when it is dropped.
+struct Session {
+    tmux: PathBuf,
+    socket: PathBuf,
+    pid_file: PathBuf,
+    log: PathBuf,
+}
+
+impl Session {
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new(&self.tmux)
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tmux.display()))
+    }
+
+    /// Sends tmux key names (`Space`, `Escape`, `Enter`, `g` ...), one at a time.
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let out = self.tmux(&["send-keys", "-t", "hx", key]);
+            assert!(out.status.success(), "send-keys {key}: {out:?}");
+            thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        let out = self.tmux(&["send-keys", "-t", "hx", "-l", text]);
+        assert!(out.status.success(), "send-keys -l {text}: {out:?}");
+        thread::sleep(Duration::from_millis(60));
+    }
+
+    /// The screen, as text (`escapes`: with its colours).
+    fn screen(&self, escapes: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "hx"];
+        if escapes {
+            args.push("-e");
+        }
+        String::from_utf8_lossy(&self.tmux(&args).stdout).into_owned()
+    }
+
+    fn alive(&self) -> bool {
+        self.tmux(&["has-session", "-t", "hx"]).status.success()
+    }
+
+    fn helix_log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until `ready(screen)`; panics with the screen and Helix's log if it never is.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let screen = self.screen(false);
+            if ready(&screen) {
+                return screen;
+            }
+            if Instant::now() >= deadline || !self.alive() {
+                panic!(
+                    "Helix: {what}: not on screen within {STEP_TIMEOUT:?}\n--- screen ---\n{screen}\n\
+                     --- helix.log (tail) ---\n{}",
+                    tail(&self.helix_log(), 6000)
+                );
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // The pane's shell exec'd Helix and leads its process group, which holds tagls too.
+        if let Ok(pid) = fs::read_to_string(&self.pid_file)
+            && let Ok(pid) = pid.trim().parse::<i32>()
+        {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = Command::new(&self.tmux)
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn tail(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
+
+/// The screen line (0-based) that shows buffer line `n` (1-based) with its text.
+fn buffer_line(screen: &str, n: usize) -> Option<&str> {
+    let number = format!(" {n}  ");
+    screen.lines().find(|l| l.contains(&number))
+}
+
+/// The colour escape sequences in force where `needle` starts on the line that holds it.
+fn style_before<'a>(colored: &'a str, needle: &str) -> Option<&'a str> {
+    let line = colored.lines().find(|l| l.contains(needle))?;
+    let before = &line[..line.find(needle)?];
+    // The last SGR sequences right before the text.
+    let mut start = before.len();
+    while start > 0 && before[..start].ends_with('m') {
+        let Some(esc) = before[..start].rfind("\x1b[") else {
+            break;
+        };
+        start = esc;
+    }
+    Some(&before[start..])
+}
+
+/// The last foreground colour set in `style` (`38;5;4`, `38;2;r;g;b` or `3N`).
+fn foreground(style: &str) -> Option<String> {
+    let mut found = None;
+    for seq in style.split("\x1b[").filter(|s| !s.is_empty()) {
+        let params = seq.trim_end_matches('m');
+        let parts: Vec<&str> = params.split(';').collect();
+        let mut i = 0;
+        while i < parts.len() {
+            match parts[i] {
+                "38" => {
+                    let n = if parts.get(i + 1) == Some(&"2") { 5 } else { 3 };
+                    found = Some(parts[i..(i + n).min(parts.len())].join(";"));
+                    i += n;
+                }
+                "48" => i += if parts.get(i + 1) == Some(&"2") { 5 } else { 3 },
+                "0" | "39" => {
+                    found = None;
+                    i += 1;
+                }
+                p if p.len() == 2 && (p.starts_with('3') || p.starts_with('9')) => {
+                    found = Some(p.to_owned());
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
+    let Some((hx, tmux)) = find_tools() else {
+        return;
+    };
+    let started = Instant::now();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    let file = root.join("src/app.ts");
+    fs::write(&file, APP_TS).unwrap();
+
+    // Helix's own folders, outside the workspace; the shipped languages.toml.
+    let home = dir.join("home");
+    let config = home.join(".config");
+    let cache = home.join(".cache");
+    for d in [
+        &config,
+        &cache,
+        &home.join(".local/share"),
+        &home.join(".local/state"),
+    ] {
+        fs::create_dir_all(d).unwrap();
+    }
+    fs::create_dir_all(config.join("helix")).unwrap();
+    let shipped = workspace_root().join("editors/helix");
+    fs::copy(
+        shipped.join("languages.toml"),
+        config.join("helix/languages.toml"),
+    )
+    .unwrap();
+    // The highlight queries, as a user installs them.
+    let install = Command::new("sh")
+        .arg(shipped.join("install.sh"))
+        .env("HX", &hx)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    assert!(
+        install.status.success(),
+        "editors/helix/install.sh failed: {}{}",
+        String::from_utf8_lossy(&install.stdout),
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let grammar = setting("TAGLS_HELIX_RUNTIME")
+        .map(|r| Path::new(&r).join("grammars/typescript.so"))
+        .is_some_and(|p| p.is_file());
+
+    // tagls through PATH: the built binary's folder first.
+    let bin_dir = Path::new(TAGLS).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pid_file = dir.join("hx.pid");
+    let script = dir.join("run-hx.sh");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             export HOME={home} XDG_CONFIG_HOME={config} XDG_CACHE_HOME={cache} \
+             XDG_DATA_HOME={home}/.local/share XDG_STATE_HOME={home}/.local/state \
+             PATH={path} TERM=xterm-256color RUST_LOG=warn\n\
+             unset COLORTERM HELIX_RUNTIME\n\
+             echo $$ > {pid}\n\
+             cd {root} || exit 1\n\
+             exec {hx} src/app.ts\n",
+            home = shell_quote(&home),
+            config = shell_quote(&config),
+            cache = shell_quote(&cache),
+            path = shell_quote(Path::new(&path)),
+            pid = shell_quote(&pid_file),
+            root = shell_quote(&root),
+            hx = shell_quote(&hx),
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+
+    let session = Session {
+        tmux,
+        socket: dir.join("tmux.sock"),
+        pid_file,
+        log: cache.join("helix/helix.log"),
+    };
+    let out = session.tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "hx",
+        "-x",
+        &WIDTH.to_string(),
+        "-y",
+        &HEIGHT.to_string(),
+        &script.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+
+    // 1. Diagnostics: gutter marks on both tag lines, then the messages in the picker.
+    session.wait_for("diagnostic marks in the gutter", |s| {
+        [1, 3]
+            .iter()
+            .all(|&n| buffer_line(s, n).is_some_and(|l| l.trim_start().starts_with('●')))
+    });
+    session.keys(&["Space", "d"]);
+    session.wait_for("tagls' diagnostics in the picker (space d)", |s| {
+        s.contains("Assumption: Assuming the API returns {token, user}")
+            && s.contains("unknown tag #COMPLETION_DIRVE")
+    });
+    session.keys(&["Escape"]);
+
+    // 2. Highlighting of the tagged comment (when this Helix has the grammar).
+    if grammar {
+        let colored = session.screen(true);
+        // The foreground colours (the diagnostic adds an underline, not a colour).
+        let tagged = style_before(&colored, "#COMPLETION_DRIVE:").and_then(foreground);
+        let plain = style_before(&colored, "plain").and_then(foreground);
+        assert!(
+            tagged.is_some() && plain.is_some() && tagged != plain,
+            "the tagged comment is not highlighted unlike a plain one: {tagged:?} vs {plain:?}\n{}",
+            colored.escape_debug()
+        );
+        let log = session.helix_log();
+        assert!(
+            !log.contains("Could not parse queries"),
+            "a highlight query does not compile:\n{}",
+            tail(&log, 6000)
+        );
+    } else {
+        eprintln!(
+            "note: the test Helix has no TypeScript grammar: highlight queries not checked \
+             (tests/install-helix.sh builds one)"
+        );
+    }
+
+    // 3. Hover on the assumption tag (line 1, column 6).
+    session.keys(&["g", "g", "l", "l", "l", "l", "l", "Space", "k"]);
+    session.wait_for("tagls' hover (space k)", |s| {
+        s.contains("#COMPLETION_DRIVE: An assumption") || s.contains("(assumption family)")
+    });
+    session.keys(&["Escape"]);
+
+    // 4. The quick fix on the misspelt tag (line 3).
+    session.keys(&["3", "g", "g", "l", "l", "l", "l", "l", "Space", "a"]);
+    let menu = session.wait_for("tagls' code actions (space a)", |s| {
+        s.contains("Change to #COMPLETION_DRIVE")
+    });
+    // The menu's items, top to bottom; the first is selected.
+    let items: Vec<&str> = menu
+        .lines()
+        .filter(|l| l.contains("Change to #") || l.contains("Log #FILE_"))
+        .collect();
+    let index = items
+        .iter()
+        .position(|l| l.contains("Change to #COMPLETION_DRIVE"))
+        .unwrap();
+    for _ in 0..index {
+        session.keys(&["Down"]);
+    }
+    session.keys(&["Enter"]);
+    session.wait_for("the fixed tag on line 3", |s| {
+        buffer_line(s, 3).is_some_and(|l| l.contains("// #COMPLETION_DRIVE: Assuming retries"))
+    });
+
+    // 5. Written to disk.
+    session.type_text(":w");
+    session.keys(&["Enter"]);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while fs::read_to_string(&file).unwrap_or_default() != FIXED_TS {
+        assert!(
+            Instant::now() < deadline,
+            "{} after :w:\n{}\n--- screen ---\n{}",
+            file.display(),
+            fs::read_to_string(&file).unwrap_or_default(),
+            session.screen(false)
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+
+    // 6. Helix quits cleanly.
+    session.type_text(":q");
+    session.keys(&["Enter"]);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while session.alive() {
+        assert!(
+            Instant::now() < deadline,
+            "Helix did not quit\n{}",
+            session.screen(false)
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let log = session.helix_log();
+    assert!(
+        !log.contains("tagls") || !log.contains("panicked"),
+        "tagls panicked:\n{}",
+        tail(&log, 6000)
+    );
+    eprintln!("Helix: passed in {:?}", started.elapsed());
+}
