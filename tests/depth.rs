@@ -322,3 +322,159 @@ async fn workspace_diagnostics_without_opening_files() {
     assert_eq!(doc, json!({ "kind": "full", "items": [] }));
     c.finish().await;
 }
+
+/// The method's housekeeping: verified assumptions go, decisions stay; an
+/// assumption moves to the log with where it was.
+#[tokio::test]
+async fn remove_verified_tags_and_move_assumptions_to_the_log() {
+    let ws = workspace();
+    let root = ws.path();
+    let text = "// #COMPLETION_DRIVE: Assuming src/services/user.service.ts exists
+// #COMPLETION_DRIVE: Assuming src/gone.ts exists
+// #PATH_DECISION: plain objects in src/services/user.service.ts
+// #CONTEXT_DEGRADED: the retry count was 3 in the old code
+export {}
+";
+    write(root, "src/h.ts", text);
+    let mut c = client(root).await;
+    let uri = file_uri(&root.join("src/h.ts"));
+    c.open(&uri, "typescript", text).await;
+    c.diagnostics(&uri).await;
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": range(3, 5, 3, 5), "context": { "diagnostics": [] } }),
+        )
+        .await;
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Remove verified tags (1)",
+            "Move #CONTEXT_DEGRADED to the log",
+            "Log #FILE_CREATED for src/h.ts",
+            "Log #FILE_MODIFIED for src/h.ts"
+        ]
+    );
+    // The removal is an edit on this version of the buffer: only the
+    // verified assumption's line goes.
+    let edit = &actions[0]["edit"]["documentChanges"][0];
+    assert_eq!(edit["textDocument"]["version"], 1);
+    assert_eq!(
+        edit["edits"],
+        json!([{ "range": range(0, 0, 1, 0), "newText": "" }])
+    );
+
+    let cmd = actions[1]["command"].clone();
+    c.request(
+        "workspace/executeCommand",
+        json!({ "command": cmd["command"], "arguments": cmd["arguments"] }),
+    )
+    .await;
+    c.pump_until(|c| c.docs[&uri].0 == 2, "the tag's removal from the buffer")
+        .await;
+    assert_eq!(
+        c.docs[&uri].1,
+        text.replace(
+            "// #CONTEXT_DEGRADED: the retry count was 3 in the old code\n",
+            ""
+        )
+    );
+    let log = support::file_where(&root.join(".orchestration/implementation-log.md"), |t| {
+        t.contains("Assumptions Made")
+    })
+    .await;
+    assert!(
+        log.ends_with("\n## Assumptions Made\n\n#CONTEXT_DEGRADED: the retry count was 3 in the old code\n  Context: src/h.ts:4\n"),
+        "{log}"
+    );
+    c.finish().await;
+}
+
+/// Files git reports as changed that no entry mentions are listed on the
+/// log, with one action that logs them all.
+#[tokio::test]
+async fn the_log_lists_what_git_changed_and_it_forgot() {
+    let ws = workspace();
+    let root = ws.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    write(root, "src/services/billing.ts", "// changed\nexport {}\n");
+    write(root, "src/new.go", "package x\n");
+    let mut c = client(root).await;
+    let log_uri = file_uri(&root.join(".orchestration/implementation-log.md"));
+    c.open(&log_uri, "markdown", LOG).await;
+    let d = c.diagnostics(&log_uri).await;
+    let unlogged: Vec<Value> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "unlogged-change")
+        .cloned()
+        .collect();
+    let messages: Vec<&str> = unlogged
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "src/new.go is added in git, but no #FILE_CREATED entry mentions it",
+            "src/services/billing.ts is modified in git, but no #FILE_MODIFIED entry mentions it"
+        ]
+    );
+    assert!(unlogged.iter().all(|d| d["severity"] == 3));
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": log_uri }, "range": range(0, 0, 0, 0), "context": { "diagnostics": unlogged, "only": ["quickfix"] } }),
+        )
+        .await;
+    assert_eq!(actions.as_array().unwrap().len(), 1);
+    assert_eq!(actions[0]["title"], "Log all 2 changed files");
+    let cmd = actions[0]["command"].clone();
+    c.request(
+        "workspace/executeCommand",
+        json!({ "command": cmd["command"], "arguments": cmd["arguments"] }),
+    )
+    .await;
+    c.pump_until(|c| c.docs[&log_uri].0 == 3, "two edits to the open log")
+        .await;
+    let log = &c.docs[&log_uri].1;
+    assert!(
+        log.contains("#FILE_CREATED: src/new.go (1 line)\n"),
+        "{log}"
+    );
+    assert!(
+        log.contains("#FILE_MODIFIED: src/services/billing.ts\n  Lines affected: 1-2\n"),
+        "{log}"
+    );
+    c.diagnostics_where(&log_uri, |p| {
+        !p["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "unlogged-change")
+    })
+    .await;
+    c.finish().await;
+}

@@ -50,7 +50,7 @@ async fn advertises_exactly_what_it_implements() {
     );
     assert_eq!(
         caps["codeActionProvider"]["codeActionKinds"],
-        json!(["quickfix", "source.tagls"])
+        json!(["quickfix", "source.tagls", "refactor.move"])
     );
     assert_eq!(
         caps["executeCommandProvider"]["commands"],
@@ -59,7 +59,9 @@ async fn advertises_exactly_what_it_implements() {
             "tagls.logModified",
             "tagls.createFile",
             "tagls.addEnvVar",
-            "tagls.createLog"
+            "tagls.createLog",
+            "tagls.logChanged",
+            "tagls.moveAssumption"
         ])
     );
     assert_eq!(

@@ -151,11 +151,47 @@ pub fn analyze(
     }
 }
 
-/// Checks the implementation log at `path`, parsed as `log` from `text`.
+/// Checks the implementation log at `path`, parsed as `log` from `text`,
+/// and lists the files git reports changed that no entry mentions.
 pub fn analyze_log(log: &LogDoc, text: &str, path: &Path, ws: &mut Workspace) -> Analysis {
+    let mut checks = crate::log::check::check(log, text, path, ws);
+    let root = ws.root_for(path).map(|r| r.path.clone());
+    if let Some(root) = root
+        && let Some(changed) = crate::log::unlogged::changed_files(&root)
+    {
+        let claimed = crate::log::check::claimed_paths(log);
+        let missing = crate::log::unlogged::unlogged(changed, &claimed);
+        let n = missing.len();
+        for f in missing {
+            let (tag, what) = if f.created {
+                ("FILE_CREATED", "added")
+            } else {
+                ("FILE_MODIFIED", "modified")
+            };
+            let message = format!(
+                "{} is {what} in git, but no #{tag} entry mentions it",
+                f.path
+            );
+            checks.push(Check {
+                range: TextRange::new(0, 0),
+                hover: message.clone(),
+                finding: Some(Finding {
+                    range: TextRange::new(0, 0),
+                    severity: crate::tags::Severity::Information,
+                    code: findings::UNLOGGED_CHANGE,
+                    tag: tag.to_owned(),
+                    message,
+                    fix: Some(findings::Fix::LogChanged {
+                        root: root.clone(),
+                        count: n,
+                    }),
+                }),
+            });
+        }
+    }
     Analysis {
         tags: log.entries.iter().map(|e| e.tag.clone()).collect(),
-        checks: crate::log::check::check(log, text, path, ws).into(),
+        checks: checks.into(),
         ..Analysis::default()
     }
 }

@@ -48,7 +48,15 @@ pub enum Fix {
     },
     /// Create the implementation log with the method's skeleton.
     CreateLog { path: std::path::PathBuf },
+    /// Log every changed file the log does not mention.
+    LogChanged {
+        root: std::path::PathBuf,
+        count: usize,
+    },
 }
+
+/// A file git reports changed that no log entry mentions.
+pub const UNLOGGED_CHANGE: &str = "unlogged-change";
 
 /// The env file a missing variable is added to: the one meant to list every
 /// variable, without values.

@@ -14,6 +14,7 @@ pub mod document;
 pub mod findings;
 pub mod gate;
 pub mod highlight;
+pub mod housekeeping;
 pub mod log;
 pub mod lsp;
 pub mod resolve;

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod parse;
+pub mod unlogged;
 pub mod write;
 
 pub use parse::{Entry, LogDoc, Section, parse};

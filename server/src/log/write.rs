@@ -28,19 +28,27 @@ pub enum NewEntry {
         lines_affected: String,
         description: Option<String>,
     },
+    /// An assumption moved out of the code, with where it was.
+    Assumption {
+        tag: String,
+        payload: String,
+        context: String,
+    },
 }
 
 impl NewEntry {
-    fn tag(&self) -> &'static str {
+    fn tag(&self) -> &str {
         match self {
             NewEntry::Created { .. } => "FILE_CREATED",
             NewEntry::Modified { .. } => "FILE_MODIFIED",
+            NewEntry::Assumption { tag, .. } => tag,
         }
     }
 
     fn path(&self) -> &str {
         match self {
             NewEntry::Created { path, .. } | NewEntry::Modified { path, .. } => path,
+            NewEntry::Assumption { payload, .. } => payload,
         }
     }
 
@@ -48,6 +56,7 @@ impl NewEntry {
         match self {
             NewEntry::Created { .. } => "Files Created",
             NewEntry::Modified { .. } => "Files Modified",
+            NewEntry::Assumption { .. } => "Assumptions Made",
         }
     }
 
@@ -68,6 +77,9 @@ impl NewEntry {
                 path, lines: None, ..
             } => format!("#FILE_CREATED: {path}"),
             NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {path}"),
+            NewEntry::Assumption { tag, payload, .. } => {
+                format!("#{tag}: {}", payload.replace(['\r', '\n'], " "))
+            }
         }
     }
 
@@ -87,6 +99,7 @@ impl NewEntry {
                 out.push(format!("  Lines affected: {lines_affected}"));
                 out.push(field("Description", description.as_deref()));
             }
+            NewEntry::Assumption { context, .. } => out.push(field("Context", Some(context))),
         }
         out
     }
@@ -195,6 +208,10 @@ pub fn plan(text: &str, entry: &NewEntry, registry: &Registry) -> Vec<Edit> {
 
 /// Edits that bring an existing entry for the same path up to date.
 fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Option<Vec<Edit>> {
+    if matches!(entry, NewEntry::Assumption { .. }) {
+        // Each moved assumption is its own entry.
+        return None;
+    }
     let existing = log.entries.iter().find(|e| {
         e.tag.name == entry.tag() && e.tag.payload.split_whitespace().next() == Some(entry.path())
     })?;

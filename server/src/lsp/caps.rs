@@ -98,6 +98,7 @@ pub fn server_capabilities(enc: Encoding) -> ServerCapabilities {
             code_action_kinds: Some(vec![
                 CodeActionKind::QUICKFIX,
                 CodeActionKind::new("source.tagls"),
+                CodeActionKind::new("refactor.move"),
             ]),
             resolve_provider: Some(false),
             ..CodeActionOptions::default()

@@ -39,14 +39,18 @@ pub const LOG_MODIFIED: &str = "tagls.logModified";
 pub const CREATE_FILE: &str = "tagls.createFile";
 pub const ADD_ENV_VAR: &str = "tagls.addEnvVar";
 pub const CREATE_LOG: &str = "tagls.createLog";
+pub const LOG_CHANGED: &str = "tagls.logChanged";
+pub const MOVE_ASSUMPTION: &str = "tagls.moveAssumption";
 
 /// Every command the server executes.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 7] = [
     LOG_CREATED,
     LOG_MODIFIED,
     CREATE_FILE,
     ADD_ENV_VAR,
     CREATE_LOG,
+    LOG_CHANGED,
+    MOVE_ASSUMPTION,
 ];
 
 /// How long the client has to apply an edit, and then to report it back.
@@ -137,9 +141,27 @@ pub fn code_actions(
                         Some(d),
                     ));
                 }
+                Fix::LogChanged { root, count } => {
+                    // One action for all of them, once.
+                    if out.iter().any(|a| matches!(a, CodeActionOrCommand::CodeAction(c) if c.title.starts_with("Log all"))) {
+                        continue;
+                    }
+                    let title = format!("Log all {count} changed files");
+                    out.push(action(
+                        title.clone(),
+                        CodeActionKind::QUICKFIX,
+                        command(title, LOG_CHANGED, json!({ "root": root })),
+                        Some(d),
+                    ));
+                }
                 Fix::RenameTag { .. } => {}
             }
         }
+    }
+    if let Some(snap) = snap
+        && !snap.is_log
+    {
+        out.extend(housekeeping_actions(snap, params, &wants));
     }
     let source = CodeActionKind::new("source.tagls");
     if let Some(snap) = snap
@@ -164,6 +186,80 @@ pub fn code_actions(
             command(title, LOG_MODIFIED, arg),
             None,
         ));
+    }
+    out
+}
+
+/// "Remove verified tags" for the file and "Move assumption to the log" for
+/// the assumptions under the cursor.
+fn housekeeping_actions(
+    snap: &Snapshot,
+    params: &ls_types::CodeActionParams,
+    wants: &dyn Fn(&CodeActionKind) -> bool,
+) -> Vec<CodeActionOrCommand> {
+    let mut out = Vec::new();
+    let registry = &snap.settings.registry;
+    let text = snap.rope.to_string();
+    let remove_kind = CodeActionKind::new("source.tagls.removeVerified");
+    if wants(&remove_kind) {
+        let edits: Vec<OneOf<TextEdit, ls_types::AnnotatedTextEdit>> =
+            crate::housekeeping::verified_assumptions(&snap.analysis, registry)
+                .into_iter()
+                .filter_map(|t| crate::housekeeping::removal(&text, t))
+                .map(|r| {
+                    OneOf::Left(TextEdit {
+                        range: proto::range(&snap.rope, r, snap.encoding),
+                        new_text: String::new(),
+                    })
+                })
+                .collect();
+        if !edits.is_empty() {
+            let title = format!("Remove verified tags ({})", edits.len());
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title,
+                kind: Some(remove_kind),
+                edit: Some(WorkspaceEdit {
+                    document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri: snap.uri.clone(),
+                            version: Some(snap.version),
+                        },
+                        edits,
+                    }])),
+                    ..WorkspaceEdit::default()
+                }),
+                ..CodeAction::default()
+            }));
+        }
+    }
+    let move_kind = CodeActionKind::new("refactor.move");
+    if wants(&move_kind)
+        && let Some(path) = &snap.path
+    {
+        let (a, b) = (
+            proto::offset(&snap.rope, params.range.start, snap.encoding),
+            proto::offset(&snap.rope, params.range.end, snap.encoding),
+        );
+        for t in snap.analysis.tags.iter() {
+            let is_assumption = registry
+                .get(&t.name)
+                .is_some_and(|d| d.family == crate::tags::Family::Assumption);
+            if !is_assumption
+                || !t.full_range().touches(crate::text::TextRange::new(a, b))
+                || crate::housekeeping::removal(&text, t).is_none()
+            {
+                continue;
+            }
+            let line = snap.rope.byte_to_line(t.name_range.start);
+            let title = format!("Move #{} to the log", t.name);
+            let arg = json!({ "file": path, "line": line, "name": t.name });
+            out.push(action(
+                title.clone(),
+                move_kind.clone(),
+                command(title, MOVE_ASSUMPTION, arg),
+                None,
+            ));
+        }
     }
     out
 }
@@ -252,6 +348,41 @@ impl Runner {
                 self.change(&file, write::plan_new_log).await?;
                 Ok(String::new())
             }
+            LOG_CHANGED => {
+                let root = path("root").ok_or("the command needs an absolute `root`")?;
+                let info = self.inspect(&root.join("x")).await?;
+                if info.root.as_deref() != Some(root.as_path()) {
+                    return Err(format!("{} is not a workspace root", root.display()));
+                }
+                let r = root.clone();
+                let changed =
+                    tokio::task::spawn_blocking(move || crate::log::unlogged::changed_files(&r))
+                        .await
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| format!("{} is not a git work tree", root.display()))?;
+                let log_path = root.join(&info.log);
+                let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let claimed =
+                    crate::log::check::claimed_paths(&crate::log::parse(&log_text, &self.registry));
+                for f in crate::log::unlogged::unlogged(changed, &claimed) {
+                    self.log_file(&root.join(&f.path), f.created).await?;
+                }
+                Ok(String::new())
+            }
+            MOVE_ASSUMPTION => {
+                let file = path("file").ok_or("the command needs an absolute `file` path")?;
+                let line = arg
+                    .get("line")
+                    .and_then(Value::as_u64)
+                    .ok_or("the command needs a `line`")? as usize;
+                let name = arg
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or("the command needs the tag's `name`")?
+                    .to_owned();
+                self.move_assumption(&file, line, &name).await
+            }
             other => Err(format!("unknown command {other}")),
         }
     }
@@ -323,6 +454,63 @@ impl Runner {
         let registry = self.registry.clone();
         self.change(&log_path, move |text| write::plan(text, &entry, &registry))
             .await?;
+        Ok(String::new())
+    }
+
+    /// Moves an assumption tag from a source file into the log's
+    /// `## Assumptions Made`, with the file and line as context: the entry
+    /// is written first, so the assumption is never lost in between.
+    async fn move_assumption(&self, file: &Path, line: usize, name: &str) -> Outcome {
+        let info = self.inspect(file).await?;
+        let root = info
+            .root
+            .clone()
+            .ok_or_else(|| format!("{} is outside the workspace", file.display()))?;
+        let text = match &info.open {
+            Some((_, _, rope)) => rope.to_string(),
+            None => read_inside(file, &info)
+                .await
+                .ok_or_else(|| format!("{} cannot be read", file.display()))?,
+        };
+        let lang = crate::syntax::Language::detect(None, &file.to_string_lossy())
+            .ok_or("not a tagged language")?;
+        let doc = crate::document::Document::new(lang, &text, &mut lang.parser(), &self.registry);
+        let tag = doc
+            .tags()
+            .find(|t| t.name == name && doc.rope().byte_to_line(t.name_range.start) == line)
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "#{name} is no longer on line {} of {}",
+                    line + 1,
+                    file.display()
+                )
+            })?;
+        let removal = crate::housekeeping::removal(&text, &tag)
+            .ok_or("the tag shares its line with code and cannot be moved")?;
+        let entry = NewEntry::Assumption {
+            tag: tag.name.clone(),
+            payload: tag.payload.clone(),
+            context: format!("{}:{}", display_rel(file, &root), line + 1),
+        };
+        let registry = self.registry.clone();
+        self.change(&root.join(&info.log), move |t| {
+            write::plan(t, &entry, &registry)
+        })
+        .await?;
+        // Only if the file is still as it was read; otherwise the entry is in
+        // the log and the tag stays, which loses nothing.
+        self.change(file, move |now| {
+            if now == text {
+                vec![Edit {
+                    range: removal,
+                    text: String::new(),
+                }]
+            } else {
+                Vec::new()
+            }
+        })
+        .await?;
         Ok(String::new())
     }
 

@@ -68,6 +68,9 @@ fn fix_data(fix: &Fix) -> serde_json::Value {
         Fix::CreateFile { path } => json!({ "fix": "create-file", "path": path }),
         Fix::AddEnvVar { name, file } => json!({ "fix": "add-env", "name": name, "file": file }),
         Fix::CreateLog { path } => json!({ "fix": "create-log", "path": path }),
+        Fix::LogChanged { root, count } => {
+            json!({ "fix": "log-changed", "root": root, "count": count })
+        }
     }
 }
 
@@ -107,6 +110,10 @@ pub fn fix_from_data(data: &serde_json::Value) -> Option<Fix> {
         }
         "create-log" => Some(Fix::CreateLog {
             path: path("path")?,
+        }),
+        "log-changed" => Some(Fix::LogChanged {
+            root: path("root")?,
+            count: data.get("count")?.as_u64()? as usize,
         }),
         _ => None,
     }
