@@ -89,10 +89,17 @@ impl Analysis {
 
 /// Finds and resolves the references of a document at `path`, as the
 /// settings say.
-pub fn analyze(
+pub fn analyze(doc: &Document, path: Option<&Path>, ws: &mut Workspace, settings: &Settings) -> Analysis {
+    analyze_cached(doc, path, ws, &mut resolve::Cache::default(), settings)
+}
+
+/// [`analyze`], reusing resolutions from earlier calls while the workspace
+/// has not changed.
+pub fn analyze_cached(
     doc: &Document,
     path: Option<&Path>,
     ws: &mut Workspace,
+    cache: &mut resolve::Cache,
     settings: &Settings,
 ) -> Analysis {
     let rope = doc.rope();
@@ -130,7 +137,7 @@ pub fn analyze(
         .filter(|t| !settings.unresolved_tags.contains(&t.name))
         .flat_map(|t| resolve::refs::find(&t.payload, t.payload_range.start, lang, &is_alias))
         .collect();
-    let tag_refs = resolve::resolve_all(ws, path, lang, refs);
+    let tag_refs = resolve::resolve_all_cached(ws, cache, path, lang, refs);
     let uses: Vec<Reference> = if settings.env_in_code {
         doc.env_uses()
             .map(|u| Reference {
@@ -141,7 +148,7 @@ pub fn analyze(
     } else {
         Vec::new()
     };
-    let env_uses = resolve::resolve_all(ws, path, lang, uses);
+    let env_uses = resolve::resolve_all_cached(ws, cache, path, lang, uses);
     Analysis {
         tags,
         tag_refs: tag_refs.into(),

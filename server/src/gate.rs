@@ -206,6 +206,7 @@ pub fn scan(
         ws.add_root(root, false);
         ws.set_index(root, FileIndex::build(&RealFs, root));
         let log_path = root.join(&settings.log);
+        let mut cache = crate::resolve::Cache::default();
         let mut code_tags = 0;
         for entry in walk::files(root) {
             let path = match entry {
@@ -226,7 +227,7 @@ pub fn scan(
             if files_read % 256 == 0 {
                 progress(files_read);
             }
-            match scan_file(&path, &settings, &mut ws) {
+            match scan_file(&path, &settings, &mut ws, &mut cache) {
                 Ok(Some((doc, a))) => {
                     code_tags += a.tags.len();
                     add(&mut report, root, &path, doc.rope(), &a, &settings);
@@ -259,6 +260,7 @@ fn scan_file(
     path: &Path,
     settings: &Settings,
     ws: &mut Workspace,
+    cache: &mut crate::resolve::Cache,
 ) -> Result<Option<(Document, Analysis)>, ReadError> {
     let registry = &settings.registry;
     let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
@@ -282,7 +284,7 @@ fn scan_file(
         return Ok(None);
     };
     let doc = Document::new(lang, text, &mut lang.parser(), registry);
-    let a = analysis::analyze(&doc, Some(path), ws, settings);
+    let a = analysis::analyze_cached(&doc, Some(path), ws, cache, settings);
     Ok(Some((doc, a)))
 }
 

@@ -162,6 +162,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         said_no_root: false,
         building: HashMap::new(),
         designated: None,
+        resolutions: Default::default(),
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -221,6 +222,8 @@ struct Actor {
     building: HashMap<PathBuf, Vec<Change>>,
     /// The document that carries the missing-log note.
     designated: Option<Uri>,
+    /// Resolutions reused across keystrokes until the workspace changes.
+    resolutions: crate::resolve::Cache,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -547,7 +550,7 @@ impl Actor {
                 if ignored {
                     Analysis::default()
                 } else {
-                    analysis::analyze(doc, entry.path.as_deref(), &mut self.ws, &self.settings)
+                    analysis::analyze_cached(doc, entry.path.as_deref(), &mut self.ws, &mut self.resolutions, &self.settings)
                 }
             }
             Content::Log { rope, log } => match entry.path.as_deref() {

@@ -63,6 +63,47 @@ impl Resolved {
     }
 }
 
+/// Answers already computed, until the workspace changes: a keystroke
+/// resolves only what it has not seen since the last change on disk.
+#[derive(Debug, Default)]
+pub struct Cache {
+    generation: u64,
+    answers: std::collections::HashMap<(PathBuf, Option<Language>, RefKind), Option<Resolution>>,
+}
+
+impl Cache {
+    fn get_or(&mut self, ws: &mut Workspace, doc: &Path, lang: Option<Language>, kind: &RefKind) -> Option<Resolution> {
+        if self.generation != ws.generation() || self.answers.len() > 100_000 {
+            self.answers.clear();
+            self.generation = ws.generation();
+        }
+        // Answers depend on the document's folder (relative paths), not on
+        // the document.
+        let key = (doc.parent().unwrap_or(doc).to_path_buf(), lang, kind.clone());
+        if let Some(hit) = self.answers.get(&key) {
+            return hit.clone();
+        }
+        let answer = resolve(ws, doc, lang, kind);
+        self.answers.insert(key, answer.clone());
+        answer
+    }
+}
+
+/// [`resolve_all`] with a cache.
+pub fn resolve_all_cached(ws: &mut Workspace, cache: &mut Cache, doc: &Path, lang: Option<Language>, refs: Vec<Reference>) -> Vec<Resolved> {
+    let root = ws.root_for(doc).map(|r| r.path.clone());
+    refs.into_iter()
+        .filter_map(|reference| {
+            let resolution = cache.get_or(ws, doc, lang, &reference.kind)?;
+            Some(Resolved {
+                reference,
+                resolution,
+                root: root.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Resolves references written in the document at `doc` (absolute path).
 /// Candidates that only the workspace could confirm (a bare file name, a
 /// dotted module) and that it does not confirm are dropped.

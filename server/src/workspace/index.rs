@@ -36,14 +36,16 @@ impl FileIndex {
     }
 
     pub fn insert(&mut self, rel: PathBuf, kind: FileKind) {
+        // Only a path new to the index joins its name's list: the list is
+        // never searched, so that names many paths share (`index.ts`,
+        // `__init__.py`) cost nothing extra.
+        if self.entries.insert(rel.clone(), kind).is_some() {
+            return;
+        }
         if let Some(name) = rel.file_name() {
             let name = name.to_string_lossy().into_owned();
-            let same = self.by_name.entry(name).or_default();
-            if !same.contains(&rel) {
-                same.push(rel.clone());
-            }
+            self.by_name.entry(name).or_default().push(rel);
         }
-        self.entries.insert(rel, kind);
     }
 
     /// Removes `rel` and everything under it.

@@ -158,6 +158,15 @@ impl Workspace {
         {
             return Lookup::Found(kind);
         }
+        // A name missing from a folder the index walked is missing: no
+        // system call needed. (Folders the walk did not enter, excluded or
+        // behind a symlink, are probed below.)
+        if let Some(index) = &root.index {
+            let parent = rel.parent().unwrap_or(Path::new(""));
+            if parent.as_os_str().is_empty() || index.get(parent) == Some(FileKind::Dir) {
+                return Lookup::Missing;
+            }
+        }
         if let Some(hit) = self.probes.get(&path) {
             return *hit;
         }
