@@ -587,3 +587,118 @@ fn run_log_action_test(key: &str, version: &str) {
         "warnings or errors from Neovim\n{context}"
     );
 }
+
+/// An open file with a tag whose payload ends in a partial path (`src/se`, ending at
+/// `DEPTH_PATH_POSITION`) and an empty tag (`#` ending at `DEPTH_HASH_POSITION`).
+const DEPTH_APP_TS: &str = "// #COMPLETION_DRIVE: Assuming src/se\n// #\nexport {}\n";
+/// (line, character) right after `src/se`.
+const DEPTH_PATH_POSITION: (i64, i64) = (0, 37);
+/// (line, character) right after `// #`.
+const DEPTH_HASH_POSITION: (i64, i64) = (1, 4);
+/// A file that is never opened in the editor, with the one tag matching `stripe`.
+const DEPTH_BILLING_TS: &str = "// #COMPLETION_DRIVE: Assuming src/payments/stripe.ts exists\n";
+const DEPTH_BILLING_FILE: &str = "src/services/billing.ts";
+/// The number of tag names tagls registers.
+const DEPTH_TAG_NAMES: usize = 20;
+
+#[test]
+fn neovim_0_11_requests_workspace_symbols_and_completion() {
+    run_depth_test("TAGLS_NVIM_011", "0.11");
+}
+
+#[test]
+fn neovim_0_7_requests_workspace_symbols_and_completion() {
+    run_depth_test("TAGLS_NVIM_07", "0.7");
+}
+
+/// The completion items in `result[key]`, as `(label, newText)`.
+fn completion_items<'a>(result: &'a Value, key: &str) -> Vec<(&'a str, Option<&'a str>)> {
+    result[key]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| {
+                    (
+                        i["label"].as_str().unwrap_or_default(),
+                        i["new_text"].as_str(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn run_depth_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version) else {
+        return;
+    };
+
+    // The workspace root is `dir/ws` (with a `.git` marker); Neovim's own files and the
+    // result stay outside it.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src/services")).unwrap();
+    fs::write(root.join("src/app.ts"), DEPTH_APP_TS).unwrap();
+    let billing = root.join(DEPTH_BILLING_FILE);
+    fs::write(&billing, DEPTH_BILLING_TS).unwrap();
+
+    let (result, context) = run_driver(
+        &nvim,
+        version,
+        &dir,
+        "lsp_depth.lua",
+        "ws/src/app.ts",
+        &[("TAGLS_ROOT", root.as_os_str())],
+    );
+
+    // workspace/symbol "stripe": the one tag of the file that is not open.
+    let symbols = result["symbols"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        symbols.len(),
+        1,
+        "workspace symbols for \"stripe\"\n{context}"
+    );
+    assert_eq!(
+        symbols[0]["name"], "#COMPLETION_DRIVE: Assuming src/payments/stripe.ts exists",
+        "symbol name\n{context}"
+    );
+    assert_eq!(
+        symbols[0]["path"],
+        billing.to_str().unwrap(),
+        "symbol file\n{context}"
+    );
+
+    // After `#`: the registered tag names.
+    let (line, character) = DEPTH_HASH_POSITION;
+    assert_eq!(
+        result["hash_position"],
+        serde_json::json!({ "line": line, "character": character }),
+        "tag-name completion position\n{context}"
+    );
+    let hash = completion_items(&result, "hash_items");
+    assert_eq!(
+        hash.len(),
+        DEPTH_TAG_NAMES,
+        "tag-name completion items {hash:?}\n{context}"
+    );
+    assert!(
+        hash.contains(&("COMPLETION_DRIVE", Some("COMPLETION_DRIVE: "))),
+        "no COMPLETION_DRIVE item in {hash:?}\n{context}"
+    );
+
+    // After `src/se`: the workspace folder.
+    let (line, character) = DEPTH_PATH_POSITION;
+    assert_eq!(
+        result["path_position"],
+        serde_json::json!({ "line": line, "character": character }),
+        "path completion position\n{context}"
+    );
+    let paths = completion_items(&result, "path_items");
+    assert!(
+        paths.contains(&("services/", Some("src/services/"))),
+        "no services/ item in {paths:?}\n{context}"
+    );
+}
