@@ -89,7 +89,12 @@ impl Analysis {
 
 /// Finds and resolves the references of a document at `path`, as the
 /// settings say.
-pub fn analyze(doc: &Document, path: Option<&Path>, ws: &mut Workspace, settings: &Settings) -> Analysis {
+pub fn analyze(
+    doc: &Document,
+    path: Option<&Path>,
+    ws: &mut Workspace,
+    settings: &Settings,
+) -> Analysis {
     analyze_cached(doc, path, ws, &mut resolve::Cache::default(), settings)
 }
 

@@ -550,7 +550,13 @@ impl Actor {
                 if ignored {
                     Analysis::default()
                 } else {
-                    analysis::analyze_cached(doc, entry.path.as_deref(), &mut self.ws, &mut self.resolutions, &self.settings)
+                    analysis::analyze_cached(
+                        doc,
+                        entry.path.as_deref(),
+                        &mut self.ws,
+                        &mut self.resolutions,
+                        &self.settings,
+                    )
                 }
             }
             Content::Log { rope, log } => match entry.path.as_deref() {

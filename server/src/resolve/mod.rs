@@ -72,14 +72,24 @@ pub struct Cache {
 }
 
 impl Cache {
-    fn get_or(&mut self, ws: &mut Workspace, doc: &Path, lang: Option<Language>, kind: &RefKind) -> Option<Resolution> {
+    fn get_or(
+        &mut self,
+        ws: &mut Workspace,
+        doc: &Path,
+        lang: Option<Language>,
+        kind: &RefKind,
+    ) -> Option<Resolution> {
         if self.generation != ws.generation() || self.answers.len() > 100_000 {
             self.answers.clear();
             self.generation = ws.generation();
         }
         // Answers depend on the document's folder (relative paths), not on
         // the document.
-        let key = (doc.parent().unwrap_or(doc).to_path_buf(), lang, kind.clone());
+        let key = (
+            doc.parent().unwrap_or(doc).to_path_buf(),
+            lang,
+            kind.clone(),
+        );
         if let Some(hit) = self.answers.get(&key) {
             return hit.clone();
         }
@@ -90,7 +100,13 @@ impl Cache {
 }
 
 /// [`resolve_all`] with a cache.
-pub fn resolve_all_cached(ws: &mut Workspace, cache: &mut Cache, doc: &Path, lang: Option<Language>, refs: Vec<Reference>) -> Vec<Resolved> {
+pub fn resolve_all_cached(
+    ws: &mut Workspace,
+    cache: &mut Cache,
+    doc: &Path,
+    lang: Option<Language>,
+    refs: Vec<Reference>,
+) -> Vec<Resolved> {
     let root = ws.root_for(doc).map(|r| r.path.clone());
     refs.into_iter()
         .filter_map(|reference| {
