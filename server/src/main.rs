@@ -7,6 +7,12 @@ use tagls::cli::{Cli, Command, check, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // A write past the file size limit (RLIMIT_FSIZE) then fails with EFBIG,
+    // which is reported, instead of SIGXFSZ killing the process mid-write.
+    // SAFETY: called first thing, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -3,11 +3,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use crate::log::DEFAULT_LOG_PATH;
 use crate::log::check::count_lines;
 use crate::log::write::{self, NewEntry};
 use crate::tags::Registry;
+use crate::workspace::fs::RealFs;
+use crate::workspace::model::Workspace;
 use crate::workspace::paths::{display_rel, normalize};
 
 use super::{EXIT_USAGE, LogCommand};
@@ -24,6 +27,9 @@ pub fn root_of(file: &Path) -> PathBuf {
         .map(|d| normalize(&d))
         .unwrap_or_else(|_| file.parent().unwrap_or(file).to_path_buf())
 }
+
+/// The largest file whose lines are counted for an entry.
+const MAX_READ: u64 = 1 << 30;
 
 fn fail(msg: String) -> ExitCode {
     eprintln!("tagls: {msg}");
@@ -48,9 +54,13 @@ pub fn run(cmd: LogCommand) -> ExitCode {
             root.display()
         ));
     }
-    let bytes = match std::fs::read(&file) {
+    // Through the workspace model, as the server reads: a FIFO or a device
+    // is never opened, and a symlink out of the root is not followed.
+    let mut ws = Workspace::new(Arc::new(RealFs));
+    ws.add_root(&root, false);
+    let bytes = match ws.read(&file, MAX_READ) {
         Ok(b) => b,
-        Err(e) => return fail(format!("{}: cannot be read: {e}", path.display())),
+        Err(e) => return fail(format!("{}: {e}", path.display())),
     };
     let lines = count_lines(&bytes);
     let rel = display_rel(&file, &root);

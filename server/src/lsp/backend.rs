@@ -316,6 +316,21 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Answers a message that could not be decoded (see `lsp::input`) with
+    /// the error that was due.
+    pub async fn invalid_message(&self, params: serde_json::Value) -> Result<()> {
+        let code = params["code"].as_i64().unwrap_or(-32700);
+        let message = params["message"].as_str().unwrap_or("invalid message");
+        tracing::warn!("cannot decode a message from the client: {message}");
+        Err(Error {
+            code: tower_lsp_server::jsonrpc::ErrorCode::from(code),
+            message: message.to_owned().into(),
+            data: None,
+        })
+    }
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = caps::negotiate_encoding(&params.capabilities);

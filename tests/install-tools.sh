@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system tools the reliability tests use: strace (tests/hostile.rs
+# proves that nothing outside the workspace is opened), and git, setpriv,
+# prlimit and mount (util-linux), normally present already. Idempotent.
+set -euo pipefail
+missing=()
+for tool in strace git setpriv prlimit; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+packages=()
+for tool in "${missing[@]}"; do
+    case "$tool" in
+        strace) packages+=(strace) ;;
+        git) packages+=(git) ;;
+        setpriv | prlimit) packages+=(util-linux) ;;
+    esac
+done
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+}
+echo "install-tools: installed ${packages[*]}" >&2
