@@ -12,17 +12,15 @@
 //! precedence). A missing editor skips its test, unless `TAGLS_REQUIRE_EDITORS=1`, which
 //! turns that into a failure. The Neovim side is `tests/nvim/plugin_e2e.lua`.
 
-use std::fs::{self, File};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::fs;
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
-const TAGLS: &str = env!("CARGO_BIN_EXE_tagls");
-const WORKSPACE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-const NVIM_TIMEOUT: Duration = Duration::from_secs(60);
+#[path = "support/nvim.rs"]
+mod nvim_support;
+
+use nvim_support::{NVIM_TIMEOUT, SEVERITY_INFO, SEVERITY_WARN, find_nvim, run_nvim, tail};
 
 /// An assumption on line 0, a misspelt tag on line 2.
 const APP_TS: &str = "\
@@ -43,10 +41,6 @@ const LOG_MD: &str = "\
   Description: a second file
 ";
 
-/// vim.diagnostic.severity.WARN and INFO.
-const SEVERITY_WARN: i64 = 2;
-const SEVERITY_INFO: i64 = 3;
-
 #[test]
 fn neovim_0_11_plugin_setup_serves_a_typescript_file() {
     run_plugin_test("TAGLS_NVIM_011", "0.11");
@@ -57,168 +51,8 @@ fn neovim_0_7_plugin_setup_serves_a_typescript_file() {
     run_plugin_test("TAGLS_NVIM_07", "0.7");
 }
 
-fn workspace_root() -> PathBuf {
-    let root = PathBuf::from(WORKSPACE_ROOT);
-    root.canonicalize().unwrap_or(root)
-}
-
-/// `KEY` from the environment, else from `target/editors.env`.
-fn editor_setting(key: &str) -> Option<String> {
-    if let Ok(value) = std::env::var(key)
-        && !value.trim().is_empty()
-    {
-        return Some(value.trim().to_owned());
-    }
-    let text = fs::read_to_string(workspace_root().join("target/editors.env")).ok()?;
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once('='))
-        .find(|(k, _)| k.trim() == key)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// The Neovim binary for `key`, or `None` when the test should be skipped.
-fn find_nvim(key: &str, version: &str) -> Option<PathBuf> {
-    let found = editor_setting(key).map(PathBuf::from);
-    let problem = match &found {
-        Some(path) if path.is_file() => return found,
-        Some(path) => format!("{key}={} does not exist", path.display()),
-        None => format!("{key} is set neither in the environment nor in target/editors.env"),
-    };
-    if std::env::var("TAGLS_REQUIRE_EDITORS").is_ok_and(|v| v.trim() == "1") {
-        panic!(
-            "Neovim {version} is required (TAGLS_REQUIRE_EDITORS=1) but not found: {problem}.\n\
-             Run `bash tests/install-editors.sh` (as root) in {} to install it.",
-            workspace_root().display()
-        );
-    }
-    eprintln!(
-        "note: skipping the Neovim {version} plugin test: {problem}. \
-         Run `bash tests/install-editors.sh` to install the editors \
-         (set TAGLS_REQUIRE_EDITORS=1 to make this a failure)."
-    );
-    None
-}
-
-/// Escapes a path for an Ex command argument (`:luafile {file}`).
-fn ex_escape(path: &Path) -> String {
-    let mut out = String::new();
-    for c in path.to_string_lossy().chars() {
-        if matches!(c, ' ' | '\\' | '|' | '"' | '%' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn tail(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut start = text.len() - max;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
-}
-
-/// Runs `tests/nvim/plugin_e2e.lua` in `nvim` on `file` (relative to `dir`), killing
-/// its process group after `NVIM_TIMEOUT`. Returns (status, timed out, stdout, stderr,
-/// lsp.log).
-fn run_nvim(
-    nvim: &Path,
-    dir: &Path,
-    file: &str,
-    root: &Path,
-    result: &Path,
-) -> (Option<ExitStatus>, bool, String, String, String) {
-    let script = workspace_root().join("tests/nvim/plugin_e2e.lua");
-    assert!(script.is_file(), "missing {}", script.display());
-
-    // Neovim's state, logs and caches stay inside the temp dir, outside the workspace.
-    let home = dir.join(".nvim-home");
-    let xdg = |name: &str| {
-        let path = home.join(name);
-        fs::create_dir_all(&path).unwrap();
-        path
-    };
-    let (config, data, state, cache) = (xdg("config"), xdg("data"), xdg("state"), xdg("cache"));
-    let stdout_path = home.join("stdout.txt");
-    let stderr_path = home.join("stderr.txt");
-
-    let mut command = Command::new(nvim);
-    command
-        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
-        .arg(format!("luafile {}", ex_escape(&script)))
-        .arg(file)
-        .current_dir(dir)
-        .env("TAGLS_BIN", TAGLS)
-        .env("TAGLS_RESULT", result)
-        .env("TAGLS_ROOT", root)
-        .env("XDG_CONFIG_HOME", &config)
-        .env("XDG_DATA_HOME", &data)
-        .env("XDG_STATE_HOME", &state)
-        .env("XDG_CACHE_HOME", &cache)
-        .env_remove("VIMINIT")
-        .env_remove("VIMRUNTIME")
-        .env_remove("NVIM")
-        .env_remove("NVIM_LISTEN_ADDRESS")
-        .env(
-            "RUST_LOG",
-            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout_path).unwrap())
-        .stderr(File::create(&stderr_path).unwrap());
-    {
-        // Its own process group, so that a timeout also ends the server it started.
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", nvim.display()));
-
-    let deadline = Instant::now() + NVIM_TIMEOUT;
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => {
-                timed_out = true;
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .stderr(Stdio::null())
-                    .status();
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("waiting for nvim: {e}"),
-        }
-    };
-
-    // 0.11 logs to stdpath('state'), 0.7 to stdpath('cache').
-    let lsp_log = [state.join("nvim/lsp.log"), cache.join("nvim/lsp.log")]
-        .iter()
-        .filter_map(|p| fs::read_to_string(p).ok())
-        .collect::<Vec<_>>()
-        .join("\n");
-    (
-        status,
-        timed_out,
-        fs::read_to_string(&stdout_path).unwrap_or_default(),
-        fs::read_to_string(&stderr_path).unwrap_or_default(),
-        lsp_log,
-    )
-}
-
 fn run_plugin_test(key: &str, version: &str) {
-    let Some(nvim) = find_nvim(key, version) else {
+    let Some(nvim) = find_nvim(key, version, "plugin test") else {
         return;
     };
 
@@ -237,29 +71,36 @@ fn run_plugin_test(key: &str, version: &str) {
 
     let result_path = dir.join("result.json");
     let started = Instant::now();
-    let (status, timed_out, stdout, stderr, lsp_log) =
-        run_nvim(&nvim, &dir, "ws/src/app.ts", &root, &result_path);
+    let run = run_nvim(
+        &nvim,
+        &dir,
+        "plugin_e2e.lua",
+        "ws/src/app.ts",
+        &result_path,
+        &[("TAGLS_ROOT", root.as_os_str())],
+    );
     let elapsed = started.elapsed();
     let result_text = fs::read_to_string(&result_path).unwrap_or_default();
     let context = format!(
-        "Neovim {version} ({}) running plugin_e2e.lua in {elapsed:?}\nexit: {status:?}{}\n\
+        "Neovim {version} ({}) running plugin_e2e.lua in {elapsed:?}\nexit: {:?}{}\n\
          result: {result_text}\n--- stdout ---\n{}\n--- stderr ---\n{}\n--- lsp.log (tail) ---\n{}",
         nvim.display(),
-        if timed_out {
+        run.status,
+        if run.timed_out {
             " (killed after the timeout)"
         } else {
             ""
         },
-        tail(&stdout, 4000),
-        tail(&stderr, 8000),
-        tail(&lsp_log, 8000),
+        tail(&run.stdout, 4000),
+        tail(&run.stderr, 8000),
+        tail(&run.lsp_log, 8000),
     );
     assert!(
-        !timed_out,
+        !run.timed_out,
         "nvim did not finish within {NVIM_TIMEOUT:?}\n{context}"
     );
     assert!(
-        status.is_some_and(|s| s.success()),
+        run.status.is_some_and(|s| s.success()),
         "nvim failed\n{context}"
     );
     let result: Value = serde_json::from_str(&result_text)
