@@ -323,7 +323,10 @@ impl Document {
         self.env_uses.retain(|u| !u.match_range.touches(w));
         self.env_uses
             .extend(env_uses_in(self.lang, tree, Some(w), RopeText(&self.rope)));
-        self.env_uses.sort();
+        // Document order, as a fresh scan gives them.
+        self.env_uses.sort_unstable_by(|a, b| {
+            (a.name_range, a.match_range, &a.name).cmp(&(b.name_range, b.match_range, &b.name))
+        });
         self.env_uses.dedup();
     }
 

@@ -96,7 +96,7 @@ impl NewEntry {
                 description,
                 ..
             } => {
-                out.push(format!("  Lines affected: {lines_affected}"));
+                out.push(field("Lines affected", Some(lines_affected)));
                 out.push(field("Description", description.as_deref()));
             }
             NewEntry::Assumption { context, .. } => out.push(field("Context", Some(context))),
@@ -220,7 +220,9 @@ fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Opt
         text: entry.head(),
     }];
     if let NewEntry::Modified { lines_affected, .. } = entry {
-        let new_field = format!("Lines affected: {lines_affected}");
+        let new_field = field("Lines affected", Some(lines_affected))
+            .trim_start()
+            .to_owned();
         match existing.field("Lines affected") {
             Some(line) => edits.push(Edit {
                 range: line.range,
