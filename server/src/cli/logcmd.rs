@@ -107,6 +107,6 @@ pub fn run(cmd: LogCommand) -> ExitCode {
     } else {
         "FILE_MODIFIED"
     };
-    println!("logged #{what}: {rel} in {DEFAULT_LOG_PATH}");
+    println!("logged #{what}: {rel} in {DEFAULT_LOG_PATH}"); // stdout-ok: the CLI's result
     ExitCode::SUCCESS
 }

@@ -42,11 +42,12 @@ pub fn run(root: Option<PathBuf>, config: Option<PathBuf>) -> ExitCode {
         eprintln!("tagls: cannot write {}: {e}", path.display());
         return ExitCode::from(EXIT_USAGE);
     }
-    println!(
+    let result = format!(
         "{REPORT_PATH}: {} ({})",
         report.verdict().name(),
         report.reason()
     );
+    println!("{result}"); // stdout-ok: the CLI's result
     ExitCode::from(exit_code(report.verdict()))
 }
 
