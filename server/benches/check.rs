@@ -1,0 +1,277 @@
+//! `tagls check` beside ripgrep on the same generated trees.
+//!
+//! Run with `cargo bench -p tagls --bench check` (add `-- --quick` for a
+//! smoke run on 1,000 files with 2 runs). Plain std, no harness, no timed
+//! assertions: it prints a table and ratios.
+//!
+//! For trees of 1,000, 10,000 and 50,000 files (`server/examples/
+//! gen_workspace.rs`, cached under `target/bench-workspaces/` like the
+//! `workspace` bench), it runs the built binary as
+//! `tagls check --format json DIR > /dev/null` and
+//! `rg -n '#[A-Z][A-Z_]+:' DIR > /dev/null`, paired: each run of tagls is
+//! followed by a run of ripgrep (the order alternates from pair to pair), so
+//! that both see the same machine. The page cache is warm: one untimed run
+//! of each comes first (it also counts ripgrep's matching lines and tagls's
+//! findings). Wall time is taken around spawn + `wait4`; the peak RSS of each
+//! child comes from the `rusage` that `wait4` returns for that child alone.
+
+#[path = "../examples/gen_workspace.rs"]
+mod generator;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The pattern from the issue: the start of a tag such as `#TODO_ITEM:`.
+const RG_PATTERN: &str = "#[A-Z][A-Z_]+:";
+
+#[derive(Clone, Copy)]
+enum Tool {
+    Tagls,
+    Rg,
+}
+
+fn command(tool: Tool, root: &Path) -> Command {
+    match tool {
+        Tool::Tagls => {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_tagls"));
+            c.args(["check", "--format", "json"]).arg(root);
+            c
+        }
+        Tool::Rg => {
+            let mut c = Command::new("rg");
+            c.args(["-n", RG_PATTERN]).arg(root);
+            c
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    wall: Duration,
+    maxrss_kb: u64,
+}
+
+/// One timed run with stdout and stderr on /dev/null; waits with `wait4` so
+/// that the peak RSS is this child's own.
+fn run(tool: Tool, root: &Path) -> Run {
+    let mut cmd = command(tool, root);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let t0 = Instant::now();
+    let child = cmd.spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our unwaited child; `status` and `usage` are valid,
+    // writable and outlive the call.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = t0.elapsed();
+    assert_eq!(rc, pid, "wait4 failed: {}", std::io::Error::last_os_error());
+    // The child is reaped; `Child` does not wait on drop.
+    drop(child);
+    assert!(libc::WIFEXITED(status), "child killed by a signal");
+    // tagls exits 1 when it reports findings, ripgrep when nothing matched;
+    // 2 and above is an error for both.
+    let code = libc::WEXITSTATUS(status);
+    assert!(code <= 1, "child exited with status {code}");
+    Run {
+        wall,
+        maxrss_kb: usage.ru_maxrss as u64,
+    }
+}
+
+/// The untimed warm-up run: reads the whole tree (so the page cache is
+/// warm) and returns how many lines the output has (ripgrep) or how many
+/// findings the JSON holds (tagls).
+fn warm_up(tool: Tool, root: &Path) -> usize {
+    let out = command(tool, root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "warm-up failed: {:?}",
+        out.status
+    );
+    match tool {
+        Tool::Rg => out.stdout.iter().filter(|b| **b == b'\n').count(),
+        Tool::Tagls => serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v.get("findings").and_then(|f| f.as_array()).map(Vec::len))
+            .unwrap_or(0),
+    }
+}
+
+fn median<T: Copy + Ord>(v: &[T]) -> T {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v[(v.len() - 1) / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rg = Command::new("rg")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "ripgrep not found".to_owned());
+    format!("nproc {cpus}, {model}; {rg}; load average {}", load())
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+// ---------------------------------------------------------------------------
+// The workspace on disk (the same cache as `benches/workspace.rs`).
+
+fn workspace_dir(n: usize) -> PathBuf {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("bench-workspaces");
+    std::fs::create_dir_all(&base).expect("create target/bench-workspaces");
+    let base = base.canonicalize().expect("canonical path");
+    base.join(format!(
+        "ws-{n}-{:x}-v{}",
+        generator::DEFAULT_SEED,
+        generator::VERSION
+    ))
+}
+
+/// Generates the tree unless a complete one is there (a marker file beside
+/// it says so).
+fn ensure_workspace(n: usize) -> (PathBuf, String) {
+    let dir = workspace_dir(n);
+    let marker = dir.with_extension("done");
+    if marker.exists() && dir.is_dir() {
+        let note = std::fs::read_to_string(&marker).unwrap_or_default();
+        return (dir, format!("reused; {}", note.trim()));
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("remove a partial workspace");
+    }
+    eprintln!("generating {n} files under {} ...", dir.display());
+    let plan = generator::plan(n, generator::DEFAULT_SEED);
+    let t0 = Instant::now();
+    let s = generator::write(&dir, &plan).expect("generate the workspace");
+    let note = format!(
+        "{} files, {:.1} MB, {} tags, generated in {:.1} s",
+        s.files,
+        s.bytes as f64 / 1e6,
+        s.tags,
+        t0.elapsed().as_secs_f64()
+    );
+    std::fs::write(&marker, &note).expect("write the marker");
+    (dir, format!("new; {note}"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let sizes: &[(usize, usize)] = if quick {
+        &[(1_000, 2)]
+    } else {
+        // 3 pairs at 50k: one tagls run takes tens of seconds there.
+        &[(1_000, 5), (10_000, 5), (50_000, 3)]
+    };
+    println!(
+        "tagls check beside ripgrep{}",
+        if quick { " (--quick)" } else { "" }
+    );
+    println!("machine: {}", machine());
+    println!("tagls: {}", env!("CARGO_BIN_EXE_tagls"));
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "{:>7} {:>5} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8} {:>9} {:>8}",
+        "files",
+        "pairs",
+        "tagls ms",
+        "rg ms",
+        "ratio",
+        "tagls RSS",
+        "rg RSS",
+        "RSS x",
+        "findings",
+        "rg lines"
+    );
+    for &(n, pairs) in sizes {
+        let (root, note) = ensure_workspace(n);
+        println!("workspace {n}: {} ({note})", root.display());
+        let rg_lines = warm_up(Tool::Rg, &root);
+        let findings = warm_up(Tool::Tagls, &root);
+        let mut tagls = Vec::new();
+        let mut rg = Vec::new();
+        let mut ratios = Vec::new();
+        for p in 0..pairs {
+            let (t, r) = if p % 2 == 0 {
+                let t = run(Tool::Tagls, &root);
+                (t, run(Tool::Rg, &root))
+            } else {
+                let r = run(Tool::Rg, &root);
+                (run(Tool::Tagls, &root), r)
+            };
+            println!(
+                "  {n} files, pair {}: tagls {:.1} ms {} KB, rg {:.1} ms {} KB",
+                p + 1,
+                ms(t.wall),
+                t.maxrss_kb,
+                ms(r.wall),
+                r.maxrss_kb
+            );
+            ratios.push(t.wall.as_secs_f64() / r.wall.as_secs_f64());
+            tagls.push(t);
+            rg.push(r);
+        }
+        let tw = median(&tagls.iter().map(|r| r.wall).collect::<Vec<_>>());
+        let rw = median(&rg.iter().map(|r| r.wall).collect::<Vec<_>>());
+        let tm = median(&tagls.iter().map(|r| r.maxrss_kb).collect::<Vec<_>>());
+        let rm = median(&rg.iter().map(|r| r.maxrss_kb).collect::<Vec<_>>());
+        ratios.sort_by(f64::total_cmp);
+        let pair_median = ratios[(ratios.len() - 1) / 2];
+        let _ = writeln!(
+            table,
+            "{n:>7} {pairs:>5} {:>12.1} {:>12.1} {:>7.1}x {:>7.1} MB {:>7.1} MB {:>7.1}x {findings:>9} {rg_lines:>8}",
+            ms(tw),
+            ms(rw),
+            ms(tw) / ms(rw),
+            tm as f64 / 1024.0,
+            rm as f64 / 1024.0,
+            tm as f64 / rm as f64,
+        );
+        let _ = writeln!(
+            table,
+            "{:>7} median of the per-pair ratios {pair_median:.1}x (min {:.1}x, max {:.1}x)",
+            "",
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
+    }
+    println!("\nmedian wall time and peak RSS, warm page cache; ratio = tagls / rg");
+    print!("{table}");
+    println!("load average at the end {}", load());
+    println!("target (issue): tagls at most 1.2x ripgrep at 50k files");
+}
