@@ -83,18 +83,7 @@ pub async fn start(opts: ClientOptions) -> TestClient {
 
 /// Starts the built binary, as an editor does, and initializes it.
 pub async fn start_binary(bin: &Path, opts: ClientOptions) -> TestClient {
-    let mut child = tokio::process::Command::new(bin)
-        .arg("--stdio")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the tagls binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stdin = child.stdin.take().expect("piped stdin");
-    let mut c = TestClient::new(Box::new(stdout), Box::new(stdin));
-    c.child = Some(child);
+    let mut c = start_binary_uninitialized(bin).await;
     c.initialize(opts).await;
     c
 }
@@ -495,7 +484,14 @@ pub fn markers(text: &str) -> (String, Vec<(u32, u32, u32)>) {
 /// Starts a command that serves LSP on its stdio (the binary under strace,
 /// or with its stderr captured) and initializes it. The caller sets the
 /// program, its arguments and its stderr; stdin and stdout are piped here.
-pub async fn start_command(mut cmd: tokio::process::Command, opts: ClientOptions) -> TestClient {
+pub async fn start_command(cmd: tokio::process::Command, opts: ClientOptions) -> TestClient {
+    let mut c = spawn_client(cmd);
+    c.initialize(opts).await;
+    c
+}
+
+/// A client on a spawned command's stdio, not yet initialized.
+fn spawn_client(mut cmd: tokio::process::Command) -> TestClient {
     let mut child = cmd
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -506,25 +502,14 @@ pub async fn start_command(mut cmd: tokio::process::Command, opts: ClientOptions
     let stdin = child.stdin.take().expect("piped stdin");
     let mut c = TestClient::new(Box::new(stdout), Box::new(stdin));
     c.child = Some(child);
-    c.initialize(opts).await;
     c
 }
 
 /// Starts the built binary without sending `initialize`.
 pub async fn start_binary_uninitialized(bin: &Path) -> TestClient {
-    let mut child = tokio::process::Command::new(bin)
-        .arg("--stdio")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the tagls binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stdin = child.stdin.take().expect("piped stdin");
-    let mut c = TestClient::new(Box::new(stdout), Box::new(stdin));
-    c.child = Some(child);
-    c
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.arg("--stdio").stderr(std::process::Stdio::inherit());
+    spawn_client(cmd)
 }
 
 impl TestClient {

@@ -395,6 +395,26 @@ impl Checker<'_> {
 
     /// Stats and reads the file a claim names; on failure pushes the check
     /// that says why and returns `None`.
+    /// The claimed file's bytes. A file too large to read gets a hover that
+    /// says it exists and what was not checked (`unchecked`), and `None`.
+    fn claimed_bytes(
+        &mut self,
+        entry: &Entry,
+        written: &Written,
+        range: TextRange,
+        head: &str,
+        unchecked: &str,
+    ) -> Option<Vec<u8>> {
+        match self.claimed_file(entry, written, range)? {
+            Body::Bytes(b) => Some(b),
+            Body::TooLarge => {
+                let hover = format!("{head}: exists; larger than 10 MiB, so its {unchecked}");
+                self.push(range, None, hover);
+                None
+            }
+        }
+    }
+
     fn claimed_file(&mut self, entry: &Entry, written: &Written, range: TextRange) -> Option<Body> {
         let path = self.claim_path(&written.path);
         let shown = &written.path;
@@ -463,19 +483,12 @@ impl Checker<'_> {
             }
         };
         let range = size_range.map_or(written.range, |r| written.range.cover(r));
-        let Some(body) = self.claimed_file(entry, &written, range) else {
-            return;
-        };
         let shown = &written.path;
         let head = format!("**#{}** `{shown}`", tag.name);
-        let bytes = match body {
-            Body::TooLarge => {
-                let hover =
-                    format!("{head}: exists; larger than 10 MiB, so its lines are not counted");
-                self.push(range, None, hover);
-                return;
-            }
-            Body::Bytes(b) => b,
+        let Some(bytes) =
+            self.claimed_bytes(entry, &written, range, &head, "lines are not counted")
+        else {
+            return;
         };
         let actual = count_lines(&bytes);
         let (finding, hover) = match size {
@@ -614,19 +627,12 @@ impl Checker<'_> {
             self.push(range, None, hover);
             return;
         }
-        let Some(body) = self.claimed_file(entry, &written, range) else {
-            return;
-        };
         let shown = &written.path;
         let head = format!("**#{}** `{shown}`", tag.name);
-        let bytes = match body {
-            Body::TooLarge => {
-                let hover =
-                    format!("{head}: exists; larger than 10 MiB, so its format is not checked");
-                self.push(range, None, hover);
-                return;
-            }
-            Body::Bytes(b) => b,
+        let Some(bytes) =
+            self.claimed_bytes(entry, &written, range, &head, "format is not checked")
+        else {
+            return;
         };
         let format = match imagesize::image_type(&bytes) {
             Ok(ImageType::Png) => Some("PNG"),

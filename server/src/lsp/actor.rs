@@ -162,6 +162,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         said_no_root: false,
         building: HashMap::new(),
         designated: None,
+        log_on_disk: None,
         resolutions: Default::default(),
         out,
     };
@@ -222,6 +223,8 @@ struct Actor {
     building: HashMap<PathBuf, Vec<Change>>,
     /// The document that carries the missing-log note.
     designated: Option<Uri>,
+    /// What is wrong with the log on disk, for a workspace generation.
+    log_on_disk: Option<(u64, PathBuf, Option<LogProblem>)>,
     /// Resolutions reused across keystrokes until the workspace changes.
     resolutions: crate::resolve::Cache,
     out: tmpsc::UnboundedSender<Outbound>,
@@ -744,43 +747,53 @@ impl Actor {
             return None;
         }
         let log_path = root.join(&self.settings.log);
-        // The log as the editor has it, else as the disk has it.
+        // The log as the editor has it, else as the disk has it: read once
+        // per state of the workspace, not on every publish.
+        let registry = &self.settings.registry;
         let open = self
             .docs
             .values()
             .find_map(|e| match (&e.content, &e.path) {
-                (Content::Log { log, rope }, Some(p)) if *p == log_path => {
-                    Some((log.clone(), rope.len_bytes()))
-                }
+                (Content::Log { log, rope }, Some(p)) if *p == log_path => Some(log_problem(
+                    log,
+                    rope.len_bytes() > 0 && rope.chars().any(|c| !c.is_whitespace()),
+                    registry,
+                )),
                 _ => None,
             });
-        let (doc, len) = match open {
-            Some(x) => x,
-            None => match self.ws.read(&log_path, 64 * 1024 * 1024) {
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    (
-                        log::parse(&text, &self.settings.registry),
-                        text.trim().len(),
-                    )
+        let problem = match open {
+            Some(p) => p,
+            None => {
+                let generation = self.ws.generation();
+                match &self.log_on_disk {
+                    Some((g, path, p)) if *g == generation && *path == log_path => *p,
+                    _ => {
+                        let p = match self.ws.read(&log_path, 64 * 1024 * 1024) {
+                            Ok(bytes) => {
+                                let text = String::from_utf8_lossy(&bytes);
+                                log_problem(
+                                    &log::parse(&text, registry),
+                                    !text.trim().is_empty(),
+                                    registry,
+                                )
+                            }
+                            Err(crate::workspace::model::ReadError::Missing) => {
+                                Some(LogProblem::Missing)
+                            }
+                            Err(_) => None,
+                        };
+                        self.log_on_disk = Some((generation, log_path.clone(), p));
+                        p
+                    }
                 }
-                Err(crate::workspace::model::ReadError::Missing) => (LogDoc::default(), usize::MAX),
-                Err(_) => return None,
-            },
-        };
-        let has_claim = doc.entries.iter().any(|e| {
-            self.settings
-                .registry
-                .get(&e.tag.name)
-                .is_some_and(|d| d.family == crate::tags::Family::Claim)
-        });
-        let problem = match len {
-            usize::MAX => "is missing",
-            0 => "is empty",
-            _ if !has_claim => {
+            }
+        }?;
+        let what = match problem {
+            LogProblem::Missing => "is missing",
+            LogProblem::Empty => "is empty",
+            LogProblem::NoClaim => {
                 "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
             }
-            _ => return None,
         };
         Some(crate::findings::Finding {
             range: first.head_range(),
@@ -788,9 +801,10 @@ impl Actor {
             code: crate::findings::MISSING_LOG,
             tag: first.name.clone(),
             message: format!(
-                "this workspace uses tags, but its implementation log {DEFAULT_LOG_PATH} {problem}"
+                "this workspace uses tags, but its implementation log {} {what}",
+                self.settings.log
             ),
-            fix: (len == usize::MAX || len == 0)
+            fix: (problem != LogProblem::NoClaim)
                 .then_some(crate::findings::Fix::CreateLog { path: log_path }),
         })
     }
@@ -919,6 +933,34 @@ impl Actor {
     fn send(&self, out: Outbound) {
         // The receiver is gone only while the server shuts down.
         let _ = self.out.send(out);
+    }
+}
+
+/// Why the log does not satisfy the method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LogProblem {
+    Missing,
+    Empty,
+    NoClaim,
+}
+
+/// What is wrong with a log that exists (`has_text` false: only blanks).
+fn log_problem(
+    log: &LogDoc,
+    has_text: bool,
+    registry: &crate::tags::Registry,
+) -> Option<LogProblem> {
+    let has_claim = log.entries.iter().any(|e| {
+        registry
+            .get(&e.tag.name)
+            .is_some_and(|d| d.family == crate::tags::Family::Claim)
+    });
+    if !has_text {
+        Some(LogProblem::Empty)
+    } else if !has_claim {
+        Some(LogProblem::NoClaim)
+    } else {
+        None
     }
 }
 
