@@ -165,11 +165,19 @@ pub fn analyze_cached(
 
 /// Checks the implementation log at `path`, parsed as `log` from `text`,
 /// and lists the files git reports changed that no entry mentions.
-pub fn analyze_log(log: &LogDoc, text: &str, path: &Path, ws: &mut Workspace) -> Analysis {
+/// `changed` is what git reports changed under the log's root
+/// ([`crate::log::unlogged::changed_files`]), `None` outside a git work tree.
+pub fn analyze_log(
+    log: &LogDoc,
+    text: &str,
+    path: &Path,
+    ws: &mut Workspace,
+    changed: Option<Vec<crate::log::unlogged::Unlogged>>,
+) -> Analysis {
     let mut checks = crate::log::check::check(log, text, path, ws);
     let root = ws.root_for(path).map(|r| r.path.clone());
     if let Some(root) = root
-        && let Some(changed) = crate::log::unlogged::changed_files(&root)
+        && let Some(changed) = changed
     {
         let claimed = crate::log::check::claimed_paths(log);
         let missing = crate::log::unlogged::unlogged(changed, &claimed);

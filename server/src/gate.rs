@@ -310,7 +310,8 @@ fn scan_log(
         Some(t) => (log::parse(&t, registry), t),
         None => (log::LogDoc::default(), String::new()),
     };
-    let a = analysis::analyze_log(&doc, &text, log_path, ws);
+    let changed = crate::log::unlogged::changed_files(root);
+    let a = analysis::analyze_log(&doc, &text, log_path, ws, changed);
     let rope = ropey::Rope::from_str(&text);
     add(report, root, log_path, &rope, &a, settings);
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {

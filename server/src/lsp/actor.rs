@@ -33,6 +33,8 @@ use super::proto;
 
 /// How long a document must be quiet before its diagnostics are published.
 pub const QUIET: Duration = Duration::from_millis(50);
+/// How long an answer of `git status` is reused.
+const GIT_STATUS_AGE: Duration = Duration::from_secs(5);
 /// The longest a change waits for its diagnostics while typing goes on.
 pub const MAX_DELAY: Duration = Duration::from_millis(150);
 
@@ -163,6 +165,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         building: HashMap::new(),
         designated: None,
         log_on_disk: None,
+        git_status: HashMap::new(),
         resolutions: Default::default(),
         out,
     };
@@ -223,6 +226,10 @@ struct Actor {
     building: HashMap<PathBuf, Vec<Change>>,
     /// The document that carries the missing-log note.
     designated: Option<Uri>,
+    /// What git reported changed, per root, with the workspace generation
+    /// and when it was asked: `git status` runs at most once per state of
+    /// the workspace and [`GIT_STATUS_AGE`], not on every keystroke in the log.
+    git_status: HashMap<PathBuf, (u64, Instant, Option<Vec<crate::log::unlogged::Unlogged>>)>,
     /// What is wrong with the log on disk, for a workspace generation.
     log_on_disk: Option<(u64, PathBuf, Option<LogProblem>)>,
     /// Resolutions reused across keystrokes until the workspace changes.
@@ -522,6 +529,14 @@ impl Actor {
     }
 
     fn analysis(&mut self, uri: &Uri) -> Option<Analysis> {
+        // For the log: what git reports changed (cached; asked first, while
+        // nothing else is borrowed).
+        let log_path = self
+            .docs
+            .get(uri)
+            .filter(|e| matches!(e.content, Content::Log { .. }))
+            .and_then(|e| e.path.clone());
+        let changed = log_path.and_then(|p| self.git_changes(&p));
         let generation = self.ws.generation();
         let entry = self.docs.get_mut(uri)?;
         if std::mem::take(&mut entry.stale) {
@@ -563,7 +578,9 @@ impl Actor {
                 }
             }
             Content::Log { rope, log } => match entry.path.as_deref() {
-                Some(path) => analysis::analyze_log(log, &rope.to_string(), path, &mut self.ws),
+                Some(path) => {
+                    analysis::analyze_log(log, &rope.to_string(), path, &mut self.ws, changed)
+                }
                 None => Analysis::default(),
             },
             Content::Skipped { .. } => Analysis::default(),
@@ -807,6 +824,27 @@ impl Actor {
             fix: (problem != LogProblem::NoClaim)
                 .then_some(crate::findings::Fix::CreateLog { path: log_path }),
         })
+    }
+
+    /// The files git reports changed under the root of `path`, cached.
+    /// Commits touch only `.git`, which is not watched, so the answer also
+    /// expires with age.
+    fn git_changes(
+        &mut self,
+        path: &std::path::Path,
+    ) -> Option<Vec<crate::log::unlogged::Unlogged>> {
+        let root = self.ws.root_for(path)?.path.clone();
+        let generation = self.ws.generation();
+        if let Some((g, at, changed)) = self.git_status.get(&root)
+            && *g == generation
+            && at.elapsed() < GIT_STATUS_AGE
+        {
+            return changed.clone();
+        }
+        let changed = crate::log::unlogged::changed_files(&root);
+        self.git_status
+            .insert(root, (generation, Instant::now(), changed.clone()));
+        changed
     }
 
     fn warn(&self, message: String) {
