@@ -398,3 +398,107 @@ fn log_modified_uses_git_or_takes_lines() {
     let out = tagls(plain.path(), &["log", "modified", "a.py", "--lines", "1"]);
     assert!(out.status.success());
 }
+
+/// `tagls check` with its scan cache in `cache`.
+fn check_json(dir: &Path, cache: &Path, extra: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(".")
+        .current_dir(dir)
+        .env("TAGLS_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The scan cache saves parsing and nothing else: a check answers the same
+/// with it, without it, after an edit, and with a broken cache.
+#[test]
+fn the_scan_cache_changes_nothing_but_the_time() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(
+        root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/b.ts exists\n//   Why: the router\n\
+         const c = '#FFFFFF'; // #CARGO_CULT: copied from src/missing.ts\n\
+         export const k = process.env.API_KEY ?? process.env.DECLARED;\n",
+    );
+    write(
+        root,
+        "src/b.ts",
+        "/* #PATTERN_CONFLICT: two styles */ export {}\n",
+    );
+    write(
+        root,
+        "cmd/main.go",
+        "package main\n\nimport \"os\"\n\n// #SUGGEST_ERROR_HANDLING: check it\nfunc main() { _ = os.Getenv(\"GO_VAR\") }\n",
+    );
+    write(
+        root,
+        "app.py",
+        "import os\n# #COMPLETION_DRIVE: Assuming config.py exists\nx = os.environ.get(\"PY_VAR\")\n",
+    );
+    write(root, ".env.example", "DECLARED=\n");
+    write(root, ".orchestration/implementation-log.md", GOOD_LOG);
+
+    let cache = tempfile::tempdir().unwrap();
+    let nocache = tempfile::tempdir().unwrap();
+    let fresh = || check_json(root, nocache.path(), &["--no-cache"]);
+    let first = check_json(root, cache.path(), &[]);
+    assert!(
+        first.contains("undeclared-env") && first.contains("missing-path"),
+        "{first}"
+    );
+    assert_eq!(first, fresh());
+    // --no-cache neither reads nor writes one.
+    assert_eq!(std::fs::read_dir(nocache.path()).unwrap().count(), 0);
+    let files: Vec<PathBuf> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let kept = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        kept.contains("src/a.ts") && kept.contains("API_KEY"),
+        "{kept}"
+    );
+    assert_eq!(check_json(root, cache.path(), &[]), first);
+
+    // An edit is seen: new tag, other env reads, a tag removed elsewhere.
+    write(
+        root,
+        "src/a.ts",
+        "export const k = process.env.OTHER_KEY;\n// #FILE_NOT_REAL: typo of a tag\n",
+    );
+    write(root, "src/b.ts", "export {}\n");
+    let edited = check_json(root, cache.path(), &[]);
+    assert_ne!(edited, first);
+    assert!(
+        edited.contains("OTHER_KEY") && !edited.contains("API_KEY"),
+        "{edited}"
+    );
+    assert_eq!(edited, fresh());
+
+    // A cache whose entries do not fit their files, or is not JSON at all, or
+    // cannot be written, is only slower.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    for entry in doc["files"].as_object_mut().unwrap().values_mut() {
+        entry["comments"] = serde_json::json!([[0, 999_999], [3, 1]]);
+        entry["env"] = serde_json::json!([["X", [0, 1], [0, 999_999]]]);
+    }
+    std::fs::write(&files[0], doc.to_string()).unwrap();
+    assert_eq!(check_json(root, cache.path(), &[]), edited);
+    std::fs::write(&files[0], "{ not json").unwrap();
+    assert_eq!(check_json(root, cache.path(), &[]), edited);
+    let not_a_dir = cache.path().join("a-file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    assert_eq!(check_json(root, &not_a_dir, &[]), edited);
+}

@@ -232,6 +232,9 @@ fn allowed_outside(path: &Path, h: &Hostile) -> bool {
         || path == bin()
         || path.starts_with(h.home.join(".config/tagls"))
         || path == h.home.join(".config")
+        // tagls's own scan cache (docs/CHECK.md).
+        || path.starts_with(h.home.join(".cache/tagls"))
+        || path == h.home.join(".cache")
         || (path.file_name().is_some_and(|n| n == ".tagls.toml")
             && h.root.starts_with(path.parent().unwrap()))
 }
@@ -332,7 +335,9 @@ fn check_reads_nothing_outside_and_never_blocks() {
         .args(["check", "--format", "json", "."])
         .current_dir(&h.root)
         .env("HOME", &h.home)
-        .env_remove("XDG_CONFIG_HOME");
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("TAGLS_CACHE_DIR");
     let (out, took) = run_with_deadline(cmd, Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -399,7 +404,9 @@ fn an_unreadable_folder_is_reported_and_skipped() {
     cmd.args(["check", "."])
         .current_dir(&h.root)
         .env("HOME", &h.home)
-        .env_remove("XDG_CONFIG_HOME");
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("TAGLS_CACHE_DIR");
     let (out, _) = run_with_deadline(cmd, Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -430,6 +437,8 @@ async fn the_server_answers_everything_and_reads_nothing_outside() {
         .current_dir(&h.root)
         .env("HOME", &h.home)
         .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("TAGLS_CACHE_DIR")
         .stderr(Stdio::inherit());
     let started = Instant::now();
     let mut c = start_command(
@@ -597,7 +606,9 @@ fn log_created_refuses_special_files_and_links_out() {
             .args(["log", "created", rel])
             .current_dir(&h.root)
             .env("HOME", &h.home)
-            .env_remove("XDG_CONFIG_HOME");
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("TAGLS_CACHE_DIR");
         let (out, _) = run_with_deadline(cmd, Duration::from_secs(10));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{rel}: {stderr}");

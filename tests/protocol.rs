@@ -191,6 +191,57 @@ async fn semantic_tokens_full_and_range() {
     c.finish().await;
 }
 
+/// Highlighting does not wait for a parse that takes long (here, a whole
+/// new text of 1.5 MB): the request is answered from the last parse, and
+/// once the parse is done the client is asked to refresh, and then gets the
+/// new tags.
+#[tokio::test]
+async fn highlighting_does_not_wait_for_a_slow_parse() {
+    let mut c = start(ClientOptions::default()).await;
+    c.open(URI, "typescript", "// #COMPLETION_DRIVE: a\nconst x = 1;\n")
+        .await;
+    c.diagnostics(URI).await;
+    let first = c
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    assert_eq!(first["data"], json!([0, 3, 18, 0, 0]));
+    let big = "const y = 2;\n".repeat(120_000) + "// #CARGO_CULT: b\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": big }] }),
+    )
+    .await;
+    let id = c
+        .request_nowait(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    let answered = c.response(id).await["result"].clone();
+    let new_tag = json!([120_000, 3, 12, 1, 0]);
+    if answered["data"] != new_tag {
+        // The last parse's tags, moved along by the edit: the replaced text
+        // took them all.
+        assert_eq!(answered["data"], json!([]), "{answered}");
+        c.wait_for(
+            |m| m["method"] == "workspace/semanticTokens/refresh",
+            "a request to refresh the semantic tokens",
+        )
+        .await;
+    }
+    let after = c
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    assert_eq!(after["data"], new_tag);
+    c.finish().await;
+}
+
 #[tokio::test]
 async fn unknown_tag_has_a_quick_fix() {
     let text = "// #COMPLETION_DIRVE: Assuming X\n";

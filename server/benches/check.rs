@@ -2,7 +2,13 @@
 //!
 //! Run with `cargo bench -p tagls --bench check` (add `-- --quick` for a
 //! smoke run on 1,000 files with 2 runs). Plain std, no harness, no timed
-//! assertions: it prints a table and ratios.
+//! assertions: it prints a table and ratios, and plots the growth with the
+//! file count (`plot.rs`: `docs/bench/` for a full run).
+//!
+//! tagls runs three ways: with `--no-cache` (every candidate file parsed:
+//! the first check of a tree), with a warm scan cache (nothing changed since
+//! the last check), and with 1% of the source files edited since the last
+//! check (those are parsed again). ripgrep is timed in pairs with each.
 //!
 //! For trees of 1,000, 10,000 and 50,000 files (`server/examples/
 //! gen_workspace.rs`, cached under `target/bench-workspaces/` like the
@@ -17,6 +23,8 @@
 
 #[path = "../examples/gen_workspace.rs"]
 mod generator;
+#[path = "plot.rs"]
+mod plot;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,17 +34,33 @@ use std::time::{Duration, Instant};
 /// The pattern from the issue: the start of a tag such as `#TODO_ITEM:`.
 const RG_PATTERN: &str = "#[A-Z][A-Z_]+:";
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Tool {
+    /// `tagls check --no-cache`.
     Tagls,
+    /// `tagls check` with its scan cache under the target directory.
+    TaglsCached,
     Rg,
+}
+
+/// The scan cache of the `TaglsCached` runs, apart from the user's own.
+fn cache_dir() -> PathBuf {
+    plot::repo_root().join("target").join("bench-check-cache")
 }
 
 fn command(tool: Tool, root: &Path) -> Command {
     match tool {
         Tool::Tagls => {
             let mut c = Command::new(env!("CARGO_BIN_EXE_tagls"));
-            c.args(["check", "--format", "json"]).arg(root);
+            c.args(["check", "--no-cache", "--format", "json"])
+                .arg(root);
+            c
+        }
+        Tool::TaglsCached => {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_tagls"));
+            c.args(["check", "--format", "json"])
+                .arg(root)
+                .env("TAGLS_CACHE_DIR", cache_dir());
             c
         }
         Tool::Rg => {
@@ -100,7 +124,7 @@ fn warm_up(tool: Tool, root: &Path) -> usize {
     );
     match tool {
         Tool::Rg => out.stdout.iter().filter(|b| **b == b'\n').count(),
-        Tool::Tagls => serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        Tool::Tagls | Tool::TaglsCached => serde_json::from_slice::<serde_json::Value>(&out.stdout)
             .ok()
             .and_then(|v| v.get("findings").and_then(|f| f.as_array()).map(Vec::len))
             .unwrap_or(0),
@@ -187,14 +211,158 @@ fn ensure_workspace(n: usize) -> (PathBuf, String) {
     (dir, format!("new; {note}"))
 }
 
+/// The source files of a tree, in a fixed order, for the edits.
+fn sources(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if p.is_dir() {
+                if !matches!(name, "node_modules" | "coverage" | ".git") {
+                    walk(&p, out);
+                }
+            } else if [".ts", ".tsx", ".js", ".go", ".py"]
+                .iter()
+                .any(|e| name.ends_with(e))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out
+}
+
+/// Appends a line comment that is new in this round to every hundredth
+/// source file (a different hundredth each round), and returns how to
+/// restore them.
+fn edit_one_percent(files: &[PathBuf], round: usize) -> Vec<(PathBuf, Vec<u8>)> {
+    files
+        .iter()
+        .skip(round % 100)
+        .step_by(100)
+        .map(|p| {
+            let old = std::fs::read(p).expect("read a source");
+            let mut new = old.clone();
+            let marker = if p.extension().is_some_and(|e| e == "py") {
+                "#"
+            } else {
+                "//"
+            };
+            new.extend_from_slice(format!("\n{marker} edited in round {round}\n").as_bytes());
+            std::fs::write(p, new).expect("edit a source");
+            (p.clone(), old)
+        })
+        .collect()
+}
+
+fn restore(saved: Vec<(PathBuf, Vec<u8>)>) {
+    for (p, old) in saved {
+        std::fs::write(p, old).expect("restore a source");
+    }
+}
+
+/// The figures of one way of running tagls at one size.
+struct Row {
+    n: usize,
+    runs: usize,
+    tagls: Duration,
+    rg: Duration,
+    tagls_kb: u64,
+    rg_kb: u64,
+    ratios: Vec<f64>,
+}
+
+/// `pairs` pairs of `tool` (after `before`, which returns what `after`
+/// undoes) and ripgrep, alternating which goes first.
+fn pairs(
+    tool: Tool,
+    what: &str,
+    root: &Path,
+    n: usize,
+    count: usize,
+    mut before: impl FnMut(usize) -> Vec<(PathBuf, Vec<u8>)>,
+    mut after: impl FnMut(Vec<(PathBuf, Vec<u8>)>),
+) -> Row {
+    let mut tagls = Vec::new();
+    let mut rg = Vec::new();
+    let mut ratios = Vec::new();
+    for p in 0..count {
+        let saved = before(p);
+        let (t, r) = if p % 2 == 0 {
+            let t = run(tool, root);
+            (t, run(Tool::Rg, root))
+        } else {
+            let r = run(Tool::Rg, root);
+            (run(tool, root), r)
+        };
+        after(saved);
+        println!(
+            "  {n} files, {}, pair {}: tagls {:.1} ms {} KB, rg {:.1} ms {} KB",
+            what,
+            p + 1,
+            ms(t.wall),
+            t.maxrss_kb,
+            ms(r.wall),
+            r.maxrss_kb
+        );
+        ratios.push(t.wall.as_secs_f64() / r.wall.as_secs_f64());
+        tagls.push(t);
+        rg.push(r);
+    }
+    ratios.sort_by(f64::total_cmp);
+    Row {
+        n,
+        runs: count,
+        tagls: median(&tagls.iter().map(|r| r.wall).collect::<Vec<_>>()),
+        rg: median(&rg.iter().map(|r| r.wall).collect::<Vec<_>>()),
+        tagls_kb: median(&tagls.iter().map(|r| r.maxrss_kb).collect::<Vec<_>>()),
+        rg_kb: median(&rg.iter().map(|r| r.maxrss_kb).collect::<Vec<_>>()),
+        ratios,
+    }
+}
+
+fn table(title: &str, rows: &[Row]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "{title}");
+    let _ = writeln!(
+        t,
+        "{:>7} {:>5} {:>12} {:>12} {:>8} {:>21} {:>10} {:>10}",
+        "files", "pairs", "tagls ms", "rg ms", "ratio", "per pair (min-max)", "tagls RSS", "rg RSS"
+    );
+    for r in rows {
+        let _ = writeln!(
+            t,
+            "{:>7} {:>5} {:>12.1} {:>12.1} {:>7.2}x {:>7.2}x ({:.2}-{:.2}x) {:>7.1} MB {:>7.1} MB",
+            r.n,
+            r.runs,
+            ms(r.tagls),
+            ms(r.rg),
+            ms(r.tagls) / ms(r.rg),
+            r.ratios[(r.ratios.len() - 1) / 2],
+            r.ratios[0],
+            r.ratios[r.ratios.len() - 1],
+            r.tagls_kb as f64 / 1024.0,
+            r.rg_kb as f64 / 1024.0,
+        );
+    }
+    t
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
-    let sizes: &[(usize, usize)] = if quick {
-        &[(1_000, 2)]
+    // (files, pairs without cache, pairs with it)
+    let sizes: &[(usize, usize, usize)] = if quick {
+        &[(1_000, 2, 2)]
     } else {
-        // 3 pairs at 50k: one tagls run takes tens of seconds there.
-        &[(1_000, 5), (10_000, 5), (50_000, 3)]
+        // 3 pairs without the cache at 50k: one run takes many seconds there.
+        &[(1_000, 5, 7), (10_000, 5, 7), (50_000, 3, 7)]
     };
     println!(
         "tagls check beside ripgrep{}",
@@ -202,76 +370,96 @@ fn main() {
     );
     println!("machine: {}", machine());
     println!("tagls: {}", env!("CARGO_BIN_EXE_tagls"));
+    let _ = std::fs::remove_dir_all(cache_dir());
 
-    let mut table = String::new();
-    let _ = writeln!(
-        table,
-        "{:>7} {:>5} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8} {:>9} {:>8}",
-        "files",
-        "pairs",
-        "tagls ms",
-        "rg ms",
-        "ratio",
-        "tagls RSS",
-        "rg RSS",
-        "RSS x",
-        "findings",
-        "rg lines"
-    );
-    for &(n, pairs) in sizes {
+    let (mut cold, mut warm, mut edited) = (Vec::new(), Vec::new(), Vec::new());
+    for &(n, cold_pairs, cached_pairs) in sizes {
         let (root, note) = ensure_workspace(n);
         println!("workspace {n}: {} ({note})", root.display());
         let rg_lines = warm_up(Tool::Rg, &root);
         let findings = warm_up(Tool::Tagls, &root);
-        let mut tagls = Vec::new();
-        let mut rg = Vec::new();
-        let mut ratios = Vec::new();
-        for p in 0..pairs {
-            let (t, r) = if p % 2 == 0 {
-                let t = run(Tool::Tagls, &root);
-                (t, run(Tool::Rg, &root))
-            } else {
-                let r = run(Tool::Rg, &root);
-                (run(Tool::Tagls, &root), r)
-            };
-            println!(
-                "  {n} files, pair {}: tagls {:.1} ms {} KB, rg {:.1} ms {} KB",
-                p + 1,
-                ms(t.wall),
-                t.maxrss_kb,
-                ms(r.wall),
-                r.maxrss_kb
-            );
-            ratios.push(t.wall.as_secs_f64() / r.wall.as_secs_f64());
-            tagls.push(t);
-            rg.push(r);
-        }
-        let tw = median(&tagls.iter().map(|r| r.wall).collect::<Vec<_>>());
-        let rw = median(&rg.iter().map(|r| r.wall).collect::<Vec<_>>());
-        let tm = median(&tagls.iter().map(|r| r.maxrss_kb).collect::<Vec<_>>());
-        let rm = median(&rg.iter().map(|r| r.maxrss_kb).collect::<Vec<_>>());
-        ratios.sort_by(f64::total_cmp);
-        let pair_median = ratios[(ratios.len() - 1) / 2];
-        let _ = writeln!(
-            table,
-            "{n:>7} {pairs:>5} {:>12.1} {:>12.1} {:>7.1}x {:>7.1} MB {:>7.1} MB {:>7.1}x {findings:>9} {rg_lines:>8}",
-            ms(tw),
-            ms(rw),
-            ms(tw) / ms(rw),
-            tm as f64 / 1024.0,
-            rm as f64 / 1024.0,
-            tm as f64 / rm as f64,
-        );
-        let _ = writeln!(
-            table,
-            "{:>7} median of the per-pair ratios {pair_median:.1}x (min {:.1}x, max {:.1}x)",
-            "",
-            ratios[0],
-            ratios[ratios.len() - 1]
-        );
+        // Fills the scan cache; the cached runs must find the same.
+        let cached_findings = warm_up(Tool::TaglsCached, &root);
+        assert_eq!(findings, cached_findings, "the cache changed the findings");
+        println!("  rg lines {rg_lines}, tagls findings {findings}");
+        cold.push(pairs(
+            Tool::Tagls,
+            "no cache",
+            &root,
+            n,
+            cold_pairs,
+            |_| Vec::new(),
+            |_| {},
+        ));
+        warm.push(pairs(
+            Tool::TaglsCached,
+            "cache warm",
+            &root,
+            n,
+            cached_pairs,
+            |_| Vec::new(),
+            |_| {},
+        ));
+        let files = sources(&root);
+        edited.push(pairs(
+            Tool::TaglsCached,
+            "1% edited",
+            &root,
+            n,
+            cached_pairs,
+            |round| edit_one_percent(&files, round),
+            |saved| {
+                restore(saved);
+                // Untimed: the cache learns the restored files again.
+                warm_up(Tool::TaglsCached, &root);
+            },
+        ));
     }
     println!("\nmedian wall time and peak RSS, warm page cache; ratio = tagls / rg");
-    print!("{table}");
+    print!(
+        "{}",
+        table(
+            "tagls check --no-cache (every candidate file parsed)",
+            &cold
+        )
+    );
+    print!(
+        "{}",
+        table("tagls check, scan cache warm (nothing changed)", &warm)
+    );
+    print!(
+        "{}",
+        table(
+            "tagls check, 1% of the source files edited since the last check",
+            &edited
+        )
+    );
     println!("load average at the end {}", load());
     println!("target (issue): tagls at most 1.2x ripgrep at 50k files");
+
+    let series = |name: &str, rows: &[Row], rg: bool| {
+        plot::Series::new(
+            name,
+            rows.iter()
+                .map(|r| (r.n as f64, ms(if rg { r.rg } else { r.tagls })))
+                .collect(),
+        )
+    };
+    let path = plot::out_dir(quick).join("check-time.svg");
+    plot::lines(
+        &path,
+        "tagls check and ripgrep: wall time by tree size (median, warm page cache)",
+        "files in the tree",
+        "wall time (ms)",
+        &[
+            series("rg -n '#[A-Z][A-Z_]+:'", &warm, true),
+            series("tagls check --no-cache", &cold, false),
+            series("tagls check, 1% edited", &edited, false),
+            series("tagls check, cache warm", &warm, false),
+        ],
+        true,
+        true,
+    )
+    .expect("write the plot");
+    println!("plot: {}", path.display());
 }

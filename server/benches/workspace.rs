@@ -346,7 +346,7 @@ fn ensure_workspace(n: usize, out: &mut String) -> (PathBuf, generator::Plan) {
 
 fn bench_index(root: &Path, runs: usize, out: &mut String) {
     let modes: [(&str, String); 6] = [
-        ("index", "tagls FileIndex::build (1 thread)".to_owned()),
+        ("index", "tagls FileIndex::build (parallel walk)".to_owned()),
         (
             "index-split",
             "  its walk alone (RealFs::walk, ignore crate)".to_owned(),

@@ -98,6 +98,21 @@ pub fn analyze(
     analyze_cached(doc, path, ws, &mut resolve::Cache::default(), settings)
 }
 
+/// What highlighting needs of a document: its tags (none in a silenced
+/// file), with nothing resolved.
+pub fn tags_only(doc: &Document) -> Analysis {
+    if doc
+        .suppressions()
+        .any(|(kind, _)| kind == Suppression::File)
+    {
+        return Analysis::default();
+    }
+    Analysis {
+        tags: doc.tags().cloned().collect(),
+        ..Analysis::default()
+    }
+}
+
 /// [`analyze`], reusing resolutions from earlier calls while the workspace
 /// has not changed.
 pub fn analyze_cached(

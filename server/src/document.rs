@@ -58,6 +58,14 @@ impl Block {
     }
 }
 
+/// What [`Document::syntax_parts`] keeps of a parse.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyntaxParts {
+    /// In document order.
+    pub comments: Vec<TextRange>,
+    pub env_uses: Vec<EnvUse>,
+}
+
 /// A parsed document.
 #[derive(Clone)]
 pub struct Document {
@@ -87,6 +95,74 @@ impl Document {
         };
         doc.reparse(parser, registry);
         doc
+    }
+
+    /// What the parse of this text found that a tag scan needs again: the
+    /// comments of every block that can hold a tag or a suppression (some
+    /// comment in it has `#` before a capital letter, or `tagls:`), and the
+    /// env reads. It depends on the language and the text alone, so it can
+    /// be kept for an unchanged file ([`Document::from_parts`]).
+    pub fn syntax_parts(&self) -> SyntaxParts {
+        let bytes = |r: TextRange| {
+            let end = r.end.min(self.rope.len_bytes());
+            self.rope.byte_slice(r.start.min(end)..end)
+        };
+        let can_hold_tag = |r: TextRange| {
+            let text = bytes(r);
+            let mut prev_hash = false;
+            text.bytes().any(|b| {
+                let tag = prev_hash && b.is_ascii_uppercase();
+                prev_hash = b == b'#';
+                tag
+            }) || text.to_string().contains("tagls:")
+        };
+        SyntaxParts {
+            comments: self
+                .blocks
+                .iter()
+                .filter(|b| b.comments.iter().any(|c| can_hold_tag(*c)))
+                .flat_map(|b| b.comments.iter().copied())
+                .collect(),
+            env_uses: self.env_uses.clone(),
+        }
+    }
+
+    /// A document with the tags of `text` found from `parts` that an earlier
+    /// parse of the same text gave, without parsing. It has no tree: the next
+    /// [`Document::reparse`] starts from scratch. `None` if `parts` cannot
+    /// belong to `text` (a range off a character boundary, out of order, or a
+    /// name that is not the text at its range).
+    pub fn from_parts(
+        lang: Language,
+        text: &str,
+        parts: SyntaxParts,
+        registry: &Registry,
+    ) -> Option<Document> {
+        let fits = |r: TextRange| {
+            r.start <= r.end && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+        };
+        let ordered = parts.comments.windows(2).all(|w| w[0].end <= w[1].start);
+        if !ordered
+            || !parts.comments.iter().all(|c| fits(*c) && c.start < c.end)
+            || !parts.env_uses.iter().all(|u| {
+                fits(u.name_range)
+                    && fits(u.match_range)
+                    && text.get(u.name_range.start..u.name_range.end) == Some(u.name.as_str())
+            })
+        {
+            return None;
+        }
+        let mut doc = Document {
+            lang,
+            rope: Rope::from_str(text),
+            tree: None,
+            blocks: Vec::new(),
+            env_uses: parts.env_uses,
+            dirty: None,
+            full: true,
+        };
+        doc.blocks = doc.group(parts.comments, registry);
+        Some(doc)
     }
 
     pub fn language(&self) -> Language {
@@ -234,15 +310,43 @@ impl Document {
     /// Reparses after a batch of changes and rescans the comments that may
     /// have changed.
     pub fn reparse(&mut self, parser: &mut Parser, registry: &Registry) {
+        self.reparse_until(parser, registry, &mut || false);
+    }
+
+    /// As [`Document::reparse`], but gives up as soon as `stop` says so
+    /// (tree-sitter asks it every so often while it parses). It then
+    /// returns false and changes nothing: the tags stay those of the last
+    /// parse, moved along by the edits since. `parser` keeps the parse it
+    /// gave up: the next call resumes it if the text is the same, and the
+    /// caller must `Parser::reset` it before parsing anything else.
+    pub fn reparse_until(
+        &mut self,
+        parser: &mut Parser,
+        registry: &Registry,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> bool {
         let old = if self.full { None } else { self.tree.take() };
-        let new = parse_rope(parser, &self.rope, old.as_ref());
+        let mut stopped = false;
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if stop() {
+                stopped = true;
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        };
+        let new = parse_rope(parser, &self.rope, old.as_ref(), &mut progress);
+        if new.is_none() && stopped {
+            self.tree = old;
+            return false;
+        }
         let Some(new) = new else {
             // Parsing was cancelled or failed: keep no tree and no tags rather
             // than stale ones.
             self.tree = None;
             self.blocks.clear();
             self.full = true;
-            return;
+            return true;
         };
         match old {
             None => {
@@ -263,6 +367,7 @@ impl Document {
         self.tree = Some(new);
         self.dirty = None;
         self.full = false;
+        true
     }
 
     /// Scans again the comments in and around `window`.
@@ -292,7 +397,7 @@ impl Document {
                 break;
             }
         }
-        let mut comments = syntax::comments_in(self.lang, tree, Some(w), RopeText(&self.rope));
+        let mut comments = syntax::comments_in(self.lang, tree, Some(w));
         // The kept neighbours join when the new comments run up against them.
         let at = self.blocks.partition_point(|b| b.range().end < w.start);
         let mut remove = at..at;
@@ -332,7 +437,7 @@ impl Document {
 
     /// All comment blocks of `tree`, or those intersecting `within`.
     fn scan(&self, tree: &Tree, within: Option<TextRange>, registry: &Registry) -> Vec<Block> {
-        let comments = syntax::comments_in(self.lang, tree, within, RopeText(&self.rope));
+        let comments = syntax::comments_in(self.lang, tree, within);
         self.group(comments, registry)
     }
 
@@ -419,7 +524,12 @@ impl Document {
 }
 
 /// Parses a rope without copying it into one string.
-fn parse_rope(parser: &mut Parser, rope: &Rope, old: Option<&Tree>) -> Option<Tree> {
+fn parse_rope<F: FnMut(&tree_sitter::ParseState) -> std::ops::ControlFlow<()>>(
+    parser: &mut Parser,
+    rope: &Rope,
+    old: Option<&Tree>,
+    progress: &mut F,
+) -> Option<Tree> {
     let mut callback = |byte: usize, _: Point| -> &[u8] {
         if byte >= rope.len_bytes() {
             return &[];
@@ -427,7 +537,8 @@ fn parse_rope(parser: &mut Parser, rope: &Rope, old: Option<&Tree>) -> Option<Tr
         let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
         &chunk.as_bytes()[byte - chunk_start..]
     };
-    parser.parse_with_options(&mut callback, old, None)
+    let options = tree_sitter::ParseOptions::new().progress_callback(progress);
+    parser.parse_with_options(&mut callback, old, Some(options))
 }
 
 /// Lets tree-sitter queries read node text out of a rope.
@@ -467,6 +578,80 @@ mod tests {
         d.tags()
             .map(|t| format!("{}={}", t.name, t.payload))
             .collect()
+    }
+
+    /// A document rebuilt from its syntax parts has the same tags,
+    /// suppressions and env reads, and parts that do not fit are refused.
+    #[test]
+    fn syntax_parts_rebuild_the_same_document() {
+        let sources = [
+            (
+                Language::TypeScript,
+                "// plain comment\nconst c = '#FFFFFF';\n// #COMPLETION_DRIVE: a\n//   Description: b\n\n\
+                 /** JSDoc\n * #CARGO_CULT: c */\nconst k = process.env.K; // tagls: ignore-next-line\n\
+                 // Grüße ☕ #PATTERN_CONFLICT: d\n",
+            ),
+            (
+                Language::Go,
+                "package m\n// one\n\n// #SUGGEST_ERROR_HANDLING: e\nvar v = os.Getenv(\"V\")\n",
+            ),
+            (
+                Language::Python,
+                "# comment\n# #COMPLETION_DRIVE: f\n#   Verification: ls\nx = os.environ[\"P\"]\n# tagls: ignore-file\n",
+            ),
+        ];
+        for (lang, text) in sources {
+            let (d, _) = doc(lang, text);
+            let parts = d.syntax_parts();
+            // Only blocks that can hold a tag or a suppression are kept.
+            assert!(
+                parts
+                    .comments
+                    .iter()
+                    .all(|c| !d.slice(*c).contains("plain")
+                        && !d.slice(*c).trim_end().ends_with("one")),
+                "{:?}",
+                parts.comments
+            );
+            let again =
+                Document::from_parts(lang, text, parts.clone(), &Registry::builtin()).unwrap();
+            assert_eq!(names(&again), names(&d), "{text}");
+            assert_eq!(
+                again.tags().collect::<Vec<_>>(),
+                d.tags().collect::<Vec<_>>()
+            );
+            assert_eq!(
+                again.suppressions().collect::<Vec<_>>(),
+                d.suppressions().collect::<Vec<_>>()
+            );
+            assert_eq!(
+                again.env_uses().collect::<Vec<_>>(),
+                d.env_uses().collect::<Vec<_>>()
+            );
+            assert!(!names(&d).is_empty());
+
+            let mut off_boundary = parts.clone();
+            off_boundary
+                .comments
+                .push(TextRange::new(text.len(), text.len() + 5));
+            assert!(Document::from_parts(lang, text, off_boundary, &Registry::builtin()).is_none());
+            let mut wrong_name = parts.clone();
+            if let Some(u) = wrong_name.env_uses.first_mut() {
+                u.name.push('X');
+                assert!(
+                    Document::from_parts(lang, text, wrong_name, &Registry::builtin()).is_none()
+                );
+            }
+        }
+        let emoji = "// ☕ #COMPLETION_DRIVE: x\n";
+        let split = SyntaxParts {
+            comments: vec![TextRange::new(0, 4)],
+            env_uses: Vec::new(),
+        };
+        assert!(
+            Document::from_parts(Language::TypeScript, emoji, split, &Registry::builtin())
+                .is_none()
+        );
     }
 
     #[test]

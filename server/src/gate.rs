@@ -11,19 +11,26 @@
 //!   item, a recipe tagls cannot evaluate, a file name several files have;
 //! - PASSED otherwise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use rayon::prelude::*;
+use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
 use crate::config::{ConfigError, Settings};
 use crate::document::Document;
 use crate::findings::{self, Finding};
 use crate::log;
+use crate::scan_cache::{self, Entry, ScanCache};
 use crate::syntax::Language;
 use crate::tags::{Family, Registry, Severity};
 use crate::text::{Encoding, LineCol, pos};
-use crate::workspace::fs::RealFs;
+use crate::workspace::fs::{FileKind, Fs, RealFs};
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::{ReadError, Workspace};
 use crate::workspace::paths::display_rel;
@@ -117,6 +124,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds what another part of the scan found, after what is here.
+    fn merge(&mut self, other: Report) {
+        self.tags.extend(other.tags);
+        self.findings.extend(other.findings);
+        for (family, n) in other.families {
+            *self.families.entry(family).or_default() += n;
+        }
+        self.unknown_tags += other.unknown_tags;
+        self.tagged_files += other.tagged_files;
+        self.verified.extend(other.verified);
+        self.problems.extend(other.problems);
+    }
+
     pub fn verdict(&self) -> Verdict {
         self.findings
             .iter()
@@ -191,53 +211,87 @@ fn gate_label(f: &Finding) -> &'static str {
 /// Scans each root: every source file the walk yields and the root's log.
 /// `progress` is told how many files have been read so far.
 /// The configuration comes from the root's files (docs/CONFIG.md), or from
-/// `config` when given; an unusable file is an error.
+/// `config` when given; an unusable file is an error. With `cache`, a folder,
+/// files unchanged since the last scan are not parsed again
+/// ([`crate::scan_cache`]).
+///
+/// The walk and the files are spread over every core; the report comes out
+/// the same whatever the order they finish in.
 pub fn scan(
     roots: &[PathBuf],
     config: Option<&Path>,
+    cache: Option<&Path>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Report, ConfigError> {
     let mut report = Report::default();
-    let mut files_read = 0;
+    let mut files_before = 0;
     for root in roots {
         let settings = Settings::from_file(&crate::config::load(root, config)?);
+        let walked = walk::entries(root);
+        report
+            .problems
+            .extend(walked.errors.iter().map(ToString::to_string));
+        let log_path = root.join(&settings.log);
+        let mut files: Vec<PathBuf> = walked
+            .entries
+            .iter()
+            .filter(|(rel, kind)| *kind == FileKind::File && !settings.is_ignored(rel))
+            .map(|(rel, _)| root.join(rel))
+            .filter(|path| *path != log_path)
+            .collect();
+        // In the byte order of the paths, as the findings are sorted.
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        // Gitignored files are indexed (a path may name one) but not scanned.
+        let excludes = walk::Excludes::new(root);
+        let mut rules = (PathBuf::new(), Vec::new());
+        files.retain(|path| {
+            let dir = path.parent().unwrap_or(root);
+            if rules.0 != dir {
+                rules = (dir.to_path_buf(), excludes.rules_for(dir));
+            }
+            !walk::Excludes::excludes_file(&rules.1, path)
+        });
         let mut ws = Workspace::new(Arc::new(RealFs));
         ws.set_env_files(settings.env_files.clone());
         ws.add_root(root, false);
-        ws.set_index(root, FileIndex::build(&RealFs, root));
-        let log_path = root.join(&settings.log);
-        let mut cache = crate::resolve::Cache::default();
+        ws.set_index(root, FileIndex::from_entries(walked.entries));
+
+        let cache = cache.map_or_else(ScanCache::off, |dir| ScanCache::open(dir, root));
+        let done = AtomicUsize::new(0);
+        let (finished, wait) = std::sync::mpsc::channel::<()>();
+        let parts: Vec<(Report, Option<(String, Entry)>)> = std::thread::scope(|s| {
+            let (files, ws, cache, done, settings) = (&files, &ws, &cache, &done, &settings);
+            let work = s.spawn(move || {
+                // Dropped when the work ends, however it ends.
+                let _finished = finished;
+                files
+                    .par_iter()
+                    .map_init(
+                        || Scanner::new(ws, cache),
+                        |scanner, path| {
+                            let part = scanner.scan(root, path, settings);
+                            done.fetch_add(1, Ordering::Relaxed);
+                            part
+                        },
+                    )
+                    .collect()
+            });
+            while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(PROGRESS_EVERY) {
+                progress(files_before + done.load(Ordering::Relaxed));
+            }
+            work.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        files_before += files.len();
         let mut code_tags = 0;
-        for entry in walk::files(root) {
-            let path = match entry {
-                Ok(e) => e.into_path(),
-                Err(e) => {
-                    report.problems.push(e.to_string());
-                    continue;
-                }
-            };
-            if path == log_path
-                || path
-                    .strip_prefix(root)
-                    .is_ok_and(|rel| settings.is_ignored(rel))
-            {
-                continue;
-            }
-            files_read += 1;
-            if files_read % 256 == 0 {
-                progress(files_read);
-            }
-            match scan_file(&path, &settings, &mut ws, &mut cache) {
-                Ok(Some((doc, a))) => {
-                    code_tags += a.tags.len();
-                    add(&mut report, root, &path, doc.rope(), &a, &settings);
-                }
-                Ok(None) => {}
-                Err(e) => report
-                    .problems
-                    .push(format!("{}: {e}", display_rel(&path, root))),
-            }
+        let mut entries = HashMap::new();
+        for (part, entry) in parts {
+            code_tags += part.tags.len();
+            report.merge(part);
+            entries.extend(entry);
         }
+        // A cache that cannot be written only makes the next run slower.
+        let _ = cache.save(entries);
         scan_log(
             &mut report,
             root,
@@ -247,45 +301,112 @@ pub fn scan(
             code_tags > 0,
         );
     }
-    progress(files_read);
+    progress(files_before);
     report.findings.sort_by(|a, b| {
         (&a.root, &a.path, a.line, a.column).cmp(&(&b.root, &b.path, b.line, b.column))
     });
     Ok(report)
 }
 
-/// Reads and analyses one source file; `None` when it is not a tagged
-/// language, too large, not UTF-8, or has nothing to report.
-fn scan_file(
-    path: &Path,
-    settings: &Settings,
-    ws: &mut Workspace,
-    cache: &mut crate::resolve::Cache,
-) -> Result<Option<(Document, Analysis)>, ReadError> {
-    let registry = &settings.registry;
-    let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
-        return Ok(None);
-    };
-    let bytes = match ws.read(path, settings.max_file_size) {
-        Ok(b) => b,
-        Err(ReadError::TooLarge) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    // A cheap pre-filter: no `#` before a capital letter and no `env`, so no
-    // tag and no env read.
-    let tag_shaped = memchr::memchr_iter(b'#', &bytes)
-        .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase));
-    let env_shaped = memchr::memmem::find(&bytes, b"env").is_some()
-        || memchr::memmem::find(&bytes, b"Env").is_some();
-    if !tag_shaped && !env_shaped {
-        return Ok(None);
+/// How often `scan` reports progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+
+/// What one worker thread of `scan` keeps from file to file.
+struct Scanner<'a> {
+    ws: Workspace,
+    resolved: crate::resolve::Cache,
+    parsers: [Option<Parser>; Language::ALL.len()],
+    cache: &'a ScanCache,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(ws: &Workspace, cache: &'a ScanCache) -> Scanner<'a> {
+        Scanner {
+            ws: ws.fork(),
+            resolved: Default::default(),
+            parsers: Default::default(),
+            cache,
+        }
     }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Ok(None);
-    };
-    let doc = Document::new(lang, text, &mut lang.parser(), registry);
-    let a = analysis::analyze_cached(&doc, Some(path), ws, cache, settings);
-    Ok(Some((doc, a)))
+
+    /// One file's part of the report, and what the cache is to keep of it.
+    fn scan(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        settings: &Settings,
+    ) -> (Report, Option<(String, Entry)>) {
+        let mut part = Report::default();
+        let mut entry = None;
+        match self.analyze(root, path, settings, &mut entry) {
+            Ok(Some((doc, a))) => add(&mut part, root, path, doc.rope(), &a, settings),
+            Ok(None) => {}
+            Err(e) => part
+                .problems
+                .push(format!("{}: {e}", display_rel(path, root))),
+        }
+        (part, entry)
+    }
+
+    /// Reads and analyses one source file; `None` when it is not a tagged
+    /// language, too large, not UTF-8, or cannot hold a tag or an env read.
+    /// `entry` receives what the cache is to keep.
+    fn analyze(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        settings: &Settings,
+        entry: &mut Option<(String, Entry)>,
+    ) -> Result<Option<(Document, Analysis)>, ReadError> {
+        let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
+            return Ok(None);
+        };
+        // The walk that listed the file entered no symlink, so the path
+        // stays inside the root; `read` opens regular files only.
+        let bytes = match RealFs
+            .read(path, settings.max_file_size)
+            .map_err(ReadError::from)
+        {
+            Ok(b) => b,
+            Err(ReadError::TooLarge) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // Parsing is most of the cost, so a file is parsed only when its
+        // bytes can hold a tag (`#` before a capital letter) or an env read
+        // (the identifier every env query compares with).
+        let tag_shaped = memchr::memchr_iter(b'#', &bytes)
+            .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase));
+        let env_shaped = settings.env_in_code && crate::syntax::env::may_read_env(lang, &bytes);
+        if !tag_shaped && !env_shaped {
+            return Ok(None);
+        }
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(None);
+        };
+        let registry = &settings.registry;
+        let rel = display_rel(path, root);
+        let hash = self.cache.is_on().then(|| scan_cache::hash(&bytes));
+        let cached = hash
+            .and_then(|h| self.cache.get(&rel, h))
+            .and_then(|(e, parts)| Some((e, Document::from_parts(lang, text, parts, registry)?)));
+        let doc = match cached {
+            Some((e, doc)) => {
+                *entry = Some((rel, e));
+                doc
+            }
+            None => {
+                let parser = self.parsers[lang as usize].get_or_insert_with(|| lang.parser());
+                let doc = Document::new(lang, text, parser, registry);
+                if let Some(h) = hash {
+                    *entry = Some((rel, Entry::new(h, &doc.syntax_parts())));
+                }
+                doc
+            }
+        };
+        let a =
+            analysis::analyze_cached(&doc, Some(path), &mut self.ws, &mut self.resolved, settings);
+        Ok(Some((doc, a)))
+    }
 }
 
 fn scan_log(

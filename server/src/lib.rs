@@ -18,6 +18,7 @@ pub mod housekeeping;
 pub mod log;
 pub mod lsp;
 pub mod resolve;
+pub mod scan_cache;
 pub mod syntax;
 pub mod tags;
 pub mod text;

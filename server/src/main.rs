@@ -38,8 +38,13 @@ fn main() -> ExitCode {
             paths,
             format,
             config,
-        }) => check::run(paths, format, config),
-        Some(Command::Report { root, config }) => report::run(root, config),
+            no_cache,
+        }) => check::run(paths, format, config, no_cache),
+        Some(Command::Report {
+            root,
+            config,
+            no_cache,
+        }) => report::run(root, config, no_cache),
         Some(Command::Log(cmd)) => logcmd::run(cmd),
         Some(Command::Serve) | None => serve(),
     }

@@ -126,7 +126,10 @@ impl TestClient {
                     "capabilities": {
                         "general": general,
                         "window": { "workDoneProgress": opts.progress },
-                        "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration } },
+                        "workspace": {
+                            "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration },
+                            "semanticTokens": { "refreshSupport": true },
+                        },
                         "textDocument": {
                             "publishDiagnostics": { "versionSupport": true },
                             "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },

@@ -51,13 +51,20 @@ pub fn roots(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Scans with progress on stderr when it is a terminal.
+/// `no_cache` turns the scan cache off.
 pub fn scan_with_progress(
     roots: &[PathBuf],
     config: Option<&std::path::Path>,
+    no_cache: bool,
 ) -> Result<Report, String> {
+    let cache = if no_cache {
+        None
+    } else {
+        crate::scan_cache::default_dir()
+    };
     let tty = io::stderr().is_terminal();
     let mut last = std::time::Instant::now();
-    let report = gate::scan(roots, config, &mut |n| {
+    let report = gate::scan(roots, config, cache.as_deref(), &mut |n| {
         if tty && last.elapsed().as_millis() >= 100 {
             last = std::time::Instant::now();
             eprint!("\rtagls: checked {n} files");
@@ -70,7 +77,12 @@ pub fn scan_with_progress(
 }
 
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
-pub fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> ExitCode {
+pub fn run(
+    paths: Vec<PathBuf>,
+    format: Format,
+    config: Option<PathBuf>,
+    no_cache: bool,
+) -> ExitCode {
     let roots = match roots(paths) {
         Ok(r) => r,
         Err(e) => {
@@ -78,7 +90,7 @@ pub fn run(paths: Vec<PathBuf>, format: Format, config: Option<PathBuf>) -> Exit
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let report = match scan_with_progress(&roots, config.as_deref()) {
+    let report = match scan_with_progress(&roots, config.as_deref(), no_cache) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");

@@ -69,6 +69,11 @@ pub enum Command {
         /// .tagls.toml (the user file still applies first).
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// Parse every file again: neither read nor write the scan cache
+        /// (kept in $TAGLS_CACHE_DIR, else the user's cache folder, e.g.
+        /// ~/.cache/tagls; an unchanged file is not parsed twice).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Write .orchestration/verification-report.md: the gate's findings in
     /// the method's structure (summary, failed verifications with the shell
@@ -80,6 +85,11 @@ pub enum Command {
         /// Read this configuration file instead of the workspace's .tagls.toml.
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// Parse every file again: neither read nor write the scan cache
+        /// (kept in $TAGLS_CACHE_DIR, else the user's cache folder, e.g.
+        /// ~/.cache/tagls; an unchanged file is not parsed twice).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Append an entry to the implementation log, as the editor's code
     /// actions do (safe to run many at once).

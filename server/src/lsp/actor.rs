@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,11 @@ pub const QUIET: Duration = Duration::from_millis(50);
 const GIT_STATUS_AGE: Duration = Duration::from_secs(5);
 /// The longest a change waits for its diagnostics while typing goes on.
 pub const MAX_DELAY: Duration = Duration::from_millis(150);
+/// How long a semantic-tokens request may wait for a reparse before it is
+/// answered from the last parse (the tags moved along by the edits since).
+/// An ordinary edit of a 20,000-line file reparses in 1 to 2 ms; this only
+/// cuts short tree-sitter's rare slow recoveries (docs/BENCHMARKS.md).
+pub const TOKENS_PARSE_BUDGET: Duration = Duration::from_millis(4);
 
 pub enum Msg {
     Configure {
@@ -68,6 +74,9 @@ pub enum Msg {
     },
     Snapshot {
         uri: Uri,
+        /// Only the tags are needed, and soon (semantic tokens): nothing is
+        /// resolved, and a slow reparse is not waited for.
+        tags_only: bool,
         reply: oneshot::Sender<Option<Snapshot>>,
     },
     /// Completion at a position.
@@ -114,6 +123,8 @@ pub enum Outbound {
     /// A root was added: build its index, and watch it when the server
     /// watches.
     RootAdded(PathBuf),
+    /// Semantic tokens answered from an older parse are now out of date.
+    RefreshTokens,
 }
 
 /// A document as it was when a request arrived.
@@ -138,11 +149,39 @@ pub struct Snapshot {
 #[derive(Clone)]
 pub struct Handle {
     tx: mpsc::Sender<Msg>,
+    queued: Arc<Queued>,
+}
+
+/// Messages sent to the actor and not yet taken in, shared by both sides.
+#[derive(Default)]
+struct Queued {
+    /// Document edits: a parse running meanwhile is already out of date.
+    edits: AtomicUsize,
+    /// Every message: a publish running meanwhile keeps them waiting.
+    all: AtomicUsize,
+}
+
+impl Queued {
+    fn add(&self, msg: &Msg, n: isize) {
+        let step = |counter: &AtomicUsize| {
+            if n > 0 {
+                counter.fetch_add(1, Ordering::SeqCst);
+            } else {
+                counter.fetch_sub(1, Ordering::SeqCst);
+            }
+        };
+        step(&self.all);
+        if is_edit(msg) {
+            step(&self.edits);
+        }
+    }
 }
 
 impl Handle {
     pub fn send(&self, msg: Msg) {
-        if self.tx.send(msg).is_err() {
+        self.queued.add(&msg, 1);
+        if let Err(mpsc::SendError(msg)) = self.tx.send(msg) {
+            self.queued.add(&msg, -1);
             tracing::error!("the document actor has stopped; message dropped");
         }
     }
@@ -151,9 +190,12 @@ impl Handle {
 /// Starts the actor on its own thread.
 pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
     let (tx, rx) = mpsc::channel();
+    let queued = Arc::new(Queued::default());
     let actor = Actor {
+        queued: Arc::clone(&queued),
         docs: HashMap::new(),
         parsers: HashMap::new(),
+        suspended: HashMap::new(),
         settings: Arc::new(Settings::default()),
         editor_layer: ConfigFile::default(),
         last_good: HashMap::new(),
@@ -175,7 +217,15 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
     if let Err(e) = spawned {
         tracing::error!("cannot start the document actor: {e}");
     }
-    Handle { tx }
+    Handle { tx, queued }
+}
+
+/// Whether a message changes a document's text.
+fn is_edit(msg: &Msg) -> bool {
+    matches!(
+        msg,
+        Msg::Open { .. } | Msg::Change { .. } | Msg::Close { .. }
+    )
 }
 
 struct Entry {
@@ -189,6 +239,8 @@ struct Entry {
     analysis: Option<(u64, Analysis)>,
     /// Changed since it was last parsed.
     stale: bool,
+    /// Semantic tokens were answered from an older parse.
+    tokens_behind: bool,
 }
 
 enum Content {
@@ -207,8 +259,13 @@ enum Content {
 }
 
 struct Actor {
+    /// Shared with [`Handle`]: messages sent and not yet taken in.
+    queued: Arc<Queued>,
     docs: HashMap<Uri, Entry>,
     parsers: HashMap<Language, Parser>,
+    /// The document and version whose parse a language's parser gave up
+    /// and holds, to resume.
+    suspended: HashMap<Language, (Uri, i32)>,
     settings: Arc<Settings>,
     /// The editor's settings, the top configuration layer.
     editor_layer: ConfigFile,
@@ -244,7 +301,10 @@ impl Actor {
                 d.saturating_duration_since(Instant::now())
             });
             match rx.recv_timeout(wait) {
-                Ok(msg) => self.handle_contained(msg),
+                Ok(msg) => {
+                    self.queued.add(&msg, -1);
+                    self.handle_contained(msg)
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
@@ -341,6 +401,7 @@ impl Actor {
                 changes,
             } => self.change(&uri, version, changes),
             Msg::Close { uri } => {
+                self.suspended.retain(|_, (held, _)| *held != uri);
                 if self.docs.remove(&uri).is_some() {
                     self.send(Outbound::Publish {
                         uri,
@@ -349,8 +410,16 @@ impl Actor {
                     });
                 }
             }
-            Msg::Snapshot { uri, reply } => {
-                let snap = self.snapshot(&uri);
+            Msg::Snapshot {
+                uri,
+                tags_only,
+                reply,
+            } => {
+                let snap = if tags_only {
+                    self.tags_snapshot(&uri)
+                } else {
+                    self.snapshot(&uri)
+                };
                 // The requester may have been cancelled; nothing to do then.
                 let _ = reply.send(snap);
             }
@@ -385,6 +454,7 @@ impl Actor {
     }
 
     fn open(&mut self, uri: Uri, language_id: &str, version: i32, text: String) {
+        self.suspended.retain(|_, (held, _)| *held != uri);
         let path = uri.to_file_path().map(|p| p.into_owned());
         let is_log = path
             .as_deref()
@@ -436,6 +506,7 @@ impl Actor {
                 pending: None,
                 analysis: None,
                 stale: false,
+                tokens_behind: false,
             },
         );
         self.publish(&uri);
@@ -538,20 +609,8 @@ impl Actor {
             .and_then(|e| e.path.clone());
         let changed = log_path.and_then(|p| self.git_changes(&p));
         let generation = self.ws.generation();
+        self.reparse(uri, &mut || false);
         let entry = self.docs.get_mut(uri)?;
-        if std::mem::take(&mut entry.stale) {
-            match &mut entry.content {
-                Content::Parsed(doc) => {
-                    let lang = doc.language();
-                    let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
-                    doc.reparse(parser, &self.settings.registry);
-                }
-                Content::Log { rope, log } => {
-                    *log = log::parse(&rope.to_string(), &self.settings.registry)
-                }
-                Content::Skipped { .. } => {}
-            }
-        }
         if let Some((g, a)) = &entry.analysis
             && *g == generation
         {
@@ -589,8 +648,87 @@ impl Actor {
         Some(a)
     }
 
+    /// Parses a changed document again; false, with the document as it
+    /// was, when `stop` cut the parse short.
+    fn reparse(&mut self, uri: &Uri, stop: &mut dyn FnMut() -> bool) -> bool {
+        let Some(entry) = self.docs.get_mut(uri) else {
+            return true;
+        };
+        if !entry.stale {
+            return true;
+        }
+        match &mut entry.content {
+            Content::Parsed(doc) => {
+                let lang = doc.language();
+                let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
+                // A parse given up earlier is resumed only for the same text.
+                let this = (uri.clone(), entry.version);
+                if self.suspended.get(&lang).is_some_and(|held| *held != this) {
+                    parser.reset();
+                }
+                if !doc.reparse_until(parser, &self.settings.registry, stop) {
+                    self.suspended.insert(lang, this);
+                    return false;
+                }
+                self.suspended.remove(&lang);
+            }
+            Content::Log { rope, log } => {
+                *log = log::parse(&rope.to_string(), &self.settings.registry)
+            }
+            Content::Skipped { .. } => {}
+        }
+        entry.stale = false;
+        true
+    }
+
+    /// A snapshot for semantic tokens: the tags only, from a reparse that
+    /// may take [`TOKENS_PARSE_BUDGET`] and no newer edit. Past either, the
+    /// tags of the last parse answer, moved along by the edits since; the
+    /// next publish parses in full and asks the client to refresh.
+    fn tags_snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
+        let parsed = matches!(self.docs.get(uri)?.content, Content::Parsed(_));
+        if !parsed {
+            return self.snapshot(uri);
+        }
+        let started = Instant::now();
+        let queued = Arc::clone(&self.queued);
+        let done = self.reparse(uri, &mut || {
+            queued.edits.load(Ordering::SeqCst) > 0 || started.elapsed() > TOKENS_PARSE_BUDGET
+        });
+        let generation = self.ws.generation();
+        let ignored = self.is_ignored(uri);
+        let entry = self.docs.get_mut(uri)?;
+        if !done {
+            entry.tokens_behind = true;
+        }
+        let analysis = match (&entry.analysis, &entry.content) {
+            (Some((g, a)), _) if done && *g == generation => a.clone(),
+            (_, Content::Parsed(_)) if ignored => Analysis::default(),
+            (_, Content::Parsed(doc)) => analysis::tags_only(doc),
+            _ => Analysis::default(),
+        };
+        self.snapshot_with(uri, analysis)
+    }
+
+    /// Whether the configuration leaves the document's file out.
+    fn is_ignored(&self, uri: &Uri) -> bool {
+        self.docs
+            .get(uri)
+            .and_then(|e| e.path.as_deref())
+            .is_some_and(|p| {
+                self.ws
+                    .root_for(p)
+                    .and_then(|r| p.strip_prefix(&r.path).ok())
+                    .is_some_and(|rel| self.settings.is_ignored(rel))
+            })
+    }
+
     fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
         let analysis = self.analysis(uri)?;
+        self.snapshot_with(uri, analysis)
+    }
+
+    fn snapshot_with(&self, uri: &Uri, analysis: Analysis) -> Option<Snapshot> {
         let entry = self.docs.get(uri)?;
         let rope = match &entry.content {
             Content::Parsed(doc) => doc.rope().clone(),
@@ -700,11 +838,21 @@ impl Actor {
     }
 
     fn publish(&mut self, uri: &Uri) {
+        // A parse that a newer message would wait for is given up: an edit
+        // makes it stale, and a request is answered first (from the last
+        // parse, for highlighting). The publish comes once the typing pauses.
+        let queued = Arc::clone(&self.queued);
+        if !self.reparse(uri, &mut || queued.all.load(Ordering::SeqCst) > 0) {
+            return;
+        }
         let Some(snap) = self.snapshot(uri) else {
             return;
         };
         if let Some(entry) = self.docs.get_mut(uri) {
             entry.pending = None;
+            if std::mem::take(&mut entry.tokens_behind) {
+                self.send(Outbound::RefreshTokens);
+            }
         }
         let mut all = snap.analysis.findings(&snap.settings);
         if self.designated.as_ref() == Some(uri)

@@ -78,6 +78,8 @@ struct ClientFacts {
     progress: bool,
     /// Helix registers for watched files but reports only what it writes.
     helix: bool,
+    /// Whether the client takes `workspace/semanticTokens/refresh`.
+    tokens_refresh: bool,
 }
 
 impl Backend {
@@ -104,9 +106,16 @@ impl Backend {
     /// The document as of this request: the snapshot message is queued
     /// behind every change received before it.
     async fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
+        self.snapshot_of(uri, false).await
+    }
+
+    /// As [`Backend::snapshot`]; with `tags_only`, just the tags, soon
+    /// (actor::TOKENS_PARSE_BUDGET), for highlighting.
+    async fn snapshot_of(&self, uri: &Uri, tags_only: bool) -> Option<Snapshot> {
         let (reply, rx) = oneshot::channel();
         self.actor.send(Msg::Snapshot {
             uri: uri.clone(),
+            tags_only,
             reply,
         });
         rx.await.ok().flatten()
@@ -131,6 +140,15 @@ async fn forward(
             }
             Outbound::Log { typ, message } => client.log_message(typ, message).await,
             Outbound::Show { typ, message } => client.show_message(typ, message).await,
+            Outbound::RefreshTokens => {
+                if shared.facts.get().is_some_and(|f| f.tokens_refresh) {
+                    let client = client.clone();
+                    // A request: its answer is not waited for here.
+                    tokio::spawn(async move {
+                        let _ = client.semantic_tokens_refresh().await;
+                    });
+                }
+            }
             Outbound::RootAdded(root) => {
                 lock(&shared.roots).push(root.clone());
                 let (client, actor, shared) = (client.clone(), actor.clone(), shared.clone());
@@ -358,6 +376,12 @@ impl LanguageServer for Backend {
                 .client_info
                 .as_ref()
                 .is_some_and(|i| i.name.eq_ignore_ascii_case("helix")),
+            tokens_refresh: c
+                .workspace
+                .as_ref()
+                .and_then(|w| w.semantic_tokens.as_ref())
+                .and_then(|s| s.refresh_support)
+                .unwrap_or(false),
         };
         let _ = self.shared.facts.set(facts);
         if let Some(options) = params.initialization_options.clone() {
@@ -527,7 +551,13 @@ impl LanguageServer for Backend {
         let enc = self.encoding();
         let query = params.query.to_lowercase();
         off_thread(move || {
-            let report = crate::gate::scan(&roots, None, &mut |_| {}).ok()?;
+            let report = crate::gate::scan(
+                &roots,
+                None,
+                crate::scan_cache::default_dir().as_deref(),
+                &mut |_| {},
+            )
+            .ok()?;
             let symbols = report
                 .tags
                 .iter()
@@ -577,7 +607,12 @@ impl LanguageServer for Backend {
         let enc = self.encoding();
         let open = lock(&self.shared.open).clone();
         let items = off_thread(move || {
-            let Ok(report) = crate::gate::scan(&roots, None, &mut |_| {}) else {
+            let Ok(report) = crate::gate::scan(
+                &roots,
+                None,
+                crate::scan_cache::default_dir().as_deref(),
+                &mut |_| {},
+            ) else {
                 return Vec::new();
             };
             let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> =
@@ -636,7 +671,7 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri).await else {
+        let Some(snap) = self.snapshot_of(&params.text_document.uri, true).await else {
             return Ok(None);
         };
         off_thread(move || {
@@ -651,7 +686,7 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensRangeParams,
     ) -> Result<Option<SemanticTokensRangeResult>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri).await else {
+        let Some(snap) = self.snapshot_of(&params.text_document.uri, true).await else {
             return Ok(None);
         };
         let range = params.range;

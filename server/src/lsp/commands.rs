@@ -673,6 +673,7 @@ impl Runner {
             let (reply, rx) = oneshot::channel();
             self.actor.send(Msg::Snapshot {
                 uri: uri.clone(),
+                tags_only: true,
                 reply,
             });
             match rx.await.ok().flatten() {

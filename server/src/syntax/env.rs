@@ -69,57 +69,131 @@ pub fn env_uses_in<T: TextProvider<I>, I: AsRef<[u8]>>(
     let Some(name_index) = query.capture_index_for_name(NAME_CAPTURE) else {
         return Vec::new();
     };
-    let mut cursor = QueryCursor::new();
-    if let Some(r) = within {
+    let text = RefCell::new(text);
+    let ranges: Vec<std::ops::Range<usize>> = match within {
         // Tree-sitter keeps only nodes that overlap the range; one byte of
         // slack on each side lets a use that merely touches it through, and
         // the filter below then applies the exact rule.
-        cursor.set_byte_range(r.start.saturating_sub(1)..r.end.saturating_add(1));
-    }
-    // The cursor owns the text provider while it runs the predicates, and the
-    // names are read through the same provider between matches.
-    let text = RefCell::new(text);
-    let mut out = Vec::new();
-    let mut matches = cursor.matches(query, tree.root_node(), SharedText(&text));
-    while let Some(m) = matches.next() {
-        let mut name_node = None;
-        let mut cover: Option<TextRange> = None;
-        for cap in m.captures() {
-            let r = TextRange::from(cap.node.byte_range());
-            cover = Some(cover.map_or(r, |c| c.cover(r)));
-            if cap.index == name_index {
-                name_node = Some(cap.node);
+        Some(r) => std::iter::once(r.start.saturating_sub(1)..r.end.saturating_add(1)).collect(),
+        None => {
+            let mut source = Vec::new();
+            for chunk in text.borrow_mut().text(tree.root_node()) {
+                source.extend_from_slice(chunk.as_ref());
             }
+            accessor_regions(lang, tree, &source)
         }
-        let (Some(node), Some(match_range)) = (name_node, cover) else {
-            continue;
-        };
-        if within.is_some_and(|w| !match_range.touches(w)) {
-            continue;
+    };
+    let mut out = Vec::new();
+    let mut cursor = QueryCursor::new();
+    for range in ranges {
+        cursor.set_byte_range(range);
+        // The cursor owns the text provider while it runs the predicates, and
+        // the names are read through the same provider between matches.
+        let mut matches = cursor.matches(query, tree.root_node(), SharedText(&text));
+        while let Some(m) = matches.next() {
+            let mut name_node = None;
+            let mut cover: Option<TextRange> = None;
+            for cap in m.captures() {
+                let r = TextRange::from(cap.node.byte_range());
+                cover = Some(cover.map_or(r, |c| c.cover(r)));
+                if cap.index == name_index {
+                    name_node = Some(cap.node);
+                }
+            }
+            let (Some(node), Some(match_range)) = (name_node, cover) else {
+                continue;
+            };
+            if within.is_some_and(|w| !match_range.touches(w)) {
+                continue;
+            }
+            // A name node with named children holds escape sequences (Python
+            // nests them inside the string's content); tagls does not decode
+            // them, so it does not guess a name either.
+            if node.named_child_count() > 0 {
+                continue;
+            }
+            let Some(name) = node_text(&mut *text.borrow_mut(), node) else {
+                continue;
+            };
+            if name.is_empty() {
+                continue;
+            }
+            out.push(EnvUse {
+                name,
+                name_range: TextRange::from(node.byte_range()),
+                match_range,
+            });
         }
-        // A name node with named children holds escape sequences (Python
-        // nests them inside the string's content); tagls does not decode
-        // them, so it does not guess a name either.
-        if node.named_child_count() > 0 {
-            continue;
-        }
-        let Some(name) = node_text(&mut *text.borrow_mut(), node) else {
-            continue;
-        };
-        if name.is_empty() {
-            continue;
-        }
-        out.push(EnvUse {
-            name,
-            name_range: TextRange::from(node.byte_range()),
-            match_range,
-        });
     }
     out.sort_unstable_by(|a, b| {
         (a.name_range, a.match_range, &a.name).cmp(&(b.name_range, b.match_range, &b.name))
     });
     out.dedup();
     out
+}
+
+/// The identifiers an env read cannot do without, one of which every
+/// pattern of the language's query compares a node with.
+fn accessor_words(lang: Language) -> &'static [&'static [u8]] {
+    match lang {
+        Language::TypeScript | Language::Tsx | Language::JavaScript => &[b"env"],
+        Language::Go => &[b"Getenv", b"LookupEnv"],
+        Language::Python => &[b"environ", b"getenv"],
+    }
+}
+
+/// Whether `source` may read an environment variable: it holds one of the
+/// identifiers every env read needs. `false` is certain; `true` only means
+/// that the tree must be asked.
+pub fn may_read_env(lang: Language, source: &[u8]) -> bool {
+    accessor_words(lang)
+        .iter()
+        .any(|w| memchr::memmem::find(source, w).is_some())
+}
+
+/// How far above the accessor identifier a pattern's outermost node can be:
+/// `os.environ.get("X")` is the deepest, with the call three levels up.
+const PATTERN_DEPTH: usize = 3;
+
+/// The parts of the tree where a use can be: around each accessor identifier,
+/// the node [`PATTERN_DEPTH`] levels up, merged and in order. `source` is
+/// the text of the root node. A whole-tree
+/// query costs as much as the parse itself; these regions are a few nodes.
+fn accessor_regions(lang: Language, tree: &Tree, source: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let root = tree.root_node();
+    let mut regions: Vec<std::ops::Range<usize>> = Vec::new();
+    for word in accessor_words(lang) {
+        // `source` is the root node's text, which starts at its first token.
+        for at in memchr::memmem::find_iter(source, word) {
+            let at = at + root.start_byte();
+            let end = at + word.len();
+            let Some(mut node) = root.descendant_for_byte_range(at, end) else {
+                continue;
+            };
+            // Only an identifier of exactly these bytes can be compared
+            // equal; the word inside a longer name, a string or a comment
+            // cannot.
+            if node.start_byte() != at || node.end_byte() != end {
+                continue;
+            }
+            for _ in 0..PATTERN_DEPTH {
+                match node.parent() {
+                    Some(p) => node = p,
+                    None => break,
+                }
+            }
+            regions.push(node.byte_range());
+        }
+    }
+    regions.sort_unstable_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(regions.len());
+    for r in regions {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 /// The text of `node`, joined from the provider's chunks. `None` if the bytes
@@ -159,6 +233,18 @@ mod tests {
             .parse(src, None)
             .unwrap_or_else(|| panic!("{} failed to parse", lang.name()));
         let found = env_uses_in(lang, &tree, within, src.as_bytes());
+        if within.is_none() {
+            // The regions around the accessor identifiers find exactly what
+            // a query over the whole tree finds.
+            let whole = env_uses_in(
+                lang,
+                &tree,
+                Some(TextRange::new(0, src.len())),
+                src.as_bytes(),
+            );
+            assert_eq!(found, whole, "{}: {src}", lang.name());
+            assert!(may_read_env(lang, src.as_bytes()) || found.is_empty());
+        }
         for u in &found {
             assert_eq!(&src[u.name_range.start..u.name_range.end], u.name);
             assert!(

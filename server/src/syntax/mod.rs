@@ -1,14 +1,15 @@
-//! Languages, their tree-sitter grammars and the comment queries that find
-//! where tags can live.
+//! Languages, their tree-sitter grammars, and where in a tree tags can live.
 //!
-//! Each language has one query file under `server/queries/`, compiled once at
-//! first use. The only capture name a query may use is `comment`.
+//! Tags live in comments: in every grammar tagls parses, the node of kind
+//! `comment`. They are found by a walk of the tree that compares node kind
+//! ids, which costs about half of what a `(comment) @comment` query does on
+//! the same tree (docs/BENCHMARKS.md).
 
 pub mod env;
 
 use std::sync::OnceLock;
 
-use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::Tree;
 
 use crate::text::TextRange;
 
@@ -85,17 +86,6 @@ impl Language {
         }
     }
 
-    /// The source of this language's comment query.
-    pub fn query_source(self) -> &'static str {
-        match self {
-            Language::TypeScript => include_str!("../../queries/typescript.scm"),
-            Language::Tsx => include_str!("../../queries/tsx.scm"),
-            Language::JavaScript => include_str!("../../queries/javascript.scm"),
-            Language::Go => include_str!("../../queries/go.scm"),
-            Language::Python => include_str!("../../queries/python.scm"),
-        }
-    }
-
     /// How comments start in this language, which decides how their markers
     /// are stripped.
     pub fn comment_style(self) -> CommentStyle {
@@ -109,15 +99,11 @@ impl Language {
         self as usize
     }
 
-    /// The compiled comment query. Query sources ship inside the binary and a
-    /// test compiles every one, so failing here is a build defect.
-    pub fn comment_query(self) -> &'static Query {
-        static QUERIES: [OnceLock<Query>; 5] = [const { OnceLock::new() }; 5];
-        QUERIES[self.index()].get_or_init(|| {
-            Query::new(&self.grammar(), self.query_source()).unwrap_or_else(|e| {
-                panic!("the bundled {} query does not compile: {e}", self.name())
-            })
-        })
+    /// The kind id of comment nodes in this language's grammar. A test
+    /// checks that every grammar has one.
+    pub fn comment_kind(self) -> u16 {
+        static KINDS: [OnceLock<u16>; 5] = [const { OnceLock::new() }; 5];
+        *KINDS[self.index()].get_or_init(|| self.grammar().id_for_node_kind("comment", true))
     }
 
     /// A new parser for this language.
@@ -141,35 +127,46 @@ pub enum CommentStyle {
 }
 
 /// Byte ranges of the comment nodes of `tree` that intersect `within`, in
-/// document order. `text` gives the bytes the tree was parsed from.
-pub fn comments_in<T: tree_sitter::TextProvider<I>, I: AsRef<[u8]>>(
-    lang: Language,
-    tree: &Tree,
-    within: Option<TextRange>,
-    text: T,
-) -> Vec<TextRange> {
-    let query = lang.comment_query();
-    let mut cursor = QueryCursor::new();
-    if let Some(r) = within {
-        cursor.set_byte_range(r.start..r.end);
-    }
+/// document order.
+pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Vec<TextRange> {
+    let kind = lang.comment_kind();
+    let (lo, hi) = within.map_or((0, usize::MAX), |r| (r.start, r.end));
+    let intersects = |start: usize, end: usize| match within {
+        None => true,
+        // As a query cursor's byte range: an empty node counts when it sits
+        // inside the range.
+        Some(_) => start < hi && (end > lo || (start == end && start >= lo)),
+    };
     let mut out = Vec::new();
-    let mut matches = cursor.matches(query, tree.root_node(), text);
-    while let Some(m) = matches.next() {
-        for cap in m.captures() {
-            push_comment(&mut out, cap.node);
+    let mut cursor = tree.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let (start, end) = (node.start_byte(), node.end_byte());
+        if within.is_some() && start >= hi && start > lo {
+            // Everything after this node starts later still.
+            break;
+        }
+        let descend = if node.kind_id() == kind {
+            if start < end && intersects(start, end) {
+                out.push(TextRange::new(start, end));
+            }
+            false
+        } else {
+            intersects(start, end)
+        };
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
-}
-
-fn push_comment(out: &mut Vec<TextRange>, node: Node<'_>) {
-    let r = node.byte_range();
-    if r.start < r.end {
-        out.push(TextRange::new(r.start, r.end));
-    }
 }
 
 #[cfg(test)]
@@ -177,11 +174,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_query_compiles_and_captures_only_comments() {
+    fn every_grammar_has_comment_nodes() {
         for lang in Language::ALL {
-            let q = lang.comment_query();
-            assert_eq!(q.capture_names(), &["comment"], "{}", lang.name());
+            let kind = lang.comment_kind();
+            assert_ne!(kind, 0, "{}", lang.name());
+            assert!(lang.grammar().node_kind_is_named(kind), "{}", lang.name());
         }
+    }
+
+    #[test]
+    fn the_walk_finds_every_comment_and_only_within() {
+        let src = "// a\nconst x = 1; /* b */\nfunction f() {\n  // c\n  return '// not';\n}\n";
+        let tree = Language::TypeScript.parser().parse(src, None).unwrap();
+        let all: Vec<&str> = comments_in(Language::TypeScript, &tree, None)
+            .iter()
+            .map(|r| &src[r.start..r.end])
+            .collect();
+        assert_eq!(all, ["// a", "/* b */", "// c"]);
+        let c = src.find("// c").unwrap();
+        let some = comments_in(Language::TypeScript, &tree, Some(TextRange::new(c, c + 1)));
+        assert_eq!(some, [TextRange::new(c, c + 4)]);
+        let none = comments_in(Language::TypeScript, &tree, Some(TextRange::new(5, 10)));
+        assert!(none.is_empty());
     }
 
     #[test]

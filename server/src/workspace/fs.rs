@@ -37,7 +37,7 @@ pub trait Fs: Send + Sync {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RealFs;
 
-fn kind_of(ft: std::fs::FileType) -> FileKind {
+pub(crate) fn kind_of(ft: std::fs::FileType) -> FileKind {
     if ft.is_symlink() {
         FileKind::Symlink
     } else if ft.is_dir() {
@@ -97,18 +97,7 @@ impl Fs for RealFs {
     }
 
     fn walk(&self, root: &Path) -> Vec<(PathBuf, FileKind)> {
-        let mut out = Vec::new();
-        for entry in super::walk::walker(root).build().flatten() {
-            if entry.depth() == 0 {
-                continue;
-            }
-            let Ok(rel) = entry.path().strip_prefix(root) else {
-                continue;
-            };
-            let kind = entry.file_type().map_or(FileKind::Other, kind_of);
-            out.push((rel.to_path_buf(), kind));
-        }
-        out
+        super::walk::entries(root).entries
     }
 }
 

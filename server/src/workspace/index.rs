@@ -16,8 +16,13 @@ pub struct FileIndex {
 impl FileIndex {
     /// Walks `root` (slow: run it off the server's message loop).
     pub fn build(fs: &dyn Fs, root: &Path) -> FileIndex {
+        FileIndex::from_entries(fs.walk(root))
+    }
+
+    /// The index of what a walk found.
+    pub fn from_entries(entries: impl IntoIterator<Item = (PathBuf, FileKind)>) -> FileIndex {
         let mut index = FileIndex::default();
-        for (rel, kind) in fs.walk(root) {
+        for (rel, kind) in entries {
             index.insert(rel, kind);
         }
         index

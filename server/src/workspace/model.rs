@@ -37,10 +37,13 @@ pub enum Change {
     Rescan,
 }
 
+#[derive(Clone)]
 pub struct Root {
     pub path: PathBuf,
-    /// None until the background walk finishes.
-    pub index: Option<FileIndex>,
+    /// None until the background walk finishes. Shared by the forks of a
+    /// workspace ([`Workspace::fork`]); a change copies it only if it is
+    /// shared at that moment, which the server's never is.
+    pub index: Option<Arc<FileIndex>>,
     pub env: EnvIndex,
     pub aliases: Aliases,
     /// Derived from a document's folder because the client named no root.
@@ -127,9 +130,21 @@ impl Workspace {
         true
     }
 
+    /// A workspace that answers as this one does, for another thread: the
+    /// same roots, their indexes shared, and a probe cache of its own.
+    pub fn fork(&self) -> Workspace {
+        Workspace {
+            fs: Arc::clone(&self.fs),
+            env_files: self.env_files.clone(),
+            roots: self.roots.clone(),
+            probes: HashMap::new(),
+            generation: self.generation,
+        }
+    }
+
     pub fn set_index(&mut self, root: &Path, index: FileIndex) {
         if let Some(r) = self.roots.iter_mut().find(|r| r.path == root) {
-            r.index = Some(index);
+            r.index = Some(Arc::new(index));
             // Probes made before the index may be older than it.
             self.probes.clear();
             self.generation += 1;
@@ -186,20 +201,30 @@ impl Workspace {
             Lookup::Found(FileKind::Dir) => Err(ReadError::NotAFile),
             Lookup::Found(FileKind::Other) => Err(ReadError::NotAFile),
             Lookup::Found(FileKind::File | FileKind::Symlink) => {
-                // A symlink inside the root was checked by the probe; read
-                // its target, which is inside too.
-                let target = match self.resolve_inside(&path) {
-                    Some(t) => t,
-                    None => return Err(ReadError::Outside),
+                // A file the index holds as a regular file has no symlink on
+                // its way from the root: the walk enters no symlinked
+                // folder. Anything else was checked by the probe; read its
+                // target, which is inside too.
+                let target = if self.indexed_as_file(&path) {
+                    path
+                } else {
+                    match self.resolve_inside(&path) {
+                        Some(t) => t,
+                        None => return Err(ReadError::Outside),
+                    }
                 };
-                self.fs.read(&target, max).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::FileTooLarge => ReadError::TooLarge,
-                    std::io::ErrorKind::NotFound => ReadError::Missing,
-                    std::io::ErrorKind::InvalidInput => ReadError::NotAFile,
-                    _ => ReadError::Io(e.to_string()),
-                })
+                self.fs.read(&target, max).map_err(ReadError::from)
             }
         }
+    }
+
+    /// Whether the index of `path`'s root holds it as a regular file.
+    fn indexed_as_file(&self, path: &Path) -> bool {
+        self.root_for(path).is_some_and(|root| {
+            path.strip_prefix(&root.path).is_ok_and(|rel| {
+                root.index.as_ref().and_then(|i| i.get(rel)) == Some(FileKind::File)
+            })
+        })
     }
 
     /// The path with every symlink resolved, if it stays inside its root.
@@ -223,7 +248,7 @@ impl Workspace {
                 Change::Rescan => {
                     for r in &mut self.roots {
                         if r.index.is_some() {
-                            r.index = Some(FileIndex::build(&*fs, &r.path));
+                            r.index = Some(Arc::new(FileIndex::build(&*fs, &r.path)));
                         }
                         let env = EnvIndex::load(&*fs, &r.path, &|n| match env_files {
                             Some(set) => set.is_match(n),
@@ -242,6 +267,7 @@ impl Workspace {
                         continue;
                     };
                     if let Some(index) = &mut r.index {
+                        let index = Arc::make_mut(index);
                         match fs.lstat(&p) {
                             Ok(kind) => {
                                 if kind == FileKind::Dir {
@@ -287,6 +313,18 @@ pub enum ReadError {
     NotAFile,
     TooLarge,
     Io(String),
+}
+
+impl From<std::io::Error> for ReadError {
+    /// What [`Fs::read`] reports, as a reason.
+    fn from(e: std::io::Error) -> ReadError {
+        match e.kind() {
+            std::io::ErrorKind::FileTooLarge => ReadError::TooLarge,
+            std::io::ErrorKind::NotFound => ReadError::Missing,
+            std::io::ErrorKind::InvalidInput => ReadError::NotAFile,
+            _ => ReadError::Io(e.to_string()),
+        }
+    }
 }
 
 impl std::fmt::Display for ReadError {

@@ -120,6 +120,38 @@ impl Excludes {
         false
     }
 
+    /// The ignore rules that apply to the files directly in `dir` (a folder inside the root),
+    /// innermost first: asking [`Excludes::excludes_file`] with them for each file of a folder
+    /// looks each ancestor up once per folder rather than once per file.
+    pub fn rules_for(&self, dir: &Path) -> Vec<Arc<Gitignore>> {
+        let mut rules = Vec::new();
+        if !dir.starts_with(&self.root) {
+            return rules;
+        }
+        let mut current = Some(dir);
+        while let Some(d) = current {
+            rules.extend(self.matcher(d));
+            if d == self.root {
+                break;
+            }
+            current = d.parent();
+        }
+        rules
+    }
+
+    /// Whether the file `path`, in the folder whose [`Excludes::rules_for`] are `rules`, is
+    /// excluded: the same answer as [`Excludes::is_excluded_entry`] for a file.
+    pub fn excludes_file(rules: &[Arc<Gitignore>], path: &Path) -> bool {
+        for matcher in rules {
+            match matcher.matched(path, false) {
+                Match::Ignore(_) => return true,
+                Match::Whitelist(_) => return false,
+                Match::None => {}
+            }
+        }
+        false
+    }
+
     /// Forgets the ignore files read in `dir` and the folders under it, so they are read again
     /// the next time they matter.
     pub fn forget(&self, dir: &Path) {

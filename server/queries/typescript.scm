@@ -1,2 +1,0 @@
-; Comment nodes, where tags live.
-(comment) @comment

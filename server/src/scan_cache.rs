@@ -1,0 +1,164 @@
+//! The scan cache: what the parse of each file found, kept between runs of
+//! `tagls check` so that an unchanged file is not parsed again.
+//!
+//! Parsing is most of what a check costs (docs/BENCHMARKS.md), and most
+//! files do not change between two checks. For every file it parsed, a check
+//! keeps the hash of its bytes, the comments that can hold a tag, and the
+//! env reads ([`SyntaxParts`]): they depend on the text and the grammar
+//! alone, never on the configuration or on the rest of the workspace. Tags
+//! are scanned again from those comments, and every reference is resolved
+//! again, on every run.
+//!
+//! One JSON file per workspace root, under [`default_dir`], is replaced
+//! whole and atomically at the end of a run; an unreadable or foreign file is
+//! ignored, and entries that do not fit their text are not used
+//! ([`Document::from_parts`]). Nothing of an env file and no value is kept.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::SyntaxParts;
+use crate::syntax::env::EnvUse;
+use crate::text::TextRange;
+
+/// Bumped whenever what an entry means changes.
+const FORMAT: u32 = 1;
+
+/// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
+/// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
+pub fn default_dir() -> Option<PathBuf> {
+    match std::env::var_os("TAGLS_CACHE_DIR") {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => dirs::cache_dir().map(|d| d.join("tagls")),
+    }
+}
+
+/// The hash of a file's bytes that an entry is valid for. The cache file
+/// also names the tagls version, which stands for its grammars.
+pub fn hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    format: u32,
+    /// The tagls version that wrote it: another version's grammars may find
+    /// other comments.
+    tagls: String,
+    files: HashMap<String, Entry>,
+}
+
+/// What the cache keeps of one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// [`hash`] of the bytes, as hexadecimal.
+    hash: String,
+    comments: Vec<[usize; 2]>,
+    /// Name, name range, match range.
+    env: Vec<(String, [usize; 2], [usize; 2])>,
+}
+
+impl Entry {
+    pub fn new(hash: u128, parts: &SyntaxParts) -> Entry {
+        Entry {
+            hash: format!("{hash:032x}"),
+            comments: parts.comments.iter().map(|c| [c.start, c.end]).collect(),
+            env: parts
+                .env_uses
+                .iter()
+                .map(|u| {
+                    (
+                        u.name.clone(),
+                        [u.name_range.start, u.name_range.end],
+                        [u.match_range.start, u.match_range.end],
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn parts(&self) -> SyntaxParts {
+        let range = |[start, end]: [usize; 2]| TextRange { start, end };
+        SyntaxParts {
+            comments: self.comments.iter().copied().map(range).collect(),
+            env_uses: self
+                .env
+                .iter()
+                .map(|(name, n, m)| EnvUse {
+                    name: name.clone(),
+                    name_range: range(*n),
+                    match_range: range(*m),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The cache of one workspace root for one run.
+#[derive(Debug, Default)]
+pub struct ScanCache {
+    /// The file it was read from and is written to; `None` when off.
+    path: Option<PathBuf>,
+    old: HashMap<String, Entry>,
+}
+
+impl ScanCache {
+    /// No cache: every file is parsed and nothing is written.
+    pub fn off() -> ScanCache {
+        ScanCache::default()
+    }
+
+    /// The cache of `root` in `dir`; empty when there is none yet or it
+    /// cannot be used.
+    pub fn open(dir: &Path, root: &Path) -> ScanCache {
+        let key = xxhash_rust::xxh3::xxh3_64(root.as_os_str().as_encoded_bytes());
+        let path = dir.join(format!("check-{key:016x}.json"));
+        let old = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .filter(|f| f.format == FORMAT && f.tagls == env!("CARGO_PKG_VERSION"))
+            .map(|f| f.files)
+            .unwrap_or_default();
+        ScanCache {
+            path: Some(path),
+            old,
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// The entry of `rel` if it was made for these bytes.
+    pub fn get(&self, rel: &str, hash: u128) -> Option<(Entry, SyntaxParts)> {
+        let entry = self.old.get(rel)?;
+        (entry.hash == format!("{hash:032x}")).then(|| (entry.clone(), entry.parts()))
+    }
+
+    /// Replaces the cache with this run's entries, unless they are what it
+    /// already holds. Best effort: a cache that cannot be written only makes
+    /// the next run slower.
+    pub fn save(&self, files: HashMap<String, Entry>) -> std::io::Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        if files == self.old {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let file = CacheFile {
+            format: FORMAT,
+            tagls: env!("CARGO_PKG_VERSION").to_owned(),
+            files,
+        };
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &file)?;
+        tmp.as_file_mut().flush()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
