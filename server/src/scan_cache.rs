@@ -10,8 +10,8 @@
 //! again, on every run.
 //!
 //! One JSON file per workspace root, under [`default_dir`], is replaced
-//! whole and atomically at the end of a run; an unreadable or foreign file is
-//! ignored, and entries that do not fit their text are not used
+//! whole and atomically at the end of a run, and removed once no run has
+//! written it for 30 days; an unreadable or foreign file is ignored, and entries that do not fit their text are not used
 //! ([`Document::from_parts`]). Nothing of an env file and no value is kept.
 
 use std::collections::HashMap;
@@ -159,6 +159,70 @@ impl ScanCache {
         serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &file)?;
         tmp.as_file_mut().flush()?;
         tmp.persist(path).map_err(|e| e.error)?;
+        prune(dir, UNUSED_FOR);
         Ok(())
+    }
+}
+
+/// How long the cache of a workspace is kept without a check writing it.
+const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes the cache files of workspaces not checked for `unused_for` (a
+/// workspace deleted or moved leaves its file behind). Best effort.
+fn prune(dir: &Path, unused_for: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("check-") && name.ends_with(".json")) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > unused_for));
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caches_of_workspaces_not_checked_for_long_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join("check-00000000000000aa.json");
+        let recent = dir.path().join("check-00000000000000bb.json");
+        let other = dir.path().join("notes.txt");
+        for p in [&stale, &recent, &other] {
+            std::fs::write(p, "{}").unwrap();
+        }
+        let long_ago = std::time::SystemTime::now() - UNUSED_FOR * 2;
+        for p in [&stale, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
+        let cache = ScanCache::open(dir.path(), Path::new("/some/root"));
+        let mut files = HashMap::new();
+        files.insert(
+            "a.ts".to_owned(),
+            Entry::new(hash(b"x"), &SyntaxParts::default()),
+        );
+        cache.save(files).unwrap();
+        assert!(!stale.exists());
+        assert!(recent.exists());
+        // Only the cache's own files are touched.
+        assert!(other.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 }
