@@ -85,12 +85,8 @@ pub struct Located {
 pub type Spans = [(LineCol, LineCol); 3];
 
 fn spans(rope: &ropey::Rope, range: crate::text::TextRange) -> Spans {
-    [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32].map(|e| {
-        (
-            pos::offset_to_line_col(rope, range.start, e),
-            pos::offset_to_line_col(rope, range.end, e),
-        )
-    })
+    [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32]
+        .map(|e| pos::range_to_line_cols(rope, range.start, range.end, e))
 }
 
 /// Where a tag is, for workspace symbols.
@@ -531,8 +527,8 @@ fn add(
     all.sort_by_key(|f| f.range.start);
     let rel = display_rel(path, root);
     for f in all {
-        let start = pos::offset_to_line_col(rope, f.range.start, Encoding::Utf32);
-        let end = pos::offset_to_line_col(rope, f.range.end, Encoding::Utf32);
+        let (start, end) =
+            pos::range_to_line_cols(rope, f.range.start, f.range.end, Encoding::Utf32);
         let subject = rope
             .get_byte_slice(f.range.start..f.range.end)
             .map(|s| {

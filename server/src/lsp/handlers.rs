@@ -76,8 +76,7 @@ pub fn semantic_tokens(snap: &Snapshot, within: Option<Range>) -> SemanticTokens
         {
             continue;
         }
-        let start = proto::position(&snap.rope, r.start, snap.encoding);
-        let end = proto::position(&snap.rope, r.end, snap.encoding);
+        let Range { start, end } = proto::range(&snap.rope, r, snap.encoding);
         // Spans never cross lines; a defensive check keeps a bad one out.
         if end.line != start.line || end.character <= start.character {
             continue;

@@ -33,7 +33,11 @@ pub fn position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
 }
 
 pub fn range(rope: &Rope, r: TextRange, enc: Encoding) -> Range {
-    Range::new(position(rope, r.start, enc), position(rope, r.end, enc))
+    let (start, end) = pos::range_to_line_cols(rope, r.start, r.end, enc);
+    Range::new(
+        Position::new(start.line, start.col),
+        Position::new(end.line, end.col),
+    )
 }
 
 pub fn offset(rope: &Rope, p: Position, enc: Encoding) -> usize {

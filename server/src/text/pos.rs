@@ -52,6 +52,43 @@ pub fn offset_to_line_col(rope: &Rope, offset: usize, enc: Encoding) -> LineCol 
     }
 }
 
+/// The line/columns of both ends of `start..end`: the same as two calls of
+/// [`offset_to_line_col`], but an end on the start's line is counted on from
+/// the start through the text between, without looking the line up again.
+/// Spans of tags and findings are short and on one line, so this is most of
+/// them.
+pub fn range_to_line_cols(
+    rope: &Rope,
+    start: usize,
+    end: usize,
+    enc: Encoding,
+) -> (LineCol, LineCol) {
+    let from = offset_to_line_col(rope, start, enc);
+    let (start, end) = (start.min(rope.len_bytes()), end.min(rope.len_bytes()));
+    let Some(between) = (start <= end)
+        .then(|| rope.get_byte_slice(start..end))
+        .flatten()
+    else {
+        return (from, offset_to_line_col(rope, end, enc));
+    };
+    let mut units = 0;
+    for c in between.chars() {
+        if c == '\n' || c == '\r' {
+            return (from, offset_to_line_col(rope, end, enc));
+        }
+        units += match enc {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+            Encoding::Utf32 => 1,
+        };
+    }
+    let to = LineCol {
+        line: from.line,
+        col: from.col.saturating_add(to_u32(units)),
+    };
+    (from, to)
+}
+
 /// The byte offset of a line/column, clamped into the text.
 pub fn line_col_to_offset(rope: &Rope, pos: LineCol, enc: Encoding) -> usize {
     let line = pos.line as usize;
@@ -137,6 +174,27 @@ mod tests {
                 }
             }
             roundtrip(enc, TEXT.len());
+        }
+    }
+
+    #[test]
+    fn ranges_convert_as_their_two_ends_do() {
+        let text = format!("{TEXT}\n\r\n😀x\r");
+        let rope = Rope::from_str(&text);
+        let offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            for &a in &offsets {
+                for &b in &offsets {
+                    assert_eq!(
+                        range_to_line_cols(&rope, a, b, enc),
+                        (
+                            offset_to_line_col(&rope, a, enc),
+                            offset_to_line_col(&rope, b, enc)
+                        ),
+                        "{enc:?} {a}..{b}"
+                    );
+                }
+            }
         }
     }
 
