@@ -21,10 +21,10 @@
 //! findings). Wall time is taken around spawn + `wait4`; the peak RSS of each
 //! child comes from the `rusage` that `wait4` returns for that child alone.
 
-#[path = "../examples/gen_workspace.rs"]
-mod generator;
 #[path = "plot.rs"]
 mod plot;
+#[path = "support.rs"]
+mod support;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -142,73 +142,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let rg = Command::new("rg")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(str::to_owned))
-        .unwrap_or_else(|| "ripgrep not found".to_owned());
-    format!("nproc {cpus}, {model}; {rg}; load average {}", load())
-}
-
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".to_owned())
-}
-
-// ---------------------------------------------------------------------------
-// The workspace on disk (the same cache as `benches/workspace.rs`).
-
-fn workspace_dir(n: usize) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("bench-workspaces");
-    std::fs::create_dir_all(&base).expect("create target/bench-workspaces");
-    let base = base.canonicalize().expect("canonical path");
-    base.join(format!(
-        "ws-{n}-{:x}-v{}",
-        generator::DEFAULT_SEED,
-        generator::VERSION
-    ))
-}
-
-/// Generates the tree unless a complete one is there (a marker file beside
-/// it says so).
-fn ensure_workspace(n: usize) -> (PathBuf, String) {
-    let dir = workspace_dir(n);
-    let marker = dir.with_extension("done");
-    if marker.exists() && dir.is_dir() {
-        let note = std::fs::read_to_string(&marker).unwrap_or_default();
-        return (dir, format!("reused; {}", note.trim()));
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("remove a partial workspace");
-    }
-    eprintln!("generating {n} files under {} ...", dir.display());
-    let plan = generator::plan(n, generator::DEFAULT_SEED);
-    let t0 = Instant::now();
-    let s = generator::write(&dir, &plan).expect("generate the workspace");
-    let note = format!(
-        "{} files, {:.1} MB, {} tags, generated in {:.1} s",
-        s.files,
-        s.bytes as f64 / 1e6,
-        s.tags,
-        t0.elapsed().as_secs_f64()
-    );
-    std::fs::write(&marker, &note).expect("write the marker");
-    (dir, format!("new; {note}"))
+    format!(
+        "nproc {}, {}; {}; load average {}",
+        support::cpus(),
+        support::cpu_model(),
+        support::version("rg", "ripgrep not found"),
+        support::load(3)
+    )
 }
 
 /// The source files of a tree, in a fixed order, for the edits.
@@ -374,7 +314,7 @@ fn main() {
 
     let (mut cold, mut warm, mut edited) = (Vec::new(), Vec::new(), Vec::new());
     for &(n, cold_pairs, cached_pairs) in sizes {
-        let (root, note) = ensure_workspace(n);
+        let (root, note) = support::ensure_workspace(n);
         println!("workspace {n}: {} ({note})", root.display());
         let rg_lines = warm_up(Tool::Rg, &root);
         let findings = warm_up(Tool::Tagls, &root);
@@ -434,7 +374,7 @@ fn main() {
             &edited
         )
     );
-    println!("load average at the end {}", load());
+    println!("load average at the end {}", support::load(3));
     println!("target (issue): tagls at most 1.2x ripgrep at 50k files");
 
     let series = |name: &str, rows: &[Row], rg: bool| {

@@ -14,6 +14,9 @@
 //! come in pairs (insert a character then delete it, or delete one then put
 //! it back), so the document does not drift and every edit site stays valid.
 
+#[path = "support.rs"]
+mod support;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -23,55 +26,15 @@ use tagls::syntax::Language;
 use tagls::tags::Registry;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
+use support::{ClassShape, Gen, Rng, Spacing, Stmt, Style, Words};
+
 const LINES: usize = 20_000;
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The document
 // ---------------------------------------------------------------------------
 
-const KNOWN_TAGS: &[&str] = &[
-    "COMPLETION_DRIVE",
-    "COMPLETION_DRIVE",
-    "COMPLETION_DRIVE",
-    "COMPLETION_DRIVE_INTEGRATION",
-    "CONTEXT_DEGRADED",
-    "CARGO_CULT",
-    "PATTERN_MOMENTUM",
-    "SUGGEST_ERROR_HANDLING",
-    "SUGGEST_VERIFY",
-    "PATH_DECISION",
-    "PATH_RATIONALE",
-    "VERIFIED",
-    "CANNOT_VERIFY_WITHOUT_RUNTIME",
-];
-/// Typos (reported with a suggestion) and team tags (unknown, no suggestion).
-const OTHER_TAGS: &[&str] = &[
-    "COMPLETION_DIRVE",
-    "SUGEST_VERIFY",
-    "QUESTION_SUPPRESSION",
-    "LCL",
-];
+/// What follows `#NAME: ` in the tags (`support::Words` has the other words).
 const PAYLOADS: &[&str] = &[
     "Assuming UserService exists at src/services/user.service.ts",
     "Assuming JWT_SECRET in environment variables",
@@ -92,271 +55,76 @@ const CONTINUATIONS: &[&str] = &[
     "Risk: medium — naïve fallback if the env var is missing",
     "Owner: platform team",
 ];
-const PROSE: &[&str] = &[
-    "Returns the cached value when it is still fresh.",
-    "Normalises the input before it reaches the store.",
-    "Handles the retry budget; see the design notes.",
-    "Übersetzt Fehlercodes in Nachrichten für den Benutzer.",
-    "Keeps the ordering stable across pages (issue #123).",
-    "Computes a colour like #FFFFFF for the badge.",
-    "The caller owns the returned buffer.",
-    "キャッシュを無効化する",
-];
-const NOUNS: &[&str] = &[
-    "user", "order", "session", "token", "invoice", "cart", "payment", "report", "account",
-    "event", "queue", "cache", "profile", "ticket", "metric",
-];
-const TYPES: &[&str] = &[
-    "string",
-    "number",
-    "boolean",
-    "Date",
-    "string[]",
-    "Record<string, number>",
-];
 
-struct Gen {
-    rng: Rng,
-    out: String,
-    lines: usize,
-    since_tag: usize,
-    tag_every: usize,
-    tags: usize,
+/// About one tag per 40 lines, with 0 to 3 continuation lines, some of them
+/// in JSDoc comments.
+const STYLE: Style = Style {
+    spacing: Spacing::Drawn {
+        first: 35,
+        gap: 30..51,
+    },
+    continuations: 4,
+    tags_in_jsdoc: true,
+    prose_each_statement: true,
+    statements: &[
+        Stmt::Load,
+        Stmt::Throw,
+        Stmt::Colour(&["FFFFFF", "ff8800", "fff", "1e1e1e"], ""),
+        Stmt::LineComment,
+        Stmt::Loop,
+        Stmt::TagInString("in a string, not a tag"),
+        Stmt::TryCatch,
+        Stmt::FilterMap,
+        Stmt::Spread,
+        Stmt::IssueRef,
+        Stmt::BlockComment,
+        Stmt::Return,
+    ],
+    class: ClassShape {
+        fields: 2..6,
+        blank_after_fields: true,
+        methods: 3..9,
+        statements: 3..11,
+    },
+    function: 3..13,
+};
+
+fn interface(g: &mut Gen) {
+    let name = g.type_name();
+    g.maybe_tag(0);
+    g.line(0, &format!("export interface {name} {{"));
+    for _ in 0..g.count(3..9) {
+        let f = g.ident();
+        let t = g.rng.pick(&g.words.types);
+        if g.rng.chance(30) {
+            let p = g.rng.pick(&g.words.prose);
+            g.line(1, &format!("/** {p} */"));
+        }
+        g.line(1, &format!("{f}?: {t};"));
+    }
+    g.line(0, "}");
+    g.line(0, "");
 }
 
-impl Gen {
-    fn line(&mut self, indent: usize, text: &str) {
-        for _ in 0..indent {
-            self.out.push_str("  ");
-        }
-        self.out.push_str(text);
-        self.out.push('\n');
-        self.lines += 1;
-        self.since_tag += 1;
+fn config(g: &mut Gen) {
+    let name = g.ident();
+    g.maybe_tag(0);
+    g.line(0, &format!("export const {name}Theme = {{"));
+    for _ in 0..g.count(3..8) {
+        let f = g.ident();
+        let colour = format!("#{:06x}", g.rng.next() & 0xff_ffff);
+        g.line(1, &format!("{f}: '{colour}', // colour, not a tag"));
     }
-
-    fn ident(&mut self) -> String {
-        let a = self.rng.pick(NOUNS);
-        let b = self.rng.pick(NOUNS);
-        let mut b = b.to_owned();
-        b[..1].make_ascii_uppercase();
-        format!("{a}{b}{}", self.rng.below(100))
-    }
-
-    fn class_name(&mut self) -> String {
-        let mut s = self.ident();
-        s[..1].make_ascii_uppercase();
-        s
-    }
-
-    fn tag_name(&mut self) -> &'static str {
-        if self.rng.chance(8) {
-            self.rng.pick(OTHER_TAGS)
-        } else {
-            self.rng.pick(KNOWN_TAGS)
-        }
-    }
-
-    /// A tag in line comments, with 0 to 3 continuation lines, when one is due
-    /// (about one per 40 lines).
-    fn maybe_tag(&mut self, indent: usize) {
-        if self.since_tag < self.tag_every {
-            return;
-        }
-        self.since_tag = 0;
-        self.tag_every = 30 + self.rng.below(21);
-        self.tags += 1;
-        let name = self.tag_name();
-        let payload = self.rng.pick(PAYLOADS);
-        self.line(indent, &format!("// #{name}: {payload}"));
-        for _ in 0..self.rng.below(4) {
-            let c = self.rng.pick(CONTINUATIONS);
-            self.line(indent, &format!("//   {c}"));
-        }
-    }
-
-    fn jsdoc(&mut self, indent: usize, params: &[String]) {
-        self.line(indent, "/**");
-        let p = self.rng.pick(PROSE);
-        self.line(indent, &format!(" * {p}"));
-        if self.since_tag >= self.tag_every && self.rng.chance(50) {
-            self.since_tag = 0;
-            self.tag_every = 30 + self.rng.below(21);
-            self.tags += 1;
-            let name = self.tag_name();
-            let payload = self.rng.pick(PAYLOADS);
-            self.line(indent, &format!(" * #{name}: {payload}"));
-            let c = self.rng.pick(CONTINUATIONS);
-            self.line(indent, &format!(" *   {c}"));
-        }
-        for p in params {
-            self.line(indent, &format!(" * @param {p} the {p} to use"));
-        }
-        self.line(indent, " */");
-    }
-
-    fn statement(&mut self, indent: usize) {
-        self.maybe_tag(indent);
-        let a = self.ident();
-        let b = self.ident();
-        let prose = self.rng.pick(PROSE);
-        let num = self.rng.below(1000);
-        let colour = ["FFFFFF", "ff8800", "fff", "1e1e1e"][num % 4];
-        match self.rng.below(12) {
-            0 => self.line(
-                indent,
-                &format!("const {a} = await this.{b}.load(id, {{ retries: 3 }});"),
-            ),
-            1 => self.line(
-                indent,
-                &format!("if (!{a}) throw new Error(`missing {a}: ${{id}}`);"),
-            ),
-            2 => self.line(indent, &format!("const {a}: string = '#{}';", colour)),
-            3 => self.line(indent, &format!("// {}", prose)),
-            4 => {
-                self.line(indent, &format!("for (const {a} of {b}.items) {{"));
-                self.line(indent + 1, &format!("total += {a}.amount * {};", num % 10));
-                self.line(indent, "}");
-            }
-            5 => self.line(
-                indent,
-                &format!("let {a} = \"Grüße, {b} — #COMPLETION_DRIVE: in a string, not a tag\";"),
-            ),
-            6 => {
-                self.line(indent, "try {");
-                self.line(indent + 1, &format!("await {a}.save({b});"));
-                self.line(indent, "} catch (err) {");
-                self.line(
-                    indent + 1,
-                    &format!("logger.warn(`save failed for ${{{b}}}`, err);"),
-                );
-                self.line(indent, "}");
-            }
-            7 => self.line(
-                indent,
-                &format!("const {a} = {b}.filter((x) => x.id !== id).map((x) => x.name);"),
-            ),
-            8 => self.line(
-                indent,
-                &format!(
-                    "this.{a} = {{ ...this.{a}, updatedAt: new Date(), tag: '#{}' }};",
-                    num
-                ),
-            ),
-            9 => self.line(
-                indent,
-                &format!("const {a} = `issue #${{{b}.id}}: ${{{b}.title}}`; // see #456"),
-            ),
-            10 => {
-                self.line(indent, &format!("/* {} */", prose));
-                self.line(indent, &format!("{a}.emit('changed', {b});"));
-            }
-            _ => self.line(indent, &format!("return {a} ?? {b};")),
-        }
-    }
-
-    fn method(&mut self, indent: usize) {
-        let name = self.ident();
-        let p = self.ident();
-        let t = self.rng.pick(TYPES);
-        if self.rng.chance(60) {
-            self.jsdoc(indent, std::slice::from_ref(&p));
-        }
-        self.maybe_tag(indent);
-        self.line(
-            indent,
-            &format!("async {name}({p}: {t}, id: string): Promise<{t}> {{"),
-        );
-        for _ in 0..3 + self.rng.below(8) {
-            self.statement(indent + 1);
-        }
-        self.line(indent, "}");
-        self.line(0, "");
-    }
-
-    fn class(&mut self) {
-        let name = self.class_name();
-        self.jsdoc(0, &[]);
-        self.maybe_tag(0);
-        self.line(0, &format!("export class {name} extends BaseService {{"));
-        for _ in 0..2 + self.rng.below(4) {
-            let f = self.ident();
-            let t = self.rng.pick(TYPES);
-            self.line(1, &format!("private {f}: {t} | undefined;"));
-        }
-        self.line(0, "");
-        self.line(1, "constructor(private readonly deps: Deps) {");
-        self.line(2, "super(deps);");
-        self.line(1, "}");
-        self.line(0, "");
-        for _ in 0..3 + self.rng.below(6) {
-            self.method(1);
-        }
-        self.line(0, "}");
-        self.line(0, "");
-    }
-
-    fn function(&mut self) {
-        let name = self.ident();
-        let p = self.ident();
-        let t = self.rng.pick(TYPES);
-        self.jsdoc(0, std::slice::from_ref(&p));
-        self.maybe_tag(0);
-        self.line(
-            0,
-            &format!("export function {name}({p}: {t}, id: string): {t} {{"),
-        );
-        self.line(1, "let total = 0;");
-        for _ in 0..3 + self.rng.below(10) {
-            self.statement(1);
-        }
-        self.line(0, "}");
-        self.line(0, "");
-    }
-
-    fn interface(&mut self) {
-        let name = self.class_name();
-        self.maybe_tag(0);
-        self.line(0, &format!("export interface {name} {{"));
-        for _ in 0..3 + self.rng.below(6) {
-            let f = self.ident();
-            let t = self.rng.pick(TYPES);
-            if self.rng.chance(30) {
-                let p = self.rng.pick(PROSE);
-                self.line(1, &format!("/** {p} */"));
-            }
-            self.line(1, &format!("{f}?: {t};"));
-        }
-        self.line(0, "}");
-        self.line(0, "");
-    }
-
-    fn config(&mut self) {
-        let name = self.ident();
-        self.maybe_tag(0);
-        self.line(0, &format!("export const {name}Theme = {{"));
-        for _ in 0..3 + self.rng.below(5) {
-            let f = self.ident();
-            let colour = format!("#{:06x}", self.rng.next() & 0xff_ffff);
-            self.line(1, &format!("{f}: '{colour}', // colour, not a tag"));
-        }
-        self.line(1, "label: 'Café ☕ — #1 choice',");
-        self.line(0, "} as const;");
-        self.line(0, "");
-    }
+    g.line(1, "label: 'Café ☕ — #1 choice',");
+    g.line(0, "} as const;");
+    g.line(0, "");
 }
 
 /// A realistic TypeScript file of exactly `lines` lines (plus or minus a
 /// few), the same on every run.
 fn generate(lines: usize) -> (String, usize) {
-    let mut g = Gen {
-        rng: Rng(0x5eed_1234_abcd_ef01),
-        out: String::with_capacity(lines * 45),
-        lines: 0,
-        since_tag: 0,
-        tag_every: 35,
-        tags: 0,
-    };
+    let words = Words::new(PAYLOADS, CONTINUATIONS);
+    let mut g = Gen::new(Rng(0x5eed_1234_abcd_ef01), words, STYLE, lines * 45);
     g.line(
         0,
         "// Generated for the edit benchmark: not real code, but shaped like it.",
@@ -370,13 +138,13 @@ fn generate(lines: usize) -> (String, usize) {
         "//   Why: editors open such files; the server must stay responsive",
     );
     for i in 0..40 {
-        let a = g.class_name();
+        let a = g.type_name();
         let b = g.ident();
         g.line(
             0,
             &format!(
                 "import {{ {a}, {b} }} from '@/services/{}{i}.service';",
-                NOUNS[i % NOUNS.len()]
+                g.words.nouns[i % g.words.nouns.len()]
             ),
         );
     }
@@ -388,15 +156,15 @@ fn generate(lines: usize) -> (String, usize) {
         match g.rng.below(10) {
             0..=3 => g.class(),
             4..=6 => g.function(),
-            7 | 8 => g.interface(),
-            _ => g.config(),
+            7 | 8 => interface(&mut g),
+            _ => config(&mut g),
         }
     }
     while g.lines < lines - 20 {
         if g.rng.chance(50) {
-            g.interface()
+            interface(&mut g)
         } else {
-            g.config()
+            config(&mut g)
         }
     }
     while g.lines < lines {
@@ -652,39 +420,15 @@ fn ts_floor(text: &str, lang: Language, pairs: &[Pair]) -> [Vec<Duration>; 3] {
 }
 
 fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let mhz = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("cpu MHz"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .map(|m| format!(" @ {m} MHz"))
-        .unwrap_or_default();
-    let rustc =
-        std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-            .arg("--version")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_else(|| "rustc (unknown)".to_owned());
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned());
-    format!("{cpus} CPUs, {model}{mhz}; {rustc}; load average at start {load}")
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    format!(
+        "{} CPUs, {}{}; {}; load average at start {}",
+        support::cpus(),
+        support::cpu_model(),
+        support::cpu_mhz(),
+        support::version(&rustc, "rustc (unknown)"),
+        support::load(1)
+    )
 }
 
 fn row(out: &mut String, name: &str, n: usize, v: &[Duration]) {

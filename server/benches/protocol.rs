@@ -34,10 +34,10 @@
 //! (d) Live resolution: creating (and deleting) the file that a tag names,
 //!     seen through the server's watcher or through client watch events.
 
-#[path = "../examples/gen_workspace.rs"]
-mod generator;
 #[path = "plot.rs"]
 mod plot;
+#[path = "support.rs"]
+mod support;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -49,6 +49,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use support::{ClassShape, Gen, Rng, Spacing, Stmt, Style, Words, generator};
 
 /// The actor's diagnostics debounce (`QUIET` in server/src/lsp/actor.rs).
 const QUIET: Duration = Duration::from_millis(50);
@@ -114,37 +116,14 @@ impl Stats {
 }
 
 fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let field = |name: &str| {
-        cpuinfo
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let model = field("model name").unwrap_or_else(|| "unknown CPU".to_owned());
-    let mhz = field("cpu MHz")
-        .map(|m| format!(" @ {m} MHz"))
-        .unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let rustc = Command::new("rustc")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|| "rustc not found".to_owned());
     format!(
-        "nproc {cpus}, {model}{mhz}; {rustc}; load average {}",
-        load()
+        "nproc {}, {}{}; {}; load average {}",
+        support::cpus(),
+        support::cpu_model(),
+        support::cpu_mhz(),
+        support::version("rustc", "rustc not found"),
+        support::load(3)
     )
-}
-
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// The commit the binary was built from, and whether server/ had
@@ -585,46 +564,8 @@ fn read_loop(out: std::process::ChildStdout, tx: Sender<Msg>, answers: Sender<Ve
 // ---------------------------------------------------------------------------
 // The documents.
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
-const KNOWN_TAGS: &[&str] = &[
-    "COMPLETION_DRIVE",
-    "COMPLETION_DRIVE",
-    "COMPLETION_DRIVE",
-    "COMPLETION_DRIVE_INTEGRATION",
-    "CONTEXT_DEGRADED",
-    "CARGO_CULT",
-    "PATTERN_MOMENTUM",
-    "SUGGEST_VERIFY",
-    "PATH_DECISION",
-    "VERIFIED",
-];
-/// Typos (reported with a suggestion) and a team tag.
-const OTHER_TAGS: &[&str] = &["COMPLETION_DIRVE", "SUGEST_VERIFY", "QUESTION_SUPPRESSION"];
-/// Payloads; the paths and env names refer to the bench workspace, where
-/// some exist and some do not.
+/// What follows `#NAME: ` in the tags; the paths and env names refer to
+/// the bench workspace, where some exist and some do not.
 const PAYLOADS: &[&str] = &[
     "Assuming src/services/user.service.ts exists",
     "Assuming UserService exists at src/services/user.service.ts",
@@ -648,222 +589,73 @@ const CONTINUATIONS: &[&str] = &[
     "Risk: medium — naïve fallback if the env var is missing",
     "Owner: platform team",
 ];
-const PROSE: &[&str] = &[
-    "Returns the cached value when it is still fresh.",
-    "Normalises the input before it reaches the store.",
-    "Übersetzt Fehlercodes in Nachrichten für den Benutzer.",
-    "Keeps the ordering stable across pages (issue #123).",
-    "Computes a colour like #FFFFFF for the badge.",
-    "The caller owns the returned buffer.",
-    "キャッシュを無効化する",
+/// Words of `support::Words::new` that these documents leave out (the
+/// `edit` bench uses them all).
+const NOT_USED: &[&str] = &[
+    "SUGGEST_ERROR_HANDLING",
+    "PATH_RATIONALE",
+    "CANNOT_VERIFY_WITHOUT_RUNTIME",
+    "LCL",
+    "Handles the retry budget; see the design notes.",
+    "ticket",
+    "metric",
+    "Record<string, number>",
 ];
-const NOUNS: &[&str] = &[
-    "user", "order", "session", "token", "invoice", "cart", "payment", "report", "account",
-    "event", "queue", "cache", "profile",
-];
-const TYPES: &[&str] = &["string", "number", "boolean", "Date", "string[]"];
 
-struct Gen {
-    rng: Rng,
-    out: String,
-    lines: usize,
-    since_tag: usize,
-    tags: usize,
-}
+/// A tag about every 40 lines, with 0 to 2 continuation lines.
+const STYLE: Style = Style {
+    spacing: Spacing::Jittered(36..45),
+    continuations: 3,
+    tags_in_jsdoc: false,
+    prose_each_statement: false,
+    statements: &[
+        Stmt::Load,
+        Stmt::Throw,
+        Stmt::Colour(&["FFFFFF"], " // colour, not a tag"),
+        Stmt::LineComment,
+        Stmt::Loop,
+        Stmt::TagInString("in a string"),
+        Stmt::TryCatch,
+        Stmt::FilterMap,
+        Stmt::Env,
+        Stmt::Return,
+    ],
+    class: ClassShape {
+        fields: 2..5,
+        blank_after_fields: false,
+        methods: 2..6,
+        statements: 3..9,
+    },
+    function: 3..11,
+};
 
-impl Gen {
-    fn line(&mut self, indent: usize, text: &str) {
-        for _ in 0..indent {
-            self.out.push_str("  ");
+/// An interface or a theme object.
+fn small(g: &mut Gen) {
+    let name = g.type_name();
+    g.maybe_tag(0);
+    if g.rng.chance(50) {
+        g.line(0, &format!("export interface {name} {{"));
+        for _ in 0..g.count(2..5) {
+            let f = g.ident();
+            let t = g.rng.pick(&g.words.types);
+            g.line(1, &format!("{f}?: {t};"));
         }
-        self.out.push_str(text);
-        self.out.push('\n');
-        self.lines += 1;
-        self.since_tag += 1;
+        g.line(0, "}");
+    } else {
+        g.line(0, &format!("export const {name}Theme = {{"));
+        let colour = format!("#{:06x}", g.rng.next() & 0xff_ffff);
+        g.line(1, &format!("accent: '{colour}',"));
+        g.line(1, "label: 'Café ☕ — #1 choice',");
+        g.line(0, "} as const;");
     }
-
-    fn ident(&mut self) -> String {
-        let a = self.rng.pick(NOUNS);
-        let mut b = self.rng.pick(NOUNS).to_owned();
-        b[..1].make_ascii_uppercase();
-        format!("{a}{b}{}", self.rng.below(100))
-    }
-
-    fn type_name(&mut self) -> String {
-        let mut s = self.ident();
-        s[..1].make_ascii_uppercase();
-        s
-    }
-
-    /// A tag about every 40 lines, with 0 to 2 continuation lines.
-    fn maybe_tag(&mut self, indent: usize) {
-        if self.since_tag < 36 + self.rng.below(9) {
-            return;
-        }
-        self.since_tag = 0;
-        self.tags += 1;
-        let name = if self.rng.chance(8) {
-            self.rng.pick(OTHER_TAGS)
-        } else {
-            self.rng.pick(KNOWN_TAGS)
-        };
-        let payload = self.rng.pick(PAYLOADS);
-        self.line(indent, &format!("// #{name}: {payload}"));
-        for _ in 0..self.rng.below(3) {
-            let c = self.rng.pick(CONTINUATIONS);
-            self.line(indent, &format!("//   {c}"));
-        }
-    }
-
-    fn jsdoc(&mut self, indent: usize, param: Option<&str>) {
-        self.line(indent, "/**");
-        let p = self.rng.pick(PROSE);
-        self.line(indent, &format!(" * {p}"));
-        if let Some(p) = param {
-            self.line(indent, &format!(" * @param {p} the {p} to use"));
-        }
-        self.line(indent, " */");
-    }
-
-    fn statement(&mut self, indent: usize) {
-        self.maybe_tag(indent);
-        let a = self.ident();
-        let b = self.ident();
-        let n = self.rng.below(1000);
-        match self.rng.below(10) {
-            0 => self.line(
-                indent,
-                &format!("const {a} = await this.{b}.load(id, {{ retries: 3 }});"),
-            ),
-            1 => self.line(
-                indent,
-                &format!("if (!{a}) throw new Error(`missing {a}: ${{id}}`);"),
-            ),
-            2 => self.line(
-                indent,
-                &format!("const {a}: string = '#FFFFFF'; // colour, not a tag"),
-            ),
-            3 => {
-                let p = self.rng.pick(PROSE);
-                self.line(indent, &format!("// {p}"));
-            }
-            4 => {
-                self.line(indent, &format!("for (const {a} of {b}.items) {{"));
-                self.line(indent + 1, &format!("total += {a}.amount * {};", n % 10));
-                self.line(indent, "}");
-            }
-            5 => self.line(
-                indent,
-                &format!("let {a} = \"Grüße, {b} — #COMPLETION_DRIVE: in a string\";"),
-            ),
-            6 => {
-                self.line(indent, "try {");
-                self.line(indent + 1, &format!("await {a}.save({b});"));
-                self.line(indent, "} catch (err) {");
-                self.line(
-                    indent + 1,
-                    &format!("logger.warn(`save failed for ${{{b}}}`, err);"),
-                );
-                self.line(indent, "}");
-            }
-            7 => self.line(
-                indent,
-                &format!("const {a} = {b}.filter((x) => x.id !== id).map((x) => x.name);"),
-            ),
-            8 => self.line(
-                indent,
-                &format!("const {a} = process.env.JWT_SECRET ?? '{n}';"),
-            ),
-            _ => self.line(indent, &format!("return {a} ?? {b};")),
-        }
-    }
-
-    fn class(&mut self) {
-        let name = self.type_name();
-        self.jsdoc(0, None);
-        self.maybe_tag(0);
-        self.line(0, &format!("export class {name} extends BaseService {{"));
-        for _ in 0..2 + self.rng.below(3) {
-            let f = self.ident();
-            let t = self.rng.pick(TYPES);
-            self.line(1, &format!("private {f}: {t} | undefined;"));
-        }
-        self.line(1, "constructor(private readonly deps: Deps) {");
-        self.line(2, "super(deps);");
-        self.line(1, "}");
-        self.line(0, "");
-        for _ in 0..2 + self.rng.below(4) {
-            let m = self.ident();
-            let p = self.ident();
-            let t = self.rng.pick(TYPES);
-            if self.rng.chance(60) {
-                self.jsdoc(1, Some(&p));
-            }
-            self.maybe_tag(1);
-            self.line(
-                1,
-                &format!("async {m}({p}: {t}, id: string): Promise<{t}> {{"),
-            );
-            for _ in 0..3 + self.rng.below(6) {
-                self.statement(2);
-            }
-            self.line(1, "}");
-            self.line(0, "");
-        }
-        self.line(0, "}");
-        self.line(0, "");
-    }
-
-    fn function(&mut self) {
-        let name = self.ident();
-        let p = self.ident();
-        let t = self.rng.pick(TYPES);
-        self.jsdoc(0, Some(&p));
-        self.maybe_tag(0);
-        self.line(
-            0,
-            &format!("export function {name}({p}: {t}, id: string): {t} {{"),
-        );
-        self.line(1, "let total = 0;");
-        for _ in 0..3 + self.rng.below(8) {
-            self.statement(1);
-        }
-        self.line(0, "}");
-        self.line(0, "");
-    }
-
-    fn small(&mut self) {
-        let name = self.type_name();
-        self.maybe_tag(0);
-        if self.rng.chance(50) {
-            self.line(0, &format!("export interface {name} {{"));
-            for _ in 0..2 + self.rng.below(3) {
-                let f = self.ident();
-                let t = self.rng.pick(TYPES);
-                self.line(1, &format!("{f}?: {t};"));
-            }
-            self.line(0, "}");
-        } else {
-            self.line(0, &format!("export const {name}Theme = {{"));
-            let colour = format!("#{:06x}", self.rng.next() & 0xff_ffff);
-            self.line(1, &format!("accent: '{colour}',"));
-            self.line(1, "label: 'Café ☕ — #1 choice',");
-            self.line(0, "} as const;");
-        }
-        self.line(0, "");
-    }
+    g.line(0, "");
 }
 
 /// A TypeScript document of exactly `lines` lines, the same for the same
 /// `lines` and `seed`; returns it with its count of tags.
 fn document(lines: usize, seed: u64) -> (String, usize) {
-    let mut g = Gen {
-        rng: Rng::new(seed),
-        out: String::with_capacity(lines * 48),
-        lines: 0,
-        since_tag: 0,
-        tags: 0,
-    };
+    let words = Words::new(PAYLOADS, CONTINUATIONS).without(NOT_USED);
+    let mut g = Gen::new(Rng::new(seed), words, STYLE, lines * 48);
     g.line(
         0,
         "// Generated for the protocol benchmark: shaped like code, not real code.",
@@ -878,7 +670,7 @@ fn document(lines: usize, seed: u64) -> (String, usize) {
     let imports = (lines / 50).clamp(3, 40);
     for i in 0..imports {
         let a = g.type_name();
-        let noun = NOUNS[i % NOUNS.len()];
+        let noun = g.words.nouns[i % g.words.nouns.len()];
         g.line(
             0,
             &format!("import {{ {a} }} from './services/{noun}.service';"),
@@ -890,11 +682,11 @@ fn document(lines: usize, seed: u64) -> (String, usize) {
         match g.rng.below(10) {
             0..=3 => g.class(),
             4..=7 => g.function(),
-            _ => g.small(),
+            _ => small(&mut g),
         }
     }
     while g.lines + 8 < lines {
-        g.small();
+        small(&mut g);
     }
     while g.lines < lines {
         g.line(0, "");
@@ -1047,50 +839,6 @@ fn small_workspace(dir: &Path) {
 }
 
 // ---------------------------------------------------------------------------
-// The generated trees (the same cache as the `workspace` and `check` benches).
-
-fn workspace_dir(n: usize) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("bench-workspaces");
-    std::fs::create_dir_all(&base).expect("create target/bench-workspaces");
-    let base = base.canonicalize().expect("canonical path");
-    base.join(format!(
-        "ws-{n}-{:x}-v{}",
-        generator::DEFAULT_SEED,
-        generator::VERSION
-    ))
-}
-
-/// Generates the tree unless a complete one is there (a marker file beside
-/// it says so); returns it with its plan and a note.
-fn ensure_workspace(n: usize) -> (PathBuf, generator::Plan, String) {
-    let dir = workspace_dir(n);
-    let marker = dir.with_extension("done");
-    let plan = generator::plan(n, generator::DEFAULT_SEED);
-    if marker.exists() && dir.is_dir() {
-        let note = std::fs::read_to_string(&marker).unwrap_or_default();
-        return (dir, plan, format!("reused; {}", note.trim()));
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("remove a partial workspace");
-    }
-    eprintln!("generating {n} files under {} ...", dir.display());
-    let t0 = Instant::now();
-    let s = generator::write(&dir, &plan).expect("generate the workspace");
-    let note = format!(
-        "{} files, {:.1} MB, {} tags, generated in {:.1} s",
-        s.files,
-        s.bytes as f64 / 1e6,
-        s.tags,
-        t0.elapsed().as_secs_f64()
-    );
-    std::fs::write(&marker, &note).expect("write the marker");
-    (dir, plan, format!("new; {note}"))
-}
-
-// ---------------------------------------------------------------------------
 // (a) Keystroke latency.
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1114,6 +862,18 @@ struct KeystrokeRow {
     token_count: usize,
 }
 
+/// One edit, then at once `semanticTokens/full`: when the change was
+/// written, and the answer.
+fn change_then_tokens(s: &mut Server, uri: &str, version: &mut i64, e: &Edit) -> (Instant, Msg) {
+    *version += 1;
+    let t0 = s.change(uri, *version, e);
+    let (id, _) = s.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    (t0, s.response(id, "semantic tokens after an edit"))
+}
+
 /// Semantic tokens after each edit: `didChange`, then at once
 /// `semanticTokens/full`; from writing the change to reading the answer.
 fn tokens_latency(
@@ -1125,13 +885,7 @@ fn tokens_latency(
     let mut lat = Vec::with_capacity(edits.len());
     let mut count = 0;
     for (_, e) in edits {
-        *version += 1;
-        let t0 = s.change(uri, *version, e);
-        let (id, _) = s.request(
-            "textDocument/semanticTokens/full",
-            json!({ "textDocument": { "uri": uri } }),
-        );
-        let m = s.response(id, "semantic tokens after an edit");
+        let (t0, m) = change_then_tokens(s, uri, version, e);
         lat.push(ms(m.at - t0));
         count = m.v["result"]["data"].as_array().map_or(0, Vec::len) / 5;
         assert!(count > 0, "no semantic tokens for {uri}: {}", m.v);
@@ -1153,13 +907,7 @@ fn paced_latency(
     let mut tok = Vec::with_capacity(edits.len());
     let mut diag = Vec::with_capacity(edits.len());
     for (_, e) in edits {
-        *version += 1;
-        let t0 = s.change(uri, *version, e);
-        let (id, _) = s.request(
-            "textDocument/semanticTokens/full",
-            json!({ "textDocument": { "uri": uri } }),
-        );
-        let m = s.response(id, "semantic tokens after an edit");
+        let (t0, m) = change_then_tokens(s, uri, version, e);
         tok.push(ms(m.at - t0));
         let m = s.diagnostics(uri, *version);
         diag.push(ms(m.at - t0) - ms(QUIET));
@@ -1220,14 +968,70 @@ fn diagnostics_latency(
     version: &mut i64,
     edits: &[(Site, Edit)],
 ) -> Vec<f64> {
-    let mut lat = Vec::with_capacity(edits.len());
-    for (_, e) in edits {
-        *version += 1;
-        let t0 = s.change(uri, *version, e);
-        let m = s.diagnostics(uri, *version);
-        lat.push(ms(m.at - t0) - ms(QUIET));
+    edits
+        .iter()
+        .map(|(_, e)| diagnostics_after(s, uri, version, e))
+        .collect()
+}
+
+/// One edit, timed from writing it to reading its publish, minus QUIET.
+fn diagnostics_after(s: &mut Server, uri: &str, version: &mut i64, e: &Edit) -> f64 {
+    *version += 1;
+    let t0 = s.change(uri, *version, e);
+    let m = s.diagnostics(uri, *version);
+    ms(m.at - t0) - ms(QUIET)
+}
+
+/// A keystroke document open in the server: what its edits are drawn
+/// from, and the version of the last change sent.
+struct Typing<'a> {
+    uri: &'a str,
+    text: &'a str,
+    lines: usize,
+    version: i64,
+    rng: Rng,
+    /// Edits per row timed for their semantic tokens, and for their
+    /// diagnostics.
+    n_tokens: usize,
+    n_diags: usize,
+}
+
+impl Typing<'_> {
+    /// A row of the table: `n_tokens` edits drawn from `sites` timed for
+    /// their semantic tokens, then `n_diags` for their diagnostics; the
+    /// three slowest of each go to `worst`, as `slowest, {what}, …`.
+    fn row(
+        &mut self,
+        s: &mut Server,
+        sites: &Sites,
+        kind: RowKind,
+        label: String,
+        what: &str,
+        worst: &mut String,
+    ) -> KeystrokeRow {
+        let edits = sites.edits(self.n_tokens, &mut self.rng);
+        let (tok, token_count) = tokens_latency(s, self.uri, &mut self.version, &edits);
+        let _ = writeln!(
+            worst,
+            "    slowest, {what}, semantic tokens: {}",
+            slowest(self.text, &edits, &tok, 3)
+        );
+        let edits = sites.edits(self.n_diags, &mut self.rng);
+        let diag = diagnostics_latency(s, self.uri, &mut self.version, &edits);
+        let _ = writeln!(
+            worst,
+            "    slowest, {what}, diagnostics − QUIET: {}",
+            slowest(self.text, &edits, &diag, 3)
+        );
+        KeystrokeRow {
+            kind,
+            label,
+            lines: self.lines,
+            tokens: Stats::of(&tok),
+            diags: Stats::of(&diag),
+            token_count,
+        }
     }
-    lat
 }
 
 struct KeystrokeResults {
@@ -1291,36 +1095,30 @@ fn bench_keystrokes(quick: bool, out: &mut String) -> KeystrokeResults {
             "            didOpen → first diagnostics {:.1} ms ({n_diag} diagnostics)",
             ms(first.at - t0)
         );
-        let mut version = 1;
-        let mut rng = Rng::new(0xed17 + k as u64);
-        let sites = Sites::of(&text, &[]);
-        let edits = sites.edits(n_tokens, &mut rng);
-        let (tok, count) = tokens_latency(&mut s, &uri, &mut version, &edits);
-        let _ = writeln!(
-            worst,
-            "    slowest, {lines} lines, semantic tokens: {}",
-            slowest(&text, &edits, &tok, 3)
-        );
-        let edits = sites.edits(n_diags, &mut rng);
-        let diag = diagnostics_latency(&mut s, &uri, &mut version, &edits);
-        let _ = writeln!(
-            worst,
-            "    slowest, {lines} lines, diagnostics − QUIET: {}",
-            slowest(&text, &edits, &diag, 3)
-        );
-        rows.push(KeystrokeRow {
-            kind: RowKind::Clean,
-            label: format!("{lines} lines"),
+        let mut t = Typing {
+            uri: &uri,
+            text: &text,
             lines,
-            tokens: Stats::of(&tok),
-            diags: Stats::of(&diag),
-            token_count: count,
-        });
+            version: 1,
+            rng: Rng::new(0xed17 + k as u64),
+            n_tokens,
+            n_diags,
+        };
+        let sites = Sites::of(&text, &[]);
+        let label = format!("{lines} lines");
+        rows.push(t.row(
+            &mut s,
+            &sites,
+            RowKind::Clean,
+            label.clone(),
+            &label,
+            &mut worst,
+        ));
         if lines == 20_000 {
             // At typing speed (slower than the debounce): each edit gets its
             // semantic tokens, then its publish, before the next one.
-            let edits = sites.edits(n_paced, &mut rng);
-            let (tok, diag) = paced_latency(&mut s, &uri, &mut version, &edits);
+            let edits = sites.edits(n_paced, &mut t.rng);
+            let (tok, diag) = paced_latency(&mut s, &uri, &mut t.version, &edits);
             let _ = writeln!(
                 worst,
                 "    slowest, {lines} lines paced, semantic tokens: {}",
@@ -1340,49 +1138,33 @@ fn bench_keystrokes(quick: bool, out: &mut String) -> KeystrokeResults {
             let at = (lines / 2..lines)
                 .find(|&i| all[i].starts_with("export "))
                 .expect("a top-level export line in the second half");
-            let open_brace = Edit {
+            let brace = |del, text| Edit {
                 line: at,
                 col: 0,
-                del: 0,
-                text: "{",
+                del,
+                text,
             };
-            version += 1;
-            let t0 = s.change(&uri, version, &open_brace);
-            let m = s.diagnostics(&uri, version);
-            error_edit.push(ms(m.at - t0) - ms(QUIET));
+            error_edit.push(diagnostics_after(
+                &mut s,
+                &uri,
+                &mut t.version,
+                &brace(0, "{"),
+            ));
             let sites = Sites::of(&text, &[at]);
-            let edits = sites.edits(n_tokens, &mut rng);
-            let (tok, count) = tokens_latency(&mut s, &uri, &mut version, &edits);
-            let _ = writeln!(
-                worst,
-                "    slowest, {lines} lines with the `{{` open, semantic tokens: {}",
-                slowest(&text, &edits, &tok, 3)
-            );
-            let edits = sites.edits(n_diags, &mut rng);
-            let diag = diagnostics_latency(&mut s, &uri, &mut version, &edits);
-            let _ = writeln!(
-                worst,
-                "    slowest, {lines} lines with the `{{` open, diagnostics − QUIET: {}",
-                slowest(&text, &edits, &diag, 3)
-            );
-            rows.push(KeystrokeRow {
-                kind: RowKind::ErrorOpen,
-                label: format!("{lines} lines, `{{` left open at line {}", at + 1),
-                lines,
-                tokens: Stats::of(&tok),
-                diags: Stats::of(&diag),
-                token_count: count,
-            });
-            let close = Edit {
-                line: at,
-                col: 0,
-                del: 1,
-                text: "",
-            };
-            version += 1;
-            let t0 = s.change(&uri, version, &close);
-            let m = s.diagnostics(&uri, version);
-            error_edit.push(ms(m.at - t0) - ms(QUIET));
+            rows.push(t.row(
+                &mut s,
+                &sites,
+                RowKind::ErrorOpen,
+                format!("{lines} lines, `{{` left open at line {}", at + 1),
+                &format!("{lines} lines with the `{{` open"),
+                &mut worst,
+            ));
+            error_edit.push(diagnostics_after(
+                &mut s,
+                &uri,
+                &mut t.version,
+                &brace(1, ""),
+            ));
         }
         s.finish();
     }
@@ -1445,23 +1227,19 @@ fn bench_keystrokes(quick: bool, out: &mut String) -> KeystrokeResults {
         big.tokens.p50 / small.tokens.p50,
         big.diags.p50 / small.diags.p50
     );
-    let _ = writeln!(
-        out,
-        "    target p99 < 5 ms at 20,000 lines: semantic tokens {:.2} ms: {}; diagnostics (− QUIET) {:.2} ms: {}",
-        big.tokens.p99,
-        verdict(big.tokens.p99 < 5.0),
-        big.diags.p99,
-        verdict(big.diags.p99 < 5.0)
-    );
-    if let Some(e) = err {
+    let target = |out: &mut String, what: &str, r: &KeystrokeRow| {
         let _ = writeln!(
             out,
-            "    target p99 < 5 ms with the `{{` left open: semantic tokens {:.2} ms: {}; diagnostics (− QUIET) {:.2} ms: {}",
-            e.tokens.p99,
-            verdict(e.tokens.p99 < 5.0),
-            e.diags.p99,
-            verdict(e.diags.p99 < 5.0)
+            "    target p99 < 5 ms {what}: semantic tokens {:.2} ms: {}; diagnostics (− QUIET) {:.2} ms: {}",
+            r.tokens.p99,
+            verdict(r.tokens.p99 < 5.0),
+            r.diags.p99,
+            verdict(r.diags.p99 < 5.0)
         );
+    };
+    target(out, "at 20,000 lines", big);
+    if let Some(e) = err {
+        target(out, "with the `{` left open", e);
     }
     let _ = writeln!(
         out,
@@ -1612,7 +1390,7 @@ fn bench_memory(quick: bool, trees: &[usize], out: &mut String) -> MemoryResults
     // The index of generated trees.
     let mut index = Vec::new();
     for &n in trees {
-        let (dir, _, note) = ensure_workspace(n);
+        let (dir, note) = support::ensure_workspace(n);
         let mut s = Server::spawn();
         let t0 = s.initialize(&Opts {
             root: Some(dir.clone()),
@@ -1717,7 +1495,8 @@ fn bench_startup(quick: bool, trees: &[usize], out: &mut String) -> StartupResul
     );
     let mut per_tree = Vec::new();
     for &n in trees {
-        let (dir, plan, _) = ensure_workspace(n);
+        let (dir, _) = support::ensure_workspace(n);
+        let plan = generator::plan(n, generator::DEFAULT_SEED);
         // A tagged TypeScript source with a few tags, the same every run.
         let file = plan
             .files
@@ -2191,7 +1970,7 @@ fn main() {
     if runs("memory") || runs("startup") {
         // Generate the trees first, so that no measurement waits on it.
         for &n in trees {
-            let (dir, _, note) = ensure_workspace(n);
+            let (dir, note) = support::ensure_workspace(n);
             println!("tree: {} ({note})", dir.display());
         }
     }
@@ -2215,6 +1994,6 @@ fn main() {
     println!(
         "\ndone in {:.1} s; load average at the end {}",
         started.elapsed().as_secs_f64(),
-        load()
+        support::load(3)
     );
 }

@@ -24,8 +24,8 @@
 //! is warm; separate rows show the first analysis and the analysis right
 //! after a change on disk (which clears that cache).
 
-#[path = "../examples/gen_workspace.rs"]
-mod generator;
+#[path = "support.rs"]
+mod support;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ use tagls::workspace::index::FileIndex;
 use tagls::workspace::model::{Change, Workspace};
 use tagls::workspace::walk::is_default_exclude;
 
-use generator::{Kind, Lang, Rng};
+use support::generator::{self, Kind, Lang, Rng};
 
 // ---------------------------------------------------------------------------
 // Child processes: one measurement each.
@@ -254,19 +254,6 @@ fn median_u64(v: &[u64]) -> u64 {
 }
 
 fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let field = |name: &str| {
-        cpuinfo
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let model = field("model name").unwrap_or_else(|| "unknown CPU".to_owned());
-    let mhz = field("cpu MHz")
-        .map(|m| format!(" @ {m} MHz"))
-        .unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|s| {
@@ -277,68 +264,14 @@ fn machine() -> String {
         })
         .map(|kb| format!(", {:.0} GiB RAM", kb as f64 / 1024.0 / 1024.0))
         .unwrap_or_default();
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned());
-    let rg = Command::new("rg")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(str::to_owned))
-        .unwrap_or_else(|| "ripgrep not found".to_owned());
-    format!("nproc {cpus}, {model}{mhz}{mem}; {rg}; load average at start {load}")
-}
-
-// ---------------------------------------------------------------------------
-// The workspace on disk.
-
-fn workspace_dir(n: usize) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("bench-workspaces");
-    std::fs::create_dir_all(&base).expect("create target/bench-workspaces");
-    let base = base.canonicalize().expect("canonical path");
-    base.join(format!(
-        "ws-{n}-{:x}-v{}",
-        generator::DEFAULT_SEED,
-        generator::VERSION
-    ))
-}
-
-/// Generates the tree unless a complete one is there (a marker file beside
-/// it says so); returns the plan either way.
-fn ensure_workspace(n: usize, out: &mut String) -> (PathBuf, generator::Plan) {
-    let dir = workspace_dir(n);
-    let marker = dir.with_extension("done");
-    let plan = generator::plan(n, generator::DEFAULT_SEED);
-    if marker.exists() && dir.is_dir() {
-        let _ = writeln!(
-            out,
-            "workspace: {} (reused; {})",
-            dir.display(),
-            std::fs::read_to_string(&marker).unwrap_or_default().trim()
-        );
-        return (dir, plan);
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("remove a partial workspace");
-    }
-    eprintln!("generating {n} files under {} ...", dir.display());
-    let t0 = Instant::now();
-    let s = generator::write(&dir, &plan).expect("generate the workspace");
-    let note = format!(
-        "{} files, {:.1} MB, {} tags, generated in {:.1} s",
-        s.files,
-        s.bytes as f64 / 1e6,
-        s.tags,
-        t0.elapsed().as_secs_f64()
-    );
-    std::fs::write(&marker, &note).expect("write the marker");
-    let _ = writeln!(out, "workspace: {} (new; {note})", dir.display());
-    (dir, plan)
+    format!(
+        "nproc {}, {}{}{mem}; {}; load average at start {}",
+        support::cpus(),
+        support::cpu_model(),
+        support::cpu_mhz(),
+        support::version("rg", "ripgrep not found"),
+        support::load(1)
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -1012,7 +945,9 @@ fn main() {
         if quick { " (--quick)" } else { "" }
     );
     let _ = writeln!(out, "machine: {}", machine());
-    let (root, plan) = ensure_workspace(n, &mut out);
+    let (root, note) = support::ensure_workspace(n);
+    let _ = writeln!(out, "workspace: {} ({note})", root.display());
+    let plan = generator::plan(n, generator::DEFAULT_SEED);
     print!("{out}");
     out.clear();
     bench_index(&root, runs, &mut out);
