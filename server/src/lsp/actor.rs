@@ -220,6 +220,17 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
     Handle { tx, queued }
 }
 
+/// When a document's diagnostics are due: at once when its publish let a
+/// message go first, else once it has been quiet for [`QUIET`] and at most
+/// [`MAX_DELAY`] after its first unpublished change.
+fn due_at(e: &Entry, now: Instant) -> Option<Instant> {
+    if e.deferred {
+        return Some(now);
+    }
+    e.pending
+        .map(|(first, last)| (last + QUIET).min(first + MAX_DELAY))
+}
+
 /// Whether a message changes a document's text.
 fn is_edit(msg: &Msg) -> bool {
     matches!(
@@ -241,6 +252,8 @@ struct Entry {
     stale: bool,
     /// Semantic tokens were answered from an older parse.
     tokens_behind: bool,
+    /// The pending publish has already let a waiting message go first.
+    deferred: bool,
 }
 
 enum Content {
@@ -507,6 +520,7 @@ impl Actor {
                 analysis: None,
                 stale: false,
                 tokens_behind: false,
+                deferred: false,
             },
         );
         self.publish(&uri);
@@ -808,11 +822,8 @@ impl Actor {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.docs
-            .values()
-            .filter_map(|e| e.pending)
-            .map(|(first, last)| (last + QUIET).min(first + MAX_DELAY))
-            .min()
+        let now = Instant::now();
+        self.docs.values().filter_map(|e| due_at(e, now)).min()
     }
 
     fn publish_due(&mut self) {
@@ -820,10 +831,7 @@ impl Actor {
         let due: Vec<Uri> = self
             .docs
             .iter()
-            .filter(|(_, e)| {
-                e.pending
-                    .is_some_and(|(first, last)| now >= (last + QUIET).min(first + MAX_DELAY))
-            })
+            .filter(|(_, e)| due_at(e, now).is_some_and(|at| now >= at))
             .map(|(u, _)| u.clone())
             .collect();
         for uri in due {
@@ -843,12 +851,23 @@ impl Actor {
         // parse, for highlighting). The publish comes once the typing pauses.
         let queued = Arc::clone(&self.queued);
         if !self.reparse(uri, &mut || queued.all.load(Ordering::SeqCst) > 0) {
+            if let Some(entry) = self.docs.get_mut(uri) {
+                let now = Instant::now();
+                entry.pending.get_or_insert((now, now));
+            }
             return;
         }
         let Some(snap) = self.snapshot(uri) else {
             return;
         };
+        // A waiting message is answered before the rest, once per publish
+        // (the analysis is kept, so the next attempt goes straight on).
+        let waiting = self.queued.all.load(Ordering::SeqCst) > 0;
         if let Some(entry) = self.docs.get_mut(uri) {
+            if waiting && !std::mem::replace(&mut entry.deferred, true) {
+                return;
+            }
+            entry.deferred = false;
             entry.pending = None;
             if std::mem::take(&mut entry.tokens_behind) {
                 self.send(Outbound::RefreshTokens);
