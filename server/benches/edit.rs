@@ -124,7 +124,12 @@ fn config(g: &mut Gen) {
 /// few), the same on every run.
 fn generate(lines: usize) -> (String, usize) {
     let words = Words::new(PAYLOADS, CONTINUATIONS);
-    let mut g = Gen::new(Rng(0x5eed_1234_abcd_ef01), words, STYLE, lines * 45);
+    let mut g = Gen::new(
+        Rng::from_state(0x5eed_1234_abcd_ef01),
+        words,
+        STYLE,
+        lines * 45,
+    );
     g.line(
         0,
         "// Generated for the edit benchmark: not real code, but shaped like it.",
@@ -571,7 +576,7 @@ fn main() {
     );
 
     // --- incremental, clean document -------------------------------------
-    let mut rng = Rng(0x0bad_cafe_1234_5678);
+    let mut rng = Rng::from_state(0x0bad_cafe_1234_5678);
     let pairs = sites(&text, &doc, &mut rng, pairs_n, None);
     // Warm-up on a few pairs, then the measured run.
     let _ = run_pairs(

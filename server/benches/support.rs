@@ -120,38 +120,41 @@ pub fn ensure_workspace(n: usize) -> (PathBuf, String) {
 // ---------------------------------------------------------------------------
 // Generated TypeScript documents (the `edit` and `protocol` benches).
 
-/// A small deterministic generator (xorshift64*). `Rng(state)` starts from
-/// the state as given, [`Rng::new`] from a mixed seed.
+/// The workspace generator's xorshift64*, with the constructors and the
+/// `pick` the document generators use: [`Rng::from_state`] starts from the
+/// state as given, [`Rng::new`] from a mixed seed.
 #[allow(dead_code)]
-pub struct Rng(pub u64);
+pub struct Rng(generator::Rng);
 
 #[allow(dead_code)]
 impl Rng {
+    /// Starts from `state` as given.
+    pub fn from_state(state: u64) -> Rng {
+        Rng(generator::Rng::from_state(state))
+    }
+
     /// Spreads the seed over the bits (so that nearby seeds differ) and
     /// makes the state odd (never zero).
     pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+        Rng::from_state(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
     }
 
     pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
 
     /// True with probability `percent` percent.
     pub fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
+        self.0.chance(percent)
     }
 
     pub fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
+        items[self.0.below(items.len())]
     }
 }
 

@@ -45,6 +45,12 @@ impl Rng {
         Rng(z | 1)
     }
 
+    /// Starts from `state` as given (odd, never zero).
+    #[allow(dead_code)]
+    pub fn from_state(state: u64) -> Rng {
+        Rng(state)
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
