@@ -47,8 +47,16 @@ async fn open_tagged(c: &mut TestClient, root: &Path) -> String {
     let uri = file_uri(&file);
     c.open(&uri, "typescript", TAGGED).await;
     let d = c.diagnostics(&uri).await;
-    assert_eq!(d["diagnostics"][0]["code"], "assumption", "{d}");
+    assert!(has_code(&d, "assumption"), "{d}");
     uri
+}
+
+/// Whether a publish carries a finding with this code (the note about the
+/// missing log may come first).
+fn has_code(publish: &Value, code: &str) -> bool {
+    publish["diagnostics"]
+        .as_array()
+        .is_some_and(|all| all.iter().any(|d| d["code"] == code))
 }
 
 fn hover_params(uri: &str, line: u32, character: u32) -> Value {
@@ -448,7 +456,7 @@ async fn a_ten_megabyte_document_is_skipped_and_the_server_keeps_answering() {
     )
     .await;
     let d = c.diagnostics_where(&big_uri, |p| p["version"] == 2).await;
-    assert_eq!(d["diagnostics"][0]["code"], "assumption", "{d}");
+    assert!(has_code(&d, "assumption"), "{d}");
     hover_still_works(&mut c, &big_uri).await;
     eprintln!(
         "10 MB didOpen to a small didChange answered: {:?}",
