@@ -624,6 +624,7 @@ impl Actor {
         let changed = log_path.and_then(|p| self.git_changes(&p));
         let generation = self.ws.generation();
         self.reparse(uri, &mut || false);
+        let ignored = self.is_ignored(uri);
         let entry = self.docs.get_mut(uri)?;
         if let Some((g, a)) = &entry.analysis
             && *g == generation
@@ -632,12 +633,6 @@ impl Actor {
         }
         let a = match &entry.content {
             Content::Parsed(doc) => {
-                let ignored = entry.path.as_deref().is_some_and(|p| {
-                    self.ws
-                        .root_for(p)
-                        .and_then(|r| p.strip_prefix(&r.path).ok())
-                        .is_some_and(|rel| self.settings.is_ignored(rel))
-                });
                 if ignored {
                     Analysis::default()
                 } else {
