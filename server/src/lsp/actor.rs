@@ -523,7 +523,9 @@ impl Actor {
                 deferred: false,
             },
         );
-        self.publish(&uri);
+        // At once and whole: the first diagnostics of a document do not wait
+        // for other messages.
+        self.publish(&uri, false);
     }
 
     fn parse_or_skip(&mut self, uri: &Uri, lang: Language, rope: Rope, text: &str) -> Content {
@@ -830,7 +832,7 @@ impl Actor {
             .map(|(u, _)| u.clone())
             .collect();
         for uri in due {
-            if catch_unwind(AssertUnwindSafe(|| self.publish(&uri))).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| self.publish(&uri, true))).is_err() {
                 self.docs.remove(&uri);
                 self.log(
                     MessageType::ERROR,
@@ -840,12 +842,17 @@ impl Actor {
         }
     }
 
-    fn publish(&mut self, uri: &Uri) {
+    /// Publishes a document's diagnostics. With `yielding`, the publish of
+    /// an edited document, a waiting message goes first: the parse is given
+    /// up for it, and once the analysis is done it is let through once.
+    fn publish(&mut self, uri: &Uri, yielding: bool) {
         // A parse that a newer message would wait for is given up: an edit
         // makes it stale, and a request is answered first (from the last
         // parse, for highlighting). The publish comes once the typing pauses.
         let queued = Arc::clone(&self.queued);
-        if !self.reparse(uri, &mut || queued.all.load(Ordering::SeqCst) > 0) {
+        if !self.reparse(uri, &mut || {
+            yielding && queued.all.load(Ordering::SeqCst) > 0
+        }) {
             if let Some(entry) = self.docs.get_mut(uri) {
                 let now = Instant::now();
                 entry.pending.get_or_insert((now, now));
@@ -857,7 +864,7 @@ impl Actor {
         };
         // A waiting message is answered before the rest, once per publish
         // (the analysis is kept, so the next attempt goes straight on).
-        let waiting = self.queued.all.load(Ordering::SeqCst) > 0;
+        let waiting = yielding && self.queued.all.load(Ordering::SeqCst) > 0;
         if let Some(entry) = self.docs.get_mut(uri) {
             if waiting && !std::mem::replace(&mut entry.deferred, true) {
                 return;
