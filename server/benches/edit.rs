@@ -26,7 +26,7 @@ use tagls::syntax::Language;
 use tagls::tags::Registry;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
-use support::{ClassShape, Gen, Rng, Spacing, Stmt, Style, Words};
+use support::{ClassShape, Gen, Rng, Spacing, Stmt, Style, Words, max, pct};
 
 const LINES: usize = 20_000;
 
@@ -291,22 +291,6 @@ struct Samples {
     edit: Vec<Duration>,
     reparse: Vec<Duration>,
     findings: Vec<Duration>,
-}
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
-}
-
-/// Nearest-rank percentile.
-fn pct(v: &[Duration], p: f64) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-    us(v[rank.clamp(1, v.len()) - 1])
-}
-
-fn max(v: &[Duration]) -> f64 {
-    us(v.iter().copied().max().unwrap_or_default())
 }
 
 /// One timed edit: edit + reparse + findings.

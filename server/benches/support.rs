@@ -594,3 +594,27 @@ impl Gen {
         self.line(0, "");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Statistics of durations (the `edit` and `workspace` benches).
+
+/// A duration in µs.
+#[allow(dead_code)]
+pub fn us(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Nearest-rank percentile, in µs.
+#[allow(dead_code)]
+pub fn pct(v: &[std::time::Duration], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    us(v[rank.clamp(1, v.len()) - 1])
+}
+
+/// The largest, in µs.
+#[allow(dead_code)]
+pub fn max(v: &[std::time::Duration]) -> f64 {
+    us(v.iter().copied().max().unwrap_or_default())
+}

@@ -46,6 +46,7 @@ use tagls::workspace::model::{Change, Workspace};
 use tagls::workspace::walk::is_default_exclude;
 
 use support::generator::{self, Kind, Lang, Rng};
+use support::{max, pct};
 
 // ---------------------------------------------------------------------------
 // Child processes: one measurement each.
@@ -230,22 +231,6 @@ fn measure(mode: &str, root: &Path) -> Measured {
 
 // ---------------------------------------------------------------------------
 // Statistics and machine.
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
-}
-
-/// Nearest-rank percentile, in µs.
-fn pct(v: &[Duration], p: f64) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-    us(v[rank.clamp(1, v.len()) - 1])
-}
-
-fn max(v: &[Duration]) -> f64 {
-    us(v.iter().copied().max().unwrap_or_default())
-}
 
 fn median_u64(v: &[u64]) -> u64 {
     let mut v = v.to_vec();

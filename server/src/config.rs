@@ -45,35 +45,11 @@ impl Level {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FamilyName {
-    Assumption,
-    Pattern,
-    Suggestion,
-    Decision,
-    Claim,
-    Verdict,
-}
-
-impl From<FamilyName> for Family {
-    fn from(f: FamilyName) -> Family {
-        match f {
-            FamilyName::Assumption => Family::Assumption,
-            FamilyName::Pattern => Family::Pattern,
-            FamilyName::Suggestion => Family::Suggestion,
-            FamilyName::Decision => Family::Decision,
-            FamilyName::Claim => Family::Claim,
-            FamilyName::Verdict => Family::Verdict,
-        }
-    }
-}
-
 /// One `[tags.NAME]` table: a custom tag, or changes to a built-in one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TagConfig {
-    pub family: Option<FamilyName>,
+    pub family: Option<Family>,
     pub severity: Option<Level>,
     pub description: Option<String>,
     /// `false` takes a built-in tag out of the registry.
@@ -100,7 +76,7 @@ pub struct ConfigFile {
     pub tags: BTreeMap<String, TagConfig>,
     /// Severity per tag family.
     #[serde(default)]
-    pub families: BTreeMap<FamilyName, Level>,
+    pub families: BTreeMap<Family, Level>,
     /// Severity per check, by its code.
     #[serde(default)]
     pub checks: BTreeMap<String, Level>,
@@ -249,7 +225,7 @@ pub struct Settings {
     pub env_in_code: bool,
     /// Tags whose references are not resolved.
     pub unresolved_tags: Vec<String>,
-    families: BTreeMap<FamilyName, Level>,
+    families: BTreeMap<Family, Level>,
     checks: BTreeMap<String, Level>,
     tag_levels: BTreeMap<String, Level>,
 }
@@ -284,7 +260,6 @@ impl Settings {
             let existing = registry.get(name).cloned();
             let family = t
                 .family
-                .map(Family::from)
                 .or(existing.as_ref().map(|d| d.family))
                 .unwrap_or(Family::Assumption);
             let severity = t
@@ -348,12 +323,10 @@ impl Settings {
                     .get(&f.tag)
                     .filter(|d| d.family.name() == f.code)
                 {
-                    self.tag_levels.get(&def.name).copied().or_else(|| {
-                        self.families
-                            .iter()
-                            .find(|(fam, _)| Family::from(**fam) == def.family)
-                            .map(|(_, l)| *l)
-                    })
+                    self.tag_levels
+                        .get(&def.name)
+                        .copied()
+                        .or_else(|| self.families.get(&def.family).copied())
                 } else {
                     None
                 };

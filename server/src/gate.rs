@@ -383,6 +383,7 @@ impl<'a> Scanner<'a> {
         let rel = display_rel(path, root);
         let hash = self.cache.is_on().then(|| scan_cache::hash(&bytes));
         let cached = hash
+            .as_deref()
             .and_then(|h| self.cache.get(&rel, h))
             .and_then(|(e, parts)| Some((e, Document::from_parts(lang, text, parts, registry)?)));
         let doc = match cached {

@@ -36,10 +36,10 @@ pub fn default_dir() -> Option<PathBuf> {
     }
 }
 
-/// The hash of a file's bytes that an entry is valid for. The cache file
+/// The hash of a file's bytes that an entry is valid for, as hexadecimal. The cache file
 /// also names the tagls version, which stands for its grammars.
-pub fn hash(bytes: &[u8]) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(bytes)
+pub fn hash(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ struct CacheFile {
 /// What the cache keeps of one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// [`hash`] of the bytes, as hexadecimal.
+    /// [`hash`] of the bytes.
     hash: String,
     comments: Vec<[usize; 2]>,
     /// Name, name range, match range.
@@ -62,9 +62,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(hash: u128, parts: &SyntaxParts) -> Entry {
+    pub fn new(hash: String, parts: &SyntaxParts) -> Entry {
         Entry {
-            hash: format!("{hash:032x}"),
+            hash,
             comments: parts.comments.iter().map(|c| [c.start, c.end]).collect(),
             env: parts
                 .env_uses
@@ -133,9 +133,9 @@ impl ScanCache {
     }
 
     /// The entry of `rel` if it was made for these bytes.
-    pub fn get(&self, rel: &str, hash: u128) -> Option<(Entry, SyntaxParts)> {
+    pub fn get(&self, rel: &str, hash: &str) -> Option<(Entry, SyntaxParts)> {
         let entry = self.old.get(rel)?;
-        (entry.hash == format!("{hash:032x}")).then(|| (entry.clone(), entry.parts()))
+        (entry.hash == hash).then(|| (entry.clone(), entry.parts()))
     }
 
     /// Replaces the cache with this run's entries, unless they are what it

@@ -129,17 +129,7 @@ pub fn resolve_all(
     lang: Option<Language>,
     refs: Vec<Reference>,
 ) -> Vec<Resolved> {
-    let root = ws.root_for(doc).map(|r| r.path.clone());
-    refs.into_iter()
-        .filter_map(|reference| {
-            let resolution = resolve(ws, doc, lang, &reference.kind)?;
-            Some(Resolved {
-                reference,
-                resolution,
-                root: root.clone(),
-            })
-        })
-        .collect()
+    resolve_all_cached(ws, &mut Cache::default(), doc, lang, refs)
 }
 
 /// Resolves one reference; `None` for an unconfirmed candidate.

@@ -2,8 +2,12 @@
 
 use std::collections::HashMap;
 
-/// What kind of statement a tag makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// What kind of statement a tag makes; configuration files name it in
+/// lowercase (`family = "assumption"`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     Assumption,
     Pattern,
