@@ -246,31 +246,11 @@ async fn wrong_parameter_types_are_invalid_params() {
         )
         .await;
     assert!(ok.get("error").is_none(), "{ok}");
-    let msg = c
-        .wait_for(
-            |m| {
-                m["method"] == "window/showMessage"
-                    && m["params"]["message"]
-                        .as_str()
-                        .is_some_and(|s| s.contains("absolute `file` path"))
-            },
-            "the command's error",
-        )
-        .await;
+    let msg = c.shown("absolute `file` path").await;
     assert_eq!(msg["params"]["type"], 1, "{msg}");
     // Settings of the wrong types are refused with a warning; the previous
     // ones stay in force.
-    let msg = c
-        .wait_for(
-            |m| {
-                m["method"] == "window/showMessage"
-                    && m["params"]["message"]
-                        .as_str()
-                        .is_some_and(|s| s.contains("settings are not valid"))
-            },
-            "the settings warning",
-        )
-        .await;
+    let msg = c.shown("settings are not valid").await;
     assert_eq!(msg["params"]["type"], 2, "{msg}");
     // A string id is answered with the same id.
     c.send(json!({ "jsonrpc": "2.0", "id": "abc", "method": "textDocument/hover", "params": hover_params(&uri, 0, 10) }))
@@ -691,12 +671,7 @@ async fn a_client_that_never_answers_apply_edit_blocks_nothing() {
         waiting.elapsed()
     );
     // After its timeout the server tells the user.
-    let msg = c
-        .wait_for(
-            |m| m["method"] == "window/showMessage",
-            "the timeout message",
-        )
-        .await;
+    let msg = c.shown("").await;
     assert_eq!(msg["params"]["type"], 1, "{msg}");
     assert!(
         msg["params"]["message"]

@@ -509,9 +509,7 @@ async fn refused_edits_and_hostile_arguments_are_reported() {
         json!({ "file": root.join("src/a.ts") }),
     )
     .await;
-    let msg = c
-        .wait_for(|m| m["method"] == "window/showMessage", "an error message")
-        .await;
+    let msg = c.shown("").await;
     assert_eq!(msg["params"]["type"], 1);
     assert!(
         msg["params"]["message"]
@@ -542,9 +540,7 @@ async fn refused_edits_and_hostile_arguments_are_reported() {
         ("tagls.createLog", json!({ "path": "/etc/passwd" })),
     ] {
         run_command(&mut c, command, arg.clone()).await;
-        let msg = c
-            .wait_for(|m| m["method"] == "window/showMessage", "an error message")
-            .await;
+        let msg = c.shown("").await;
         assert_eq!(msg["params"]["type"], 1, "{command} {arg}");
     }
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);

@@ -297,6 +297,21 @@ impl TestClient {
     }
 
     /// Sends a request without waiting; returns its id.
+    /// Waits for a `window/showMessage` whose text contains `containing`
+    /// (any, when empty) and returns it.
+    pub async fn shown(&mut self, containing: &str) -> Value {
+        self.wait_for(
+            |m| {
+                m["method"] == "window/showMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .is_some_and(|s| s.contains(containing))
+            },
+            &format!("a message shown to the user, containing {containing:?}"),
+        )
+        .await
+    }
+
     pub async fn request_nowait(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
