@@ -84,9 +84,21 @@ pub struct Located {
 /// UTF-32, so that the protocol layer can answer any client.
 pub type Spans = [(LineCol, LineCol); 3];
 
-fn spans(rope: &ropey::Rope, range: crate::text::TextRange) -> Spans {
-    [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32]
-        .map(|e| pos::range_to_line_cols(rope, range.start, range.end, e))
+/// Converts ranges of one file to [`Spans`], fastest in document order.
+struct Spanner<'a>([pos::Converter<'a>; 3]);
+
+impl<'a> Spanner<'a> {
+    fn new(rope: &'a ropey::Rope) -> Spanner<'a> {
+        Spanner(
+            [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32]
+                .map(|e| pos::Converter::new(rope, e)),
+        )
+    }
+
+    fn spans(&mut self, range: crate::text::TextRange) -> Spans {
+        let [a, b, c] = &mut self.0;
+        [a, b, c].map(|at| at.range(range.start, range.end))
+    }
 }
 
 /// Where a tag is, for workspace symbols.
@@ -490,11 +502,12 @@ fn add(
         report.tagged_files += 1;
     }
     let rel_path = display_rel(path, root);
+    let mut spanner = Spanner::new(rope);
     for t in a.tags.iter() {
         report.tags.push(TagPlace {
             root: root.to_path_buf(),
             path: rel_path.clone(),
-            span: spans(rope, t.head_range()),
+            span: spanner.spans(t.head_range()),
             name: t.name.clone(),
             payload: t.payload.clone(),
         });
@@ -526,10 +539,10 @@ fn add(
         .collect();
     all.extend(settings.apply(unchecked));
     all.sort_by_key(|f| f.range.start);
-    let rel = display_rel(path, root);
+    let mut spanner = Spanner::new(rope);
     for f in all {
-        let (start, end) =
-            pos::range_to_line_cols(rope, f.range.start, f.range.end, Encoding::Utf32);
+        let span = spanner.spans(f.range);
+        let (start, end) = span[2];
         let subject = rope
             .get_byte_slice(f.range.start..f.range.end)
             .map(|s| {
@@ -543,13 +556,13 @@ fn add(
             .unwrap_or_default();
         report.findings.push(Located {
             root: root.to_path_buf(),
-            path: rel.clone(),
+            path: rel_path.clone(),
             line: start.line + 1,
             column: start.col + 1,
             end_line: end.line + 1,
             end_column: end.col + 1,
             gate: gate_of(&f, registry),
-            span: spans(rope, f.range),
+            span,
             finding: f,
             subject,
         });

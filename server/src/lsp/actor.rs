@@ -881,10 +881,7 @@ impl Actor {
         {
             all.insert(0, f);
         }
-        let diagnostics = all
-            .iter()
-            .map(|f| proto::diagnostic(&snap.rope, f, snap.encoding))
-            .collect();
+        let diagnostics = proto::diagnostics(&snap.rope, &all, snap.encoding);
         self.send(Outbound::Publish {
             uri: snap.uri,
             version: Some(snap.version),

@@ -70,13 +70,14 @@ pub fn semantic_tokens(snap: &Snapshot, within: Option<Range>) -> SemanticTokens
     });
     let mut data = Vec::new();
     let (mut prev_line, mut prev_col) = (0, 0);
+    let mut ranges = proto::Ranges::new(&snap.rope, snap.encoding);
     for (r, kind) in highlight::spans(snap.analysis.tags.iter(), &snap.settings.registry) {
         if let Some((a, b)) = bounds
             && (r.end < a || r.start > b)
         {
             continue;
         }
-        let Range { start, end } = proto::range(&snap.rope, r, snap.encoding);
+        let Range { start, end } = ranges.range(r);
         // Spans never cross lines; a defensive check keeps a bad one out.
         if end.line != start.line || end.character <= start.character {
             continue;

@@ -34,10 +34,21 @@ pub fn position(rope: &Rope, offset: usize, enc: Encoding) -> Position {
 
 pub fn range(rope: &Rope, r: TextRange, enc: Encoding) -> Range {
     let (start, end) = pos::range_to_line_cols(rope, r.start, r.end, enc);
-    Range::new(
-        Position::new(start.line, start.col),
-        Position::new(end.line, end.col),
-    )
+    lsp_range(start, end)
+}
+
+/// Ranges of many spans, fastest in document order.
+pub struct Ranges<'a>(pos::Converter<'a>);
+
+impl<'a> Ranges<'a> {
+    pub fn new(rope: &'a Rope, enc: Encoding) -> Ranges<'a> {
+        Ranges(pos::Converter::new(rope, enc))
+    }
+
+    pub fn range(&mut self, r: TextRange) -> Range {
+        let (start, end) = self.0.range(r.start, r.end);
+        lsp_range(start, end)
+    }
 }
 
 pub fn offset(rope: &Rope, p: Position, enc: Encoding) -> usize {
@@ -53,9 +64,33 @@ pub fn severity(s: Severity) -> DiagnosticSeverity {
     }
 }
 
-pub fn diagnostic(rope: &Rope, f: &Finding, enc: Encoding) -> Diagnostic {
+/// The diagnostics of findings, converted in one pass over the text (the
+/// findings come sorted).
+pub fn diagnostics<'a>(
+    rope: &Rope,
+    findings: impl IntoIterator<Item = &'a Finding>,
+    enc: Encoding,
+) -> Vec<Diagnostic> {
+    let mut at = pos::Converter::new(rope, enc);
+    findings
+        .into_iter()
+        .map(|f| {
+            let (start, end) = at.range(f.range.start, f.range.end);
+            diagnostic(lsp_range(start, end), f)
+        })
+        .collect()
+}
+
+fn lsp_range(start: LineCol, end: LineCol) -> Range {
+    Range::new(
+        Position::new(start.line, start.col),
+        Position::new(end.line, end.col),
+    )
+}
+
+fn diagnostic(range: Range, f: &Finding) -> Diagnostic {
     Diagnostic {
-        range: range(rope, f.range, enc),
+        range,
         severity: Some(severity(f.severity)),
         code: Some(NumberOrString::String(f.code.to_owned())),
         source: Some(SOURCE.to_owned()),

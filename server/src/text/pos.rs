@@ -30,63 +30,121 @@ pub struct LineCol {
 /// The line/column of a byte offset. Offsets past the end are clamped to the
 /// end; offsets inside a character round down to its start.
 pub fn offset_to_line_col(rope: &Rope, offset: usize, enc: Encoding) -> LineCol {
-    let offset = offset.min(rope.len_bytes());
-    let line = rope.byte_to_line(offset);
-    let line_start = rope.line_to_byte(line);
-    let col = match enc {
-        Encoding::Utf8 => {
-            // Round down to a character boundary.
-            let ch = rope.byte_to_char(offset);
-            rope.char_to_byte(ch) - line_start
-        }
-        Encoding::Utf16 => {
-            let ch = rope.byte_to_char(offset);
-            let start_ch = rope.byte_to_char(line_start);
-            rope.char_to_utf16_cu(ch) - rope.char_to_utf16_cu(start_ch)
-        }
-        Encoding::Utf32 => rope.byte_to_char(offset) - rope.byte_to_char(line_start),
-    };
-    LineCol {
-        line: to_u32(line),
-        col: to_u32(col),
-    }
+    Converter::new(rope, enc).line_col(offset)
 }
 
-/// The line/columns of both ends of `start..end`: the same as two calls of
-/// [`offset_to_line_col`], but an end on the start's line is counted on from
-/// the start through the text between, without looking the line up again.
-/// Spans of tags and findings are short and on one line, so this is most of
-/// them.
+/// The line/columns of both ends of `start..end`, as [`offset_to_line_col`]
+/// gives them.
 pub fn range_to_line_cols(
     rope: &Rope,
     start: usize,
     end: usize,
     enc: Encoding,
 ) -> (LineCol, LineCol) {
-    let from = offset_to_line_col(rope, start, enc);
-    let (start, end) = (start.min(rope.len_bytes()), end.min(rope.len_bytes()));
-    let Some(between) = (start <= end)
-        .then(|| rope.get_byte_slice(start..end))
-        .flatten()
-    else {
-        return (from, offset_to_line_col(rope, end, enc));
-    };
-    let mut units = 0;
-    for c in between.chars() {
-        if c == '\n' || c == '\r' {
-            return (from, offset_to_line_col(rope, end, enc));
+    Converter::new(rope, enc).range(start, end)
+}
+
+/// Converts many offsets of one text, as [`offset_to_line_col`] does, but
+/// remembers the line of the last one: an offset further on the same line
+/// is counted on from there, so a span's end, and the next span on the
+/// line, cost no lookup in the rope. Offsets in ascending order (tags,
+/// findings, semantic tokens) are the fast case; any order gives the same
+/// answers.
+#[derive(Clone, Debug)]
+pub struct Converter<'a> {
+    rope: &'a Rope,
+    enc: Encoding,
+    line: usize,
+    line_start: usize,
+    /// Where the next line starts; `usize::MAX` on the last line.
+    next_line: usize,
+    /// The last offset converted on the line, and its column.
+    at: usize,
+    col: usize,
+}
+
+impl<'a> Converter<'a> {
+    pub fn new(rope: &'a Rope, enc: Encoding) -> Converter<'a> {
+        Converter {
+            rope,
+            enc,
+            line: 0,
+            line_start: 0,
+            // Empty: the first offset looks its line up.
+            next_line: 0,
+            at: 0,
+            col: 0,
         }
-        units += match enc {
-            Encoding::Utf8 => c.len_utf8(),
-            Encoding::Utf16 => c.len_utf16(),
-            Encoding::Utf32 => 1,
-        };
     }
-    let to = LineCol {
-        line: from.line,
-        col: from.col.saturating_add(to_u32(units)),
-    };
-    (from, to)
+
+    /// The line/column of a byte offset, clamped and rounded down as
+    /// [`offset_to_line_col`] says.
+    pub fn line_col(&mut self, offset: usize) -> LineCol {
+        let rope = self.rope;
+        let offset = offset.min(rope.len_bytes());
+        if !(self.line_start..self.next_line).contains(&offset) {
+            self.line = rope.byte_to_line(offset);
+            self.line_start = rope.line_to_byte(self.line);
+            self.next_line = if self.line + 1 < rope.len_lines() {
+                rope.line_to_byte(self.line + 1)
+            } else {
+                usize::MAX
+            };
+            (self.at, self.col) = (self.line_start, 0);
+        } else if offset < self.at {
+            (self.at, self.col) = (self.line_start, 0);
+        }
+        let (at, units) = count_units(rope, self.at, offset, self.enc);
+        self.at = at;
+        self.col += units;
+        LineCol {
+            line: to_u32(self.line),
+            col: to_u32(self.col),
+        }
+    }
+
+    /// Both ends of `start..end`.
+    pub fn range(&mut self, start: usize, end: usize) -> (LineCol, LineCol) {
+        (self.line_col(start), self.line_col(end))
+    }
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+/// The columns, in `enc`, from `from` (a character boundary) to `to`
+/// (rounded down to one) on one line, and where counting stopped.
+fn count_units(rope: &Rope, from: usize, to: usize, enc: Encoding) -> (usize, usize) {
+    if to <= from {
+        return (from, 0);
+    }
+    let (chunks, mut chunk_start, _, _) = rope.chunks_at_byte(from);
+    let mut units = 0;
+    for chunk in chunks {
+        let bytes = chunk.as_bytes();
+        let lo = from.saturating_sub(chunk_start);
+        let mut hi = (to - chunk_start).min(bytes.len());
+        // Characters never straddle chunks: one that `to` falls inside
+        // starts in this chunk.
+        while hi > lo && hi < bytes.len() && is_continuation(bytes[hi]) {
+            hi -= 1;
+        }
+        let part = &bytes[lo..hi];
+        units += match enc {
+            Encoding::Utf8 => part.len(),
+            Encoding::Utf16 => part
+                .iter()
+                .map(|&b| usize::from(!is_continuation(b)) + usize::from(b >= 0xF0))
+                .sum(),
+            Encoding::Utf32 => part.iter().filter(|&&b| !is_continuation(b)).count(),
+        };
+        if chunk_start + bytes.len() >= to {
+            return (chunk_start + hi, units);
+        }
+        chunk_start += bytes.len();
+    }
+    (chunk_start, units)
 }
 
 /// The byte offset of a line/column, clamped into the text.
@@ -174,6 +232,64 @@ mod tests {
                 }
             }
             roundtrip(enc, TEXT.len());
+        }
+    }
+
+    /// The conversion as ropey's own index conversions give it.
+    fn reference(rope: &Rope, offset: usize, enc: Encoding) -> LineCol {
+        let offset = offset.min(rope.len_bytes());
+        let line = rope.byte_to_line(offset);
+        let line_start = rope.line_to_byte(line);
+        let ch = rope.byte_to_char(offset);
+        let col = match enc {
+            Encoding::Utf8 => rope.char_to_byte(ch) - line_start,
+            Encoding::Utf16 => {
+                rope.char_to_utf16_cu(ch) - rope.char_to_utf16_cu(rope.byte_to_char(line_start))
+            }
+            Encoding::Utf32 => ch - rope.byte_to_char(line_start),
+        };
+        LineCol {
+            line: to_u32(line),
+            col: to_u32(col),
+        }
+    }
+
+    #[test]
+    fn a_converter_answers_in_any_order_as_the_rope_does() {
+        // Chunks of a rope this long end inside lines and next to
+        // multi-byte characters.
+        let unit = format!("{TEXT}\n\r\n😀x\r");
+        let text = unit.repeat(200);
+        let rope = Rope::from_str(&text);
+        assert!(rope.chunks().count() > 4);
+        let offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            let expected: Vec<LineCol> =
+                offsets.iter().map(|&o| reference(&rope, o, enc)).collect();
+            let mut up = Converter::new(&rope, enc);
+            let mut down = Converter::new(&rope, enc);
+            for (i, &o) in offsets.iter().enumerate() {
+                assert_eq!(up.line_col(o), expected[i], "{enc:?} ascending {o}");
+                assert_eq!(
+                    offset_to_line_col(&rope, o, enc),
+                    expected[i],
+                    "{enc:?} {o}"
+                );
+            }
+            for (i, &o) in offsets.iter().enumerate().rev() {
+                assert_eq!(down.line_col(o), expected[i], "{enc:?} descending {o}");
+            }
+            // Back and forth, as overlapping spans ask.
+            let mut mixed = Converter::new(&rope, enc);
+            for (i, &o) in offsets.iter().enumerate() {
+                let back = o.saturating_sub(7 + i % 13).min(o);
+                assert_eq!(mixed.line_col(o), expected[i], "{enc:?} mixed {o}");
+                assert_eq!(
+                    mixed.line_col(back),
+                    expected[back],
+                    "{enc:?} mixed back {back}"
+                );
+            }
         }
     }
 
