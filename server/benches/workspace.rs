@@ -734,7 +734,7 @@ fn bench_resolution(root: &Path, plan: &generator::Plan, pairs: usize, out: &mut
     // What the document holds.
     let mut counts = [0usize; 6];
     for r in first.all_refs() {
-        let i = match &r.resolution {
+        let i = match &*r.resolution {
             Resolution::Exists { .. } => 0,
             Resolution::Missing { .. } => 1,
             Resolution::Ambiguous { .. } => 2,

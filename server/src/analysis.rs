@@ -154,8 +154,8 @@ pub fn analyze_cached(
     let is_alias = |w: &str| aliases.matches(w);
     let refs: Vec<Reference> = tags
         .iter()
-        .filter(|t| !settings.unresolved_tags.contains(&t.name))
-        .flat_map(|t| resolve::refs::find(&t.payload, t.payload_range.start, lang, &is_alias))
+        .filter(|t| !settings.unresolved_tags.iter().any(|n| *n == t.name))
+        .flat_map(|t| cache.payload_refs(ws, &t.payload, t.payload_range.start, lang, &is_alias))
         .collect();
     let tag_refs = resolve::resolve_all_cached(ws, cache, path, lang, refs);
     let uses: Vec<Reference> = if settings.env_in_code {
@@ -214,7 +214,7 @@ pub fn analyze_log(
                     range: TextRange::new(0, 0),
                     severity: crate::tags::Severity::Information,
                     code: findings::UNLOGGED_CHANGE,
-                    tag: tag.to_owned(),
+                    tag: tag.into(),
                     message,
                     fix: Some(findings::Fix::LogChanged {
                         root: root.clone(),

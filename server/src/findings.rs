@@ -28,7 +28,7 @@ pub struct Finding {
     /// a check (`unknown-tag`).
     pub code: &'static str,
     /// The tag the finding is about, without `#` and `:`.
-    pub tag: String,
+    pub tag: smol_str::SmolStr,
     pub message: String,
     /// What a quick fix needs, so that code actions need no server state.
     pub fix: Option<Fix>,
@@ -94,7 +94,10 @@ fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
                 Some(s) => format!("unknown tag #{}: did you mean #{s}?", tag.name),
                 None => format!("unknown tag #{}: not in the tag registry", tag.name),
             },
-            fix: tag.suggestion.clone().map(|to| Fix::RenameTag { to }),
+            fix: tag
+                .suggestion
+                .as_ref()
+                .map(|to| Fix::RenameTag { to: to.to_string() }),
         },
     }
 }
@@ -114,7 +117,7 @@ pub fn for_references<'a>(
                 | crate::resolve::RefKind::Module(s)
                 | crate::resolve::RefKind::Env(s) => s.clone(),
             };
-            let (severity, code, message) = match &r.resolution {
+            let (severity, code, message) = match &*r.resolution {
                 Resolution::Exists { .. } | Resolution::EnvDefined(_) => return None,
                 Resolution::Missing { .. } => (
                     Severity::Warning,
@@ -160,7 +163,7 @@ pub fn for_references<'a>(
                     }
                 }
             };
-            let fix = match &r.resolution {
+            let fix = match &*r.resolution {
                 // Only a path with a file name is created: an extensionless
                 // module path does not say which file to make.
                 Resolution::Missing { tried }
@@ -181,7 +184,7 @@ pub fn for_references<'a>(
                 range: r.reference.range,
                 severity,
                 code,
-                tag: String::new(),
+                tag: Default::default(),
                 message,
                 fix,
             })
@@ -198,7 +201,7 @@ pub fn explain_reference(r: &Resolved) -> String {
         | crate::resolve::RefKind::Module(s)
         | crate::resolve::RefKind::Env(s) => s.as_str(),
     };
-    match &r.resolution {
+    match &*r.resolution {
         Resolution::Exists { path, kind } => {
             let what = if *kind == crate::workspace::fs::FileKind::Dir {
                 "directory"

@@ -464,7 +464,7 @@ fn scan_log(
             range: Default::default(),
             severity: Severity::Error,
             code: findings::MISSING_LOG,
-            tag: String::new(),
+            tag: Default::default(),
             message: format!(
                 "this workspace uses tags, but its implementation log {log_rel} {problem}"
             ),
@@ -508,8 +508,8 @@ fn add(
             root: root.to_path_buf(),
             path: rel_path.clone(),
             span: spanner.spans(t.head_range()),
-            name: t.name.clone(),
-            payload: t.payload.clone(),
+            name: t.name.to_string(),
+            payload: t.payload.to_string(),
         });
         match registry.get(&t.name) {
             Some(d) => *report.families.entry(d.family.name()).or_default() += 1,

@@ -109,7 +109,7 @@ pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
         })
         .filter_map(|e| {
             let (written, _) = written_path(&e.tag.payload, e.tag.payload_range.start)?;
-            (written.path != SCREENSHOT_WAIVER).then(|| (e.tag.name.clone(), written.path))
+            (written.path != SCREENSHOT_WAIVER).then(|| (e.tag.name.to_string(), written.path))
         })
         .collect()
 }

@@ -489,8 +489,8 @@ impl Runner {
         let removal = crate::housekeeping::removal(&text, &tag)
             .ok_or("the tag shares its line with code and cannot be moved")?;
         let entry = NewEntry::Assumption {
-            tag: tag.name.clone(),
-            payload: tag.payload.clone(),
+            tag: tag.name.to_string(),
+            payload: tag.payload.to_string(),
             context: format!("{}:{}", display_rel(file, &root), line + 1),
         };
         let registry = self.registry.clone();

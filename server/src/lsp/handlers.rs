@@ -160,7 +160,7 @@ pub fn definition(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
             .find(|t| t.name_range.contains_inclusive(offset))?;
         return log_entries_for(snap);
     };
-    let locations: Vec<Location> = match &r.resolution {
+    let locations: Vec<Location> = match &*r.resolution {
         Resolution::Exists {
             path,
             kind: FileKind::File,
@@ -196,7 +196,7 @@ pub fn document_links(snap: &Snapshot) -> Vec<DocumentLink> {
     snap.analysis
         .tag_refs
         .iter()
-        .filter_map(|r| match &r.resolution {
+        .filter_map(|r| match &*r.resolution {
             Resolution::Exists {
                 path,
                 kind: FileKind::File,
@@ -222,7 +222,7 @@ pub fn inlay_hints(snap: &Snapshot, range: Range) -> Vec<InlayHint> {
         .iter()
         .filter(|r| r.reference.range.end >= a && r.reference.range.start <= b)
         .map(|r| {
-            let label = match &r.resolution {
+            let label = match &*r.resolution {
                 Resolution::Exists { .. } => "✓".to_owned(),
                 Resolution::EnvDefined(defs) => match defs.first() {
                     Some(d) => format!("✓ {}:{}", d.file, d.line + 1),
@@ -265,7 +265,7 @@ fn symbol_kind(snap: &Snapshot, name: &str) -> ls_types::SymbolKind {
 pub fn document_symbols(snap: &Snapshot) -> Vec<ls_types::DocumentSymbol> {
     let tag_symbol = |t: &crate::tags::Tag| ls_types::DocumentSymbol {
         name: format!("#{}", t.name),
-        detail: (!t.payload.is_empty()).then(|| t.payload.clone()),
+        detail: (!t.payload.is_empty()).then(|| t.payload.to_string()),
         kind: symbol_kind(snap, &t.name),
         tags: None,
         deprecated: None,

@@ -3,7 +3,11 @@
 
 pub mod refs;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use smol_str::SmolStr;
 
 use crate::syntax::Language;
 use crate::workspace::envindex::EnvDef;
@@ -48,9 +52,10 @@ impl Resolution {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
     pub reference: Reference,
-    pub resolution: Resolution,
+    /// Shared with the cache and with every other reference to the same name.
+    pub resolution: Arc<Resolution>,
     /// The root the answer is relative to, for messages.
-    pub root: Option<PathBuf>,
+    pub root: Option<Arc<Path>>,
 }
 
 impl Resolved {
@@ -64,42 +69,64 @@ impl Resolved {
 }
 
 /// Answers already computed, until the workspace changes: a keystroke
-/// resolves only what it has not seen since the last change on disk.
+/// resolves only what it has not seen since the last change on disk, and
+/// finds the references of a payload it has seen before without looking.
 #[derive(Debug, Default)]
 pub struct Cache {
     generation: u64,
-    answers: std::collections::HashMap<(PathBuf, Option<Language>, RefKind), Option<Resolution>>,
+    /// Answers by the folder of the document (relative paths depend on it,
+    /// not on the document) and its language.
+    answers: HashMap<(PathBuf, Option<Language>), Answers>,
+    /// The references of tag payloads, by their text, at offset 0.
+    refs: HashMap<(SmolStr, Option<Language>), Arc<[Reference]>>,
 }
 
+/// The answers for the documents of one folder and language; `None` for an
+/// unconfirmed candidate.
+type Answers = HashMap<RefKind, Option<Arc<Resolution>>>;
+
+/// How many answers and payloads a cache keeps before it starts again.
+const CACHE_LIMIT: usize = 100_000;
+
 impl Cache {
-    fn get_or(
-        &mut self,
-        ws: &mut Workspace,
-        doc: &Path,
-        lang: Option<Language>,
-        kind: &RefKind,
-    ) -> Option<Resolution> {
-        if self.generation != ws.generation() || self.answers.len() > 100_000 {
+    /// Forgets everything once the workspace has changed (aliases and files
+    /// come with the workspace), or when it has grown too large.
+    fn sync(&mut self, ws: &Workspace) {
+        let size = self.answers.values().map(HashMap::len).sum::<usize>() + self.refs.len();
+        if self.generation != ws.generation() || size > CACHE_LIMIT {
             self.answers.clear();
+            self.refs.clear();
             self.generation = ws.generation();
         }
-        // Answers depend on the document's folder (relative paths), not on
-        // the document.
-        let key = (
-            doc.parent().unwrap_or(doc).to_path_buf(),
-            lang,
-            kind.clone(),
-        );
-        if let Some(hit) = self.answers.get(&key) {
-            return hit.clone();
-        }
-        let answer = resolve(ws, doc, lang, kind);
-        self.answers.insert(key, answer.clone());
-        answer
+    }
+
+    /// The references in a tag payload `text` at byte `offset` of its
+    /// document, as [`refs::find`] finds them.
+    pub fn payload_refs(
+        &mut self,
+        ws: &Workspace,
+        text: &SmolStr,
+        offset: usize,
+        lang: Option<Language>,
+        is_alias: &dyn Fn(&str) -> bool,
+    ) -> impl Iterator<Item = Reference> + use<> {
+        self.sync(ws);
+        let found = self
+            .refs
+            .entry((text.clone(), lang))
+            .or_insert_with(|| refs::find(text, 0, lang, is_alias).into());
+        let found = Arc::clone(found);
+        (0..found.len()).map(move |i| {
+            let r = &found[i];
+            Reference {
+                kind: r.kind.clone(),
+                range: crate::text::TextRange::new(r.range.start + offset, r.range.end + offset),
+            }
+        })
     }
 }
 
-/// [`resolve_all`] with a cache.
+/// [`resolve_all`], reusing and keeping answers in `cache`.
 pub fn resolve_all_cached(
     ws: &mut Workspace,
     cache: &mut Cache,
@@ -107,10 +134,20 @@ pub fn resolve_all_cached(
     lang: Option<Language>,
     refs: Vec<Reference>,
 ) -> Vec<Resolved> {
-    let root = ws.root_for(doc).map(|r| r.path.clone());
+    cache.sync(ws);
+    let root: Option<Arc<Path>> = ws.root_for(doc).map(|r| Arc::from(r.path.as_path()));
+    let dir = doc.parent().unwrap_or(doc);
+    let answers = cache.answers.entry((dir.to_path_buf(), lang)).or_default();
     refs.into_iter()
         .filter_map(|reference| {
-            let resolution = cache.get_or(ws, doc, lang, &reference.kind)?;
+            let resolution = match answers.get(&reference.kind) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let answer = resolve(ws, doc, lang, &reference.kind).map(Arc::new);
+                    answers.insert(reference.kind.clone(), answer.clone());
+                    answer
+                }
+            }?;
             Some(Resolved {
                 reference,
                 resolution,
@@ -361,6 +398,28 @@ mod tests {
             .symlink("/ws/link-out", "/etc")
             .symlink("/ws/link-in", "src/services");
         workspace(fs)
+    }
+
+    #[test]
+    fn a_cached_payload_gives_its_references_where_it_is_now() {
+        let mut ws = fixture();
+        let mut cache = Cache::default();
+        let payload = SmolStr::from("Assuming src/util.ts reads JWT_SECRET and ~app/auth");
+        let lang = Some(Language::TypeScript);
+        let is_alias = |w: &str| w.starts_with("~app/");
+        for offset in [40, 7, 40, 1_000] {
+            let cached: Vec<Reference> = cache
+                .payload_refs(&ws, &payload, offset, lang, &is_alias)
+                .collect();
+            assert_eq!(cached, refs::find(&payload, offset, lang, &is_alias));
+            assert!(cached.len() >= 2, "{cached:?}");
+        }
+        assert_eq!(cache.refs.len(), 1);
+        // A change on disk forgets the payloads with the answers.
+        ws.apply(&[crate::workspace::model::Change::Rescan]);
+        let _ = cache.payload_refs(&ws, &SmolStr::from("x"), 0, lang, &is_alias);
+        assert_eq!(cache.refs.len(), 1);
+        assert!(!cache.refs.contains_key(&(payload, lang)));
     }
 
     fn res(

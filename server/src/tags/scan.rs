@@ -6,6 +6,8 @@
 //! `NAME` is upper-case letters, digits and underscores. Lines after it that
 //! are indented deeper belong to it (`Description:`, `Verification:` ...).
 
+use smol_str::SmolStr;
+
 use crate::syntax::CommentStyle;
 use crate::tags::Registry;
 use crate::text::TextRange;
@@ -13,16 +15,17 @@ use crate::text::TextRange;
 /// A tag found in a comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tag {
-    /// The name without `#` and `:`.
-    pub name: String,
+    /// The name without `#` and `:`. The strings of a tag are cheap to
+    /// clone: a publish and a highlight copy every tag of the document.
+    pub name: SmolStr,
     /// Whether the registry knows the name. Unknown names are reported with
     /// the closest known name, when there is one.
     pub known: bool,
-    pub suggestion: Option<String>,
+    pub suggestion: Option<SmolStr>,
     /// `#NAME:`, colon included.
     pub name_range: TextRange,
     /// The text after the colon on the tag's line, trimmed.
-    pub payload: String,
+    pub payload: SmolStr,
     pub payload_range: TextRange,
     /// The lines indented under the tag.
     pub continuation: Vec<ContinuationLine>,
@@ -62,7 +65,7 @@ impl Tag {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContinuationLine {
     /// The trimmed text of the line.
-    pub text: String,
+    pub text: SmolStr,
     pub range: TextRange,
     /// The `Key:` at the start of the line, such as `Description:`, colon
     /// included.
@@ -214,7 +217,7 @@ pub fn scan_lines(lines: &[ContentLine<'_>], registry: &Registry) -> Vec<Tag> {
                 if !trimmed.is_empty() && indent(line.text) > tag_indent {
                     let start = line.offset + indent(line.text);
                     tag.continuation.push(ContinuationLine {
-                        text: trimmed.to_owned(),
+                        text: trimmed.into(),
                         range: TextRange::new(start, start + trimmed.len()),
                         key: field_key(trimmed).map(|len| TextRange::new(start, start + len)),
                     });
@@ -232,15 +235,15 @@ pub fn scan_lines(lines: &[ContentLine<'_>], registry: &Registry) -> Vec<Tag> {
             let name = &line.text[head.hash + 1..head.name_end];
             let known = registry.get(name).is_some();
             tags.push(Tag {
-                name: name.to_owned(),
+                name: name.into(),
                 known,
                 suggestion: if known {
                     None
                 } else {
-                    registry.closest(name).map(|d| d.name.clone())
+                    registry.closest(name).map(|d| d.name.as_str().into())
                 },
                 name_range: TextRange::new(line.offset + head.hash, line.offset + head.after_colon),
-                payload: payload.to_owned(),
+                payload: payload.into(),
                 payload_range: TextRange::new(
                     line.offset + payload_start,
                     line.offset + payload_start + payload.len(),
