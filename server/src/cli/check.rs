@@ -4,6 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::gate::{self, Located, Report, Verdict};
@@ -213,36 +214,81 @@ pub fn text(report: &Report, colour: bool) -> String {
     out
 }
 
-fn finding_json(f: &Located) -> Value {
-    json!({
-        "path": f.path,
-        "line": f.line,
-        "column": f.column,
-        "end_line": f.end_line,
-        "end_column": f.end_column,
-        "severity": f.finding.severity.name(),
-        "code": f.finding.code,
-        "tag": if f.finding.tag.is_empty() { Value::Null } else { json!(f.finding.tag) },
-        "message": f.finding.message,
-        "gate": f.gate.map(Verdict::name),
-    })
+// The `--format json` object (docs/check-output.schema.json), serialised
+// straight from these types: a large workspace has tens of thousands of
+// findings. Keys come in alphabetical order.
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    reason: String,
+    schema_version: u32,
+    summary: JsonSummary<'a>,
+    tool: JsonTool,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    families: &'a std::collections::BTreeMap<&'static str, usize>,
+    findings: usize,
+    tagged_files: usize,
+    unknown_tags: usize,
+}
+
+#[derive(Serialize)]
+struct JsonTool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'static str,
+    column: u32,
+    end_column: u32,
+    end_line: u32,
+    gate: Option<&'static str>,
+    line: u32,
+    message: &'a str,
+    path: &'a str,
+    severity: &'static str,
+    tag: Option<&'a str>,
+}
+
+fn finding_json(f: &Located) -> JsonFinding<'_> {
+    JsonFinding {
+        code: f.finding.code,
+        column: f.column,
+        end_column: f.end_column,
+        end_line: f.end_line,
+        gate: f.gate.map(Verdict::name),
+        line: f.line,
+        message: &f.finding.message,
+        path: &f.path,
+        severity: f.finding.severity.name(),
+        tag: (!f.finding.tag.is_empty()).then_some(f.finding.tag.as_str()),
+    }
 }
 
 /// The `--format json` object (docs/check-output.schema.json).
-pub fn json_report(report: &Report) -> Value {
-    json!({
-        "schema_version": JSON_SCHEMA_VERSION,
-        "tool": { "name": "tagls", "version": env!("CARGO_PKG_VERSION") },
-        "verdict": report.verdict().name(),
-        "reason": report.reason(),
-        "summary": {
-            "findings": report.findings.len(),
-            "tagged_files": report.tagged_files,
-            "families": report.families,
-            "unknown_tags": report.unknown_tags,
+pub fn json_report(report: &Report) -> JsonReport<'_> {
+    JsonReport {
+        findings: report.findings.iter().map(finding_json).collect(),
+        reason: report.reason(),
+        schema_version: JSON_SCHEMA_VERSION,
+        summary: JsonSummary {
+            families: &report.families,
+            findings: report.findings.len(),
+            tagged_files: report.tagged_files,
+            unknown_tags: report.unknown_tags,
         },
-        "findings": report.findings.iter().map(finding_json).collect::<Vec<_>>(),
-    })
+        tool: JsonTool {
+            name: "tagls",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        verdict: report.verdict().name(),
+    }
 }
 
 fn sarif_level(s: Severity) -> &'static str {
