@@ -317,6 +317,54 @@ async fn a_client_that_watches_gets_a_registration() {
     c.finish().await;
 }
 
+/// Diagnostics are worked out while the document is quiet and only sent
+/// when the debounce ends; a change on disk in between is not lost.
+#[tokio::test]
+async fn a_change_on_disk_during_the_quiet_time_is_in_the_publish() {
+    let ws = workspace();
+    let root = ws.path();
+    let (mut c, uri) = open_app(
+        root,
+        ClientOptions {
+            watch_registration: true,
+            ..ClientOptions::default()
+        },
+    )
+    .await;
+    let d = c.diagnostics(&uri).await;
+    assert!(has_code(&d, "missing-path"));
+    for round in 0..3 {
+        // An edit, then the file the tag names appears once the diagnostics
+        // of the edit have been worked out (15 ms) and before they are due
+        // (50 ms).
+        let version = 2 + round;
+        c.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": " " }]
+            }),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        let exists = round % 2 == 0;
+        if exists {
+            std::fs::create_dir_all(root.join("src/cache")).unwrap();
+            std::fs::write(root.join("src/cache/redis.ts"), "export {}\n").unwrap();
+        } else {
+            std::fs::remove_file(root.join("src/cache/redis.ts")).unwrap();
+        }
+        c.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({ "changes": [{ "uri": file_uri(&root.join("src/cache/redis.ts")), "type": if exists { 1 } else { 3 } }] }),
+        )
+        .await;
+        let d = c.diagnostics_where(&uri, |p| p["version"] == version).await;
+        assert_eq!(has_code(&d, "missing-path"), !exists, "round {round}: {d}");
+    }
+    c.finish().await;
+}
+
 #[tokio::test]
 async fn indexing_reports_progress() {
     let ws = workspace();

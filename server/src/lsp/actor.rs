@@ -38,6 +38,11 @@ pub const QUIET: Duration = Duration::from_millis(50);
 const GIT_STATUS_AGE: Duration = Duration::from_secs(5);
 /// The longest a change waits for its diagnostics while typing goes on.
 pub const MAX_DELAY: Duration = Duration::from_millis(150);
+/// How long a document must be quiet before its diagnostics are worked
+/// out, ahead of [`QUIET`]: a request that follows an edit at once (for
+/// highlighting) goes first, and when [`QUIET`] comes the diagnostics are
+/// only sent.
+pub const PREPARE_AFTER: Duration = Duration::from_millis(15);
 /// How long a semantic-tokens request may wait for a reparse before it is
 /// answered from the last parse (the tags moved along by the edits since).
 /// An ordinary edit of a 20,000-line file reparses in 1 to 2 ms; this only
@@ -209,6 +214,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         log_on_disk: None,
         git_status: HashMap::new(),
         resolutions: Default::default(),
+        handled: 0,
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -229,6 +235,16 @@ fn due_at(e: &Entry, now: Instant) -> Option<Instant> {
     }
     e.pending
         .map(|(first, last)| (last + QUIET).min(first + MAX_DELAY))
+}
+
+/// When a document's pending diagnostics are to be worked out ahead of
+/// their publish: [`PREPARE_AFTER`] into the quiet time, once per state of
+/// the actor (`handled`, the number of messages it has taken in).
+fn prepare_at(e: &Entry, handled: u64) -> Option<Instant> {
+    if e.deferred || e.prepare_tried == Some(handled) {
+        return None;
+    }
+    e.pending.map(|(_, last)| last + PREPARE_AFTER)
 }
 
 /// Whether a message changes a document's text.
@@ -254,6 +270,11 @@ struct Entry {
     tokens_behind: bool,
     /// The pending publish has already let a waiting message go first.
     deferred: bool,
+    /// Diagnostics worked out during the quiet time, and the state of the
+    /// actor they hold for: sent as they are if nothing came in since.
+    prepared: Option<(u64, Vec<ls_types::Diagnostic>)>,
+    /// The state of the actor in which they were last worked out or tried.
+    prepare_tried: Option<u64>,
 }
 
 enum Content {
@@ -304,6 +325,9 @@ struct Actor {
     log_on_disk: Option<(u64, PathBuf, Option<LogProblem>)>,
     /// Resolutions reused across keystrokes until the workspace changes.
     resolutions: crate::resolve::Cache,
+    /// How many messages the actor has taken in: any message may change
+    /// what a document's diagnostics are.
+    handled: u64,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -316,12 +340,14 @@ impl Actor {
             match rx.recv_timeout(wait) {
                 Ok(msg) => {
                     self.queued.add(&msg, -1);
+                    self.handled += 1;
                     self.handle_contained(msg)
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
             self.publish_due();
+            self.prepare_due();
         }
     }
 
@@ -521,6 +547,8 @@ impl Actor {
                 stale: false,
                 tokens_behind: false,
                 deferred: false,
+                prepared: None,
+                prepare_tried: None,
             },
         );
         // At once and whole: the first diagnostics of a document do not wait
@@ -820,7 +848,71 @@ impl Actor {
 
     fn next_deadline(&self) -> Option<Instant> {
         let now = Instant::now();
-        self.docs.values().filter_map(|e| due_at(e, now)).min()
+        self.docs
+            .values()
+            .flat_map(|e| [due_at(e, now), prepare_at(e, self.handled)])
+            .flatten()
+            .min()
+    }
+
+    /// Works out the diagnostics of documents quiet for [`PREPARE_AFTER`],
+    /// unless a message is waiting.
+    fn prepare_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<Uri> = self
+            .docs
+            .iter()
+            .filter(|(_, e)| prepare_at(e, self.handled).is_some_and(|at| now >= at))
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uri in due {
+            if self.queued.all.load(Ordering::SeqCst) > 0 {
+                return;
+            }
+            if catch_unwind(AssertUnwindSafe(|| self.prepare(&uri))).is_err() {
+                self.docs.remove(&uri);
+                self.log(
+                    MessageType::ERROR,
+                    format!("internal error while checking {}", uri.as_str()),
+                );
+            }
+        }
+    }
+
+    /// Works out a document's diagnostics for its coming publish; given up
+    /// for any message that comes in meanwhile.
+    fn prepare(&mut self, uri: &Uri) {
+        let stamp = self.handled;
+        let Some(entry) = self.docs.get_mut(uri) else {
+            return;
+        };
+        entry.prepare_tried = Some(stamp);
+        let queued = Arc::clone(&self.queued);
+        let waiting = move || queued.all.load(Ordering::SeqCst) > 0;
+        if !self.reparse(uri, &mut || waiting()) || waiting() {
+            return;
+        }
+        let Some(snap) = self.snapshot(uri) else {
+            return;
+        };
+        if waiting() {
+            return;
+        }
+        let diagnostics = self.diagnostics(uri, &snap);
+        if let Some(entry) = self.docs.get_mut(uri) {
+            entry.prepared = Some((stamp, diagnostics));
+        }
+    }
+
+    /// What a document's publish holds.
+    fn diagnostics(&mut self, uri: &Uri, snap: &Snapshot) -> Vec<ls_types::Diagnostic> {
+        let mut all = snap.analysis.findings(&snap.settings);
+        if self.designated.as_ref() == Some(uri)
+            && let Some(f) = self.missing_log_finding(snap)
+        {
+            all.insert(0, f);
+        }
+        proto::diagnostics(&snap.rope, &all, snap.encoding)
     }
 
     fn publish_due(&mut self) {
@@ -846,6 +938,25 @@ impl Actor {
     /// an edited document, a waiting message goes first: the parse is given
     /// up for it, and once the analysis is done it is let through once.
     fn publish(&mut self, uri: &Uri, yielding: bool) {
+        // Worked out during the quiet time, and nothing came in since: sent
+        // as it is.
+        let handled = self.handled;
+        if let Some(entry) = self.docs.get_mut(uri)
+            && let Some((_, diagnostics)) = entry.prepared.take().filter(|(s, _)| *s == handled)
+        {
+            entry.deferred = false;
+            entry.pending = None;
+            let version = entry.version;
+            if std::mem::take(&mut entry.tokens_behind) {
+                self.send(Outbound::RefreshTokens);
+            }
+            self.send(Outbound::Publish {
+                uri: uri.clone(),
+                version: Some(version),
+                diagnostics,
+            });
+            return;
+        }
         // A parse that a newer message would wait for is given up: an edit
         // makes it stale, and a request is answered first (from the last
         // parse, for highlighting). The publish comes once the typing pauses.
@@ -875,13 +986,7 @@ impl Actor {
                 self.send(Outbound::RefreshTokens);
             }
         }
-        let mut all = snap.analysis.findings(&snap.settings);
-        if self.designated.as_ref() == Some(uri)
-            && let Some(f) = self.missing_log_finding(&snap)
-        {
-            all.insert(0, f);
-        }
-        let diagnostics = proto::diagnostics(&snap.rope, &all, snap.encoding);
+        let diagnostics = self.diagnostics(uri, &snap);
         self.send(Outbound::Publish {
             uri: snap.uri,
             version: Some(snap.version),
