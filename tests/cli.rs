@@ -417,6 +417,79 @@ fn check_json(dir: &Path, cache: &Path, extra: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Sets a file's modification time.
+fn set_mtime(path: &Path, at: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+}
+
+/// Writes a file and puts its modification time back as it was.
+fn write_keeping_mtime(root: &Path, rel: &str, text: &str) {
+    let before = std::fs::metadata(root.join(rel))
+        .unwrap()
+        .modified()
+        .unwrap();
+    write(root, rel, text);
+    set_mtime(&root.join(rel), before);
+}
+
+/// Files unchanged since the last check, by size, modification time and
+/// inode, are not read again; a change that leaves them as they were is
+/// missed only when the modification time is set back to one well before
+/// that check, as for git's index. A file written in the same second as the
+/// check is always read again.
+#[test]
+fn the_scan_cache_trusts_old_modification_times_only() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "src/plain.ts", "export const a = 1;\n");
+    write(
+        root,
+        "src/tagged.ts",
+        "// #CARGO_CULT: copied from src/missing.ts\n",
+    );
+    write(root, ".orchestration/implementation-log.md", GOOD_LOG);
+    let hour = std::time::Duration::from_secs(3600);
+    for f in ["src/plain.ts", "src/tagged.ts"] {
+        set_mtime(&root.join(f), std::time::SystemTime::now() - hour);
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let first = check_json(root, cache.path(), &[]);
+    assert!(
+        first.contains("src/missing.ts") && !first.contains("\"tag\": \"VERIFIED\""),
+        "{first}"
+    );
+
+    // Same size, the old modification time put back: trusted, not read.
+    let same_size = "// #VERIFIED: copy.\n";
+    assert_eq!(same_size.len(), "export const a = 1;\n".len());
+    write_keeping_mtime(root, "src/plain.ts", same_size);
+    assert_eq!(check_json(root, cache.path(), &[]), first);
+    // `--no-cache` reads everything.
+    let nocache = tempfile::tempdir().unwrap();
+    let fresh = check_json(root, nocache.path(), &["--no-cache"]);
+    assert!(fresh.contains("\"tag\": \"VERIFIED\""), "{fresh}");
+
+    // Any other change of size, time or file is seen.
+    set_mtime(
+        &root.join("src/plain.ts"),
+        std::time::SystemTime::now() - hour / 2,
+    );
+    assert_eq!(check_json(root, cache.path(), &[]), fresh);
+
+    // A change in the same clock tick as the check that read the file
+    // (here: the modification time of a file written just before that
+    // check, put back after an edit of the same size) is seen too.
+    write(root, "src/plain.ts", "export const a = 1;\n");
+    assert_eq!(check_json(root, cache.path(), &[]), first);
+    write_keeping_mtime(root, "src/plain.ts", same_size);
+    assert_eq!(check_json(root, cache.path(), &[]), fresh);
+}
+
 /// The scan cache saves parsing and nothing else: a check answers the same
 /// with it, without it, after an edit, and with a broken cache.
 #[test]
@@ -464,7 +537,7 @@ fn the_scan_cache_changes_nothing_but_the_time() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
-    let kept = std::fs::read_to_string(&files[0]).unwrap();
+    let kept = String::from_utf8_lossy(&std::fs::read(&files[0]).unwrap()).into_owned();
     assert!(
         kept.contains("src/a.ts") && kept.contains("API_KEY"),
         "{kept}"
@@ -486,17 +559,25 @@ fn the_scan_cache_changes_nothing_but_the_time() {
     );
     assert_eq!(edited, fresh());
 
-    // A cache whose entries do not fit their files, or is not JSON at all, or
-    // cannot be written, is only slower.
-    let mut doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
-    for entry in doc["files"].as_object_mut().unwrap().values_mut() {
-        entry["comments"] = serde_json::json!([[0, 999_999], [3, 1]]);
-        entry["env"] = serde_json::json!([["X", [0, 1], [0, 999_999]]]);
+    // A cache damaged anywhere (its entries then fail to decode or do not
+    // fit their files), cut short, or not a cache at all, or that cannot be
+    // written, is only slower.
+    let good = std::fs::read(&files[0]).unwrap();
+    for at in (8..good.len()).step_by(good.len() / 24 + 1) {
+        let mut bad = good.clone();
+        for b in &mut bad[at..(at + 6).min(good.len())] {
+            *b = b.wrapping_add(0x5b);
+        }
+        std::fs::write(&files[0], &bad).unwrap();
+        assert_eq!(
+            check_json(root, cache.path(), &[]),
+            edited,
+            "damaged at {at}"
+        );
     }
-    std::fs::write(&files[0], doc.to_string()).unwrap();
+    std::fs::write(&files[0], &good[..good.len() / 2]).unwrap();
     assert_eq!(check_json(root, cache.path(), &[]), edited);
-    std::fs::write(&files[0], "{ not json").unwrap();
+    std::fs::write(&files[0], "{ not a cache").unwrap();
     assert_eq!(check_json(root, cache.path(), &[]), edited);
     let not_a_dir = cache.path().join("a-file");
     std::fs::write(&not_a_dir, "").unwrap();

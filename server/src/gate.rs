@@ -11,7 +11,7 @@
 //!   item, a recipe tagls cannot evaluate, a file name several files have;
 //! - PASSED otherwise.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,11 +26,11 @@ use crate::config::{ConfigError, Settings};
 use crate::document::Document;
 use crate::findings::{self, Finding};
 use crate::log;
-use crate::scan_cache::{self, Entry, ScanCache};
+use crate::scan_cache::{self, Entry, Kept, ScanCache};
 use crate::syntax::Language;
 use crate::tags::{Family, Registry, Severity};
 use crate::text::{Encoding, LineCol, pos};
-use crate::workspace::fs::{FileKind, Fs, RealFs};
+use crate::workspace::fs::{FileKind, RealFs, read_after_lstat};
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::{ReadError, Workspace};
 use crate::workspace::paths::display_rel;
@@ -235,7 +235,13 @@ pub fn scan(
     let mut files_before = 0;
     for root in roots {
         let settings = Settings::from_file(&crate::config::load(root, config)?);
-        let walked = walk::entries(root);
+        let started = scan_cache::now();
+        // The cache is read while the tree is walked.
+        let (walked, cache) = std::thread::scope(|s| {
+            let reading =
+                s.spawn(|| cache.map_or_else(ScanCache::off, |dir| ScanCache::open(dir, root)));
+            (walk::entries(root), joined(reading))
+        });
         report
             .problems
             .extend(walked.errors.iter().map(ToString::to_string));
@@ -247,27 +253,30 @@ pub fn scan(
             .map(|(rel, _)| root.join(rel))
             .filter(|path| *path != log_path)
             .collect();
-        // In the byte order of the paths, as the findings are sorted.
-        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-        // Gitignored files are indexed (a path may name one) but not scanned.
-        let excludes = walk::Excludes::new(root);
-        let mut rules = (PathBuf::new(), Vec::new());
-        files.retain(|path| {
-            let dir = path.parent().unwrap_or(root);
-            if rules.0 != dir {
-                rules = (dir.to_path_buf(), excludes.rules_for(dir));
-            }
-            !walk::Excludes::excludes_file(&rules.1, path)
+        // The index is built while the file list is sorted and filtered.
+        let (files, index) = std::thread::scope(|s| {
+            let indexing = s.spawn(move || FileIndex::from_entries(walked.entries));
+            // In the byte order of the paths, as the findings are sorted.
+            files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+            // Gitignored files are indexed (a path may name one) but not scanned.
+            let excludes = walk::Excludes::new(root);
+            let mut rules = (PathBuf::new(), Vec::new());
+            files.retain(|path| {
+                let dir = path.parent().unwrap_or(root);
+                if rules.0 != dir {
+                    rules = (dir.to_path_buf(), excludes.rules_for(dir));
+                }
+                !walk::Excludes::excludes_file(&rules.1, path)
+            });
+            (files, joined(indexing))
         });
         let mut ws = Workspace::new(Arc::new(RealFs));
         ws.set_env_files(settings.env_files.clone());
         ws.add_root(root, false);
-        ws.set_index(root, FileIndex::from_entries(walked.entries));
-
-        let cache = cache.map_or_else(ScanCache::off, |dir| ScanCache::open(dir, root));
+        ws.set_index(root, index);
         let done = AtomicUsize::new(0);
         let (finished, wait) = std::sync::mpsc::channel::<()>();
-        let parts: Vec<(Report, Option<(String, Entry)>)> = std::thread::scope(|s| {
+        let parts: Vec<(Report, Option<Kept>)> = std::thread::scope(|s| {
             let (files, ws, cache, done, settings) = (&files, &ws, &cache, &done, &settings);
             let work = s.spawn(move || {
                 // Dropped when the work ends, however it ends.
@@ -275,7 +284,7 @@ pub fn scan(
                 files
                     .par_iter()
                     .map_init(
-                        || Scanner::new(ws, cache),
+                        || Scanner::new(ws, cache, started),
                         |scanner, path| {
                             let part = scanner.scan(root, path, settings);
                             done.fetch_add(1, Ordering::Relaxed);
@@ -287,12 +296,11 @@ pub fn scan(
             while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(PROGRESS_EVERY) {
                 progress(files_before + done.load(Ordering::Relaxed));
             }
-            work.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            joined(work)
         });
         files_before += files.len();
         let mut code_tags = 0;
-        let mut entries = HashMap::new();
+        let mut entries = Vec::with_capacity(parts.len());
         for (part, entry) in parts {
             code_tags += part.tags.len();
             report.merge(part);
@@ -316,11 +324,20 @@ pub fn scan(
     Ok(report)
 }
 
+/// What a scoped thread returned; its panic goes on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// How often `scan` reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 
 /// What one worker thread of `scan` keeps from file to file.
 struct Scanner<'a> {
+    /// When the run started: entries record it as when their file was read.
+    started: i128,
     ws: Workspace,
     resolved: crate::resolve::Cache,
     parsers: [Option<Parser>; Language::ALL.len()],
@@ -328,8 +345,9 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(ws: &Workspace, cache: &'a ScanCache) -> Scanner<'a> {
+    fn new(ws: &Workspace, cache: &'a ScanCache, started: i128) -> Scanner<'a> {
         Scanner {
+            started,
             ws: ws.fork(),
             resolved: Default::default(),
             parsers: Default::default(),
@@ -338,12 +356,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// One file's part of the report, and what the cache is to keep of it.
-    fn scan(
-        &mut self,
-        root: &Path,
-        path: &Path,
-        settings: &Settings,
-    ) -> (Report, Option<(String, Entry)>) {
+    fn scan(&mut self, root: &Path, path: &Path, settings: &Settings) -> (Report, Option<Kept>) {
         let mut part = Report::default();
         let mut entry = None;
         match self.analyze(root, path, settings, &mut entry) {
@@ -364,50 +377,85 @@ impl<'a> Scanner<'a> {
         root: &Path,
         path: &Path,
         settings: &Settings,
-        entry: &mut Option<(String, Entry)>,
+        entry: &mut Option<Kept>,
     ) -> Result<Option<(Document, Analysis)>, ReadError> {
         let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
             return Ok(None);
         };
-        // The walk that listed the file entered no symlink, so the path
-        // stays inside the root; `read` opens regular files only.
-        let bytes = match RealFs
-            .read(path, settings.max_file_size)
-            .map_err(ReadError::from)
-        {
-            Ok(b) => b,
-            Err(ReadError::TooLarge) => return Ok(None),
-            Err(e) => return Err(e),
+        let rel = display_rel(path, root);
+        // A file unchanged since the cache read it is not read again when it
+        // holds no candidate, and not hashed when it does.
+        let meta = std::fs::symlink_metadata(path).map_err(ReadError::from)?;
+        let stat = if self.cache.is_on() && meta.is_file() {
+            scan_cache::Stat::of(&meta)
+        } else {
+            None
         };
+        let known = stat.and_then(|s| self.cache.unchanged(&rel, s));
+        let shaped = |(tags, env): (bool, bool)| tags || (env && settings.env_in_code);
+        if let Some(e) = known
+            && (!shaped(e.shape()) || stat.is_some_and(|s| s.size > settings.max_file_size))
+        {
+            *entry = Some(Kept::Same(rel));
+            return Ok(None);
+        }
+        // The walk that listed the file entered no symlink, so the path
+        // stays inside the root; only regular files are opened.
+        let bytes =
+            match read_after_lstat(path, &meta, settings.max_file_size).map_err(ReadError::from) {
+                Ok(b) => b,
+                Err(ReadError::TooLarge) => return Ok(None),
+                Err(e) => return Err(e),
+            };
         // Parsing is most of the cost, so a file is parsed only when its
         // bytes can hold a tag (`#` before a capital letter) or an env read
         // (the identifier every env query compares with).
-        let tag_shaped = memchr::memchr_iter(b'#', &bytes)
-            .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase));
-        let env_shaped = settings.env_in_code && crate::syntax::env::may_read_env(lang, &bytes);
-        if !tag_shaped && !env_shaped {
-            return Ok(None);
-        }
-        let Ok(text) = std::str::from_utf8(&bytes) else {
+        let shape = match known {
+            Some(e) => e.shape(),
+            None => (
+                memchr::memchr_iter(b'#', &bytes)
+                    .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase)),
+                crate::syntax::env::may_read_env(lang, &bytes),
+            ),
+        };
+        let Some(text) = std::str::from_utf8(&bytes).ok().filter(|_| shaped(shape)) else {
+            if self.cache.is_on() {
+                *entry = Some(Kept::New(rel, Entry::unparsed(stat, self.started, shape)));
+            }
             return Ok(None);
         };
         let registry = &settings.registry;
-        let rel = display_rel(path, root);
-        let hash = self.cache.is_on().then(|| scan_cache::hash(&bytes));
-        let cached = hash
-            .as_deref()
-            .and_then(|h| self.cache.get(&rel, h))
+        // Parsed before and unchanged, by its metadata or by its bytes.
+        let mut hash = None;
+        let cached = match known.and_then(Entry::parts_if_parsed) {
+            Some(parts) => Some((None, parts)),
+            None if self.cache.is_on() => {
+                let h = *hash.insert(scan_cache::hash(&bytes));
+                self.cache
+                    .get(&rel, h)
+                    .map(|(e, parts)| (Some(e.read_again(stat, self.started)), parts))
+            }
+            None => None,
+        };
+        let cached = cached
             .and_then(|(e, parts)| Some((e, Document::from_parts(lang, text, parts, registry)?)));
         let doc = match cached {
-            Some((e, doc)) => {
-                *entry = Some((rel, e));
+            Some((changed, doc)) => {
+                *entry = Some(match changed {
+                    Some(e) => Kept::New(rel, e),
+                    None => Kept::Same(rel),
+                });
                 doc
             }
             None => {
                 let parser = self.parsers[lang as usize].get_or_insert_with(|| lang.parser());
                 let doc = Document::new(lang, text, parser, registry);
-                if let Some(h) = hash {
-                    *entry = Some((rel, Entry::new(h, &doc.syntax_parts())));
+                if self.cache.is_on() {
+                    let h = hash.unwrap_or_else(|| scan_cache::hash(&bytes));
+                    *entry = Some(Kept::New(
+                        rel,
+                        Entry::new(h, stat, self.started, shape, &doc.syntax_parts()),
+                    ));
                 }
                 doc
             }

@@ -37,6 +37,47 @@ pub trait Fs: Send + Sync {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RealFs;
 
+/// Reads the file at `path`, which `meta` (its `lstat`) says is a regular
+/// file of at most `max` bytes. It is opened without following a symlink
+/// and without blocking, and read only if what was opened is that same
+/// regular file: a file swapped for a FIFO in between is refused, not
+/// waited on.
+pub fn read_after_lstat(path: &Path, meta: &std::fs::Metadata, max: u64) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    let not_a_file = || io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
+    let too_large = || {
+        io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("larger than {max} bytes"),
+        )
+    };
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_a_file()),
+        Err(e) => return Err(e),
+    };
+    let opened = file.metadata()?;
+    if !opened.is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
+        return Err(not_a_file());
+    }
+    let mut buf = Vec::with_capacity(opened.len().min(max) as usize);
+    file.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
 pub(crate) fn kind_of(ft: std::fs::FileType) -> FileKind {
     if ft.is_symlink() {
         FileKind::Symlink
@@ -59,31 +100,9 @@ impl Fs for RealFs {
     }
 
     fn read(&self, path: &Path, max: u64) -> io::Result<Vec<u8>> {
-        // Checked before opening: opening a FIFO would block.
-        let meta = std::fs::symlink_metadata(path)?;
-        if !meta.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
-        if meta.len() > max {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!("larger than {max} bytes"),
-            ));
-        }
-        let mut buf = Vec::with_capacity(meta.len() as usize);
-        std::fs::File::open(path)?
-            .take(max + 1)
-            .read_to_end(&mut buf)?;
-        if buf.len() as u64 > max {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!("larger than {max} bytes"),
-            ));
-        }
-        Ok(buf)
+        // Checked before opening: opening a FIFO would block, and opening a
+        // device may do something.
+        read_after_lstat(path, &std::fs::symlink_metadata(path)?, max)
     }
 
     fn read_dir(&self, dir: &Path) -> io::Result<Vec<(String, FileKind)>> {
