@@ -77,8 +77,13 @@ pub struct Cache {
     /// Answers by the folder of the document (relative paths depend on it,
     /// not on the document) and its language.
     answers: HashMap<(PathBuf, Option<Language>), Answers>,
+    /// Answers that depend on the root alone (env variables, Python
+    /// modules), by root.
+    root_answers: HashMap<PathBuf, Answers>,
     /// The references of tag payloads, by their text, at offset 0.
     refs: HashMap<(SmolStr, Option<Language>), Arc<[Reference]>>,
+    /// How many answers and payloads it holds.
+    size: usize,
 }
 
 /// The answers for the documents of one folder and language; `None` for an
@@ -92,10 +97,11 @@ impl Cache {
     /// Forgets everything once the workspace has changed (aliases and files
     /// come with the workspace), or when it has grown too large.
     fn sync(&mut self, ws: &Workspace) {
-        let size = self.answers.values().map(HashMap::len).sum::<usize>() + self.refs.len();
-        if self.generation != ws.generation() || size > CACHE_LIMIT {
+        if self.generation != ws.generation() || self.size > CACHE_LIMIT {
             self.answers.clear();
+            self.root_answers.clear();
             self.refs.clear();
+            self.size = 0;
             self.generation = ws.generation();
         }
     }
@@ -111,10 +117,11 @@ impl Cache {
         is_alias: &dyn Fn(&str) -> bool,
     ) -> impl Iterator<Item = Reference> + use<> {
         self.sync(ws);
-        let found = self
-            .refs
-            .entry((text.clone(), lang))
-            .or_insert_with(|| refs::find(text, 0, lang, is_alias).into());
+        let size = &mut self.size;
+        let found = self.refs.entry((text.clone(), lang)).or_insert_with(|| {
+            *size += 1;
+            refs::find(text, 0, lang, is_alias).into()
+        });
         let found = Arc::clone(found);
         (0..found.len()).map(move |i| {
             let r = &found[i];
@@ -137,14 +144,28 @@ pub fn resolve_all_cached(
     cache.sync(ws);
     let root: Option<Arc<Path>> = ws.root_for(doc).map(|r| Arc::from(r.path.as_path()));
     let dir = doc.parent().unwrap_or(doc);
-    let answers = cache.answers.entry((dir.to_path_buf(), lang)).or_default();
+    let Cache {
+        answers,
+        root_answers,
+        size,
+        ..
+    } = cache;
+    let by_dir = answers.entry((dir.to_path_buf(), lang)).or_default();
+    let by_root = root_answers
+        .entry(root.as_deref().unwrap_or(dir).to_path_buf())
+        .or_default();
     refs.into_iter()
         .filter_map(|reference| {
+            let answers = match reference.kind {
+                RefKind::Env(_) | RefKind::Module(_) => &mut *by_root,
+                RefKind::Path(_) | RefKind::FileName(_) => &mut *by_dir,
+            };
             let resolution = match answers.get(&reference.kind) {
                 Some(hit) => hit.clone(),
                 None => {
                     let answer = resolve(ws, doc, lang, &reference.kind).map(Arc::new);
                     answers.insert(reference.kind.clone(), answer.clone());
+                    *size += 1;
                     answer
                 }
             }?;
