@@ -859,23 +859,12 @@ impl Actor {
     /// unless a message is waiting.
     fn prepare_due(&mut self) {
         let now = Instant::now();
-        let due: Vec<Uri> = self
-            .docs
-            .iter()
-            .filter(|(_, e)| prepare_at(e, self.handled).is_some_and(|at| now >= at))
-            .map(|(u, _)| u.clone())
-            .collect();
-        for uri in due {
+        let handled = self.handled;
+        for uri in self.docs_where(|e| prepare_at(e, handled).is_some_and(|at| now >= at)) {
             if self.queued.all.load(Ordering::SeqCst) > 0 {
                 return;
             }
-            if catch_unwind(AssertUnwindSafe(|| self.prepare(&uri))).is_err() {
-                self.docs.remove(&uri);
-                self.log(
-                    MessageType::ERROR,
-                    format!("internal error while checking {}", uri.as_str()),
-                );
-            }
+            self.contained(&uri, |actor| actor.prepare(&uri));
         }
     }
 
@@ -917,20 +906,29 @@ impl Actor {
 
     fn publish_due(&mut self) {
         let now = Instant::now();
-        let due: Vec<Uri> = self
-            .docs
+        for uri in self.docs_where(|e| due_at(e, now).is_some_and(|at| now >= at)) {
+            self.contained(&uri, |actor| actor.publish(&uri, true));
+        }
+    }
+
+    /// The documents whose entry satisfies `pred`.
+    fn docs_where(&self, pred: impl Fn(&Entry) -> bool) -> Vec<Uri> {
+        self.docs
             .iter()
-            .filter(|(_, e)| due_at(e, now).is_some_and(|at| now >= at))
+            .filter(|(_, e)| pred(e))
             .map(|(u, _)| u.clone())
-            .collect();
-        for uri in due {
-            if catch_unwind(AssertUnwindSafe(|| self.publish(&uri, true))).is_err() {
-                self.docs.remove(&uri);
-                self.log(
-                    MessageType::ERROR,
-                    format!("internal error while checking {}", uri.as_str()),
-                );
-            }
+            .collect()
+    }
+
+    /// Works on one document; a panic drops that document, never the
+    /// server.
+    fn contained(&mut self, uri: &Uri, work: impl FnOnce(&mut Actor)) {
+        if catch_unwind(AssertUnwindSafe(|| work(self))).is_err() {
+            self.docs.remove(uri);
+            self.log(
+                MessageType::ERROR,
+                format!("internal error while checking {}", uri.as_str()),
+            );
         }
     }
 
