@@ -266,20 +266,39 @@ async fn the_server_watches_the_disk_when_the_client_does_not() {
     c.finish().await;
 }
 
+/// `src/app.ts` opened by a client that offers to watch files.
+async fn open_app_watching(root: &Path) -> (TestClient, String) {
+    let opts = ClientOptions {
+        watch_registration: true,
+        ..ClientOptions::default()
+    };
+    open_app(root, opts).await
+}
+
+/// Creates or deletes `src/cache/redis.ts`, which a tag of the app names,
+/// and tells the server as a watching client does.
+async fn redis_on_disk(c: &mut TestClient, root: &Path, exists: bool) {
+    let path = root.join("src/cache/redis.ts");
+    if exists {
+        std::fs::create_dir_all(root.join("src/cache")).unwrap();
+        std::fs::write(&path, "export {}\n").unwrap();
+    } else {
+        std::fs::remove_file(&path).unwrap();
+    }
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&path), "type": if exists { 1 } else { 3 } }] }),
+    )
+    .await;
+}
+
 /// A client that offers to watch gets a registration, and its events drive
 /// the same updates.
 #[tokio::test]
 async fn a_client_that_watches_gets_a_registration() {
     let ws = workspace();
     let root = ws.path();
-    let (mut c, uri) = open_app(
-        root,
-        ClientOptions {
-            watch_registration: true,
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let (mut c, uri) = open_app_watching(root).await;
     let reg = c
         .wait_for(
             |m| m["method"] == "client/registerCapability",
@@ -297,21 +316,10 @@ async fn a_client_that_watches_gets_a_registration() {
     let d = c.diagnostics(&uri).await;
     assert!(has_code(&d, "missing-path"));
 
-    std::fs::create_dir_all(root.join("src/cache")).unwrap();
-    std::fs::write(root.join("src/cache/redis.ts"), "export {}\n").unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({ "changes": [{ "uri": file_uri(&root.join("src/cache/redis.ts")), "type": 1 }] }),
-    )
-    .await;
+    redis_on_disk(&mut c, root, true).await;
     c.diagnostics_where(&uri, |p| !has_code(p, "missing-path"))
         .await;
-    std::fs::remove_file(root.join("src/cache/redis.ts")).unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({ "changes": [{ "uri": file_uri(&root.join("src/cache/redis.ts")), "type": 3 }] }),
-    )
-    .await;
+    redis_on_disk(&mut c, root, false).await;
     c.diagnostics_where(&uri, |p| has_code(p, "missing-path"))
         .await;
     c.finish().await;
@@ -323,14 +331,7 @@ async fn a_client_that_watches_gets_a_registration() {
 async fn a_change_on_disk_during_the_quiet_time_is_in_the_publish() {
     let ws = workspace();
     let root = ws.path();
-    let (mut c, uri) = open_app(
-        root,
-        ClientOptions {
-            watch_registration: true,
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let (mut c, uri) = open_app_watching(root).await;
     let d = c.diagnostics(&uri).await;
     assert!(has_code(&d, "missing-path"));
     for round in 0..3 {
@@ -348,17 +349,7 @@ async fn a_change_on_disk_during_the_quiet_time_is_in_the_publish() {
         .await;
         tokio::time::sleep(std::time::Duration::from_millis(30)).await;
         let exists = round % 2 == 0;
-        if exists {
-            std::fs::create_dir_all(root.join("src/cache")).unwrap();
-            std::fs::write(root.join("src/cache/redis.ts"), "export {}\n").unwrap();
-        } else {
-            std::fs::remove_file(root.join("src/cache/redis.ts")).unwrap();
-        }
-        c.notify(
-            "workspace/didChangeWatchedFiles",
-            json!({ "changes": [{ "uri": file_uri(&root.join("src/cache/redis.ts")), "type": if exists { 1 } else { 3 } }] }),
-        )
-        .await;
+        redis_on_disk(&mut c, root, exists).await;
         let d = c.diagnostics_where(&uri, |p| p["version"] == version).await;
         assert_eq!(has_code(&d, "missing-path"), !exists, "round {round}: {d}");
     }
