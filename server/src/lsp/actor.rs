@@ -942,17 +942,8 @@ impl Actor {
         if let Some(entry) = self.docs.get_mut(uri)
             && let Some((_, diagnostics)) = entry.prepared.take().filter(|(s, _)| *s == handled)
         {
-            entry.deferred = false;
-            entry.pending = None;
             let version = entry.version;
-            if std::mem::take(&mut entry.tokens_behind) {
-                self.send(Outbound::RefreshTokens);
-            }
-            self.send(Outbound::Publish {
-                uri: uri.clone(),
-                version: Some(version),
-                diagnostics,
-            });
+            self.send_diagnostics(uri, version, diagnostics);
             return;
         }
         // A parse that a newer message would wait for is given up: an edit
@@ -974,20 +965,34 @@ impl Actor {
         // A waiting message is answered before the rest, once per publish
         // (the analysis is kept, so the next attempt goes straight on).
         let waiting = yielding && self.queued.all.load(Ordering::SeqCst) > 0;
+        if let Some(entry) = self.docs.get_mut(uri)
+            && waiting
+            && !std::mem::replace(&mut entry.deferred, true)
+        {
+            return;
+        }
+        let diagnostics = self.diagnostics(uri, &snap);
+        self.send_diagnostics(uri, snap.version, diagnostics);
+    }
+
+    /// Sends a document's diagnostics: its publish is no longer pending,
+    /// and highlighting answered from an older parse is refreshed first.
+    fn send_diagnostics(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        diagnostics: Vec<ls_types::Diagnostic>,
+    ) {
         if let Some(entry) = self.docs.get_mut(uri) {
-            if waiting && !std::mem::replace(&mut entry.deferred, true) {
-                return;
-            }
             entry.deferred = false;
             entry.pending = None;
             if std::mem::take(&mut entry.tokens_behind) {
                 self.send(Outbound::RefreshTokens);
             }
         }
-        let diagnostics = self.diagnostics(uri, &snap);
         self.send(Outbound::Publish {
-            uri: snap.uri,
-            version: Some(snap.version),
+            uri: uri.clone(),
+            version: Some(version),
             diagnostics,
         });
     }
