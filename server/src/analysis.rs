@@ -147,15 +147,16 @@ pub fn analyze_cached(
         };
     };
     let lang = Some(doc.language());
-    let aliases = ws
+    let (root, aliases) = ws
         .root_for(path)
-        .map(|r| r.aliases.clone())
+        .map(|r| (r.path.clone(), r.aliases.clone()))
         .unwrap_or_default();
     let is_alias = |w: &str| aliases.matches(w);
+    let mut payload_refs = cache.payload_refs(ws, &root);
     let refs: Vec<Reference> = tags
         .iter()
         .filter(|t| !settings.unresolved_tags.iter().any(|n| *n == t.name))
-        .flat_map(|t| cache.payload_refs(ws, &t.payload, t.payload_range.start, lang, &is_alias))
+        .flat_map(|t| payload_refs.find(&t.payload, t.payload_range.start, lang, &is_alias))
         .collect();
     let tag_refs = resolve::resolve_all_cached(ws, cache, path, lang, refs);
     let uses: Vec<Reference> = if settings.env_in_code {

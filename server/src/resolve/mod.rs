@@ -80,8 +80,9 @@ pub struct Cache {
     /// Answers that depend on the root alone (env variables, Python
     /// modules), by root.
     root_answers: HashMap<PathBuf, Answers>,
-    /// The references of tag payloads, by their text, at offset 0.
-    refs: HashMap<(SmolStr, Option<Language>), Arc<[Reference]>>,
+    /// The references of tag payloads, by root (its path aliases decide
+    /// what a word is), then by their text, at offset 0.
+    refs: HashMap<PathBuf, PayloadAnswers>,
     /// How many answers and payloads it holds.
     size: usize,
 }
@@ -89,6 +90,9 @@ pub struct Cache {
 /// The answers for the documents of one folder and language; `None` for an
 /// unconfirmed candidate.
 type Answers = HashMap<RefKind, Option<Arc<Resolution>>>;
+
+/// The references of the payloads seen under one root.
+type PayloadAnswers = HashMap<(SmolStr, Option<Language>), Arc<[Reference]>>;
 
 /// How many answers and payloads a cache keeps before it starts again.
 const CACHE_LIMIT: usize = 100_000;
@@ -106,19 +110,35 @@ impl Cache {
         }
     }
 
+    /// Finds the references in the tag payloads of documents under `root`
+    /// (empty for none), remembering them by payload text.
+    pub fn payload_refs(&mut self, ws: &Workspace, root: &Path) -> PayloadRefs<'_> {
+        self.sync(ws);
+        PayloadRefs {
+            found: self.refs.entry(root.to_path_buf()).or_default(),
+            size: &mut self.size,
+        }
+    }
+}
+
+/// The references in tag payloads under one root, from [`Cache::payload_refs`].
+pub struct PayloadRefs<'a> {
+    found: &'a mut PayloadAnswers,
+    size: &'a mut usize,
+}
+
+impl PayloadRefs<'_> {
     /// The references in a tag payload `text` at byte `offset` of its
-    /// document, as [`refs::find`] finds them.
-    pub fn payload_refs(
+    /// document, as [`refs::find`] finds them with the root's aliases.
+    pub fn find(
         &mut self,
-        ws: &Workspace,
         text: &SmolStr,
         offset: usize,
         lang: Option<Language>,
         is_alias: &dyn Fn(&str) -> bool,
     ) -> impl Iterator<Item = Reference> + use<> {
-        self.sync(ws);
-        let size = &mut self.size;
-        let found = self.refs.entry((text.clone(), lang)).or_insert_with(|| {
+        let size = &mut *self.size;
+        let found = self.found.entry((text.clone(), lang)).or_insert_with(|| {
             *size += 1;
             refs::find(text, 0, lang, is_alias).into()
         });
@@ -428,19 +448,31 @@ mod tests {
         let payload = SmolStr::from("Assuming src/util.ts reads JWT_SECRET and ~app/auth");
         let lang = Some(Language::TypeScript);
         let is_alias = |w: &str| w.starts_with("~app/");
+        let root = Path::new("/ws");
+        let payloads = |cache: &Cache| cache.refs.values().map(HashMap::len).sum::<usize>();
         for offset in [40, 7, 40, 1_000] {
             let cached: Vec<Reference> = cache
-                .payload_refs(&ws, &payload, offset, lang, &is_alias)
+                .payload_refs(&ws, root)
+                .find(&payload, offset, lang, &is_alias)
                 .collect();
             assert_eq!(cached, refs::find(&payload, offset, lang, &is_alias));
             assert!(cached.len() >= 2, "{cached:?}");
         }
-        assert_eq!(cache.refs.len(), 1);
+        assert_eq!(payloads(&cache), 1);
+        // Another root has other aliases: `~app/auth` is no path there.
+        let elsewhere: Vec<Reference> = cache
+            .payload_refs(&ws, Path::new("/other"))
+            .find(&payload, 40, lang, &|_| false)
+            .collect();
+        assert_eq!(elsewhere, refs::find(&payload, 40, lang, &|_| false));
+        assert_ne!(elsewhere, refs::find(&payload, 40, lang, &is_alias));
         // A change on disk forgets the payloads with the answers.
         ws.apply(&[crate::workspace::model::Change::Rescan]);
-        let _ = cache.payload_refs(&ws, &SmolStr::from("x"), 0, lang, &is_alias);
-        assert_eq!(cache.refs.len(), 1);
-        assert!(!cache.refs.contains_key(&(payload, lang)));
+        let _ = cache
+            .payload_refs(&ws, root)
+            .find(&SmolStr::from("x"), 0, lang, &is_alias);
+        assert_eq!(payloads(&cache), 1);
+        assert!(!cache.refs[root].contains_key(&(payload, lang)));
     }
 
     fn res(
