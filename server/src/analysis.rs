@@ -149,7 +149,7 @@ pub fn analyze_cached(
     let lang = Some(doc.language());
     let (root, aliases) = ws
         .root_for(path)
-        .map(|r| (r.path.clone(), r.aliases.clone()))
+        .map(|r| (r.path.clone(), Arc::clone(&r.aliases)))
         .unwrap_or_default();
     let is_alias = |w: &str| aliases.matches(w);
     let mut payload_refs = cache.payload_refs(ws, &root);

@@ -338,11 +338,10 @@ fn resolve_path(
             path: PathBuf::from(p),
         };
     } else {
-        let aliases = ws
+        let (expanded, base_url) = ws
             .root_for(&root.join("x"))
-            .map(|r| r.aliases.clone())
+            .map(|r| (r.aliases.expand(p), r.aliases.base_url.clone()))
             .unwrap_or_default();
-        let expanded = aliases.expand(p);
         if !expanded.is_empty() {
             expanded
         } else if let Some(rest) = p.strip_prefix("@/") {
@@ -350,7 +349,7 @@ fn resolve_path(
             vec![root.join("src").join(rest), root.join(rest)]
         } else {
             let mut v = vec![root.join(p)];
-            if let Some(base) = aliases.base_url.filter(|b| b != root) {
+            if let Some(base) = base_url.filter(|b| b != root) {
                 v.push(base.join(p));
             }
             v
@@ -359,6 +358,14 @@ fn resolve_path(
     let bases: Vec<PathBuf> = bases.iter().map(|b| normalize(b)).collect();
     let mut outside = None;
     for base in &bases {
+        // Every candidate lies in the base's folder: none is there if the
+        // folder is not.
+        if base
+            .parent()
+            .is_some_and(|dir| matches!(ws.lookup(dir), Lookup::Missing))
+        {
+            continue;
+        }
         for cand in candidates(base, lang) {
             match ws.lookup(&cand) {
                 Lookup::Found(kind) => return Resolution::Exists { path: cand, kind },

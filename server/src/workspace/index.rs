@@ -1,8 +1,9 @@
 //! The file index: every file and directory of a workspace root, in memory,
 //! so that existence checks on keystrokes cost no system call.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+use foldhash::HashMap;
 
 use super::fs::{FileKind, Fs};
 
@@ -51,6 +52,17 @@ impl FileIndex {
             let name = name.to_string_lossy().into_owned();
             self.by_name.entry(name).or_default().push(rel);
         }
+    }
+
+    /// Adds `rel`, and the folders it is in that the index lacks: a watcher
+    /// may report a new file and not the new folder it is in.
+    pub fn insert_with_parents(&mut self, rel: PathBuf, kind: FileKind) {
+        let mut dir = rel.parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty() && self.get(d).is_none()) {
+            self.insert(d.to_path_buf(), FileKind::Dir);
+            dir = d.parent();
+        }
+        self.insert(rel, kind);
     }
 
     /// Removes `rel` and everything under it.

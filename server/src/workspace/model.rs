@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::envindex::{EnvIndex, is_env_file};
 use super::fs::{FileKind, Fs};
 use super::index::FileIndex;
-use super::paths::{is_inside, normalize};
+use super::paths::{is_inside, normalize, rel_inside};
 use super::tsconfig::Aliases;
 
 /// What is at a path, as far as tagls may know.
@@ -45,7 +45,7 @@ pub struct Root {
     /// shared at that moment, which the server's never is.
     pub index: Option<Arc<FileIndex>>,
     pub env: EnvIndex,
-    pub aliases: Aliases,
+    pub aliases: Arc<Aliases>,
     /// Derived from a document's folder because the client named no root.
     pub fallback: bool,
 }
@@ -120,7 +120,7 @@ impl Workspace {
             path,
             index: None,
             env,
-            aliases,
+            aliases: Arc::new(aliases),
             fallback,
         });
         // Longest first, so that nested roots win.
@@ -162,21 +162,22 @@ impl Workspace {
         let Some(root) = self.root_for(&path) else {
             return Lookup::Outside;
         };
-        let Ok(rel) = path.strip_prefix(&root.path) else {
+        let Some(rel) = rel_inside(&path, &root.path) else {
             return Lookup::Outside;
         };
         if rel.as_os_str().is_empty() {
             return Lookup::Found(FileKind::Dir);
         }
-        if let Some(kind) = root.index.as_ref().and_then(|i| i.get(rel))
+        let indexed = root.index.as_ref().and_then(|i| i.get(rel));
+        if let Some(kind) = indexed
             && kind != FileKind::Symlink
         {
             return Lookup::Found(kind);
         }
         // A name missing from a folder the index walked is missing: no
         // system call needed. (Folders the walk did not enter, excluded or
-        // behind a symlink, are probed below.)
-        if let Some(index) = &root.index {
+        // behind a symlink, and symlinks, are probed below.)
+        if let Some(index) = root.index.as_ref().filter(|_| indexed.is_none()) {
             let parent = rel.parent().unwrap_or(Path::new(""));
             if parent.as_os_str().is_empty() || index.get(parent) == Some(FileKind::Dir) {
                 return Lookup::Missing;
@@ -185,8 +186,7 @@ impl Workspace {
         if let Some(hit) = self.probes.get(&path) {
             return *hit;
         }
-        let root_path = root.path.clone();
-        let answer = probe(&*self.fs, &root_path, &path, 0);
+        let answer = probe(&*self.fs, &root.path, root.index.as_deref(), &path, 0);
         self.probes.insert(path, answer);
         answer
     }
@@ -255,7 +255,7 @@ impl Workspace {
                             None => is_env_file(n),
                         });
                         r.env = env;
-                        r.aliases = Aliases::load(&*fs, &r.path);
+                        r.aliases = Arc::new(Aliases::load(&*fs, &r.path));
                     }
                 }
                 Change::Created(p) | Change::Changed(p) | Change::Removed(p) => {
@@ -281,7 +281,7 @@ impl Workspace {
                                         index.insert(rel.join(sub), k);
                                     }
                                 }
-                                index.insert(rel.clone(), kind);
+                                index.insert_with_parents(rel.clone(), kind);
                             }
                             Err(_) => index.remove(&rel),
                         }
@@ -296,7 +296,7 @@ impl Workspace {
                         r.env = EnvIndex::load(&*fs, &r.path, &is_env);
                     }
                     if top_level && (name == "tsconfig.json" || name == "jsconfig.json") {
-                        r.aliases = Aliases::load(&*fs, &r.path);
+                        r.aliases = Arc::new(Aliases::load(&*fs, &r.path));
                     }
                 }
             }
@@ -367,7 +367,10 @@ fn resolve_links(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Option<P
 /// time. Every component is inside the root when it is statted; a symlink
 /// is read (the link itself is inside) and its target checked lexically
 /// before it is followed.
-fn probe(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Lookup {
+/// Follows `path` from `root` one name at a time, as the file system has
+/// it. A folder `index` holds was walked: it is there and is no symlink, so
+/// it costs no system call.
+fn probe(fs: &dyn Fs, root: &Path, index: Option<&FileIndex>, path: &Path, hops: usize) -> Lookup {
     if hops > MAX_HOPS {
         return Lookup::Missing;
     }
@@ -379,6 +382,14 @@ fn probe(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Lookup {
     let comps: Vec<_> = rel.components().collect();
     for (i, comp) in comps.iter().enumerate() {
         let next = cur.join(comp);
+        let walked = index.is_some_and(|index| {
+            next.strip_prefix(root)
+                .is_ok_and(|rel| index.get(rel) == Some(FileKind::Dir))
+        });
+        if walked {
+            (kind, cur) = (FileKind::Dir, next);
+            continue;
+        }
         match fs.lstat(&next) {
             Err(_) => return Lookup::Missing,
             Ok(FileKind::Symlink) => {
@@ -390,7 +401,7 @@ fn probe(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Lookup {
                     return Lookup::Outside;
                 }
                 let rest: PathBuf = comps[i + 1..].iter().collect();
-                return probe(fs, root, &normalize(&target.join(rest)), hops + 1);
+                return probe(fs, root, index, &normalize(&target.join(rest)), hops + 1);
             }
             Ok(k) => {
                 kind = k;
@@ -429,21 +440,37 @@ mod tests {
 
     #[test]
     fn symlinks_out_of_the_root_are_outside() {
-        let fs = FakeFs::new();
+        let fs = Arc::new(FakeFs::new());
         fs.file("/secret/key", "x")
             .symlink("/ws/out", "/secret")
             .symlink("/ws/up", "../secret/key")
             .symlink("/ws/in", "src")
             .file("/ws/src/a.ts", "")
+            .symlink("/ws/src/deeper", "../in")
             .symlink("/ws/loop", "loop");
-        let mut w = ws(fs);
-        assert_eq!(w.lookup(Path::new("/ws/out/key")), Lookup::Outside);
-        assert_eq!(w.lookup(Path::new("/ws/up")), Lookup::Outside);
-        assert_eq!(
-            w.lookup(Path::new("/ws/in/a.ts")),
-            Lookup::Found(FileKind::File)
-        );
-        assert_eq!(w.lookup(Path::new("/ws/loop")), Lookup::Missing);
+        // The same answers with the index as without: the index holds the
+        // symlinks, and they are probed.
+        for indexed in [false, true] {
+            let mut w = Workspace::new(fs.clone());
+            w.add_root(Path::new("/ws"), false);
+            if indexed {
+                w.set_index(Path::new("/ws"), FileIndex::build(&*fs, Path::new("/ws")));
+            }
+            assert_eq!(w.lookup(Path::new("/ws/out/key")), Lookup::Outside);
+            assert_eq!(w.lookup(Path::new("/ws/up")), Lookup::Outside);
+            for found in ["/ws/in", "/ws/src/deeper", "/ws/src/deeper/a.ts"] {
+                assert!(
+                    matches!(w.lookup(Path::new(found)), Lookup::Found(_)),
+                    "{found}, indexed: {indexed}"
+                );
+            }
+            assert_eq!(
+                w.lookup(Path::new("/ws/in/a.ts")),
+                Lookup::Found(FileKind::File)
+            );
+            assert_eq!(w.lookup(Path::new("/ws/loop")), Lookup::Missing);
+            assert_eq!(w.lookup(Path::new("/ws/in/b.ts")), Lookup::Missing);
+        }
     }
 
     #[test]
@@ -466,6 +493,13 @@ mod tests {
             Lookup::Found(FileKind::File)
         );
         assert_eq!(w.roots()[0].env.lookup("B").len(), 1);
+        // A file in a new folder, reported without the folder: both are there.
+        fs.file("/ws/new/deep/c.ts", "");
+        assert!(w.apply(&[Change::Created("/ws/new/deep/c.ts".into())]));
+        for dir in ["/ws/new", "/ws/new/deep"] {
+            assert_eq!(w.lookup(Path::new(dir)), Lookup::Found(FileKind::Dir));
+        }
+        assert_eq!(w.lookup(Path::new("/ws/new/x.ts")), Lookup::Missing);
         fs.remove("/ws/a.ts");
         w.apply(&[Change::Removed("/ws/a.ts".into())]);
         assert_eq!(w.lookup(Path::new("/ws/a.ts")), Lookup::Missing);

@@ -12,7 +12,7 @@
 //! One background thread receives notify's events, keeps the watches in step and calls the
 //! consumer with batches coalesced over a short debounce window.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,8 +57,7 @@ pub enum FsChange {
 pub struct Excludes {
     root: PathBuf,
     /// The matcher of each folder looked at so far, `None` where it has no ignore file. A
-    /// `BTreeMap` keeps a folder's subfolders next to it, so [`Excludes::forget`] is a range.
-    matchers: Mutex<BTreeMap<PathBuf, Option<Arc<Gitignore>>>>,
+    matchers: Mutex<foldhash::HashMap<PathBuf, Option<Arc<Gitignore>>>>,
 }
 
 impl Excludes {
@@ -66,7 +65,7 @@ impl Excludes {
     pub fn new(root: impl Into<PathBuf>) -> Excludes {
         Excludes {
             root: root.into(),
-            matchers: Mutex::new(BTreeMap::new()),
+            matchers: Mutex::default(),
         }
     }
 
@@ -156,15 +155,7 @@ impl Excludes {
     /// the next time they matter.
     pub fn forget(&self, dir: &Path) {
         let mut matchers = self.matchers.lock().unwrap_or_else(PoisonError::into_inner);
-        let under: Vec<PathBuf> = matchers
-            .range(dir.to_path_buf()..)
-            .map(|(path, _)| path)
-            .take_while(|path| path.starts_with(dir))
-            .cloned()
-            .collect();
-        for path in under {
-            matchers.remove(&path);
-        }
+        matchers.retain(|path, _| !path.starts_with(dir));
     }
 
     fn matcher(&self, dir: &Path) -> Option<Arc<Gitignore>> {
