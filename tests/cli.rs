@@ -490,6 +490,63 @@ fn the_scan_cache_trusts_old_modification_times_only() {
     assert_eq!(check_json(root, cache.path(), &[]), fresh);
 }
 
+/// A file unchanged since the last check is not read: its tags are scanned
+/// from the lines the cache kept, and its findings land on the same lines
+/// and columns as a full parse puts them, whatever the line breaks and
+/// characters before them.
+#[test]
+fn an_unchanged_file_is_checked_from_the_lines_the_cache_kept() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    let files = [
+        (
+            "src/mixed.ts",
+            "import x from 'y';\r\nconst s = \"😀é\"; // #COMPLETION_DRIVE: Assuming src/gone-1.ts exists\r\n\
+             \r\n\r\nconst a = 1;\r\n/* #CARGO_CULT: copied from\r\n   src/gone-2.ts */ const b = 2;\r\n\
+             // #PATTERN_CONFLICT: one\r\n\r\n// Why: not the same block\r\n\
+             // tagls: ignore-next-line\r\nconst k = process.env.UNSET_A;\r\n\
+             const j = process.env.UNSET_B;\r\n// #COMPLETION_DRIVE: Assuming src/gone-3.ts exists",
+        ),
+        (
+            "src/cr.py",
+            "import os\rx = 1\r# #COMPLETION_DRIVE: Assuming src/gone-4.py exists\r\
+             y = os.environ[\"UNSET_C\"]\r\r\r# tagls: ignore-next-line\r# #CARGO_CULT: src/gone-5.py\r",
+        ),
+        (
+            "src/env_only.go",
+            "package m\n\nimport \"os\"\n\n// ĉu? 🙂\nvar v = /* 🙂 */ os.Getenv(\"UNSET_D\")\n",
+        ),
+    ];
+    for (rel, text) in files {
+        write(root, rel, text);
+    }
+    write(root, ".env.example", "DECLARED=1\n");
+    write(root, ".orchestration/implementation-log.md", GOOD_LOG);
+    let hour = std::time::Duration::from_secs(3600);
+    for (rel, _) in files {
+        set_mtime(&root.join(rel), std::time::SystemTime::now() - hour);
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let first = check_json(root, cache.path(), &[]);
+    for found in ["gone-1", "gone-3", "gone-4", "gone-5", "UNSET_B", "UNSET_D"] {
+        assert!(first.contains(found), "{first}");
+    }
+    // Silenced by `tagls: ignore-next-line`.
+    assert!(!first.contains("UNSET_A"), "{first}");
+    let nocache = tempfile::tempdir().unwrap();
+    assert_eq!(check_json(root, nocache.path(), &["--no-cache"]), first);
+
+    // Blanked out, same size, same modification time: what the check finds
+    // now comes from the cache alone, and is the same to the byte.
+    for (rel, text) in files {
+        write_keeping_mtime(root, rel, &" ".repeat(text.len()));
+    }
+    assert_eq!(check_json(root, cache.path(), &[]), first);
+    assert_eq!(check_json(root, cache.path(), &[]), first);
+    let fresh = check_json(root, nocache.path(), &["--no-cache"]);
+    assert!(!fresh.contains("gone-1"), "{fresh}");
+}
+
 /// The scan cache saves parsing and nothing else: a check answers the same
 /// with it, without it, after an edit, and with a broken cache.
 #[test]

@@ -26,10 +26,10 @@ use crate::config::{ConfigError, Settings};
 use crate::document::Document;
 use crate::findings::{self, Finding};
 use crate::log;
-use crate::scan_cache::{self, Entry, Kept, ScanCache};
+use crate::scan_cache::{self, Entry, Excerpt, Kept, ScanCache, Slot};
 use crate::syntax::Language;
 use crate::tags::{Family, Registry, Severity};
-use crate::text::{Encoding, LineCol, pos};
+use crate::text::{LineCol, pos};
 use crate::workspace::fs::{FileKind, RealFs, read_after_lstat};
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::{ReadError, Workspace};
@@ -85,19 +85,33 @@ pub struct Located {
 pub type Spans = [(LineCol, LineCol); 3];
 
 /// Converts ranges of one file to [`Spans`], fastest in document order.
-struct Spanner<'a>([pos::Converter<'a>; 3]);
+struct Spanner<'a> {
+    converters: pos::Converters<'a>,
+    /// Set when the rope holds the file's excerpt, not the file.
+    excerpt: Option<&'a Excerpt>,
+}
 
 impl<'a> Spanner<'a> {
-    fn new(rope: &'a ropey::Rope) -> Spanner<'a> {
-        Spanner(
-            [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32]
-                .map(|e| pos::Converter::new(rope, e)),
-        )
+    fn new(rope: &'a ropey::Rope, excerpt: Option<&'a Excerpt>) -> Spanner<'a> {
+        Spanner {
+            converters: pos::Converters::new(rope),
+            excerpt,
+        }
     }
 
     fn spans(&mut self, range: crate::text::TextRange) -> Spans {
-        let [a, b, c] = &mut self.0;
-        [a, b, c].map(|at| at.range(range.start, range.end))
+        let spans = self.converters.ranges(range.start, range.end);
+        match self.excerpt {
+            // An excerpt holds whole lines: only the line numbers move.
+            Some(x) => spans.map(|(start, end)| {
+                let at = |p: LineCol| LineCol {
+                    line: x.file_line(p.line),
+                    col: p.col,
+                };
+                (at(start), at(end))
+            }),
+            None => spans,
+        }
     }
 }
 
@@ -253,8 +267,9 @@ pub fn scan(
             .map(|(rel, _)| root.join(rel))
             .filter(|path| *path != log_path)
             .collect();
-        // The index is built while the file list is sorted and filtered.
-        let (files, index) = std::thread::scope(|s| {
+        // The index is built while the file list is sorted and filtered, and
+        // matched with the cache.
+        let (files, rels, slots, index) = std::thread::scope(|s| {
             let indexing = s.spawn(move || FileIndex::from_entries(walked.entries));
             // In the byte order of the paths, as the findings are sorted.
             files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
@@ -268,7 +283,9 @@ pub fn scan(
                 }
                 !walk::Excludes::excludes_file(&rules.1, path)
             });
-            (files, joined(indexing))
+            let rels: Vec<String> = files.iter().map(|p| display_rel(p, root)).collect();
+            let slots = cache.slots(rels.iter().map(String::as_str));
+            (files, rels, slots, joined(indexing))
         });
         let mut ws = Workspace::new(Arc::new(RealFs));
         ws.set_env_files(settings.env_files.clone());
@@ -277,16 +294,23 @@ pub fn scan(
         let done = AtomicUsize::new(0);
         let (finished, wait) = std::sync::mpsc::channel::<()>();
         let parts: Vec<(Report, Option<Kept>)> = std::thread::scope(|s| {
-            let (files, ws, cache, done, settings) = (&files, &ws, &cache, &done, &settings);
+            let (ws, cache, done, settings) = (&ws, &cache, &done, &settings);
+            let files = (&files, &rels, &slots);
             let work = s.spawn(move || {
                 // Dropped when the work ends, however it ends.
                 let _finished = finished;
                 files
-                    .par_iter()
+                    .into_par_iter()
                     .map_init(
                         || Scanner::new(ws, cache, started),
-                        |scanner, path| {
-                            let part = scanner.scan(root, path, settings);
+                        |scanner, (path, rel, slot)| {
+                            let file = File {
+                                root,
+                                path,
+                                rel,
+                                slot: *slot,
+                            };
+                            let part = scanner.scan(&file, settings);
                             done.fetch_add(1, Ordering::Relaxed);
                             part
                         },
@@ -316,6 +340,7 @@ pub fn scan(
             &settings,
             code_tags > 0,
         );
+        scan_cache::drop_in_background((ws, files, rels, slots));
     }
     progress(files_before);
     report.findings.sort_by(|a, b| {
@@ -333,6 +358,20 @@ fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 /// How often `scan` reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+
+/// A file `scan` looks at.
+struct File<'a> {
+    root: &'a Path,
+    path: &'a Path,
+    /// `path` relative to `root`, as reports show it.
+    rel: &'a str,
+    /// Where the scan cache holds its entry.
+    slot: Option<Slot>,
+}
+
+/// A file's document and analysis; the document holds its excerpt's text
+/// when it comes with one.
+type Analyzed<'a> = (Document, Analysis, Option<&'a Excerpt>);
 
 /// What one worker thread of `scan` keeps from file to file.
 struct Scanner<'a> {
@@ -356,33 +395,39 @@ impl<'a> Scanner<'a> {
     }
 
     /// One file's part of the report, and what the cache is to keep of it.
-    fn scan(&mut self, root: &Path, path: &Path, settings: &Settings) -> (Report, Option<Kept>) {
+    fn scan(&mut self, file: &File, settings: &Settings) -> (Report, Option<Kept>) {
         let mut part = Report::default();
         let mut entry = None;
-        match self.analyze(root, path, settings, &mut entry) {
-            Ok(Some((doc, a))) => add(&mut part, root, path, doc.rope(), &a, settings),
+        match self.analyze(file, settings, &mut entry) {
+            Ok(Some((doc, a, excerpt))) => add(
+                &mut part,
+                file.root,
+                file.rel,
+                doc.rope(),
+                excerpt,
+                &a,
+                settings,
+            ),
             Ok(None) => {}
-            Err(e) => part
-                .problems
-                .push(format!("{}: {e}", display_rel(path, root))),
+            Err(e) => part.problems.push(format!("{}: {e}", file.rel)),
         }
         (part, entry)
     }
 
     /// Reads and analyses one source file; `None` when it is not a tagged
     /// language, too large, not UTF-8, or cannot hold a tag or an env read.
-    /// `entry` receives what the cache is to keep.
+    /// `entry` receives what the cache is to keep. A document made from the
+    /// cache's excerpt of the file comes with it.
     fn analyze(
         &mut self,
-        root: &Path,
-        path: &Path,
+        file: &File,
         settings: &Settings,
         entry: &mut Option<Kept>,
-    ) -> Result<Option<(Document, Analysis)>, ReadError> {
-        let Some(lang) = Language::detect(None, &path.to_string_lossy()) else {
+    ) -> Result<Option<Analyzed<'a>>, ReadError> {
+        let (path, rel) = (file.path, file.rel);
+        let Some(lang) = Language::detect(None, rel) else {
             return Ok(None);
         };
-        let rel = display_rel(path, root);
         // A file unchanged since the cache read it is not read again when it
         // holds no candidate, and not hashed when it does.
         let meta = std::fs::symlink_metadata(path).map_err(ReadError::from)?;
@@ -391,13 +436,24 @@ impl<'a> Scanner<'a> {
         } else {
             None
         };
-        let known = stat.and_then(|s| self.cache.unchanged(&rel, s));
+        let known = stat.and_then(|s| self.cache.unchanged(file.slot, s));
         let shaped = |(tags, env): (bool, bool)| tags || (env && settings.env_in_code);
-        if let Some(e) = known
+        if let Some((slot, e)) = known
             && (!shaped(e.shape()) || stat.is_some_and(|s| s.size > settings.max_file_size))
         {
-            *entry = Some(Kept::Same(rel));
+            *entry = Some(Kept::Same(slot));
             return Ok(None);
+        }
+        let registry = &settings.registry;
+        // Parsed before and unchanged: the tags are scanned from the lines
+        // the cache kept, and the file is not read.
+        if let Some((slot, e)) = known
+            && let Some((excerpt, parts)) = e.excerpt_parts()
+            && let Some(doc) = Document::from_parts(lang, excerpt.text(), parts, registry)
+        {
+            *entry = Some(Kept::Same(slot));
+            let a = self.resolve(&doc, path, settings);
+            return Ok(Some((doc, a, Some(excerpt))));
         }
         // The walk that listed the file entered no symlink, so the path
         // stays inside the root; only regular files are opened.
@@ -411,7 +467,7 @@ impl<'a> Scanner<'a> {
         // bytes can hold a tag (`#` before a capital letter) or an env read
         // (the identifier every env query compares with).
         let shape = match known {
-            Some(e) => e.shape(),
+            Some((_, e)) => e.shape(),
             None => (
                 memchr::memchr_iter(b'#', &bytes)
                     .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase)),
@@ -420,31 +476,32 @@ impl<'a> Scanner<'a> {
         };
         let Some(text) = std::str::from_utf8(&bytes).ok().filter(|_| shaped(shape)) else {
             if self.cache.is_on() {
-                *entry = Some(Kept::New(rel, Entry::unparsed(stat, self.started, shape)));
+                *entry = Some(Kept::new(
+                    rel.to_owned(),
+                    Entry::unparsed(stat, self.started, shape),
+                ));
             }
             return Ok(None);
         };
-        let registry = &settings.registry;
         // Parsed before and unchanged, by its metadata or by its bytes.
         let mut hash = None;
-        let cached = match known.and_then(Entry::parts_if_parsed) {
-            Some(parts) => Some((None, parts)),
+        let trusted = known.and_then(|(slot, e)| Some((slot, e.parts_if_parsed()?)));
+        let cached = match trusted {
+            Some((slot, parts)) => Some((Kept::Same(slot), parts)),
             None if self.cache.is_on() => {
                 let h = *hash.insert(scan_cache::hash(&bytes));
-                self.cache
-                    .get(&rel, h)
-                    .map(|(e, parts)| (Some(e.read_again(stat, self.started)), parts))
+                self.cache.get(file.slot, h).map(|(e, parts)| {
+                    let e = e.read_again(stat, self.started);
+                    (Kept::new(rel.to_owned(), e), parts)
+                })
             }
             None => None,
         };
         let cached = cached
             .and_then(|(e, parts)| Some((e, Document::from_parts(lang, text, parts, registry)?)));
         let doc = match cached {
-            Some((changed, doc)) => {
-                *entry = Some(match changed {
-                    Some(e) => Kept::New(rel, e),
-                    None => Kept::Same(rel),
-                });
+            Some((kept, doc)) => {
+                *entry = Some(kept);
                 doc
             }
             None => {
@@ -452,17 +509,27 @@ impl<'a> Scanner<'a> {
                 let doc = Document::new(lang, text, parser, registry);
                 if self.cache.is_on() {
                     let h = hash.unwrap_or_else(|| scan_cache::hash(&bytes));
-                    *entry = Some(Kept::New(
-                        rel,
-                        Entry::new(h, stat, self.started, shape, &doc.syntax_parts()),
+                    *entry = Some(Kept::new(
+                        rel.to_owned(),
+                        Entry::new(
+                            h,
+                            stat,
+                            self.started,
+                            shape,
+                            doc.rope(),
+                            &doc.syntax_parts(),
+                        ),
                     ));
                 }
                 doc
             }
         };
-        let a =
-            analysis::analyze_cached(&doc, Some(path), &mut self.ws, &mut self.resolved, settings);
-        Ok(Some((doc, a)))
+        let a = self.resolve(&doc, path, settings);
+        Ok(Some((doc, a, None)))
+    }
+
+    fn resolve(&mut self, doc: &Document, path: &Path, settings: &Settings) -> Analysis {
+        analysis::analyze_cached(doc, Some(path), &mut self.ws, &mut self.resolved, settings)
     }
 }
 
@@ -491,7 +558,7 @@ fn scan_log(
     let changed = crate::log::unlogged::changed_files(root);
     let a = analysis::analyze_log(&doc, &text, log_path, ws, changed);
     let rope = ropey::Rope::from_str(&text);
-    add(report, root, log_path, &rope, &a, settings);
+    add(report, root, &log_rel, &rope, None, &a, settings);
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
         report.verified.push(strip_markdown(&c.hover));
     }
@@ -537,11 +604,14 @@ fn scan_log(
 }
 
 /// Adds a file's findings, its tag counts and its unchecked assumptions.
+/// With an `excerpt`, `rope` and `a` are of the excerpt's text, and the
+/// places are moved to the file's lines.
 fn add(
     report: &mut Report,
     root: &Path,
-    path: &Path,
+    rel_path: &str,
     rope: &ropey::Rope,
+    excerpt: Option<&Excerpt>,
     a: &Analysis,
     settings: &Settings,
 ) {
@@ -549,12 +619,11 @@ fn add(
     if !a.tags.is_empty() {
         report.tagged_files += 1;
     }
-    let rel_path = display_rel(path, root);
-    let mut spanner = Spanner::new(rope);
+    let mut spanner = Spanner::new(rope, excerpt);
     for t in a.tags.iter() {
         report.tags.push(TagPlace {
             root: root.to_path_buf(),
-            path: rel_path.clone(),
+            path: rel_path.to_owned(),
             span: spanner.spans(t.head_range()),
             name: t.name.to_string(),
             payload: t.payload.to_string(),
@@ -587,8 +656,8 @@ fn add(
         .collect();
     all.extend(settings.apply(unchecked));
     all.sort_by_key(|f| f.range.start);
-    let mut spanner = Spanner::new(rope);
-    for f in all {
+    let mut spanner = Spanner::new(rope, excerpt);
+    for mut f in all {
         let span = spanner.spans(f.range);
         let (start, end) = span[2];
         let subject = rope
@@ -602,9 +671,12 @@ fn add(
                     .to_owned()
             })
             .unwrap_or_default();
+        if let Some(x) = excerpt {
+            f.range = x.file_range(f.range);
+        }
         report.findings.push(Located {
             root: root.to_path_buf(),
-            path: rel_path.clone(),
+            path: rel_path.to_owned(),
             line: start.line + 1,
             column: start.col + 1,
             end_line: end.line + 1,

@@ -9,11 +9,11 @@
 //! are scanned again from those comments, and every reference is resolved
 //! again, on every run.
 //!
-//! Most files hold neither a tag nor an env read, and reading them is then
-//! most of a check's work. An entry also keeps the file's size, modification
-//! time and inode as they were when its bytes were read ([`Stat`]); while
-//! they are the same, a file without candidates is not read at all, and a
-//! file with them is not hashed. A modification time less than 2 s before
+//! Reading the files is then most of a check's work. An entry also keeps the
+//! file's size, modification time and inode as they were when its bytes
+//! were read ([`Stat`]); while they are the same, the file is not read at
+//! all: a file with candidates is checked from its [`Excerpt`], the lines
+//! its comments and env reads are on. A modification time less than 2 s before
 //! that read is not trusted (a write in the same clock tick leaves it
 //! unchanged), the way git treats "racily clean" files.
 //!
@@ -21,12 +21,13 @@
 //! under [`default_dir`], is replaced
 //! whole and atomically at the end of a run, and removed once no run has
 //! written it for 30 days; an unreadable or foreign file is ignored, and entries that do not fit their text are not used
-//! ([`Document::from_parts`]). Nothing of an env file and no value is kept.
+//! ([`Document::from_parts`]). Nothing of an env file is kept; the file is
+//! readable by its owner only, as it holds lines of source.
 
-use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
 use crate::document::SyntaxParts;
@@ -34,7 +35,7 @@ use crate::syntax::env::EnvUse;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
 /// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
@@ -57,7 +58,8 @@ struct CacheFile {
     /// The tagls version that wrote it: another version's grammars may find
     /// other comments.
     tagls: String,
-    files: HashMap<String, Entry>,
+    /// By path relative to the root, in byte order.
+    files: Vec<(String, Entry)>,
 }
 
 /// A file's metadata, as an entry remembers it.
@@ -110,6 +112,9 @@ pub struct Entry {
     comments: Vec<[usize; 2]>,
     /// Name, name range, match range.
     env: Vec<(String, [usize; 2], [usize; 2])>,
+    /// The lines of `comments` and `env`, for a run that trusts the
+    /// metadata; `None` when the file was not parsed.
+    excerpt: Option<Excerpt>,
 }
 
 impl Entry {
@@ -122,6 +127,7 @@ impl Entry {
             shape,
             comments: Vec::new(),
             env: Vec::new(),
+            excerpt: None,
         }
     }
 
@@ -135,6 +141,16 @@ impl Entry {
         self.hash.map(|_| self.parts())
     }
 
+    /// What the parse found, on the lines of its [`Excerpt`]: enough to
+    /// scan the file's tags and place them without reading it. `None` if the
+    /// file was not parsed, or the parts do not fit the excerpt.
+    pub fn excerpt_parts(&self) -> Option<(&Excerpt, SyntaxParts)> {
+        self.hash?;
+        let excerpt = self.excerpt.as_ref()?;
+        let parts = excerpt.parts(self.parts())?;
+        Some((excerpt, parts))
+    }
+
     /// The same entry for a file whose bytes were read again at `read_at`
     /// and found the same.
     pub fn read_again(mut self, stat: Option<Stat>, read_at: i128) -> Entry {
@@ -142,14 +158,17 @@ impl Entry {
         self
     }
 
+    /// The entry of a file parsed as `rope`, whose parse found `parts`.
     pub fn new(
         hash: u128,
         stat: Option<Stat>,
         read_at: i128,
         shape: (bool, bool),
+        rope: &Rope,
         parts: &SyntaxParts,
     ) -> Entry {
         Entry {
+            excerpt: Excerpt::of(rope, parts),
             hash: Some(hash),
             stat: stat.map(|s| (s, read_at)),
             shape,
@@ -185,21 +204,175 @@ impl Entry {
     }
 }
 
+/// The lines of a file that a check needs when the file has not changed:
+/// every line of the comments and env reads its entry keeps, and the line
+/// after each (`tagls: ignore-next-line` silences it).
+///
+/// They are whole lines, so a column on them counts the same characters as
+/// in the file, and its tags are scanned from the same comments. The runs
+/// of lines are kept apart by at least one line the file has between them,
+/// so comments of different runs are never one block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excerpt {
+    /// The runs of lines, one after the other.
+    text: String,
+    /// Where each run starts, in order.
+    runs: Vec<Run>,
+}
+
+/// Where a run of lines starts: in the excerpt, and in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Run {
+    at: usize,
+    line: u32,
+    file_at: usize,
+    file_line: u32,
+}
+
+impl Excerpt {
+    /// The excerpt of a file parsed as `rope` whose parse found `parts`;
+    /// `None` if its lines would not come out as the file has them.
+    pub fn of(rope: &Rope, parts: &SyntaxParts) -> Option<Excerpt> {
+        let last = rope.len_lines() - 1;
+        let mut lines = parts
+            .comments
+            .iter()
+            .copied()
+            .chain(parts.env_uses.iter().map(|u| u.match_range))
+            .map(|r| {
+                let first = rope.try_byte_to_line(r.start).ok()?;
+                let end = rope.try_byte_to_line(r.end).ok()?;
+                Some((first, (end + 1).min(last)))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        lines.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(lines.len());
+        for (first, end) in lines {
+            match merged.last_mut() {
+                Some(run) if first <= run.1 + 1 => run.1 = run.1.max(end),
+                _ => merged.push((first, end)),
+            }
+        }
+        let mut text = String::new();
+        let mut runs = Vec::with_capacity(merged.len());
+        let mut line = 0;
+        for &(first, end) in &merged {
+            let file_at = rope.line_to_byte(first);
+            runs.push(Run {
+                at: text.len(),
+                line: u32::try_from(line).ok()?,
+                file_at,
+                file_line: u32::try_from(first).ok()?,
+            });
+            text.extend(
+                rope.byte_slice(file_at..rope.line_to_byte(end + 1))
+                    .chunks(),
+            );
+            line += end + 1 - first;
+        }
+        // Each run must start a line of the excerpt, and the last must end
+        // where it ends in the file: a `\r` that ends one run could otherwise
+        // join a `\n` that starts the next.
+        let excerpt = Rope::from_str(&text);
+        let ends_file = merged.last().is_some_and(|&(_, end)| end == last);
+        let fits = runs
+            .iter()
+            .all(|r| excerpt.try_line_to_byte(r.line as usize).ok() == Some(r.at))
+            && excerpt.len_lines() == if ends_file { line } else { line + 1 };
+        fits.then_some(Excerpt { text, runs })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The run that holds the excerpt's byte `at`.
+    fn run_at(&self, at: usize) -> Option<&Run> {
+        let i = self.runs.partition_point(|r| r.at <= at).checked_sub(1)?;
+        self.runs.get(i)
+    }
+
+    /// The file's range of the excerpt's range `r`.
+    pub fn file_range(&self, r: TextRange) -> TextRange {
+        let at = |at: usize| {
+            self.run_at(at)
+                .map_or(at, |run| run.file_at + (at - run.at))
+        };
+        TextRange {
+            start: at(r.start),
+            end: at(r.end),
+        }
+    }
+
+    /// The file's line of the excerpt's `line`.
+    pub fn file_line(&self, line: u32) -> u32 {
+        let i = self.runs.partition_point(|r| r.line <= line);
+        match i.checked_sub(1).and_then(|i| self.runs.get(i)) {
+            Some(run) => run.file_line + (line - run.line),
+            None => line,
+        }
+    }
+
+    /// The excerpt's range of the file's range `r`, if one run holds it.
+    fn range(&self, r: TextRange) -> Option<TextRange> {
+        let i = self.runs.partition_point(|run| run.file_at <= r.start);
+        let run = self.runs.get(i.checked_sub(1)?)?;
+        let len = self.runs.get(i).map_or(self.text.len(), |next| next.at) - run.at;
+        (r.start <= r.end && r.end <= run.file_at + len).then(|| TextRange {
+            start: r.start - run.file_at + run.at,
+            end: r.end - run.file_at + run.at,
+        })
+    }
+
+    /// `parts` of the file, placed in the excerpt.
+    fn parts(&self, parts: SyntaxParts) -> Option<SyntaxParts> {
+        Some(SyntaxParts {
+            comments: parts
+                .comments
+                .into_iter()
+                .map(|c| self.range(c))
+                .collect::<Option<_>>()?,
+            env_uses: parts
+                .env_uses
+                .into_iter()
+                .map(|u| {
+                    Some(EnvUse {
+                        name_range: self.range(u.name_range)?,
+                        match_range: self.range(u.match_range)?,
+                        name: u.name,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        })
+    }
+}
+
 /// What a run keeps of one file.
 #[derive(Debug)]
 pub enum Kept {
-    /// The entry the cache holds for this path, as it is.
-    Same(String),
-    /// A new or changed entry.
-    New(String, Entry),
+    /// The entry the cache holds in this [`Slot`], as it is.
+    Same(Slot),
+    /// A new or changed entry, for this path.
+    New(String, Box<Entry>),
 }
+
+impl Kept {
+    pub fn new(rel: impl Into<String>, entry: Entry) -> Kept {
+        Kept::New(rel.into(), Box::new(entry))
+    }
+}
+
+/// Where the cache holds the entry of a path, if it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot(usize);
 
 /// The cache of one workspace root for one run.
 #[derive(Debug, Default)]
 pub struct ScanCache {
     /// The file it was read from and is written to; `None` when off.
     path: Option<PathBuf>,
-    old: HashMap<String, Entry>,
+    /// As the file has them: by path, in byte order.
+    old: Vec<(String, Entry)>,
 }
 
 impl ScanCache {
@@ -213,12 +386,17 @@ impl ScanCache {
     pub fn open(dir: &Path, root: &Path) -> ScanCache {
         let key = xxhash_rust::xxh3::xxh3_64(root.as_os_str().as_encoded_bytes());
         let path = dir.join(format!("check-{key:016x}.bin"));
-        let old = std::fs::read(&path)
+        let mut old = std::fs::read(&path)
             .ok()
             .and_then(|bytes| postcard::from_bytes::<CacheFile>(&bytes).ok())
             .filter(|f| f.format == FORMAT && f.tagls == env!("CARGO_PKG_VERSION"))
             .map(|f| f.files)
             .unwrap_or_default();
+        // A file not written by tagls may hold the paths in any order.
+        if !old.is_sorted_by(|a, b| a.0 < b.0) {
+            old.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            old.dedup_by(|a, b| a.0 == b.0);
+        }
         ScanCache {
             path: Some(path),
             old,
@@ -229,19 +407,39 @@ impl ScanCache {
         self.path.is_some()
     }
 
-    /// The entry of `rel` if it was made for these bytes.
-    pub fn get(&self, rel: &str, hash: u128) -> Option<(Entry, SyntaxParts)> {
-        let entry = self.old.get(rel)?;
+    /// Where the entry of each path is, for paths in byte order: one pass
+    /// over both lists. (A path out of order only misses its entry.)
+    pub fn slots<'p>(&self, rels: impl IntoIterator<Item = &'p str>) -> Vec<Option<Slot>> {
+        let mut at = 0;
+        rels.into_iter()
+            .map(|rel| {
+                while self.old.get(at).is_some_and(|(key, _)| key.as_str() < rel) {
+                    at += 1;
+                }
+                let (key, _) = self.old.get(at)?;
+                (key == rel).then_some(Slot(at))
+            })
+            .collect()
+    }
+
+    fn entry(&self, slot: Option<Slot>) -> Option<&Entry> {
+        self.old.get(slot?.0).map(|(_, e)| e)
+    }
+
+    /// The entry in `slot` if it was made for these bytes.
+    pub fn get(&self, slot: Option<Slot>, hash: u128) -> Option<(Entry, SyntaxParts)> {
+        let entry = self.entry(slot)?;
         (entry.hash == Some(hash)).then(|| (entry.clone(), entry.parts()))
     }
 
-    /// The entry of `rel` if the file's metadata says it has not changed
+    /// The entry in `slot` if the file's metadata says it has not changed
     /// since its bytes were read, long enough before that read.
-    pub fn unchanged(&self, rel: &str, now: Stat) -> Option<&Entry> {
-        self.old.get(rel).filter(|e| {
+    pub fn unchanged(&self, slot: Option<Slot>, now: Stat) -> Option<(Slot, &Entry)> {
+        let entry = self.entry(slot).filter(|e| {
             e.stat
                 .is_some_and(|(then, read_at)| then == now && then.mtime + RACY < read_at)
-        })
+        })?;
+        Some((slot?, entry))
     }
 
     /// Replaces the cache with this run's entries, unless they are what it
@@ -254,16 +452,19 @@ impl ScanCache {
         // One `Same` per file, each of a path the cache holds: as many as
         // it holds means every entry, unchanged.
         if kept.len() == self.old.len() && kept.iter().all(|k| matches!(k, Kept::Same(_))) {
+            drop_in_background(self.old);
             return Ok(());
         }
-        let mut old = self.old;
-        let files: HashMap<String, Entry> = kept
+        let mut old: Vec<Option<(String, Entry)>> = self.old.into_iter().map(Some).collect();
+        let mut files: Vec<(String, Entry)> = kept
             .into_iter()
             .filter_map(|k| match k {
-                Kept::Same(rel) => old.remove_entry(&rel),
-                Kept::New(rel, entry) => Some((rel, entry)),
+                Kept::Same(Slot(i)) => old.get_mut(i)?.take(),
+                Kept::New(rel, entry) => Some((rel, *entry)),
             })
             .collect();
+        files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        files.dedup_by(|a, b| a.0 == b.0);
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let file = CacheFile {
@@ -279,6 +480,15 @@ impl ScanCache {
         prune(dir, UNUSED_FOR);
         Ok(())
     }
+}
+
+/// Drops `value` on a thread of its own: freeing a large structure takes
+/// time nobody needs to wait for.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    // Without a thread, it is dropped here.
+    let _ = std::thread::Builder::new()
+        .name("tagls-drop".to_owned())
+        .spawn(move || drop(value));
 }
 
 /// How long the cache of a workspace is kept without a check writing it.
@@ -331,7 +541,7 @@ mod tests {
                 .unwrap();
         }
         let cache = ScanCache::open(dir.path(), Path::new("/some/root"));
-        let files = vec![Kept::New(
+        let files = vec![Kept::new(
             "a.ts".to_owned(),
             Entry::unparsed(None, now(), (false, false)),
         )];

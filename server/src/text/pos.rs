@@ -52,12 +52,8 @@ pub fn range_to_line_cols(
 /// answers.
 #[derive(Clone, Debug)]
 pub struct Converter<'a> {
-    rope: &'a Rope,
     enc: Encoding,
-    line: usize,
-    line_start: usize,
-    /// Where the next line starts; `usize::MAX` on the last line.
-    next_line: usize,
+    lines: LineCursor<'a>,
     /// The last offset converted on the line, and its column.
     at: usize,
     col: usize,
@@ -66,12 +62,8 @@ pub struct Converter<'a> {
 impl<'a> Converter<'a> {
     pub fn new(rope: &'a Rope, enc: Encoding) -> Converter<'a> {
         Converter {
-            rope,
             enc,
-            line: 0,
-            line_start: 0,
-            // Empty: the first offset looks its line up.
-            next_line: 0,
+            lines: LineCursor::new(rope),
             at: 0,
             col: 0,
         }
@@ -80,25 +72,25 @@ impl<'a> Converter<'a> {
     /// The line/column of a byte offset, clamped and rounded down as
     /// [`offset_to_line_col`] says.
     pub fn line_col(&mut self, offset: usize) -> LineCol {
-        let rope = self.rope;
-        let offset = offset.min(rope.len_bytes());
-        if !(self.line_start..self.next_line).contains(&offset) {
-            self.line = rope.byte_to_line(offset);
-            self.line_start = rope.line_to_byte(self.line);
-            self.next_line = if self.line + 1 < rope.len_lines() {
-                rope.line_to_byte(self.line + 1)
-            } else {
-                usize::MAX
-            };
-            (self.at, self.col) = (self.line_start, 0);
-        } else if offset < self.at {
-            (self.at, self.col) = (self.line_start, 0);
+        let offset = offset.min(self.lines.rope.len_bytes());
+        if self.lines.seek(offset) || offset < self.at {
+            (self.at, self.col) = (self.lines.start, 0);
         }
-        let (at, units) = count_units(rope, self.at, offset, self.enc);
-        self.at = at;
+        let enc = self.enc;
+        let mut units = 0;
+        self.at = count(self.lines.rope, self.at, offset, |part| {
+            units += match enc {
+                Encoding::Utf8 => part.len(),
+                Encoding::Utf16 => part
+                    .iter()
+                    .map(|&b| usize::from(!is_continuation(b)) + usize::from(b >= 0xF0))
+                    .sum(),
+                Encoding::Utf32 => part.iter().filter(|&&b| !is_continuation(b)).count(),
+            }
+        });
         self.col += units;
         LineCol {
-            line: to_u32(self.line),
+            line: to_u32(self.lines.line),
             col: to_u32(self.col),
         }
     }
@@ -109,18 +101,104 @@ impl<'a> Converter<'a> {
     }
 }
 
+/// A [`Converter`] for UTF-8, UTF-16 and UTF-32 at once: one line lookup
+/// and one pass over the bytes serve all three.
+#[derive(Clone, Debug)]
+pub struct Converters<'a> {
+    lines: LineCursor<'a>,
+    at: usize,
+    /// The columns of `at` in UTF-8, UTF-16 and UTF-32.
+    cols: [usize; 3],
+}
+
+impl<'a> Converters<'a> {
+    pub fn new(rope: &'a Rope) -> Converters<'a> {
+        Converters {
+            lines: LineCursor::new(rope),
+            at: 0,
+            cols: [0; 3],
+        }
+    }
+
+    /// What [`Converter::line_col`] gives in UTF-8, UTF-16 and UTF-32.
+    pub fn line_cols(&mut self, offset: usize) -> [LineCol; 3] {
+        let offset = offset.min(self.lines.rope.len_bytes());
+        if self.lines.seek(offset) || offset < self.at {
+            (self.at, self.cols) = (self.lines.start, [0; 3]);
+        }
+        let cols = &mut self.cols;
+        self.at = count(self.lines.rope, self.at, offset, |part| {
+            let chars = part.iter().filter(|&&b| !is_continuation(b)).count();
+            let astral = part.iter().filter(|&&b| b >= 0xF0).count();
+            cols[0] += part.len();
+            cols[1] += chars + astral;
+            cols[2] += chars;
+        });
+        let line = to_u32(self.lines.line);
+        self.cols.map(|col| LineCol {
+            line,
+            col: to_u32(col),
+        })
+    }
+
+    /// Both ends of `start..end`, in UTF-8, UTF-16 and UTF-32.
+    pub fn ranges(&mut self, start: usize, end: usize) -> [(LineCol, LineCol); 3] {
+        let (a, b) = (self.line_cols(start), self.line_cols(end));
+        [0, 1, 2].map(|i| (a[i], b[i]))
+    }
+}
+
+/// The line of the last offset a converter looked at.
+#[derive(Clone, Debug)]
+struct LineCursor<'a> {
+    rope: &'a Rope,
+    line: usize,
+    start: usize,
+    /// Where the next line starts; `usize::MAX` on the last line.
+    next: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    fn new(rope: &'a Rope) -> LineCursor<'a> {
+        // Empty: the first offset looks its line up.
+        LineCursor {
+            rope,
+            line: 0,
+            start: 0,
+            next: 0,
+        }
+    }
+
+    /// Moves to the line of `offset` (at most the text's length); whether
+    /// that is another line.
+    fn seek(&mut self, offset: usize) -> bool {
+        if (self.start..self.next).contains(&offset) {
+            return false;
+        }
+        let rope = self.rope;
+        self.line = rope.byte_to_line(offset);
+        self.start = rope.line_to_byte(self.line);
+        self.next = if self.line + 1 < rope.len_lines() {
+            rope.line_to_byte(self.line + 1)
+        } else {
+            usize::MAX
+        };
+        true
+    }
+}
+
 fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
-/// The columns, in `enc`, from `from` (a character boundary) to `to`
-/// (rounded down to one) on one line, and where counting stopped.
-fn count_units(rope: &Rope, from: usize, to: usize, enc: Encoding) -> (usize, usize) {
+/// Hands `units` the bytes from `from` (a character boundary) to `to`
+/// (rounded down to one) on one line, chunk by chunk, to count columns in;
+/// where counting stopped.
+fn count(rope: &Rope, from: usize, to: usize, mut units: impl FnMut(&[u8])) -> usize {
     if to <= from {
-        return (from, 0);
+        return from;
     }
     let (chunks, mut chunk_start, _, _) = rope.chunks_at_byte(from);
-    let mut units = 0;
     for chunk in chunks {
         let bytes = chunk.as_bytes();
         let lo = from.saturating_sub(chunk_start);
@@ -130,21 +208,13 @@ fn count_units(rope: &Rope, from: usize, to: usize, enc: Encoding) -> (usize, us
         while hi > lo && hi < bytes.len() && is_continuation(bytes[hi]) {
             hi -= 1;
         }
-        let part = &bytes[lo..hi];
-        units += match enc {
-            Encoding::Utf8 => part.len(),
-            Encoding::Utf16 => part
-                .iter()
-                .map(|&b| usize::from(!is_continuation(b)) + usize::from(b >= 0xF0))
-                .sum(),
-            Encoding::Utf32 => part.iter().filter(|&&b| !is_continuation(b)).count(),
-        };
+        units(&bytes[lo..hi]);
         if chunk_start + bytes.len() >= to {
-            return (chunk_start + hi, units);
+            return chunk_start + hi;
         }
         chunk_start += bytes.len();
     }
-    (chunk_start, units)
+    chunk_start
 }
 
 /// The byte offset of a line/column, clamped into the text.
@@ -278,6 +348,13 @@ mod tests {
             }
             for (i, &o) in offsets.iter().enumerate().rev() {
                 assert_eq!(down.line_col(o), expected[i], "{enc:?} descending {o}");
+            }
+            let i = enc as usize;
+            let mut all = Converters::new(&rope);
+            for (j, &o) in offsets.iter().enumerate() {
+                let back = o.saturating_sub(5 + j % 11).min(o);
+                assert_eq!(all.line_cols(o)[i], expected[j], "{enc:?} all {o}");
+                assert_eq!(all.line_cols(back)[i], expected[back], "{enc:?} all {back}");
             }
             // Back and forth, as overlapping spans ask.
             let mut mixed = Converter::new(&rope, enc);
