@@ -547,6 +547,82 @@ fn an_unchanged_file_is_checked_from_the_lines_the_cache_kept() {
     assert!(!fresh.contains("gone-1"), "{fresh}");
 }
 
+/// What a check reported for an unchanged file is kept, and used only while
+/// nothing it was resolved against has changed: after each change below a
+/// check with the cache answers as one without it.
+#[test]
+fn findings_kept_in_the_cache_follow_every_change_they_depend_on() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(
+        root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/later.ts exists\n\
+         // #COMPLETION_DRIVE: Assuming the helper @app/util.ts exists\n\
+         export const k = process.env.LATER_VAR;\n",
+    );
+    // Resolved on the disk (the walk does not enter node_modules): never kept.
+    write(
+        root,
+        "src/b.ts",
+        "// #COMPLETION_DRIVE: Assuming the vendored node_modules/pkg/index.js\n",
+    );
+    write(root, "src/lib/util.ts", "export {};\n");
+    write(
+        root,
+        "tsconfig.json",
+        r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@app/*": ["src/*"] } } }"#,
+    );
+    write(root, ".env.example", "OTHER=1\n");
+    write(root, ".tagls.toml", "# nothing set\n");
+    write(root, ".orchestration/implementation-log.md", GOOD_LOG);
+    let hour = std::time::Duration::from_secs(3600);
+    for f in ["src/a.ts", "src/b.ts"] {
+        set_mtime(&root.join(f), std::time::SystemTime::now() - hour);
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let nocache = tempfile::tempdir().unwrap();
+    // With the cache (twice: the second run uses what the first kept), and
+    // without it.
+    let check = || {
+        let fresh = check_json(root, nocache.path(), &["--no-cache"]);
+        assert_eq!(check_json(root, cache.path(), &[]), fresh);
+        assert_eq!(check_json(root, cache.path(), &[]), fresh);
+        fresh
+    };
+    let gone = |path: &str| format!("{path} does not exist in the workspace");
+    let unset = "LATER_VAR is read here but it is not in";
+    let out = check();
+    for missing in ["src/later.ts", "@app/util.ts", "node_modules/pkg/index.js"] {
+        assert!(out.contains(&gone(missing)), "{missing}: {out}");
+    }
+    assert!(out.contains(unset), "{out}");
+
+    // A file appears: the paths the walk finds change.
+    write(root, "src/later.ts", "export {};\n");
+    assert!(!check().contains(&gone("src/later.ts")));
+    // The env file defines the variable.
+    write(root, ".env.example", "OTHER=1\nLATER_VAR=2\n");
+    assert!(!check().contains(unset));
+    // The alias now points where the file is.
+    write(
+        root,
+        "tsconfig.json",
+        r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@app/*": ["src/lib/*"] } } }"#,
+    );
+    assert!(!check().contains(&gone("@app/util.ts")));
+    // A folder the walk does not enter: the answer came from the disk.
+    write(root, "node_modules/pkg/index.js", "module.exports = {};\n");
+    assert!(!check().contains(&gone("node_modules/pkg/index.js")));
+    // The settings (the same file, so the same paths).
+    let before = check();
+    assert!(before.contains("assumption"), "{before}");
+    write(root, ".tagls.toml", "[families]\nassumption = \"off\"\n");
+    let after = check();
+    assert_ne!(after, before);
+    assert!(!after.contains("Assuming src/later.ts"), "{after}");
+}
+
 /// The scan cache saves parsing and nothing else: a check answers the same
 /// with it, without it, after an edit, and with a broken cache.
 #[test]

@@ -34,8 +34,18 @@ pub struct Finding {
     pub fix: Option<Fix>,
 }
 
+/// The `&'static` form of a code tagls reports, if it is one.
+pub fn known_code(code: &str) -> Option<&'static str> {
+    crate::config::CHECKS
+        .iter()
+        .copied()
+        .chain(crate::tags::Family::ALL.map(crate::tags::Family::name))
+        .chain([UNLOGGED_CHANGE])
+        .find(|c| *c == code)
+}
+
 /// A mechanical fix for a finding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Fix {
     /// Replace the tag name (the `#NAME:` range) with a registered name.
     RenameTag { to: String },

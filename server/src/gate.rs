@@ -19,6 +19,7 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
@@ -42,7 +43,7 @@ pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 pub const MAX_LOG_SIZE: u64 = 64 * 1024 * 1024;
 
 /// The method's verdict on a workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Verdict {
     Passed,
     Conditional,
@@ -248,7 +249,8 @@ pub fn scan(
     let mut report = Report::default();
     let mut files_before = 0;
     for root in roots {
-        let settings = Settings::from_file(&crate::config::load(root, config)?);
+        let config_file = crate::config::load(root, config)?;
+        let settings = Settings::from_file(&config_file);
         let started = scan_cache::now();
         // The cache is read while the tree is walked.
         let (walked, cache) = std::thread::scope(|s| {
@@ -267,14 +269,17 @@ pub fn scan(
             .map(|(rel, _)| root.join(rel))
             .filter(|path| *path != log_path)
             .collect();
+        // Gitignored files are indexed (a path may name one) but not scanned.
+        let excludes = Arc::new(walk::Excludes::new(root));
         // The index is built while the file list is sorted and filtered, and
         // matched with the cache.
-        let (files, rels, slots, index) = std::thread::scope(|s| {
-            let indexing = s.spawn(move || FileIndex::from_entries(walked.entries));
+        let (files, rels, slots, (index, index_fingerprint)) = std::thread::scope(|s| {
+            let indexing = s.spawn(move || {
+                let fingerprint = entries_fingerprint(&walked.entries);
+                (FileIndex::from_entries(walked.entries), fingerprint)
+            });
             // In the byte order of the paths, as the findings are sorted.
             files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-            // Gitignored files are indexed (a path may name one) but not scanned.
-            let excludes = walk::Excludes::new(root);
             let mut rules = (PathBuf::new(), Vec::new());
             files.retain(|path| {
                 let dir = path.parent().unwrap_or(root);
@@ -291,6 +296,14 @@ pub fn scan(
         ws.set_env_files(settings.env_files.clone());
         ws.add_root(root, false);
         ws.set_index(root, index);
+        ws.set_walk_rules(root, excludes);
+        let fingerprint = ws.root_for(root).map_or(0, |r| {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            h.update(&postcard::to_stdvec(&config_file).unwrap_or_default());
+            h.update(&index_fingerprint.to_le_bytes());
+            h.update(format!("{:?}\n{:?}", r.env, r.aliases).as_bytes());
+            h.digest128()
+        });
         let done = AtomicUsize::new(0);
         let (finished, wait) = std::sync::mpsc::channel::<()>();
         let parts: Vec<(Report, Option<Kept>)> = std::thread::scope(|s| {
@@ -302,7 +315,7 @@ pub fn scan(
                 files
                     .into_par_iter()
                     .map_init(
-                        || Scanner::new(ws, cache, started),
+                        || Scanner::new(ws, cache, started, fingerprint),
                         |scanner, (path, rel, slot)| {
                             let file = File {
                                 root,
@@ -369,14 +382,147 @@ struct File<'a> {
     slot: Option<Slot>,
 }
 
-/// A file's document and analysis; the document holds its excerpt's text
-/// when it comes with one.
-type Analyzed<'a> = (Document, Analysis, Option<&'a Excerpt>);
+/// What is behind the resolution of a root's references besides the files
+/// themselves: every path the walk found with its kind, in no order.
+fn entries_fingerprint(entries: &[(PathBuf, FileKind)]) -> u128 {
+    entries.iter().fold(0u128, |sum, (rel, kind)| {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(rel.as_os_str().as_encoded_bytes());
+        h.update(&[match kind {
+            FileKind::File => 0,
+            FileKind::Dir => 1,
+            FileKind::Symlink => 2,
+            FileKind::Other => 3,
+        }]);
+        sum.wrapping_add(h.digest128())
+    })
+}
+
+/// What `scan` reported for one file, as the scan cache keeps it: valid while
+/// the file is unchanged and the fingerprint of the rest is the same (the
+/// settings, the paths the walk found, the env files and the aliases), for a
+/// file none of whose answers needed the disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    fingerprint: u128,
+    /// Span, name and payload of each tag.
+    tags: Vec<(Spans, String, String)>,
+    findings: Vec<ReportedFinding>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct ReportedFinding {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    range: crate::text::TextRange,
+    severity: Severity,
+    code: String,
+    tag: smol_str::SmolStr,
+    message: String,
+    fix: Option<findings::Fix>,
+    gate: Option<Verdict>,
+    subject: String,
+    span: Spans,
+}
+
+impl Reported {
+    fn of(part: &Report, fingerprint: u128) -> Reported {
+        Reported {
+            fingerprint,
+            tags: part
+                .tags
+                .iter()
+                .map(|t| (t.span, t.name.clone(), t.payload.clone()))
+                .collect(),
+            findings: part
+                .findings
+                .iter()
+                .map(|l| ReportedFinding {
+                    line: l.line,
+                    column: l.column,
+                    end_line: l.end_line,
+                    end_column: l.end_column,
+                    range: l.finding.range,
+                    severity: l.finding.severity,
+                    code: l.finding.code.to_owned(),
+                    tag: l.finding.tag.clone(),
+                    message: l.finding.message.clone(),
+                    fix: l.finding.fix.clone(),
+                    gate: l.gate,
+                    subject: l.subject.clone(),
+                    span: l.span,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn fingerprint(&self) -> u128 {
+        self.fingerprint
+    }
+
+    /// The file's part of the report again; `None` if a code is not one
+    /// this version of tagls reports.
+    fn part(&self, root: &Path, rel: &str, registry: &Registry) -> Option<Report> {
+        let mut part = Report::default();
+        for (span, name, payload) in &self.tags {
+            part.tags.push(TagPlace {
+                root: root.to_path_buf(),
+                path: rel.to_owned(),
+                span: *span,
+                name: name.clone(),
+                payload: payload.clone(),
+            });
+            match registry.get(name) {
+                Some(d) => *part.families.entry(d.family.name()).or_default() += 1,
+                None => part.unknown_tags += 1,
+            }
+        }
+        part.tagged_files = usize::from(!self.tags.is_empty());
+        for f in &self.findings {
+            part.findings.push(Located {
+                root: root.to_path_buf(),
+                path: rel.to_owned(),
+                line: f.line,
+                column: f.column,
+                end_line: f.end_line,
+                end_column: f.end_column,
+                finding: Finding {
+                    range: f.range,
+                    severity: f.severity,
+                    code: findings::known_code(&f.code)?,
+                    tag: f.tag.clone(),
+                    message: f.message.clone(),
+                    fix: f.fix.clone(),
+                },
+                gate: f.gate,
+                subject: f.subject.clone(),
+                span: f.span,
+            });
+        }
+        Some(part)
+    }
+}
+
+/// What [`Scanner::analyze`] made of a file.
+enum Scanned<'a> {
+    /// Nothing to report: not a tagged language, too large, not UTF-8, or
+    /// no candidate in it.
+    Nothing,
+    /// The document (its excerpt's text when it comes with one) and its
+    /// analysis.
+    Analyzed(Document, Analysis, Option<&'a Excerpt>),
+    /// What the cache kept of the file's report.
+    Reported(Report),
+}
 
 /// What one worker thread of `scan` keeps from file to file.
 struct Scanner<'a> {
     /// When the run started: entries record it as when their file was read.
     started: i128,
+    /// Of everything resolution depends on besides the file ([`Reported`]).
+    fingerprint: u128,
     ws: Workspace,
     resolved: crate::resolve::Cache,
     parsers: [Option<Parser>; Language::ALL.len()],
@@ -384,9 +530,10 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(ws: &Workspace, cache: &'a ScanCache, started: i128) -> Scanner<'a> {
+    fn new(ws: &Workspace, cache: &'a ScanCache, started: i128, fingerprint: u128) -> Scanner<'a> {
         Scanner {
             started,
+            fingerprint,
             ws: ws.fork(),
             resolved: Default::default(),
             parsers: Default::default(),
@@ -398,20 +545,42 @@ impl<'a> Scanner<'a> {
     fn scan(&mut self, file: &File, settings: &Settings) -> (Report, Option<Kept>) {
         let mut part = Report::default();
         let mut entry = None;
+        let probed = self.ws.probed();
         match self.analyze(file, settings, &mut entry) {
-            Ok(Some((doc, a, excerpt))) => add(
-                &mut part,
-                file.root,
-                file.rel,
-                doc.rope(),
-                excerpt,
-                &a,
-                settings,
-            ),
-            Ok(None) => {}
+            Ok(Scanned::Analyzed(doc, a, excerpt)) => {
+                add(
+                    &mut part,
+                    file.root,
+                    file.rel,
+                    doc.rope(),
+                    excerpt,
+                    &a,
+                    settings,
+                );
+                // An answer from the disk is not in the fingerprint.
+                if self.ws.probed() == probed {
+                    entry = entry.map(|kept| self.remember(file, kept, &part));
+                }
+            }
+            Ok(Scanned::Reported(reported)) => part = reported,
+            Ok(Scanned::Nothing) => {}
             Err(e) => part.problems.push(format!("{}: {e}", file.rel)),
         }
         (part, entry)
+    }
+
+    /// `kept`, with what the file reported.
+    fn remember(&self, file: &File, kept: Kept, part: &Report) -> Kept {
+        let reported = Reported::of(part, self.fingerprint);
+        match kept {
+            Kept::Same(slot) => match self.cache.entry(Some(slot)) {
+                Some(e) if e.reported(self.fingerprint) != Some(&reported) => {
+                    Kept::new(file.rel, e.clone().with_reported(reported))
+                }
+                _ => Kept::Same(slot),
+            },
+            Kept::New(rel, e) => Kept::new(rel, e.with_reported(reported)),
+        }
     }
 
     /// Reads and analyses one source file; `None` when it is not a tagged
@@ -423,10 +592,10 @@ impl<'a> Scanner<'a> {
         file: &File,
         settings: &Settings,
         entry: &mut Option<Kept>,
-    ) -> Result<Option<Analyzed<'a>>, ReadError> {
+    ) -> Result<Scanned<'a>, ReadError> {
         let (path, rel) = (file.path, file.rel);
         let Some(lang) = Language::detect(None, rel) else {
-            return Ok(None);
+            return Ok(Scanned::Nothing);
         };
         // A file unchanged since the cache read it is not read again when it
         // holds no candidate, and not hashed when it does.
@@ -442,9 +611,19 @@ impl<'a> Scanner<'a> {
             && (!shaped(e.shape()) || stat.is_some_and(|s| s.size > settings.max_file_size))
         {
             *entry = Some(Kept::Same(slot));
-            return Ok(None);
+            return Ok(Scanned::Nothing);
         }
         let registry = &settings.registry;
+        // Unchanged, and so is everything its references resolve against:
+        // what it reported last time.
+        if let Some((slot, e)) = known
+            && let Some(part) = e
+                .reported(self.fingerprint)
+                .and_then(|r| r.part(file.root, rel, registry))
+        {
+            *entry = Some(Kept::Same(slot));
+            return Ok(Scanned::Reported(part));
+        }
         // Parsed before and unchanged: the tags are scanned from the lines
         // the cache kept, and the file is not read.
         if let Some((slot, e)) = known
@@ -453,14 +632,14 @@ impl<'a> Scanner<'a> {
         {
             *entry = Some(Kept::Same(slot));
             let a = self.resolve(&doc, path, settings);
-            return Ok(Some((doc, a, Some(excerpt))));
+            return Ok(Scanned::Analyzed(doc, a, Some(excerpt)));
         }
         // The walk that listed the file entered no symlink, so the path
         // stays inside the root; only regular files are opened.
         let bytes =
             match read_after_lstat(path, &meta, settings.max_file_size).map_err(ReadError::from) {
                 Ok(b) => b,
-                Err(ReadError::TooLarge) => return Ok(None),
+                Err(ReadError::TooLarge) => return Ok(Scanned::Nothing),
                 Err(e) => return Err(e),
             };
         // Parsing is most of the cost, so a file is parsed only when its
@@ -481,7 +660,7 @@ impl<'a> Scanner<'a> {
                     Entry::unparsed(stat, self.started, shape),
                 ));
             }
-            return Ok(None);
+            return Ok(Scanned::Nothing);
         };
         // Parsed before and unchanged, by its metadata or by its bytes.
         let mut hash = None;
@@ -525,7 +704,7 @@ impl<'a> Scanner<'a> {
             }
         };
         let a = self.resolve(&doc, path, settings);
-        Ok(Some((doc, a, None)))
+        Ok(Scanned::Analyzed(doc, a, None))
     }
 
     fn resolve(&mut self, doc: &Document, path: &Path, settings: &Settings) -> Analysis {

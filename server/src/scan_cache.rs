@@ -17,6 +17,14 @@
 //! that read is not trusted (a write in the same clock tick leaves it
 //! unchanged), the way git treats "racily clean" files.
 //!
+//! What a check reported for a file ([`Reported`]) is kept too, with a
+//! fingerprint of everything else its references were resolved against:
+//! the settings, every path the walk found, the env files and the tsconfig
+//! aliases. While the file and that fingerprint are unchanged, the report is
+//! used as it is, and nothing of the file is resolved again. A file one of
+//! whose answers came from the disk rather than the index (a path into a
+//! folder the walk does not enter, a symlink) is never kept this way.
+//!
 //! One file per workspace root (postcard, a compact binary serde format),
 //! under [`default_dir`], is replaced
 //! whole and atomically at the end of a run, and removed once no run has
@@ -31,11 +39,12 @@ use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
 use crate::document::SyntaxParts;
+use crate::gate::Reported;
 use crate::syntax::env::EnvUse;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
 /// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
@@ -115,6 +124,8 @@ pub struct Entry {
     /// The lines of `comments` and `env`, for a run that trusts the
     /// metadata; `None` when the file was not parsed.
     excerpt: Option<Excerpt>,
+    /// What the check reported for the file, if it is to be kept.
+    reported: Option<Reported>,
 }
 
 impl Entry {
@@ -128,6 +139,7 @@ impl Entry {
             comments: Vec::new(),
             env: Vec::new(),
             excerpt: None,
+            reported: None,
         }
     }
 
@@ -151,6 +163,20 @@ impl Entry {
         Some((excerpt, parts))
     }
 
+    /// What the check reported for the parsed file, if it is kept and the
+    /// `fingerprint` of the rest is the same.
+    pub fn reported(&self, fingerprint: u128) -> Option<&Reported> {
+        self.hash?;
+        self.reported
+            .as_ref()
+            .filter(|r| r.fingerprint() == fingerprint)
+    }
+
+    pub fn with_reported(mut self, reported: Reported) -> Entry {
+        self.reported = Some(reported);
+        self
+    }
+
     /// The same entry for a file whose bytes were read again at `read_at`
     /// and found the same.
     pub fn read_again(mut self, stat: Option<Stat>, read_at: i128) -> Entry {
@@ -169,6 +195,7 @@ impl Entry {
     ) -> Entry {
         Entry {
             excerpt: Excerpt::of(rope, parts),
+            reported: None,
             hash: Some(hash),
             stat: stat.map(|s| (s, read_at)),
             shape,
@@ -422,7 +449,7 @@ impl ScanCache {
             .collect()
     }
 
-    fn entry(&self, slot: Option<Slot>) -> Option<&Entry> {
+    pub fn entry(&self, slot: Option<Slot>) -> Option<&Entry> {
         self.old.get(slot?.0).map(|(_, e)| e)
     }
 

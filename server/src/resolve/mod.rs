@@ -183,9 +183,14 @@ pub fn resolve_all_cached(
             let resolution = match answers.get(&reference.kind) {
                 Some(hit) => hit.clone(),
                 None => {
+                    let probed = ws.probed();
                     let answer = resolve(ws, doc, lang, &reference.kind).map(Arc::new);
-                    answers.insert(reference.kind.clone(), answer.clone());
-                    *size += 1;
+                    // An answer the disk gave is worked out again for each
+                    // document, so that `Workspace::probed` counts it there.
+                    if ws.probed() == probed {
+                        answers.insert(reference.kind.clone(), answer.clone());
+                        *size += 1;
+                    }
                     answer
                 }
             }?;

@@ -7,9 +7,12 @@
 pub mod pos;
 
 pub use pos::{Encoding, LineCol};
+use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into a document.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct TextRange {
     pub start: usize,
     pub end: usize,

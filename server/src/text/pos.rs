@@ -10,6 +10,7 @@
 //! start of that character.
 
 use ropey::Rope;
+use serde::{Deserialize, Serialize};
 
 /// The unit in which a client counts columns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -21,7 +22,9 @@ pub enum Encoding {
 }
 
 /// A zero-based line and a column in some [`Encoding`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct LineCol {
     pub line: u32,
     pub col: u32,

@@ -17,6 +17,7 @@ use super::fs::{FileKind, Fs};
 use super::index::FileIndex;
 use super::paths::{is_inside, normalize, rel_inside};
 use super::tsconfig::Aliases;
+use super::watch::Excludes;
 
 /// What is at a path, as far as tagls may know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +49,9 @@ pub struct Root {
     pub aliases: Arc<Aliases>,
     /// Derived from a document's folder because the client named no root.
     pub fallback: bool,
+    /// The rules of the walk that made `index`, when known: which folders
+    /// it did not enter.
+    walk_rules: Option<Arc<Excludes>>,
 }
 
 pub struct Workspace {
@@ -59,6 +63,8 @@ pub struct Workspace {
     probes: HashMap<PathBuf, Lookup>,
     /// Bumped on every change that can alter a resolution.
     generation: u64,
+    /// How many answers came from the disk rather than the index.
+    probed: u64,
 }
 
 /// Symlink hops followed before a path is given up as missing.
@@ -71,6 +77,7 @@ impl Workspace {
             env_files: None,
             roots: Vec::new(),
             probes: HashMap::new(),
+            probed: 0,
             generation: 0,
         }
     }
@@ -122,6 +129,7 @@ impl Workspace {
             env,
             aliases: Arc::new(aliases),
             fallback,
+            walk_rules: None,
         });
         // Longest first, so that nested roots win.
         self.roots
@@ -138,7 +146,19 @@ impl Workspace {
             env_files: self.env_files.clone(),
             roots: self.roots.clone(),
             probes: HashMap::new(),
+            probed: 0,
             generation: self.generation,
+        }
+    }
+
+    /// Tells the workspace which folders the walk that made the root's
+    /// index did not enter: a name the index lacks in any folder it holds is
+    /// then missing without asking the disk, unless it is such a folder.
+    pub fn set_walk_rules(&mut self, root: &Path, rules: Arc<Excludes>) {
+        if let Some(r) = self.roots.iter_mut().find(|r| r.path == root) {
+            r.walk_rules = Some(rules);
+            self.probes.clear();
+            self.generation += 1;
         }
     }
 
@@ -149,6 +169,13 @@ impl Workspace {
             self.probes.clear();
             self.generation += 1;
         }
+    }
+
+    /// How many lookups so far the index could not answer, so that they
+    /// asked the disk: an answer that did not change this count depends on
+    /// the roots, their indexes, env files and aliases alone.
+    pub fn probed(&self) -> u64 {
+        self.probed
     }
 
     /// The root that holds `path`, the innermost when roots nest.
@@ -178,15 +205,44 @@ impl Workspace {
         // system call needed. (Folders the walk did not enter, excluded or
         // behind a symlink, and symlinks, are probed below.)
         if let Some(index) = root.index.as_ref().filter(|_| indexed.is_none()) {
-            let parent = rel.parent().unwrap_or(Path::new(""));
-            if parent.as_os_str().is_empty() || index.get(parent) == Some(FileKind::Dir) {
-                return Lookup::Missing;
+            match &root.walk_rules {
+                None => {
+                    let parent = rel.parent().unwrap_or(Path::new(""));
+                    if parent.as_os_str().is_empty() || index.get(parent) == Some(FileKind::Dir) {
+                        return Lookup::Missing;
+                    }
+                }
+                // The nearest folder on the way that the index holds: the
+                // walk listed all of it but the folders it does not enter.
+                Some(rules) => {
+                    let mut name = rel;
+                    loop {
+                        let parent = name.parent().unwrap_or(Path::new(""));
+                        let kind = match parent.as_os_str().is_empty() {
+                            true => Some(FileKind::Dir),
+                            false => index.get(parent),
+                        };
+                        match kind {
+                            Some(FileKind::Dir) => {
+                                if !rules.is_excluded_entry(&root.path.join(name), true) {
+                                    return Lookup::Missing;
+                                }
+                                break;
+                            }
+                            // Nothing is under a file.
+                            Some(FileKind::File) => return Lookup::Missing,
+                            Some(_) => break,
+                            None => name = parent,
+                        }
+                    }
+                }
             }
         }
-        if let Some(hit) = self.probes.get(&path) {
-            return *hit;
-        }
-        let answer = probe(&*self.fs, &root.path, root.index.as_deref(), &path, 0);
+        let answer = match self.probes.get(&path) {
+            Some(hit) => *hit,
+            None => probe(&*self.fs, &root.path, root.index.as_deref(), &path, 0),
+        };
+        self.probed += 1;
         self.probes.insert(path, answer);
         answer
     }
@@ -201,6 +257,8 @@ impl Workspace {
             Lookup::Found(FileKind::Dir) => Err(ReadError::NotAFile),
             Lookup::Found(FileKind::Other) => Err(ReadError::NotAFile),
             Lookup::Found(FileKind::File | FileKind::Symlink) => {
+                // Its bytes are the disk's, not the index's.
+                self.probed += 1;
                 // A file the index holds as a regular file has no symlink on
                 // its way from the root: the walk enters no symlinked
                 // folder. Anything else was checked by the probe; read its
@@ -470,6 +528,52 @@ mod tests {
             );
             assert_eq!(w.lookup(Path::new("/ws/loop")), Lookup::Missing);
             assert_eq!(w.lookup(Path::new("/ws/in/b.ts")), Lookup::Missing);
+        }
+    }
+
+    #[test]
+    fn with_the_walk_rules_only_folders_the_walk_skips_are_probed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::workspace::paths::normalize(dir.path());
+        for (rel, text) in [
+            ("src/a.ts", ""),
+            ("node_modules/pkg/index.js", ""),
+            ("dist/bundle.js", ""),
+            (".gitignore", "dist/\n"),
+        ] {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let fs = crate::workspace::fs::RealFs;
+        let mut w = Workspace::new(Arc::new(fs));
+        w.add_root(&root, false);
+        w.set_index(&root, FileIndex::build(&fs, &root));
+        w.set_walk_rules(&root, Arc::new(Excludes::new(&root)));
+        // Missing under folders the walk listed: the index says so.
+        for missing in [
+            "src/b.ts",
+            "src/later.ts/index.ts",
+            "lib/x/y.ts",
+            "src/a.ts/z",
+        ] {
+            let probed = w.probed();
+            assert_eq!(w.lookup(&root.join(missing)), Lookup::Missing, "{missing}");
+            assert_eq!(w.probed(), probed, "{missing}");
+        }
+        // Folders the walk does not enter: the disk says.
+        for found in [
+            "node_modules",
+            "node_modules/pkg/index.js",
+            "dist",
+            "dist/bundle.js",
+        ] {
+            let probed = w.probed();
+            assert!(
+                matches!(w.lookup(&root.join(found)), Lookup::Found(_)),
+                "{found}"
+            );
+            assert!(w.probed() > probed, "{found}");
         }
     }
 
