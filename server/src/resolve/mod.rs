@@ -88,8 +88,9 @@ pub struct Cache {
 }
 
 /// The answers for the documents of one folder and language; `None` for an
-/// unconfirmed candidate.
-type Answers = HashMap<RefKind, Option<Arc<Resolution>>>;
+/// unconfirmed candidate. Each says whether the disk gave it
+/// ([`Workspace::probed`]).
+type Answers = HashMap<RefKind, (Option<Arc<Resolution>>, bool)>;
 
 /// The references of the payloads seen under one root.
 type PayloadAnswers = HashMap<(SmolStr, Option<Language>), Arc<[Reference]>>;
@@ -181,16 +182,19 @@ pub fn resolve_all_cached(
                 RefKind::Path(_) | RefKind::FileName(_) => &mut *by_dir,
             };
             let resolution = match answers.get(&reference.kind) {
-                Some(hit) => hit.clone(),
+                Some((hit, from_disk)) => {
+                    // Counted again for each document that uses it.
+                    if *from_disk {
+                        ws.count_probe();
+                    }
+                    hit.clone()
+                }
                 None => {
                     let probed = ws.probed();
                     let answer = resolve(ws, doc, lang, &reference.kind).map(Arc::new);
-                    // An answer the disk gave is worked out again for each
-                    // document, so that `Workspace::probed` counts it there.
-                    if ws.probed() == probed {
-                        answers.insert(reference.kind.clone(), answer.clone());
-                        *size += 1;
-                    }
+                    let from_disk = ws.probed() != probed;
+                    answers.insert(reference.kind.clone(), (answer.clone(), from_disk));
+                    *size += 1;
                     answer
                 }
             }?;

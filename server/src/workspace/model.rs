@@ -178,6 +178,11 @@ impl Workspace {
         self.probed
     }
 
+    /// Counts an answer the disk gave, kept by a caller.
+    pub fn count_probe(&mut self) {
+        self.probed += 1;
+    }
+
     /// The root that holds `path`, the innermost when roots nest.
     pub fn root_for(&self, path: &Path) -> Option<&Root> {
         self.roots.iter().find(|r| is_inside(path, &r.path))
