@@ -583,10 +583,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Reads and analyses one source file; `None` when it is not a tagged
-    /// language, too large, not UTF-8, or cannot hold a tag or an env read.
-    /// `entry` receives what the cache is to keep. A document made from the
-    /// cache's excerpt of the file comes with it.
+    /// Reads and analyses one source file, or takes what the cache kept of
+    /// it ([`Scanned`]). `entry` receives what the cache is to keep.
     fn analyze(
         &mut self,
         file: &File,
