@@ -19,14 +19,16 @@ pub const MISSING_ENV: &str = "missing-env";
 /// An environment variable the code reads that no env file defines.
 pub const UNDECLARED_ENV: &str = "undeclared-env";
 
-/// One thing to report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One thing to report. The scan cache keeps findings (serde); a code this
+/// version does not report makes the cache unreadable, so it is not used.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub range: TextRange,
     pub severity: Severity,
     /// Stable: a tag family name (`assumption`, `verdict` ...) or the name of
     /// a check (`unknown-tag`).
-    pub code: &'static str,
+    #[serde(deserialize_with = "known_code")]
+    pub code: Code,
     /// The tag the finding is about, without `#` and `:`.
     pub tag: smol_str::SmolStr,
     pub message: String,
@@ -34,14 +36,20 @@ pub struct Finding {
     pub fix: Option<Fix>,
 }
 
-/// The `&'static` form of a code tagls reports, if it is one.
-pub fn known_code(code: &str) -> Option<&'static str> {
+/// A finding's code. (Named, so that serde does not take the field for one
+/// borrowed from the input, which no `'static` field can be.)
+type Code = &'static str;
+
+/// Reads a code as the `&'static` one tagls reports; any other is an error.
+fn known_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let code = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
     crate::config::CHECKS
         .iter()
         .copied()
         .chain(crate::tags::Family::ALL.map(crate::tags::Family::name))
         .chain([UNLOGGED_CHANGE])
         .find(|c| *c == code)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown code {code}")))
 }
 
 /// A mechanical fix for a finding.

@@ -410,18 +410,14 @@ pub struct Reported {
     findings: Vec<ReportedFinding>,
 }
 
+/// A [`Located`] without the root and path its file has.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct ReportedFinding {
     line: u32,
     column: u32,
     end_line: u32,
     end_column: u32,
-    range: crate::text::TextRange,
-    severity: Severity,
-    code: String,
-    tag: smol_str::SmolStr,
-    message: String,
-    fix: Option<findings::Fix>,
+    finding: Finding,
     gate: Option<Verdict>,
     subject: String,
     span: Spans,
@@ -444,12 +440,7 @@ impl Reported {
                     column: l.column,
                     end_line: l.end_line,
                     end_column: l.end_column,
-                    range: l.finding.range,
-                    severity: l.finding.severity,
-                    code: l.finding.code.to_owned(),
-                    tag: l.finding.tag.clone(),
-                    message: l.finding.message.clone(),
-                    fix: l.finding.fix.clone(),
+                    finding: l.finding.clone(),
                     gate: l.gate,
                     subject: l.subject.clone(),
                     span: l.span,
@@ -462,9 +453,8 @@ impl Reported {
         self.fingerprint
     }
 
-    /// The file's part of the report again; `None` if a code is not one
-    /// this version of tagls reports.
-    fn part(&self, root: &Path, rel: &str, registry: &Registry) -> Option<Report> {
+    /// The file's part of the report again.
+    fn part(&self, root: &Path, rel: &str, registry: &Registry) -> Report {
         let mut part = Report::default();
         for (span, name, payload) in &self.tags {
             part.tags.push(TagPlace {
@@ -488,20 +478,13 @@ impl Reported {
                 column: f.column,
                 end_line: f.end_line,
                 end_column: f.end_column,
-                finding: Finding {
-                    range: f.range,
-                    severity: f.severity,
-                    code: findings::known_code(&f.code)?,
-                    tag: f.tag.clone(),
-                    message: f.message.clone(),
-                    fix: f.fix.clone(),
-                },
+                finding: f.finding.clone(),
                 gate: f.gate,
                 subject: f.subject.clone(),
                 span: f.span,
             });
         }
-        Some(part)
+        part
     }
 }
 
@@ -595,8 +578,8 @@ impl<'a> Scanner<'a> {
         let Some(lang) = Language::detect(None, rel) else {
             return Ok(Scanned::Nothing);
         };
-        // A file unchanged since the cache read it is not read again when it
-        // holds no candidate, and not hashed when it does.
+        // A file unchanged since the cache read it is not read again: it
+        // holds no candidate, or the cache kept what the check needs of it.
         let meta = std::fs::symlink_metadata(path).map_err(ReadError::from)?;
         let stat = if self.cache.is_on() && meta.is_file() {
             scan_cache::Stat::of(&meta)
@@ -615,10 +598,9 @@ impl<'a> Scanner<'a> {
         // Unchanged, and so is everything its references resolve against:
         // what it reported last time.
         if let Some((slot, e)) = known
-            && let Some(part) = e
-                .reported(self.fingerprint)
-                .and_then(|r| r.part(file.root, rel, registry))
+            && let Some(reported) = e.reported(self.fingerprint)
         {
+            let part = reported.part(file.root, rel, registry);
             *entry = Some(Kept::Same(slot));
             return Ok(Scanned::Reported(part));
         }

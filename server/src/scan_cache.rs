@@ -44,7 +44,7 @@ use crate::syntax::env::EnvUse;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
 /// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).

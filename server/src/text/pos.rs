@@ -56,33 +56,23 @@ pub fn range_to_line_cols(
 #[derive(Clone, Debug)]
 pub struct Converter<'a> {
     enc: Encoding,
-    lines: LineCursor<'a>,
-    /// The last offset converted on the line, and its column.
-    at: usize,
-    col: usize,
+    columns: Columns<'a, usize>,
 }
 
 impl<'a> Converter<'a> {
     pub fn new(rope: &'a Rope, enc: Encoding) -> Converter<'a> {
         Converter {
             enc,
-            lines: LineCursor::new(rope),
-            at: 0,
-            col: 0,
+            columns: Columns::new(rope),
         }
     }
 
     /// The line/column of a byte offset, clamped and rounded down as
     /// [`offset_to_line_col`] says.
     pub fn line_col(&mut self, offset: usize) -> LineCol {
-        let offset = offset.min(self.lines.rope.len_bytes());
-        if self.lines.seek(offset) || offset < self.at {
-            (self.at, self.col) = (self.lines.start, 0);
-        }
         let enc = self.enc;
-        let mut units = 0;
-        self.at = count(self.lines.rope, self.at, offset, |part| {
-            units += match enc {
+        let (line, col) = self.columns.at(offset, |col, part| {
+            *col += match enc {
                 Encoding::Utf8 => part.len(),
                 Encoding::Utf16 => part
                     .iter()
@@ -91,10 +81,9 @@ impl<'a> Converter<'a> {
                 Encoding::Utf32 => part.iter().filter(|&&b| !is_continuation(b)).count(),
             }
         });
-        self.col += units;
         LineCol {
-            line: to_u32(self.lines.line),
-            col: to_u32(self.col),
+            line,
+            col: to_u32(col),
         }
     }
 
@@ -107,38 +96,23 @@ impl<'a> Converter<'a> {
 /// A [`Converter`] for UTF-8, UTF-16 and UTF-32 at once: one line lookup
 /// and one pass over the bytes serve all three.
 #[derive(Clone, Debug)]
-pub struct Converters<'a> {
-    lines: LineCursor<'a>,
-    at: usize,
-    /// The columns of `at` in UTF-8, UTF-16 and UTF-32.
-    cols: [usize; 3],
-}
+pub struct Converters<'a>(Columns<'a, [usize; 3]>);
 
 impl<'a> Converters<'a> {
     pub fn new(rope: &'a Rope) -> Converters<'a> {
-        Converters {
-            lines: LineCursor::new(rope),
-            at: 0,
-            cols: [0; 3],
-        }
+        Converters(Columns::new(rope))
     }
 
     /// What [`Converter::line_col`] gives in UTF-8, UTF-16 and UTF-32.
     pub fn line_cols(&mut self, offset: usize) -> [LineCol; 3] {
-        let offset = offset.min(self.lines.rope.len_bytes());
-        if self.lines.seek(offset) || offset < self.at {
-            (self.at, self.cols) = (self.lines.start, [0; 3]);
-        }
-        let cols = &mut self.cols;
-        self.at = count(self.lines.rope, self.at, offset, |part| {
+        let (line, cols) = self.0.at(offset, |cols, part| {
             let chars = part.iter().filter(|&&b| !is_continuation(b)).count();
             let astral = part.iter().filter(|&&b| b >= 0xF0).count();
             cols[0] += part.len();
             cols[1] += chars + astral;
             cols[2] += chars;
         });
-        let line = to_u32(self.lines.line);
-        self.cols.map(|col| LineCol {
+        cols.map(|col| LineCol {
             line,
             col: to_u32(col),
         })
@@ -148,6 +122,38 @@ impl<'a> Converters<'a> {
     pub fn ranges(&mut self, start: usize, end: usize) -> [(LineCol, LineCol); 3] {
         let (a, b) = (self.line_cols(start), self.line_cols(end));
         [0, 1, 2].map(|i| (a[i], b[i]))
+    }
+}
+
+/// What both converters keep: the line of the last offset, that offset,
+/// and its columns `C`, counted on from there when the next offset is
+/// further on the same line.
+#[derive(Clone, Debug)]
+struct Columns<'a, C> {
+    lines: LineCursor<'a>,
+    at: usize,
+    cols: C,
+}
+
+impl<'a, C: Copy + Default> Columns<'a, C> {
+    fn new(rope: &'a Rope) -> Columns<'a, C> {
+        Columns {
+            lines: LineCursor::new(rope),
+            at: 0,
+            cols: C::default(),
+        }
+    }
+
+    /// The line of `offset` (clamped to the text) and its columns, with
+    /// `add` counting the bytes of the line up to it into them.
+    fn at(&mut self, offset: usize, mut add: impl FnMut(&mut C, &[u8])) -> (u32, C) {
+        let offset = offset.min(self.lines.rope.len_bytes());
+        if self.lines.seek(offset) || offset < self.at {
+            (self.at, self.cols) = (self.lines.start, C::default());
+        }
+        let cols = &mut self.cols;
+        self.at = count(self.lines.rope, self.at, offset, |part| add(cols, part));
+        (to_u32(self.lines.line), self.cols)
     }
 }
 
