@@ -220,6 +220,10 @@ fn allowed_outside(path: &Path, h: &Hostile) -> bool {
         "/dev/null",
         "/dev/urandom",
         "/proc/sys/vm/overcommit_memory",
+        // The allocator (mimalloc) reads the NUMA nodes and the huge page
+        // setting once, at start.
+        "/sys/devices/system/node",
+        "/sys/kernel/mm/transparent_hugepage",
     ];
     let s = path.to_string_lossy();
     // The dynamic loader searches LD_LIBRARY_PATH (cargo test sets it).

@@ -6,6 +6,7 @@
 
 #![deny(clippy::print_stdout)]
 
+pub mod alloc;
 pub mod analysis;
 pub mod cli;
 pub mod complete;

@@ -6,7 +6,12 @@ use clap::Parser;
 use tagls::cli::{Cli, Command, check, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
+// mimalloc for Rust's allocations; tagls::alloc hands it to tree-sitter.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    tagls::alloc::install_for_tree_sitter();
     // A write past the file size limit (RLIMIT_FSIZE) then fails with EFBIG,
     // which is reported, instead of SIGXFSZ killing the process mid-write.
     // SAFETY: called first thing, before any other thread exists.
