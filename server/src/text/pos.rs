@@ -152,12 +152,15 @@ impl<'a, C: Copy + Default> Columns<'a, C> {
             (self.at, self.cols) = (self.lines.start, C::default());
         }
         let cols = &mut self.cols;
-        self.at = count(self.lines.rope, self.at, offset, |part| add(cols, part));
+        self.at = self.lines.count(self.at, offset, |part| add(cols, part));
         (to_u32(self.lines.line), self.cols)
     }
 }
 
-/// The line of the last offset a converter looked at.
+/// The line of the last offset a converter looked at, and the rope chunk
+/// it was found in: the next offsets of a document-order walk mostly fall
+/// in that chunk, and are then found in its bytes without a descent of the
+/// rope.
 #[derive(Clone, Debug)]
 struct LineCursor<'a> {
     rope: &'a Rope,
@@ -165,16 +168,23 @@ struct LineCursor<'a> {
     start: usize,
     /// Where the next line starts; `usize::MAX` on the last line.
     next: usize,
+    chunk: &'a str,
+    chunk_start: usize,
+    /// The line `chunk` starts on.
+    chunk_line: usize,
 }
 
 impl<'a> LineCursor<'a> {
     fn new(rope: &'a Rope) -> LineCursor<'a> {
-        // Empty: the first offset looks its line up.
+        // Empty: the first offset looks its line and chunk up.
         LineCursor {
             rope,
             line: 0,
             start: 0,
             next: 0,
+            chunk: "",
+            chunk_start: 0,
+            chunk_line: 0,
         }
     }
 
@@ -184,15 +194,66 @@ impl<'a> LineCursor<'a> {
         if (self.start..self.next).contains(&offset) {
             return false;
         }
-        let rope = self.rope;
-        self.line = rope.byte_to_line(offset);
-        self.start = rope.line_to_byte(self.line);
-        self.next = if self.line + 1 < rope.len_lines() {
-            rope.line_to_byte(self.line + 1)
-        } else {
-            usize::MAX
+        if !(self.chunk_start..self.chunk_start + self.chunk.len()).contains(&offset) {
+            let (chunk, start, _, line) = self.rope.chunk_at_byte(offset);
+            (self.chunk, self.chunk_start, self.chunk_line) = (chunk, start, line);
+        }
+        let bytes = self.chunk.as_bytes();
+        let at = offset - self.chunk_start;
+        // Ropey never splits a `\r\n` between chunks, so the breaks of a
+        // chunk are found in it alone.
+        let line = self.chunk_line + str_indices::lines_crlf::from_byte_idx(self.chunk, at);
+        let mut before = at;
+        let line_start = loop {
+            match memchr::memrchr2(b'\n', b'\r', &bytes[..before]) {
+                Some(i) => match break_end(bytes, i) {
+                    Some(end) => break Some(end),
+                    // `offset` is between a `\r` and its `\n`.
+                    None => before = i,
+                },
+                None => break None,
+            }
+        };
+        let next =
+            memchr::memchr2_iter(b'\n', b'\r', &bytes[at..]).find_map(|i| break_end(bytes, at + i));
+        self.line = line;
+        self.start = match line_start {
+            Some(end) => self.chunk_start + end,
+            // The line started in an earlier chunk.
+            None => self.rope.line_to_byte(line),
+        };
+        self.next = match next {
+            Some(end) => self.chunk_start + end,
+            None if line + 1 < self.rope.len_lines() => self.rope.line_to_byte(line + 1),
+            None => usize::MAX,
         };
         true
+    }
+
+    /// [`count`], in the cursor's chunk when it holds the bytes.
+    fn count(&self, from: usize, to: usize, mut units: impl FnMut(&[u8])) -> usize {
+        let chunk_end = self.chunk_start + self.chunk.len();
+        if to <= from || from < self.chunk_start || to > chunk_end {
+            return count(self.rope, from, to, units);
+        }
+        let bytes = self.chunk.as_bytes();
+        let lo = from - self.chunk_start;
+        let mut hi = to - self.chunk_start;
+        while hi > lo && hi < bytes.len() && is_continuation(bytes[hi]) {
+            hi -= 1;
+        }
+        units(&bytes[lo..hi]);
+        self.chunk_start + hi
+    }
+}
+
+/// Where the line break at `bytes[i]` (a `\n` or a `\r`) ends, or `None`
+/// for the `\r` of a `\r\n`, whose break ends after the `\n`.
+fn break_end(bytes: &[u8], i: usize) -> Option<usize> {
+    if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+        None
+    } else {
+        Some(i + 1)
     }
 }
 
@@ -432,6 +493,10 @@ mod tests {
                 TEXT.len()
             );
             assert_eq!(offset_to_line_col(&rope, 10_000, enc).line, 3);
+            // An empty text is one empty line.
+            let empty_text = Rope::new();
+            let mut empty = Converter::new(&empty_text, enc);
+            assert_eq!(empty.range(0, 7), (LineCol::default(), LineCol::default()));
         }
         // Column 3 in UTF-16 lands inside 😀's surrogate pair (columns 4-5 are
         // the pair; 3 is the space), column 5 is its second half.
