@@ -43,11 +43,13 @@ pub const MAX_DELAY: Duration = Duration::from_millis(150);
 /// highlighting) goes first, and when [`QUIET`] comes the diagnostics are
 /// only sent.
 pub const PREPARE_AFTER: Duration = Duration::from_millis(15);
-/// How long a semantic-tokens request may wait for a reparse before it is
-/// answered from the last parse (the tags moved along by the edits since).
-/// An ordinary edit of a 20,000-line file reparses in 1 to 2 ms; this only
-/// cuts short tree-sitter's rare slow recoveries (docs/BENCHMARKS.md).
-pub const TOKENS_PARSE_BUDGET: Duration = Duration::from_millis(4);
+/// How soon after a semantic-tokens request arrives the reparse it waits
+/// for is given up, and the request answered from the last parse (the tags
+/// moved along by the edits since). An ordinary edit of a 20,000-line file
+/// reparses in under 2 ms; this cuts short tree-sitter's rare slow
+/// recoveries, and the parse of a request that waited behind other work
+/// (docs/BENCHMARKS.md).
+pub const TOKENS_WITHIN: Duration = Duration::from_millis(3);
 
 pub enum Msg {
     Configure {
@@ -79,9 +81,9 @@ pub enum Msg {
     },
     Snapshot {
         uri: Uri,
-        /// Only the tags are needed, and soon (semantic tokens): nothing is
-        /// resolved, and a slow reparse is not waited for.
-        tags_only: bool,
+        /// Only the tags are needed, by this time (semantic tokens): nothing
+        /// is resolved, and the reparse is given up at that time.
+        tags_by: Option<Instant>,
         reply: oneshot::Sender<Option<Snapshot>>,
     },
     /// Completion at a position.
@@ -451,13 +453,12 @@ impl Actor {
             }
             Msg::Snapshot {
                 uri,
-                tags_only,
+                tags_by,
                 reply,
             } => {
-                let snap = if tags_only {
-                    self.tags_snapshot(&uri)
-                } else {
-                    self.snapshot(&uri)
+                let snap = match tags_by {
+                    Some(by) => self.tags_snapshot(&uri, by),
+                    None => self.snapshot(&uri),
                 };
                 // The requester may have been cancelled; nothing to do then.
                 let _ = reply.send(snap);
@@ -721,18 +722,17 @@ impl Actor {
     }
 
     /// A snapshot for semantic tokens: the tags only, from a reparse that
-    /// may take [`TOKENS_PARSE_BUDGET`] and no newer edit. Past either, the
-    /// tags of the last parse answer, moved along by the edits since; the
-    /// next publish parses in full and asks the client to refresh.
-    fn tags_snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
+    /// may last until `by` and no newer edit. Past either, the tags of the
+    /// last parse answer, moved along by the edits since; the next publish
+    /// parses in full and asks the client to refresh.
+    fn tags_snapshot(&mut self, uri: &Uri, by: Instant) -> Option<Snapshot> {
         let parsed = matches!(self.docs.get(uri)?.content, Content::Parsed(_));
         if !parsed {
             return self.snapshot(uri);
         }
-        let started = Instant::now();
         let queued = Arc::clone(&self.queued);
         let done = self.reparse(uri, &mut || {
-            queued.edits.load(Ordering::SeqCst) > 0 || started.elapsed() > TOKENS_PARSE_BUDGET
+            queued.edits.load(Ordering::SeqCst) > 0 || Instant::now() > by
         });
         let generation = self.ws.generation();
         let ignored = self.is_ignored(uri);

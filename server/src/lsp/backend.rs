@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ls_types::{
     CodeActionParams, CodeActionResponse, CodeLens, CodeLensParams, CompletionParams,
@@ -106,16 +106,16 @@ impl Backend {
     /// The document as of this request: the snapshot message is queued
     /// behind every change received before it.
     async fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        self.snapshot_of(uri, false).await
+        self.snapshot_of(uri, None).await
     }
 
-    /// As [`Backend::snapshot`]; with `tags_only`, just the tags, soon
-    /// (actor::TOKENS_PARSE_BUDGET), for highlighting.
-    async fn snapshot_of(&self, uri: &Uri, tags_only: bool) -> Option<Snapshot> {
+    /// As [`Backend::snapshot`], or with `tags_by`, just the tags, by then
+    /// (see actor::TOKENS_WITHIN), for highlighting.
+    async fn snapshot_of(&self, uri: &Uri, tags_by: Option<Instant>) -> Option<Snapshot> {
         let (reply, rx) = oneshot::channel();
         self.actor.send(Msg::Snapshot {
             uri: uri.clone(),
-            tags_only,
+            tags_by,
             reply,
         });
         rx.await.ok().flatten()
@@ -671,7 +671,8 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        let Some(snap) = self.snapshot_of(&params.text_document.uri, true).await else {
+        let by = Instant::now() + actor::TOKENS_WITHIN;
+        let Some(snap) = self.snapshot_of(&params.text_document.uri, Some(by)).await else {
             return Ok(None);
         };
         off_thread(move || {
@@ -686,7 +687,8 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensRangeParams,
     ) -> Result<Option<SemanticTokensRangeResult>> {
-        let Some(snap) = self.snapshot_of(&params.text_document.uri, true).await else {
+        let by = Instant::now() + actor::TOKENS_WITHIN;
+        let Some(snap) = self.snapshot_of(&params.text_document.uri, Some(by)).await else {
             return Ok(None);
         };
         let range = params.range;

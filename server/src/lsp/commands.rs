@@ -673,7 +673,7 @@ impl Runner {
             let (reply, rx) = oneshot::channel();
             self.actor.send(Msg::Snapshot {
                 uri: uri.clone(),
-                tags_only: true,
+                tags_by: Some(std::time::Instant::now() + actor::TOKENS_WITHIN),
                 reply,
             });
             match rx.await.ok().flatten() {
