@@ -398,6 +398,53 @@ async fn indexing_reports_progress() {
     c.finish().await;
 }
 
+/// The index leaves out the folders the walk does not enter (`node_modules`,
+/// a gitignored `dist/`), but they exist: a tag that names one is answered
+/// from the disk, while a name the walk would have listed is missing.
+#[tokio::test]
+async fn folders_the_walk_skips_are_not_missing_paths() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    let text = "// #COMPLETION_DRIVE: Assuming the bundle goes to dist/ and packages to node_modules/, not to missing/\nexport {};\n";
+    for (rel, content) in [
+        ("node_modules/pkg/index.js", ""),
+        ("dist/bundle.js", ""),
+        (".gitignore", "dist/\n"),
+        ("src/app.ts", text),
+    ] {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        progress: true,
+        ..ClientOptions::default()
+    })
+    .await;
+    // The document comes after the index: its lookups go to the index.
+    c.wait_for(
+        |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end",
+        "the index",
+    )
+    .await;
+    let uri = file_uri(&root.join("src/app.ts"));
+    c.open(&uri, "typescript", text).await;
+    let d = c.diagnostics(&uri).await;
+    let missing: Vec<(String, String)> = reference_diagnostics(&d)
+        .into_iter()
+        .map(|(code, _, _, _, message)| (code, message))
+        .collect();
+    assert_eq!(
+        missing,
+        [(
+            "missing-path".to_owned(),
+            "missing/ does not exist in the workspace".to_owned()
+        )]
+    );
+    c.finish().await;
+}
+
 /// Helix sends `rootUri: null` without a root marker: the document's folder
 /// stands in, and the log says so once.
 #[tokio::test]

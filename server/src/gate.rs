@@ -33,7 +33,7 @@ use crate::tags::{Family, Registry, Severity};
 use crate::text::{LineCol, pos};
 use crate::workspace::fs::{FileKind, RealFs, read_after_lstat};
 use crate::workspace::index::FileIndex;
-use crate::workspace::model::{ReadError, Workspace};
+use crate::workspace::model::{Listed, ReadError, Workspace};
 use crate::workspace::paths::display_rel;
 use crate::workspace::walk;
 
@@ -296,7 +296,7 @@ pub fn scan(
         ws.set_env_files(settings.env_files.clone());
         ws.add_root(root, false);
         ws.set_index(root, index);
-        ws.set_walk_rules(root, excludes);
+        ws.set_walk_rules(root, excludes, Listed::Whole);
         let fingerprint = ws.root_for(root).map_or(0, |r| {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
             h.update(&postcard::to_stdvec(&config_file).unwrap_or_default());

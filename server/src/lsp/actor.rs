@@ -28,7 +28,8 @@ use crate::syntax::Language;
 use crate::text::Encoding;
 use crate::workspace::fs::RealFs;
 use crate::workspace::index::FileIndex;
-use crate::workspace::model::{Change, Lookup, Workspace};
+use crate::workspace::model::{Change, Listed, Lookup, Workspace};
+use crate::workspace::walk::Excludes;
 
 use super::proto;
 
@@ -60,6 +61,8 @@ pub enum Msg {
     IndexBuilt {
         root: PathBuf,
         index: FileIndex,
+        /// The rules of the walk that made it.
+        rules: Arc<Excludes>,
     },
     FsChanges(Vec<Change>),
     /// The editor's settings (`initializationOptions` or
@@ -405,9 +408,10 @@ impl Actor {
                 }
                 Err(e) => self.warn(format!("tagls: the editor's tagls settings are not valid ({e}); the previous settings stay in force")),
             },
-            Msg::IndexBuilt { root, index } => {
+            Msg::IndexBuilt { root, index, rules } => {
                 tracing::debug!("index of {} built: {} entries", root.display(), index.len());
                 self.ws.set_index(&root, index);
+                self.ws.set_walk_rules(&root, rules, Listed::Watched);
                 let missed = self.building.remove(&root).unwrap_or_default();
                 self.ws.apply(&missed);
                 self.invalidate_all();

@@ -32,9 +32,9 @@ use tokio::sync::{mpsc, oneshot};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::workspace::fs::RealFs;
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::Change;
+use crate::workspace::walk::{self, Excludes};
 use crate::workspace::watch::{FsChange, Watcher};
 
 use super::actor::{self, Msg, Outbound, Snapshot};
@@ -193,15 +193,18 @@ async fn index_root(client: Client, actor: actor::Handle, shared: Arc<Shared>, r
             );
         }
     }
-    let walk_root = root.clone();
+    let rules = Arc::new(Excludes::new(&root));
+    let walk_rules = Arc::clone(&rules);
     let built = tokio::task::spawn_blocking(move || {
-        catch_unwind(AssertUnwindSafe(|| FileIndex::build(&RealFs, &walk_root)))
+        catch_unwind(AssertUnwindSafe(|| {
+            FileIndex::from_entries(walk::entries_with(&walk_rules).entries)
+        }))
     })
     .await;
     let message = match built {
         Ok(Ok(index)) => {
             let n = index.len();
-            actor.send(Msg::IndexBuilt { root, index });
+            actor.send(Msg::IndexBuilt { root, index, rules });
             format!("{n} files and folders")
         }
         _ => {

@@ -50,8 +50,23 @@ pub struct Root {
     /// Derived from a document's folder because the client named no root.
     pub fallback: bool,
     /// The rules of the walk that made `index`, when known: which folders
-    /// it did not enter.
-    walk_rules: Option<Arc<Excludes>>,
+    /// it did not enter; and how much of what it listed the index still
+    /// holds.
+    walk_rules: Option<(Arc<Excludes>, Listed)>,
+}
+
+/// How much of a walk's listing an index is known to hold (see
+/// [`Workspace::set_walk_rules`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listed {
+    /// All of it: the index is the walk, just made (`tagls check`). A name
+    /// the index lacks is missing when the nearest folder on its way that
+    /// the index holds was walked.
+    Whole,
+    /// What change events kept up to date since (the server): they may
+    /// have missed what a new folder holds, so a name the index lacks is
+    /// missing only when its own folder was walked.
+    Watched,
 }
 
 pub struct Workspace {
@@ -152,11 +167,13 @@ impl Workspace {
     }
 
     /// Tells the workspace which folders the walk that made the root's
-    /// index did not enter: a name the index lacks in any folder it holds is
-    /// then missing without asking the disk, unless it is such a folder.
-    pub fn set_walk_rules(&mut self, root: &Path, rules: Arc<Excludes>) {
+    /// index did not enter: a name the index lacks in a folder the walk
+    /// listed (as far as `listed` says) is then missing without asking the
+    /// disk, unless it is such a folder. Without the rules, any name the
+    /// index lacks in a folder it holds is missing.
+    pub fn set_walk_rules(&mut self, root: &Path, rules: Arc<Excludes>, listed: Listed) {
         if let Some(r) = self.roots.iter_mut().find(|r| r.path == root) {
-            r.walk_rules = Some(rules);
+            r.walk_rules = Some((rules, listed));
             self.probes.clear();
             self.generation += 1;
         }
@@ -210,36 +227,27 @@ impl Workspace {
         // system call needed. (Folders the walk did not enter, excluded or
         // behind a symlink, and symlinks, are probed below.)
         if let Some(index) = root.index.as_ref().filter(|_| indexed.is_none()) {
-            match &root.walk_rules {
-                None => {
-                    let parent = rel.parent().unwrap_or(Path::new(""));
-                    if parent.as_os_str().is_empty() || index.get(parent) == Some(FileKind::Dir) {
-                        return Lookup::Missing;
-                    }
-                }
-                // The nearest folder on the way that the index holds: the
-                // walk listed all of it but the folders it does not enter.
-                Some(rules) => {
-                    let mut name = rel;
-                    loop {
-                        let parent = name.parent().unwrap_or(Path::new(""));
-                        let kind = match parent.as_os_str().is_empty() {
-                            true => Some(FileKind::Dir),
-                            false => index.get(parent),
-                        };
-                        match kind {
-                            Some(FileKind::Dir) => {
-                                if !rules.is_excluded_entry(&root.path.join(name), true) {
-                                    return Lookup::Missing;
-                                }
-                                break;
-                            }
-                            // Nothing is under a file.
-                            Some(FileKind::File) => return Lookup::Missing,
-                            Some(_) => break,
-                            None => name = parent,
-                        }
-                    }
+            let whole = matches!(root.walk_rules, Some((_, Listed::Whole)));
+            let skipped = |name: &Path| {
+                root.walk_rules
+                    .as_ref()
+                    .is_some_and(|(rules, _)| rules.is_excluded_entry(&root.path.join(name), true))
+            };
+            // Up to the nearest folder on the way that the index holds,
+            // when it holds the whole walk.
+            let mut name = rel;
+            loop {
+                let parent = name.parent().unwrap_or(Path::new(""));
+                let kind = match parent.as_os_str().is_empty() {
+                    true => Some(FileKind::Dir),
+                    false => index.get(parent),
+                };
+                match kind {
+                    Some(FileKind::Dir) if !skipped(name) => return Lookup::Missing,
+                    // Nothing is under a file.
+                    Some(FileKind::File) if whole => return Lookup::Missing,
+                    None if whole => name = parent,
+                    _ => break,
                 }
             }
         }
@@ -312,6 +320,10 @@ impl Workspace {
                     for r in &mut self.roots {
                         if r.index.is_some() {
                             r.index = Some(Arc::new(FileIndex::build(&*fs, &r.path)));
+                            // The walk read the ignore files as they are now.
+                            if let Some((rules, _)) = &mut r.walk_rules {
+                                *rules = Arc::new(Excludes::new(&r.path));
+                            }
                         }
                         let env = EnvIndex::load(&*fs, &r.path, &|n| match env_files {
                             Some(set) => set.is_match(n),
@@ -554,7 +566,7 @@ mod tests {
         let mut w = Workspace::new(Arc::new(fs));
         w.add_root(&root, false);
         w.set_index(&root, FileIndex::build(&fs, &root));
-        w.set_walk_rules(&root, Arc::new(Excludes::new(&root)));
+        w.set_walk_rules(&root, Arc::new(Excludes::new(&root)), Listed::Whole);
         // Missing under folders the walk listed: the index says so.
         for missing in [
             "src/b.ts",
@@ -579,6 +591,21 @@ mod tests {
                 "{found}"
             );
             assert!(w.probed() > probed, "{found}");
+        }
+        // Kept up to date by change events, the index may lack what a new
+        // folder holds: only a name's own folder is trusted.
+        w.set_walk_rules(&root, Arc::new(Excludes::new(&root)), Listed::Watched);
+        for (name, probes, exists) in [
+            ("src/b.ts", false, false),
+            ("node_modules", true, true),
+            ("dist", true, true),
+            ("lib/x/y.ts", true, false),
+            ("src/a.ts/z", true, false),
+        ] {
+            let probed = w.probed();
+            let answer = w.lookup(&root.join(name));
+            assert_eq!(w.probed() > probed, probes, "{name}");
+            assert_eq!(answer != Lookup::Missing, exists, "{name}");
         }
     }
 

@@ -34,19 +34,28 @@ pub struct Walked {
 
 /// Walks `root` as [`walker`] does, on every core.
 pub fn entries(root: &Path) -> Walked {
+    entries_with(&Arc::new(Excludes::new(root)))
+}
+
+/// [`entries`] of `excludes.root()`, with these rules: they keep the ignore
+/// files as the walk read them.
+pub fn entries_with(excludes: &Arc<Excludes>) -> Walked {
+    let root = excludes.root();
     let (sender, receiver) = mpsc::channel();
-    walker(root).build_parallel().run(|| {
-        let sender = sender.clone();
-        Box::new(move |entry| {
-            let item = entry.map(|e| {
-                let rel = e.path().strip_prefix(root).map(Path::to_path_buf);
-                (e.depth(), rel, e.file_type())
-            });
-            // The receiver outlives the walk.
-            let _ = sender.send(item);
-            WalkState::Continue
-        })
-    });
+    super::watch::walk_builder(excludes)
+        .build_parallel()
+        .run(|| {
+            let sender = sender.clone();
+            Box::new(move |entry| {
+                let item = entry.map(|e| {
+                    let rel = e.path().strip_prefix(root).map(Path::to_path_buf);
+                    (e.depth(), rel, e.file_type())
+                });
+                // The receiver outlives the walk.
+                let _ = sender.send(item);
+                WalkState::Continue
+            })
+        });
     drop(sender);
     let mut walked = Walked::default();
     for item in receiver {
