@@ -228,10 +228,12 @@ impl Workspace {
         // behind a symlink, and symlinks, are probed below.)
         if let Some(index) = root.index.as_ref().filter(|_| indexed.is_none()) {
             let whole = matches!(root.walk_rules, Some((_, Listed::Whole)));
+            // Under a skipped folder too: change events can put one in the
+            // index.
             let skipped = |name: &Path| {
                 root.walk_rules
                     .as_ref()
-                    .is_some_and(|(rules, _)| rules.is_excluded_entry(&root.path.join(name), true))
+                    .is_some_and(|(rules, _)| rules.is_excluded(&root.path.join(name), true))
             };
             // Up to the nearest folder on the way that the index holds,
             // when it holds the whole walk.
@@ -555,6 +557,7 @@ mod tests {
         for (rel, text) in [
             ("src/a.ts", ""),
             ("node_modules/pkg/index.js", ""),
+            ("node_modules/pkg/other.js", ""),
             ("dist/bundle.js", ""),
             (".gitignore", "dist/\n"),
         ] {
@@ -593,11 +596,15 @@ mod tests {
             assert!(w.probed() > probed, "{found}");
         }
         // Kept up to date by change events, the index may lack what a new
-        // folder holds: only a name's own folder is trusted.
+        // folder holds: only a name's own folder is trusted. An event can
+        // also put a skipped folder in it, which still lists nothing.
         w.set_walk_rules(&root, Arc::new(Excludes::new(&root)), Listed::Watched);
+        w.apply(&[Change::Changed(root.join("node_modules/pkg/index.js"))]);
         for (name, probes, exists) in [
             ("src/b.ts", false, false),
-            ("node_modules", true, true),
+            // In the index now, through the event.
+            ("node_modules", false, true),
+            ("node_modules/pkg/other.js", true, true),
             ("dist", true, true),
             ("lib/x/y.ts", true, false),
             ("src/a.ts/z", true, false),
