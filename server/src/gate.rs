@@ -252,11 +252,14 @@ pub fn scan(
         let config_file = crate::config::load(root, config)?;
         let settings = Settings::from_file(&config_file);
         let started = scan_cache::now();
-        // The cache is read while the tree is walked.
+        // The cache is read while the tree is walked. The walk's rules, with
+        // the ignore files it read, also say which files are scanned and
+        // which lookups need the disk.
+        let excludes = Arc::new(walk::Excludes::new(root));
         let (walked, cache) = std::thread::scope(|s| {
             let reading =
                 s.spawn(|| cache.map_or_else(ScanCache::off, |dir| ScanCache::open(dir, root)));
-            (walk::entries(root), joined(reading))
+            (walk::entries_with(&excludes), joined(reading))
         });
         report
             .problems
@@ -270,7 +273,6 @@ pub fn scan(
             .filter(|path| *path != log_path)
             .collect();
         // Gitignored files are indexed (a path may name one) but not scanned.
-        let excludes = Arc::new(walk::Excludes::new(root));
         // The index is built while the file list is sorted and filtered, and
         // matched with the cache.
         let (files, rels, slots, (index, index_fingerprint)) = std::thread::scope(|s| {
