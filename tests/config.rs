@@ -8,17 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{ClientOptions, TestClient, file_uri, start};
+use support::{ClientOptions, TestClient, file_uri, start, write};
 use tagls::config::ConfigFile;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// Every ```toml block of docs/CONFIG.md parses, and validates against

@@ -6,13 +6,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::{ClientOptions, TestClient, file_uri, start};
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use support::{ClientOptions, TestClient, file_uri, start, write};
 
 const LOG: &str = "# Implementation Log
 

@@ -455,11 +455,7 @@ async fn the_server_answers_everything_and_reads_nothing_outside() {
     )
     .await;
     // The index of the whole workspace is built (progress ends).
-    c.wait_for(
-        |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end",
-        "the end of indexing",
-    )
-    .await;
+    c.progress_end("the end of indexing").await;
     let indexed = started.elapsed();
     let app = h.root.join("src/app.ts");
     let app_uri = file_uri(&app);

@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::{ClientOptions, TestClient, file_uri, start};
+use support::{ClientOptions, TestClient, file_uri, start, write};
 
 const APP: &str = "\
 // #COMPLETION_DRIVE: Assuming UserService exists at src/services/user.service.ts
@@ -382,12 +382,7 @@ async fn indexing_reports_progress() {
         .await;
     assert_eq!(begin["params"]["token"], token);
     assert_eq!(begin["params"]["value"]["title"], "tagls: indexing");
-    let end = c
-        .wait_for(
-            |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end",
-            "progress end",
-        )
-        .await;
+    let end = c.progress_end("progress end").await;
     assert!(
         end["params"]["value"]["message"]
             .as_str()
@@ -412,9 +407,7 @@ async fn folders_the_walk_skips_are_not_missing_paths() {
         (".gitignore", "dist/\n"),
         ("src/app.ts", text),
     ] {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
+        write(root, rel, content);
     }
     let mut c = start(ClientOptions {
         root: Some(root.to_path_buf()),
@@ -423,11 +416,7 @@ async fn folders_the_walk_skips_are_not_missing_paths() {
     })
     .await;
     // The document comes after the index: its lookups go to the index.
-    c.wait_for(
-        |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end",
-        "the index",
-    )
-    .await;
+    c.progress_end("the index").await;
     let uri = file_uri(&root.join("src/app.ts"));
     c.open(&uri, "typescript", text).await;
     let d = c.diagnostics(&uri).await;

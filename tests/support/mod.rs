@@ -185,6 +185,16 @@ impl TestClient {
         .await
     }
 
+    /// Waits for the end of a work-done progress (the index's, for a client
+    /// with `progress`), and returns that message.
+    pub async fn progress_end(&mut self, what: &str) -> Value {
+        self.wait_for(
+            |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end",
+            what,
+        )
+        .await
+    }
+
     /// Waits for a message matching `pred`, answering server requests on the
     /// way. Messages that do not match are kept for later waits.
     pub async fn wait_for(&mut self, pred: impl Fn(&Value) -> bool, what: &str) -> Value {
@@ -468,6 +478,13 @@ pub fn offset_utf16(text: &str, line: usize, character: usize) -> usize {
         offset += l.len();
     }
     text.len()
+}
+
+/// Writes `text` to `rel` under `root`, making its folders.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
 }
 
 pub fn file_uri(path: &Path) -> String {

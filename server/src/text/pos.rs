@@ -237,11 +237,7 @@ impl<'a> LineCursor<'a> {
             return count(self.rope, from, to, units);
         }
         let bytes = self.chunk.as_bytes();
-        let lo = from - self.chunk_start;
-        let mut hi = to - self.chunk_start;
-        while hi > lo && hi < bytes.len() && is_continuation(bytes[hi]) {
-            hi -= 1;
-        }
+        let (lo, hi) = part_of(bytes, self.chunk_start, from, to);
         units(&bytes[lo..hi]);
         self.chunk_start + hi
     }
@@ -271,13 +267,7 @@ fn count(rope: &Rope, from: usize, to: usize, mut units: impl FnMut(&[u8])) -> u
     let (chunks, mut chunk_start, _, _) = rope.chunks_at_byte(from);
     for chunk in chunks {
         let bytes = chunk.as_bytes();
-        let lo = from.saturating_sub(chunk_start);
-        let mut hi = (to - chunk_start).min(bytes.len());
-        // Characters never straddle chunks: one that `to` falls inside
-        // starts in this chunk.
-        while hi > lo && hi < bytes.len() && is_continuation(bytes[hi]) {
-            hi -= 1;
-        }
+        let (lo, hi) = part_of(bytes, chunk_start, from, to);
         units(&bytes[lo..hi]);
         if chunk_start + bytes.len() >= to {
             return chunk_start + hi;
@@ -285,6 +275,18 @@ fn count(rope: &Rope, from: usize, to: usize, mut units: impl FnMut(&[u8])) -> u
         chunk_start += bytes.len();
     }
     chunk_start
+}
+
+/// Where `from..to` lies in a chunk that starts at `chunk_start`, as
+/// indexes into its `bytes`, the end rounded down to a character. Characters
+/// never straddle chunks: one that `to` falls inside starts in this chunk.
+fn part_of(bytes: &[u8], chunk_start: usize, from: usize, to: usize) -> (usize, usize) {
+    let lo = from.saturating_sub(chunk_start);
+    let mut hi = (to - chunk_start).min(bytes.len());
+    while hi > lo && hi < bytes.len() && is_continuation(bytes[hi]) {
+        hi -= 1;
+    }
+    (lo, hi)
 }
 
 /// The byte offset of a line/column, clamped into the text.

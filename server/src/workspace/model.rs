@@ -443,10 +443,8 @@ fn resolve_links(fs: &dyn Fs, root: &Path, path: &Path, hops: usize) -> Option<P
 /// Resolves `path` (absolute, normalised, inside `root`) one component at a
 /// time. Every component is inside the root when it is statted; a symlink
 /// is read (the link itself is inside) and its target checked lexically
-/// before it is followed.
-/// Follows `path` from `root` one name at a time, as the file system has
-/// it. A folder `index` holds was walked: it is there and is no symlink, so
-/// it costs no system call.
+/// before it is followed. A folder `index` holds was walked: it is there and
+/// is no symlink, so it costs no system call.
 fn probe(fs: &dyn Fs, root: &Path, index: Option<&FileIndex>, path: &Path, hops: usize) -> Lookup {
     if hops > MAX_HOPS {
         return Lookup::Missing;
@@ -460,8 +458,7 @@ fn probe(fs: &dyn Fs, root: &Path, index: Option<&FileIndex>, path: &Path, hops:
     for (i, comp) in comps.iter().enumerate() {
         let next = cur.join(comp);
         let walked = index.is_some_and(|index| {
-            next.strip_prefix(root)
-                .is_ok_and(|rel| index.get(rel) == Some(FileKind::Dir))
+            rel_inside(&next, root).is_some_and(|rel| index.get(rel) == Some(FileKind::Dir))
         });
         if walked {
             (kind, cur) = (FileKind::Dir, next);
