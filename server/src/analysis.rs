@@ -214,7 +214,7 @@ pub fn analyze_log(
                 finding: Some(Finding {
                     range: TextRange::new(0, 0),
                     severity: crate::tags::Severity::Information,
-                    code: findings::UNLOGGED_CHANGE,
+                    code: findings::Code::UnloggedChange,
                     tag: tag.into(),
                     message,
                     fix: Some(findings::Fix::LogChanged {

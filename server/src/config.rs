@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::findings::Finding;
+use crate::findings::{Code, Finding};
 use crate::tags::{Family, Registry, Severity, TagDef};
 use crate::text::TextRange;
 
@@ -82,22 +82,6 @@ pub struct ConfigFile {
     pub checks: BTreeMap<String, Level>,
 }
 
-/// The codes a `[checks]` table may name.
-pub const CHECKS: &[&str] = &[
-    "unknown-tag",
-    "missing-path",
-    "outside-workspace",
-    "ambiguous-path",
-    "missing-env",
-    "undeclared-env",
-    "false-claim",
-    "verification-failed",
-    "unverifiable",
-    "bad-field",
-    "missing-log",
-    "unchecked-assumption",
-];
-
 /// A configuration file that could not be used, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -144,13 +128,13 @@ impl ConfigFile {
                 .map(|i| TextRange::new(i, i + needle.len()))
         };
         for check in self.checks.keys() {
-            if !CHECKS.contains(&check.as_str()) {
+            if !Code::CHECKS.iter().any(|c| c.as_str() == check) {
                 return Err(ConfigError {
                     path: path.to_path_buf(),
                     range: at(check),
                     message: format!(
                         "unknown check `{check}`; known checks: {}",
-                        CHECKS.join(", ")
+                        Code::CHECKS.map(Code::as_str).join(", ")
                     ),
                 });
             }
@@ -316,12 +300,12 @@ impl Settings {
         findings
             .into_iter()
             .filter_map(|mut f| {
-                let level = if let Some(check) = self.checks.get(f.code) {
+                let level = if let Some(check) = self.checks.get(f.code.as_str()) {
                     Some(*check)
                 } else if let Some(def) = self
                     .registry
                     .get(&f.tag)
-                    .filter(|d| d.family.name() == f.code)
+                    .filter(|d| f.code == Code::Tag(d.family))
                 {
                     self.tag_levels
                         .get(&def.name)
@@ -450,7 +434,7 @@ mod tests {
         let decision = Finding {
             range: TextRange::default(),
             severity: Severity::Hint,
-            code: "decision",
+            code: Code::Tag(Family::Decision),
             tag: "PATH_DECISION".into(),
             message: String::new(),
             fix: None,

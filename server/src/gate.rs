@@ -25,7 +25,7 @@ use tree_sitter::Parser;
 use crate::analysis::{self, Analysis};
 use crate::config::{ConfigError, Settings};
 use crate::document::Document;
-use crate::findings::{self, Finding};
+use crate::findings::{Code, Finding};
 use crate::log;
 use crate::scan_cache::{self, Entry, Excerpt, Kept, ScanCache, Slot};
 use crate::syntax::Language;
@@ -42,23 +42,7 @@ pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 /// The log is read up to this size.
 pub const MAX_LOG_SIZE: u64 = 64 * 1024 * 1024;
 
-/// The method's verdict on a workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Verdict {
-    Passed,
-    Conditional,
-    Blocked,
-}
-
-impl Verdict {
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Passed => "PASSED",
-            Verdict::Conditional => "CONDITIONAL",
-            Verdict::Blocked => "BLOCKED",
-        }
-    }
-}
+pub use crate::findings::Verdict;
 
 /// A finding with its place, as the command line shows it: a path relative
 /// to the workspace root, one-based lines and columns counted in characters.
@@ -144,6 +128,8 @@ pub struct Report {
     pub verified: Vec<String>,
     /// Files that could not be read, with why.
     pub problems: Vec<String>,
+    /// Each root's implementation log, relative to the root, as configured.
+    pub logs: BTreeMap<PathBuf, String>,
 }
 
 impl Report {
@@ -158,6 +144,15 @@ impl Report {
         self.tagged_files += other.tagged_files;
         self.verified.extend(other.verified);
         self.problems.extend(other.problems);
+        self.logs.extend(other.logs);
+    }
+
+    /// The implementation log of a root, relative to it.
+    pub fn log_of(&self, root: &Path) -> String {
+        self.logs
+            .get(root)
+            .cloned()
+            .unwrap_or_else(|| log::DEFAULT_LOG_PATH.to_owned())
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -180,7 +175,9 @@ impl Report {
         }
         let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
         for f in self.findings.iter().filter(|f| f.gate == Some(verdict)) {
-            *by_code.entry(gate_label(&f.finding)).or_default() += 1;
+            *by_code
+                .entry(f.finding.code.gate_label(&f.finding.tag))
+                .or_default() += 1;
         }
         by_code
             .iter()
@@ -192,43 +189,7 @@ impl Report {
 
 /// What a finding means for the gate, if anything.
 pub fn gate_of(f: &Finding, registry: &Registry) -> Option<Verdict> {
-    let family = registry.get(&f.tag).map(|d| d.family);
-    match f.code {
-        log::check::FALSE_CLAIM | log::check::VERIFICATION_FAILED | findings::MISSING_LOG => {
-            Some(Verdict::Blocked)
-        }
-        findings::MISSING_PATH | findings::OUTSIDE_WORKSPACE | findings::MISSING_ENV
-            if matches!(family, Some(Family::Assumption | Family::Claim) | None) =>
-        {
-            Some(Verdict::Blocked)
-        }
-        "verdict" if f.tag == "FAILED_VERIFICATION" => Some(Verdict::Blocked),
-        "verdict" if f.tag == "CANNOT_VERIFY_WITHOUT_RUNTIME" => Some(Verdict::Conditional),
-        log::check::UNVERIFIABLE | findings::AMBIGUOUS_PATH | UNCHECKED_ASSUMPTION => {
-            Some(Verdict::Conditional)
-        }
-        _ => None,
-    }
-}
-
-/// The code of an assumption that names nothing tagls can check.
-pub const UNCHECKED_ASSUMPTION: &str = "unchecked-assumption";
-
-fn gate_label(f: &Finding) -> &'static str {
-    match f.code {
-        log::check::FALSE_CLAIM => "false claim(s)",
-        log::check::VERIFICATION_FAILED => "failed verification recipe(s)",
-        findings::MISSING_LOG => "missing or empty implementation log",
-        findings::MISSING_PATH => "missing path(s)",
-        findings::OUTSIDE_WORKSPACE => "path(s) outside the workspace",
-        findings::MISSING_ENV => "undefined environment variable(s)",
-        findings::AMBIGUOUS_PATH => "ambiguous file name(s)",
-        log::check::UNVERIFIABLE => "recipe(s) to check by hand",
-        UNCHECKED_ASSUMPTION => "assumption(s) naming nothing checkable",
-        "verdict" if f.tag == "FAILED_VERIFICATION" => "#FAILED_VERIFICATION item(s)",
-        "verdict" => "item(s) that need a runtime check",
-        _ => "finding(s)",
-    }
+    f.gate(registry)
 }
 
 /// Scans each root: every source file the walk yields and the root's log.
@@ -265,6 +226,7 @@ pub fn scan(
             .problems
             .extend(walked.errors.iter().map(ToString::to_string));
         let log_path = root.join(&settings.log);
+        report.logs.insert(root.clone(), settings.log.clone());
         let mut files: Vec<PathBuf> = walked
             .entries
             .iter()
@@ -739,7 +701,7 @@ fn scan_log(
         let finding = Finding {
             range: Default::default(),
             severity: Severity::Error,
-            code: findings::MISSING_LOG,
+            code: Code::MissingLog,
             tag: Default::default(),
             message: format!(
                 "this workspace uses tags, but its implementation log {log_rel} {problem}"
@@ -806,7 +768,7 @@ fn add(
         .map(|t| Finding {
             range: t.head_range(),
             severity: Severity::Information,
-            code: UNCHECKED_ASSUMPTION,
+            code: Code::UncheckedAssumption,
             tag: t.name.clone(),
             message: format!(
                 "#{} names nothing tagls can check; a person must verify it",

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::findings::Code;
 use crate::gate::{self, Located, Report, Verdict};
 use crate::tags::{Family, Severity};
 
@@ -244,10 +245,11 @@ struct JsonTool {
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    code: &'static str,
+    code: Code,
     column: u32,
     end_column: u32,
     end_line: u32,
+    fix: Option<Value>,
     gate: Option<&'static str>,
     line: u32,
     message: &'a str,
@@ -262,6 +264,7 @@ fn finding_json(f: &Located) -> JsonFinding<'_> {
         column: f.column,
         end_column: f.end_column,
         end_line: f.end_line,
+        fix: f.finding.fix.as_ref().map(crate::findings::Fix::data),
         gate: f.gate.map(Verdict::name),
         line: f.line,
         message: &f.finding.message,
@@ -301,12 +304,12 @@ fn sarif_level(s: Severity) -> &'static str {
 
 /// SARIF 2.1.0: one run, one rule per code.
 pub fn sarif(report: &Report) -> Value {
-    let mut codes: Vec<&str> = report.findings.iter().map(|f| f.finding.code).collect();
+    let mut codes: Vec<Code> = report.findings.iter().map(|f| f.finding.code).collect();
     codes.sort_unstable();
     codes.dedup();
     let rules: Vec<Value> = codes
         .iter()
-        .map(|c| json!({ "id": c, "name": c, "shortDescription": { "text": rule_text(c) } }))
+        .map(|c| json!({ "id": c, "name": c, "shortDescription": { "text": c.rule() } }))
         .collect();
     let results: Vec<Value> = report
         .findings
@@ -346,30 +349,4 @@ pub fn sarif(report: &Report) -> Value {
             "properties": { "verdict": report.verdict().name(), "reason": report.reason() },
         }],
     })
-}
-
-fn rule_text(code: &str) -> &'static str {
-    match code {
-        "assumption" => "An assumption: believed but not checked",
-        "pattern" => "A suspicious habit the author flagged",
-        "suggestion" => "A follow-up someone should do",
-        "decision" => "A recorded decision",
-        "claim" => "A claim of work done",
-        "verdict" => "The outcome of a verification",
-        "unknown-tag" => "A tag-shaped name that is not registered",
-        "missing-path" => "A path a tag names does not exist",
-        "outside-workspace" => "A path a tag names leaves the workspace",
-        "ambiguous-path" => "A file name a tag names matches several files",
-        "missing-env" => "An environment variable a tag names is in no env file",
-        "undeclared-env" => "An environment variable the code reads is in no env file",
-        "false-claim" => "A claim in the implementation log is false",
-        "verification-failed" => "A verification recipe in the log fails",
-        "unverifiable" => "A verification recipe tagls cannot evaluate",
-        "bad-field" => "A field of a log entry cannot be read",
-        "missing-log" => {
-            "The workspace uses tags but its implementation log is missing, empty or holds no claim"
-        }
-        "unchecked-assumption" => "An assumption that names nothing checkable",
-        _ => "A tagls finding",
-    }
 }

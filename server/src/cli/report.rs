@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::findings::Code;
 use crate::gate::{Located, Report, Verdict};
 use crate::log::write::update_file;
 use crate::tags::Family;
@@ -52,55 +53,28 @@ pub fn run(root: Option<PathBuf>, config: Option<PathBuf>, no_cache: bool) -> Ex
 }
 
 /// The shell command that shows what tagls found, for a person to re-check.
-fn shell_command(f: &Located) -> Option<String> {
+fn shell_command(f: &Located, log: &str) -> Option<String> {
     let first_word = |s: &str| s.split_whitespace().next().unwrap_or_default().to_owned();
     let claimed = || first_word(f.subject.split_once(':').map_or("", |(_, rest)| rest));
+    let tag = f.finding.tag.as_str();
     Some(match f.finding.code {
-        "false-claim" if f.finding.tag == "SCREENSHOT_CLAIMED" => format!("file {}", claimed()),
-        "false-claim" if f.finding.tag == "FILE_MODIFIED" || f.finding.tag == "FILE_CREATED" => {
+        Code::FalseClaim if tag == "SCREENSHOT_CLAIMED" => format!("file {}", claimed()),
+        Code::FalseClaim if tag == "FILE_MODIFIED" || tag == "FILE_CREATED" => {
             format!("wc -l {}", claimed())
         }
-        "false-claim" => format!("ls -l {}", claimed()),
-        "verification-failed" | "unverifiable" => f
+        Code::FalseClaim => format!("ls -l {}", claimed()),
+        Code::VerificationFailed | Code::Unverifiable => f
             .subject
             .split_once(':')
             .map_or(f.subject.clone(), |(_, r)| r.trim().to_owned()),
-        "missing-path" | "ambiguous-path" => format!("ls -d {}", f.subject),
-        "missing-env" => format!("grep -n '^{}=' .env*", f.subject),
-        "missing-log" => format!("ls -l {}", crate::log::DEFAULT_LOG_PATH),
+        Code::MissingPath | Code::AmbiguousPath => format!("ls -d {}", f.subject),
+        Code::MissingEnv => format!("grep -n '^{}=' .env*", f.subject),
+        Code::MissingLog => format!("ls -l {log}"),
         _ => return None,
     })
 }
 
-/// What has to change for the finding to go away.
-fn fix_needed(f: &Located) -> String {
-    match f.finding.code {
-        "false-claim" => {
-            "Correct the claim to match the file, or finish the work it claims.".to_owned()
-        }
-        "verification-failed" => "Make the recipe pass, or correct it.".to_owned(),
-        "missing-path" => format!(
-            "Create {}, correct the path, or drop the assumption.",
-            f.subject
-        ),
-        "outside-workspace" => {
-            "Point the reference inside the workspace; tagls does not look outside it.".to_owned()
-        }
-        "missing-env" => format!("Add {}= to .env.example, or correct the name.", f.subject),
-        "missing-log" => {
-            "Create the log and record the work (`tagls log created <path>`).".to_owned()
-        }
-        "verdict" => "Fix what failed, then replace the tag with #VERIFIED.".to_owned(),
-        "unverifiable" => "Run the recipe by hand and record the result.".to_owned(),
-        "ambiguous-path" => "Name the file by its path from the workspace root.".to_owned(),
-        "unchecked-assumption" => {
-            "Check the assumption by hand, then remove the tag or record the check.".to_owned()
-        }
-        _ => "Review it.".to_owned(),
-    }
-}
-
-fn item(out: &mut String, f: &Located) {
+fn item(out: &mut String, f: &Located, log: &str) {
     out.push_str(&format!(
         "### {}:{} [{}]\n\n",
         f.path, f.line, f.finding.code
@@ -109,14 +83,18 @@ fn item(out: &mut String, f: &Located) {
         out.push_str(&format!("- Claim: `{}`\n", f.subject.replace('`', "'")));
     }
     out.push_str(&format!("- Found: {}\n", f.finding.message));
-    if let Some(cmd) = shell_command(f) {
+    if let Some(cmd) = shell_command(f, log) {
         out.push_str(&format!("- Check: `{}`\n", cmd.replace('`', "'")));
     }
-    out.push_str(&format!("- Fix: {}\n\n", fix_needed(f)));
+    out.push_str(&format!(
+        "- Fix: {}\n\n",
+        f.finding.code.fix_text(&f.subject)
+    ));
 }
 
 /// The report's Markdown.
 pub fn render(report: &Report, root: &Path) -> String {
+    let log = report.log_of(root);
     let verdict = report.verdict();
     let blocked: Vec<&Located> = report
         .findings
@@ -153,14 +131,14 @@ pub fn render(report: &Report, root: &Path) -> String {
         out.push_str("None.\n\n");
     }
     for f in &blocked {
-        item(&mut out, f);
+        item(&mut out, f, &log);
     }
     out.push_str("## Runtime-Only and Manual Items\n\n");
     if conditional.is_empty() {
         out.push_str("None.\n\n");
     }
     for f in &conditional {
-        item(&mut out, f);
+        item(&mut out, f, &log);
     }
     out.push_str("## Verified\n\n");
     if report.verified.is_empty() {

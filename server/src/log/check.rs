@@ -23,15 +23,17 @@ use crate::workspace::fs::FileKind;
 use crate::workspace::model::{Lookup, ReadError, Workspace};
 use crate::workspace::paths::{display_rel, normalize};
 
-/// A claim that the workspace contradicts: a missing file, a wrong line
-/// count, a screenshot that is not an image.
-pub const FALSE_CLAIM: &str = "false-claim";
+pub use crate::findings::Code;
+
+/// A claim that the workspace contradicts (the codes' own documentation is
+/// in [`Code`]).
+pub const FALSE_CLAIM: Code = Code::FalseClaim;
 /// A `Verification:` recipe that fails when tagls evaluates it.
-pub const VERIFICATION_FAILED: &str = "verification-failed";
+pub const VERIFICATION_FAILED: Code = Code::VerificationFailed;
 /// A `Verification:` recipe tagls cannot evaluate, or a file it cannot read.
-pub const UNVERIFIABLE: &str = "unverifiable";
+pub const UNVERIFIABLE: Code = Code::Unverifiable;
 /// A field or claim that tagls cannot read, such as `Lines affected: most`.
-pub const BAD_FIELD: &str = "bad-field";
+pub const BAD_FIELD: Code = Code::BadField;
 
 /// Files larger than this are not read: their lines are not counted, their
 /// image format is not checked, and `grep -r` skips them.
@@ -339,7 +341,7 @@ impl Checker<'_> {
         entry: &Entry,
         range: TextRange,
         severity: Severity,
-        code: &'static str,
+        code: Code,
         message: String,
     ) -> Option<Finding> {
         Some(Finding {
@@ -436,7 +438,7 @@ impl Checker<'_> {
             stat
         };
         let code = if failure == Stat::Outside {
-            findings::OUTSIDE_WORKSPACE
+            Code::OutsideWorkspace
         } else {
             FALSE_CLAIM
         };
@@ -1300,7 +1302,7 @@ mod tests {
     }
 
     /// The findings as (1-based line, code, message).
-    fn findings(checks: &[Check], log: &str) -> Vec<(usize, &'static str, String)> {
+    fn findings(checks: &[Check], log: &str) -> Vec<(usize, Code, String)> {
         checks
             .iter()
             .filter_map(|c| c.finding.as_ref())
@@ -1360,7 +1362,7 @@ mod tests {
                 (9, FALSE_CLAIM, "src/dir is a directory, not a file".into()),
                 (
                     10,
-                    findings::OUTSIDE_WORKSPACE,
+                    Code::OutsideWorkspace,
                     "../../etc/passwd is outside the workspace; not checked".into()
                 ),
                 (
@@ -1707,12 +1709,12 @@ mod tests {
             [
                 (
                     3,
-                    findings::MISSING_PATH,
+                    Code::MissingPath,
                     "src/services/auth.ts does not exist in the workspace".into()
                 ),
                 (
                     4,
-                    findings::MISSING_ENV,
+                    Code::MissingEnv,
                     "environment variable JWT_SECRET: it is not in .env.example".into()
                 ),
             ]
@@ -1775,7 +1777,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
             findings(&checks, log),
             [(
                 1,
-                findings::OUTSIDE_WORKSPACE,
+                Code::OutsideWorkspace,
                 "src/a.ts is outside the workspace; not checked".into()
             )]
         );
@@ -1866,7 +1868,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
                 (42, UNVERIFIABLE, "tagls cannot evaluate `npm test`; check it by hand".into()),
                 (
                     47,
-                    findings::MISSING_ENV,
+                    Code::MissingEnv,
                     "environment variable REDIS_URL: it is not in .env.example".into()
                 ),
             ]

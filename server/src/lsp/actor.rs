@@ -1093,7 +1093,7 @@ impl Actor {
         Some(crate::findings::Finding {
             range: first.head_range(),
             severity: crate::tags::Severity::Warning,
-            code: crate::findings::MISSING_LOG,
+            code: crate::findings::Code::MissingLog,
             tag: first.name.clone(),
             message: format!(
                 "this workspace uses tags, but its implementation log {} {what}",

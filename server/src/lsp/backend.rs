@@ -631,7 +631,7 @@ impl LanguageServer for Backend {
                             Position::new(e.line, e.col),
                         ),
                         severity: Some(super::proto::severity(f.finding.severity)),
-                        code: Some(NumberOrString::String(f.finding.code.to_owned())),
+                        code: Some(NumberOrString::String(f.finding.code.as_str().to_owned())),
                         source: Some(super::proto::SOURCE.to_owned()),
                         message: f.finding.message.clone(),
                         ..Diagnostic::default()

@@ -8,7 +8,7 @@ use ls_types::{
     Position, Range, SemanticToken, SemanticTokens, TextEdit, Uri, WorkspaceEdit,
 };
 
-use crate::findings::{self, Fix, UNKNOWN_TAG};
+use crate::findings::{self, Code, Fix};
 use crate::highlight;
 use crate::resolve::{Resolution, Resolved};
 use crate::workspace::fs::FileKind;
@@ -116,7 +116,7 @@ pub fn code_actions(params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
     let mut out = Vec::new();
     for d in &params.context.diagnostics {
         let ours = d.source.as_deref() == Some(proto::SOURCE)
-            && matches!(&d.code, Some(ls_types::NumberOrString::String(c)) if c == UNKNOWN_TAG);
+            && matches!(&d.code, Some(ls_types::NumberOrString::String(c)) if c == Code::UnknownTag.as_str());
         if !ours {
             continue;
         }

@@ -4,7 +4,6 @@ use ls_types::{
     Diagnostic, DiagnosticSeverity, NumberOrString, Position, PositionEncodingKind, Range,
 };
 use ropey::Rope;
-use serde_json::json;
 
 use crate::findings::{Finding, Fix};
 use crate::tags::Severity;
@@ -92,70 +91,17 @@ fn diagnostic(range: Range, f: &Finding) -> Diagnostic {
     Diagnostic {
         range,
         severity: Some(severity(f.severity)),
-        code: Some(NumberOrString::String(f.code.to_owned())),
+        code: Some(NumberOrString::String(f.code.as_str().to_owned())),
         source: Some(SOURCE.to_owned()),
         message: f.message.clone(),
-        data: f.fix.as_ref().map(fix_data),
+        data: f.fix.as_ref().map(Fix::data),
         ..Diagnostic::default()
     }
 }
 
-/// The `data` of a diagnostic: everything its quick fix needs.
-fn fix_data(fix: &Fix) -> serde_json::Value {
-    match fix {
-        Fix::RenameTag { to } => json!({ "fix": "rename-tag", "to": to }),
-        Fix::CreateFile { path } => json!({ "fix": "create-file", "path": path }),
-        Fix::AddEnvVar { name, file } => json!({ "fix": "add-env", "name": name, "file": file }),
-        Fix::CreateLog { path } => json!({ "fix": "create-log", "path": path }),
-        Fix::LogChanged { root, count } => {
-            json!({ "fix": "log-changed", "root": root, "count": count })
-        }
-    }
-}
-
-/// Reads back what [`fix_data`] wrote. Anything else a client sends is not a
-/// fix of ours; paths are checked again when a fix runs.
+/// Reads a diagnostic's `data` back as a fix of ours, if it is one.
 pub fn fix_from_data(data: &serde_json::Value) -> Option<Fix> {
-    let text = |key: &str| data.get(key).and_then(|v| v.as_str());
-    let path = |key: &str| {
-        text(key)
-            .filter(|p| p.starts_with('/'))
-            .map(std::path::PathBuf::from)
-    };
-    let is_name = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 128
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-    };
-    match text("fix")? {
-        "rename-tag" => {
-            let to = text("to")?;
-            let valid = !to.is_empty()
-                && to
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-            valid.then(|| Fix::RenameTag { to: to.to_owned() })
-        }
-        "create-file" => Some(Fix::CreateFile {
-            path: path("path")?,
-        }),
-        "add-env" => {
-            let name = text("name").filter(|n| is_name(n))?;
-            Some(Fix::AddEnvVar {
-                name: name.to_owned(),
-                file: path("file")?,
-            })
-        }
-        "create-log" => Some(Fix::CreateLog {
-            path: path("path")?,
-        }),
-        "log-changed" => Some(Fix::LogChanged {
-            root: path("root")?,
-            count: data.get("count")?.as_u64()? as usize,
-        }),
-        _ => None,
-    }
+    Fix::from_data(data)
 }
 
 pub fn completion_item(

@@ -2,22 +2,13 @@
 //! it. Each finding has a stable code; the LSP layer and the command line
 //! render the same list.
 
+mod code;
+
+pub use code::{Code, Verdict};
+
 use crate::resolve::{Resolution, Resolved};
 use crate::tags::{Registry, Severity, Tag};
 use crate::text::TextRange;
-
-/// The code of an unregistered, tag-shaped name.
-pub const UNKNOWN_TAG: &str = "unknown-tag";
-/// A path in a tag that does not exist.
-pub const MISSING_PATH: &str = "missing-path";
-/// A path in a tag that leaves the workspace.
-pub const OUTSIDE_WORKSPACE: &str = "outside-workspace";
-/// A file name in a tag that several files have.
-pub const AMBIGUOUS_PATH: &str = "ambiguous-path";
-/// An environment variable a tag names that no env file defines.
-pub const MISSING_ENV: &str = "missing-env";
-/// An environment variable the code reads that no env file defines.
-pub const UNDECLARED_ENV: &str = "undeclared-env";
 
 /// One thing to report. The scan cache keeps findings (serde); a code this
 /// version does not report makes the cache unreadable, so it is not used.
@@ -27,29 +18,12 @@ pub struct Finding {
     pub severity: Severity,
     /// Stable: a tag family name (`assumption`, `verdict` ...) or the name of
     /// a check (`unknown-tag`).
-    #[serde(deserialize_with = "known_code")]
     pub code: Code,
     /// The tag the finding is about, without `#` and `:`.
     pub tag: smol_str::SmolStr,
     pub message: String,
     /// What a quick fix needs, so that code actions need no server state.
     pub fix: Option<Fix>,
-}
-
-/// A finding's code. (Named, so that serde does not take the field for one
-/// borrowed from the input, which no `'static` field can be.)
-type Code = &'static str;
-
-/// Reads a code as the `&'static` one tagls reports; any other is an error.
-fn known_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-    let code = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-    crate::config::CHECKS
-        .iter()
-        .copied()
-        .chain(crate::tags::Family::ALL.map(crate::tags::Family::name))
-        .chain([UNLOGGED_CHANGE])
-        .find(|c| *c == code)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown code {code}")))
 }
 
 /// A mechanical fix for a finding.
@@ -73,16 +47,80 @@ pub enum Fix {
     },
 }
 
-/// A file git reports changed that no log entry mentions.
-pub const UNLOGGED_CHANGE: &str = "unlogged-change";
+impl Finding {
+    /// What the finding means for the gate.
+    pub fn gate(&self, registry: &Registry) -> Option<Verdict> {
+        self.code.gate_with(&self.tag, registry)
+    }
+}
+
+impl Fix {
+    /// The fix as JSON: a diagnostic's `data` and a JSON finding's `fix`,
+    /// everything its quick fix needs.
+    pub fn data(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Fix::RenameTag { to } => json!({ "fix": "rename-tag", "to": to }),
+            Fix::CreateFile { path } => json!({ "fix": "create-file", "path": path }),
+            Fix::AddEnvVar { name, file } => {
+                json!({ "fix": "add-env", "name": name, "file": file })
+            }
+            Fix::CreateLog { path } => json!({ "fix": "create-log", "path": path }),
+            Fix::LogChanged { root, count } => {
+                json!({ "fix": "log-changed", "root": root, "count": count })
+            }
+        }
+    }
+
+    /// Reads back what [`Fix::data`] wrote. Anything else a client sends is
+    /// not a fix of ours; paths are checked again when a fix runs.
+    pub fn from_data(data: &serde_json::Value) -> Option<Fix> {
+        let text = |key: &str| data.get(key).and_then(|v| v.as_str());
+        let path = |key: &str| {
+            text(key)
+                .filter(|p| p.starts_with('/'))
+                .map(std::path::PathBuf::from)
+        };
+        let is_name = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        };
+        match text("fix")? {
+            "rename-tag" => {
+                let to = text("to")?;
+                let valid = !to.is_empty()
+                    && to
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                valid.then(|| Fix::RenameTag { to: to.to_owned() })
+            }
+            "create-file" => Some(Fix::CreateFile {
+                path: path("path")?,
+            }),
+            "add-env" => {
+                let name = text("name").filter(|n| is_name(n))?;
+                Some(Fix::AddEnvVar {
+                    name: name.to_owned(),
+                    file: path("file")?,
+                })
+            }
+            "create-log" => Some(Fix::CreateLog {
+                path: path("path")?,
+            }),
+            "log-changed" => Some(Fix::LogChanged {
+                root: path("root")?,
+                count: data.get("count")?.as_u64()? as usize,
+            }),
+            _ => None,
+        }
+    }
+}
 
 /// The env file a missing variable is added to: the one meant to list every
 /// variable, without values.
 pub const ENV_EXAMPLE: &str = ".env.example";
-
-/// The code of the note that the implementation log is missing, empty or
-/// holds no claim.
-pub const MISSING_LOG: &str = "missing-log";
 
 /// The findings for the tags of one document, in document order.
 pub fn for_tags<'a>(tags: impl IntoIterator<Item = &'a Tag>, registry: &Registry) -> Vec<Finding> {
@@ -94,7 +132,7 @@ fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
         Some(def) => Finding {
             range: tag.head_range(),
             severity: def.severity,
-            code: def.family.name(),
+            code: Code::Tag(def.family),
             tag: tag.name.clone(),
             message: if tag.payload.is_empty() {
                 format!("{}: #{} with no text", def.family.label(), tag.name)
@@ -106,7 +144,7 @@ fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
         None => Finding {
             range: tag.name_range,
             severity: Severity::Warning,
-            code: UNKNOWN_TAG,
+            code: Code::UnknownTag,
             tag: tag.name.clone(),
             message: match &tag.suggestion {
                 Some(s) => format!("unknown tag #{}: did you mean #{s}?", tag.name),
@@ -139,17 +177,17 @@ pub fn for_references<'a>(
                 Resolution::Exists { .. } | Resolution::EnvDefined(_) => return None,
                 Resolution::Missing { .. } => (
                     Severity::Warning,
-                    MISSING_PATH,
+                    Code::MissingPath,
                     format!("{name} does not exist in the workspace"),
                 ),
                 Resolution::Outside { .. } => (
                     Severity::Warning,
-                    OUTSIDE_WORKSPACE,
+                    Code::OutsideWorkspace,
                     format!("{name} is outside the workspace; tagls does not look there"),
                 ),
                 Resolution::Ambiguous { candidates } => (
                     Severity::Warning,
-                    AMBIGUOUS_PATH,
+                    Code::AmbiguousPath,
                     format!(
                         "{name} matches {} files: {}",
                         candidates.len(),
@@ -169,13 +207,13 @@ pub fn for_references<'a>(
                     if from_code {
                         (
                             Severity::Information,
-                            UNDECLARED_ENV,
+                            Code::UndeclaredEnv,
                             format!("environment variable {name} is read here but {where_}"),
                         )
                     } else {
                         (
                             Severity::Warning,
-                            MISSING_ENV,
+                            Code::MissingEnv,
                             format!("environment variable {name}: {where_}"),
                         )
                     }
@@ -313,19 +351,31 @@ mod tests {
         let f = findings("// #COMPLETION_DRIVE: Assuming X");
         assert_eq!(
             (f[0].severity, f[0].code),
-            (Severity::Information, "assumption")
+            (
+                Severity::Information,
+                Code::Tag(crate::tags::Family::Assumption)
+            )
         );
         assert_eq!(f[0].message, "Assumption: Assuming X");
         let f = findings("// #FAILED_VERIFICATION: nope");
-        assert_eq!((f[0].severity, f[0].code), (Severity::Error, "verdict"));
+        assert_eq!(
+            (f[0].severity, f[0].code),
+            (Severity::Error, Code::Tag(crate::tags::Family::Verdict))
+        );
         let f = findings("// #CARGO_CULT: copied");
-        assert_eq!((f[0].severity, f[0].code), (Severity::Hint, "pattern"));
+        assert_eq!(
+            (f[0].severity, f[0].code),
+            (Severity::Hint, Code::Tag(crate::tags::Family::Pattern))
+        );
     }
 
     #[test]
     fn unknown_tags_warn_with_a_fix() {
         let f = findings("// #COMPLETION_DIRVE: x");
-        assert_eq!((f[0].severity, f[0].code), (Severity::Warning, UNKNOWN_TAG));
+        assert_eq!(
+            (f[0].severity, f[0].code),
+            (Severity::Warning, Code::UnknownTag)
+        );
         assert_eq!(f[0].range, TextRange::new(3, 21));
         assert_eq!(
             f[0].fix,

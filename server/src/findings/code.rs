@@ -1,0 +1,288 @@
+//! The one list of finding codes: each code's stable name, what it means
+//! for the gate, how the gate's summary counts it, the rule's text and what
+//! a person does about it. Every face (the server, `tagls check`, the
+//! report, SARIF) reads these; none spells a code itself.
+
+use serde::{Deserialize, Serialize};
+
+use crate::tags::{Family, Registry};
+
+/// The method's verdict on a workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Verdict {
+    Passed,
+    Conditional,
+    Blocked,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Passed => "PASSED",
+            Verdict::Conditional => "CONDITIONAL",
+            Verdict::Blocked => "BLOCKED",
+        }
+    }
+}
+
+/// What a finding is about: a registered tag (by its family) or a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// A registered tag; its code is its family's name.
+    Tag(Family),
+    /// An unregistered, tag-shaped name.
+    UnknownTag,
+    /// A path in a tag that does not exist.
+    MissingPath,
+    /// A path in a tag (or a claim) that leaves the workspace.
+    OutsideWorkspace,
+    /// A file name in a tag that several files have.
+    AmbiguousPath,
+    /// An environment variable a tag names that no env file defines.
+    MissingEnv,
+    /// An environment variable the code reads that no env file defines.
+    UndeclaredEnv,
+    /// A claim that the workspace contradicts: a missing file, a wrong line
+    /// count, a screenshot that is not an image.
+    FalseClaim,
+    /// A `Verification:` recipe that fails when tagls evaluates it.
+    VerificationFailed,
+    /// A `Verification:` recipe tagls cannot evaluate, or a file it cannot
+    /// read.
+    Unverifiable,
+    /// A field or claim that tagls cannot read, such as `Lines affected: most`.
+    BadField,
+    /// The workspace uses tags, but its implementation log is missing, empty
+    /// or holds no claim.
+    MissingLog,
+    /// An assumption that names nothing tagls can check.
+    UncheckedAssumption,
+    /// A file git reports changed that no log entry mentions.
+    UnloggedChange,
+    /// A configuration file that cannot be used.
+    Config,
+}
+
+impl Code {
+    /// The checks, in the order documentation lists them: the codes a
+    /// `[checks]` table may name.
+    pub const CHECKS: [Code; 13] = [
+        Code::UnknownTag,
+        Code::MissingPath,
+        Code::OutsideWorkspace,
+        Code::AmbiguousPath,
+        Code::MissingEnv,
+        Code::UndeclaredEnv,
+        Code::FalseClaim,
+        Code::VerificationFailed,
+        Code::Unverifiable,
+        Code::BadField,
+        Code::MissingLog,
+        Code::UncheckedAssumption,
+        Code::UnloggedChange,
+    ];
+
+    /// The stable name: a diagnostic's `code`, a JSON finding's `code`, a
+    /// SARIF rule's id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Tag(family) => family.name(),
+            Code::UnknownTag => "unknown-tag",
+            Code::MissingPath => "missing-path",
+            Code::OutsideWorkspace => "outside-workspace",
+            Code::AmbiguousPath => "ambiguous-path",
+            Code::MissingEnv => "missing-env",
+            Code::UndeclaredEnv => "undeclared-env",
+            Code::FalseClaim => "false-claim",
+            Code::VerificationFailed => "verification-failed",
+            Code::Unverifiable => "unverifiable",
+            Code::BadField => "bad-field",
+            Code::MissingLog => "missing-log",
+            Code::UncheckedAssumption => "unchecked-assumption",
+            Code::UnloggedChange => "unlogged-change",
+            Code::Config => "config",
+        }
+    }
+
+    /// The code with this name.
+    pub fn parse(name: &str) -> Option<Code> {
+        Code::CHECKS
+            .into_iter()
+            .chain(Family::ALL.map(Code::Tag))
+            .chain([Code::Config])
+            .find(|c| c.as_str() == name)
+    }
+
+    /// What a finding with this code means for the gate, given the tag it
+    /// is about and that tag's family (`None` when the tag is not
+    /// registered or there is none).
+    pub fn gate(self, tag: &str, family: Option<Family>) -> Option<Verdict> {
+        match self {
+            Code::FalseClaim | Code::VerificationFailed | Code::MissingLog => {
+                Some(Verdict::Blocked)
+            }
+            Code::MissingPath | Code::OutsideWorkspace | Code::MissingEnv
+                if matches!(family, Some(Family::Assumption | Family::Claim) | None) =>
+            {
+                Some(Verdict::Blocked)
+            }
+            Code::Tag(Family::Verdict) if tag == "FAILED_VERIFICATION" => Some(Verdict::Blocked),
+            Code::Tag(Family::Verdict) if tag == "CANNOT_VERIFY_WITHOUT_RUNTIME" => {
+                Some(Verdict::Conditional)
+            }
+            Code::Unverifiable | Code::AmbiguousPath | Code::UncheckedAssumption => {
+                Some(Verdict::Conditional)
+            }
+            _ => None,
+        }
+    }
+
+    /// How the gate's one-line reason counts findings of this code.
+    pub fn gate_label(self, tag: &str) -> &'static str {
+        match self {
+            Code::FalseClaim => "false claim(s)",
+            Code::VerificationFailed => "failed verification recipe(s)",
+            Code::MissingLog => "missing or empty implementation log",
+            Code::MissingPath => "missing path(s)",
+            Code::OutsideWorkspace => "path(s) outside the workspace",
+            Code::MissingEnv => "undefined environment variable(s)",
+            Code::AmbiguousPath => "ambiguous file name(s)",
+            Code::Unverifiable => "recipe(s) to check by hand",
+            Code::UncheckedAssumption => "assumption(s) naming nothing checkable",
+            Code::Tag(Family::Verdict) if tag == "FAILED_VERIFICATION" => {
+                "#FAILED_VERIFICATION item(s)"
+            }
+            Code::Tag(Family::Verdict) => "item(s) that need a runtime check",
+            _ => "finding(s)",
+        }
+    }
+
+    /// The rule in a sentence (SARIF's short description).
+    pub fn rule(self) -> &'static str {
+        match self {
+            Code::Tag(Family::Assumption) => "An assumption: believed but not checked",
+            Code::Tag(Family::Pattern) => "A suspicious habit the author flagged",
+            Code::Tag(Family::Suggestion) => "A follow-up someone should do",
+            Code::Tag(Family::Decision) => "A recorded decision",
+            Code::Tag(Family::Claim) => "A claim of work done",
+            Code::Tag(Family::Verdict) => "The outcome of a verification",
+            Code::UnknownTag => "A tag-shaped name that is not registered",
+            Code::MissingPath => "A path a tag names does not exist",
+            Code::OutsideWorkspace => "A path a tag names leaves the workspace",
+            Code::AmbiguousPath => "A file name a tag names matches several files",
+            Code::MissingEnv => "An environment variable a tag names is in no env file",
+            Code::UndeclaredEnv => "An environment variable the code reads is in no env file",
+            Code::FalseClaim => "A claim in the implementation log is false",
+            Code::VerificationFailed => "A verification recipe in the log fails",
+            Code::Unverifiable => "A verification recipe tagls cannot evaluate",
+            Code::BadField => "A field of a log entry cannot be read",
+            Code::MissingLog => {
+                "The workspace uses tags but its implementation log is missing, empty or holds no claim"
+            }
+            Code::UncheckedAssumption => "An assumption that names nothing checkable",
+            Code::UnloggedChange => "A file git reports changed that no log entry mentions",
+            Code::Config => "A configuration file that cannot be used",
+        }
+    }
+
+    /// What has to change for a finding to go away; `subject` is the text
+    /// it is on (a path, a variable, a claim).
+    pub fn fix_text(self, subject: &str) -> String {
+        match self {
+            Code::FalseClaim => {
+                "Correct the claim to match the file, or finish the work it claims.".to_owned()
+            }
+            Code::VerificationFailed => "Make the recipe pass, or correct it.".to_owned(),
+            Code::MissingPath => {
+                format!("Create {subject}, correct the path, or drop the assumption.")
+            }
+            Code::OutsideWorkspace => {
+                "Point the reference inside the workspace; tagls does not look outside it."
+                    .to_owned()
+            }
+            Code::MissingEnv => format!("Add {subject}= to .env.example, or correct the name."),
+            Code::MissingLog => {
+                "Create the log and record the work (`tagls log created <path>`).".to_owned()
+            }
+            Code::Tag(Family::Verdict) => {
+                "Fix what failed, then replace the tag with #VERIFIED.".to_owned()
+            }
+            Code::Unverifiable => "Run the recipe by hand and record the result.".to_owned(),
+            Code::AmbiguousPath => "Name the file by its path from the workspace root.".to_owned(),
+            Code::UncheckedAssumption => {
+                "Check the assumption by hand, then remove the tag or record the check.".to_owned()
+            }
+            Code::UnloggedChange => {
+                "Log the file (`tagls log created|modified <path>`), or revert it.".to_owned()
+            }
+            Code::UnknownTag => {
+                "Correct the spelling, or register the tag in .tagls.toml.".to_owned()
+            }
+            _ => "Review it.".to_owned(),
+        }
+    }
+
+    /// What a finding with this code means, given the registry: the tag's
+    /// family is looked up for the gate.
+    pub fn gate_with(self, tag: &str, registry: &Registry) -> Option<Verdict> {
+        self.gate(tag, registry.get(tag).map(|d| d.family))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Code::parse(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown code {name}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_from_its_name() {
+        for code in Code::CHECKS
+            .into_iter()
+            .chain(Family::ALL.map(Code::Tag))
+            .chain([Code::Config])
+        {
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+            assert_ne!(code.rule(), "", "{code}");
+        }
+        assert_eq!(Code::parse("missing-pth"), None);
+    }
+
+    #[test]
+    fn the_gate_by_code() {
+        assert_eq!(
+            Code::FalseClaim.gate("FILE_CREATED", Some(Family::Claim)),
+            Some(Verdict::Blocked)
+        );
+        assert_eq!(
+            Code::MissingPath.gate("CARGO_CULT", Some(Family::Pattern)),
+            None
+        );
+        assert_eq!(
+            Code::MissingPath.gate("COMPLETION_DRIVE", Some(Family::Assumption)),
+            Some(Verdict::Blocked)
+        );
+        assert_eq!(
+            Code::Tag(Family::Verdict).gate("CANNOT_VERIFY_WITHOUT_RUNTIME", Some(Family::Verdict)),
+            Some(Verdict::Conditional)
+        );
+        assert_eq!(Code::UndeclaredEnv.gate("", None), None);
+    }
+}
