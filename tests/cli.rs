@@ -716,3 +716,75 @@ fn the_scan_cache_changes_nothing_but_the_time() {
     std::fs::write(&not_a_dir, "").unwrap();
     assert_eq!(check_json(root, &not_a_dir, &[]), edited);
 }
+
+/// A log configured elsewhere (`log = "docs/impl-log.md"`) is the log for
+/// every command: `check` asks for it, `report` tells how to look for it,
+/// `log` writes to it, and nothing is written at the default path.
+#[test]
+fn a_configured_log_is_the_log_for_every_command() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, ".tagls.toml", "log = \"docs/impl-log.md\"\n");
+    write(
+        root,
+        "src/a.ts",
+        "// #PATH_DECISION: kept simple\nexport {}\n",
+    );
+    write(root, "src/b.ts", "// #PATH_DECISION: later in path order\n");
+
+    let out = tagls(root, &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "missing log: BLOCKED");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "missing-log")
+        .collect();
+    assert_eq!(missing.len(), 1, "{doc}");
+    let f = missing[0];
+    assert_eq!(f["path"], "src/a.ts", "on the first tagged file: {f}");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(1), Some(4))
+    );
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("implementation log docs/impl-log.md is missing"),
+        "{f}"
+    );
+    assert_eq!(f["fix"]["fix"], "create-log");
+    assert_eq!(
+        f["fix"]["path"].as_str().map(PathBuf::from),
+        Some(root.join("docs/impl-log.md"))
+    );
+
+    let out = tagls(root, &["report"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report =
+        std::fs::read_to_string(root.join(".orchestration/verification-report.md")).unwrap();
+    assert!(
+        report.contains("- Check: `ls -l docs/impl-log.md`"),
+        "{report}"
+    );
+
+    for f in ["src/a.ts", "src/b.ts"] {
+        let out = tagls(root, &["log", "created", f]);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("in docs/impl-log.md"),
+            "{out:?}"
+        );
+    }
+    let log = std::fs::read_to_string(root.join("docs/impl-log.md")).unwrap();
+    assert!(log.contains("#FILE_CREATED: src/a.ts (2 lines)"), "{log}");
+    assert!(!root.join(".orchestration/implementation-log.md").exists());
+
+    let out = tagls(root, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("verdict: PASSED"), "{text}");
+}

@@ -30,20 +30,17 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Everything to report, in document order.
-    /// Everything to report after the configuration's severities and the
-    /// inline suppressions.
+    /// Everything to report, in document order, after the configuration's
+    /// severities and the inline suppressions: what the editor shows for
+    /// the document and what `tagls check` reports for its file.
     pub fn findings(&self, settings: &Settings) -> Vec<Finding> {
-        let all = self.raw_findings(&settings.registry);
-        let all = all
-            .into_iter()
-            .filter(|f| {
-                !self
-                    .suppressed
-                    .iter()
-                    .any(|r| r.contains_inclusive(f.range.start))
-            })
-            .collect();
+        let mut all = self.raw_findings(&settings.registry);
+        all.retain(|f| {
+            !self
+                .suppressed
+                .iter()
+                .any(|r| r.contains_inclusive(f.range.start))
+        });
         settings.apply(all)
     }
 
@@ -53,6 +50,21 @@ impl Analysis {
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
         all.extend(self.checks.iter().filter_map(|c| c.finding.clone()));
+        all.extend(
+            self.unchecked_assumptions(registry)
+                .into_iter()
+                .map(|t| Finding {
+                    range: t.head_range(),
+                    severity: crate::tags::Severity::Information,
+                    code: findings::Code::UncheckedAssumption,
+                    tag: t.name.clone(),
+                    message: format!(
+                        "#{} names nothing tagls can check; a person must verify it",
+                        t.name
+                    ),
+                    fix: None,
+                }),
+        );
         // A reference's finding carries the tag it was found in, for the gate.
         for f in all.iter_mut().filter(|f| f.tag.is_empty()) {
             if let Some(t) = self.tags.iter().find(|t| t.payload_range.touches(f.range)) {

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ use crate::tags::{Family, Registry, Severity, TagDef};
 use crate::text::TextRange;
 
 /// The workspace configuration file's name.
-pub const FILE_NAME: &str = ".tagls.toml";
+pub const FILE_NAME: &str = crate::workspace::root::CONFIG_FILE;
 
 /// A severity, or `off` to drop the finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +128,26 @@ impl ConfigFile {
             text.find(needle)
                 .map(|i| TextRange::new(i, i + needle.len()))
         };
+        if let Some(log) = &self.log {
+            let p = Path::new(log);
+            let inside = !log.trim().is_empty()
+                && p.is_relative()
+                && p.components().all(|c| {
+                    matches!(
+                        c,
+                        std::path::Component::Normal(_) | std::path::Component::CurDir
+                    )
+                });
+            if !inside {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    range: at(log),
+                    message: format!(
+                        "log `{log}` must be a path inside the workspace, relative to its root, such as `.orchestration/implementation-log.md`"
+                    ),
+                });
+            }
+        }
         for check in self.checks.keys() {
             if !Code::CHECKS.iter().any(|c| c.as_str() == check) {
                 return Err(ConfigError {
@@ -289,6 +310,16 @@ impl Settings {
         }
     }
 
+    /// The implementation log of a root: where the log is, for every face.
+    pub fn log_path(&self, root: &Path) -> PathBuf {
+        crate::workspace::paths::normalize(&root.join(&self.log))
+    }
+
+    /// Whether `path` is the implementation log of `root`.
+    pub fn is_log(&self, root: &Path, path: &Path) -> bool {
+        crate::workspace::paths::normalize(path) == self.log_path(root)
+    }
+
     /// Whether a path relative to the root is ignored.
     pub fn is_ignored(&self, rel: &Path) -> bool {
         self.ignore.is_match(rel)
@@ -349,34 +380,142 @@ pub fn workspace_file(root: &Path) -> Option<PathBuf> {
 
 /// Reads and merges the files for a root: the user file, then the
 /// workspace file (or `explicit`, as `--config` names it). Errors say which
-/// file and where.
+/// file and where: the command line stops on the first.
 pub fn load(root: &Path, explicit: Option<&Path>) -> Result<ConfigFile, ConfigError> {
-    let mut merged = ConfigFile::default();
-    let files = [
-        user_file(),
-        explicit
-            .map(Path::to_path_buf)
-            .or_else(|| workspace_file(root)),
-    ];
-    for path in files.into_iter().flatten() {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e)
-                if e.kind() == std::io::ErrorKind::NotFound && explicit != Some(path.as_path()) =>
-            {
-                continue;
-            }
-            Err(e) => {
-                return Err(ConfigError {
-                    path,
-                    range: None,
-                    message: e.to_string(),
-                });
-            }
-        };
-        merged = merged.merged(ConfigFile::parse(&text, &path)?);
+    let loaded = Loader::default().load(root, explicit);
+    match loaded.errors.into_iter().next() {
+        Some((e, _)) => Err(e),
+        None => Ok(loaded.file),
     }
-    Ok(merged)
+}
+
+/// What [`Loader::load`] read for a root.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// The user file and the workspace file merged; a file with an error
+    /// counts with its last good version, if there was one.
+    pub file: ConfigFile,
+    /// The files that could not be used, each with its text.
+    pub errors: Vec<(ConfigError, String)>,
+}
+
+/// Loads the configuration of roots the same way for every face: the
+/// server keeps one for its whole life, so that a file that stops parsing
+/// keeps its last good version in force; the command line uses a fresh one.
+#[derive(Clone, Debug, Default)]
+pub struct Loader {
+    last_good: std::collections::HashMap<PathBuf, ConfigFile>,
+}
+
+impl Loader {
+    /// Reads and merges the files for a root: the user file, then the
+    /// workspace file (or `explicit`).
+    pub fn load(&mut self, root: &Path, explicit: Option<&Path>) -> Loaded {
+        let mut loaded = Loaded::default();
+        let files = [
+            user_file(),
+            explicit
+                .map(Path::to_path_buf)
+                .or_else(|| workspace_file(root)),
+        ];
+        for path in files.into_iter().flatten() {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && explicit != Some(path.as_path()) =>
+                {
+                    self.last_good.remove(&path);
+                    continue;
+                }
+                Err(e) => {
+                    let error = ConfigError {
+                        path: path.clone(),
+                        range: None,
+                        message: e.to_string(),
+                    };
+                    loaded.errors.push((error, String::new()));
+                    continue;
+                }
+            };
+            match ConfigFile::parse(&text, &path) {
+                Ok(layer) => {
+                    self.last_good.insert(path, layer.clone());
+                    loaded.file = std::mem::take(&mut loaded.file).merged(layer);
+                }
+                Err(e) => {
+                    if let Some(good) = self.last_good.get(&path) {
+                        loaded.file = std::mem::take(&mut loaded.file).merged(good.clone());
+                    }
+                    loaded.errors.push((e, text));
+                }
+            }
+        }
+        loaded
+    }
+}
+
+/// The configuration in force for each root of a workspace, and for
+/// documents under none.
+#[derive(Clone, Debug, Default)]
+pub struct RootSettings {
+    /// Longest root first, so that nested roots win.
+    roots: Vec<(PathBuf, ConfigFile, Arc<Settings>)>,
+    outside: Arc<Settings>,
+}
+
+impl RootSettings {
+    /// Sets a root's configuration (its merged layers); returns whether
+    /// what is in force there changed.
+    pub fn set(&mut self, root: &Path, file: ConfigFile) -> bool {
+        if let Some(entry) = self.roots.iter_mut().find(|(r, _, _)| r == root) {
+            if entry.1 == file {
+                return false;
+            }
+            entry.2 = Arc::new(Settings::from_file(&file));
+            entry.1 = file;
+            return true;
+        }
+        let settings = Arc::new(Settings::from_file(&file));
+        self.roots.push((root.to_path_buf(), file, settings));
+        self.roots
+            .sort_by_key(|(r, _, _)| std::cmp::Reverse(r.as_os_str().len()));
+        true
+    }
+
+    /// Sets the configuration of documents under no root.
+    pub fn set_outside(&mut self, file: &ConfigFile) -> bool {
+        let settings = Settings::from_file(file);
+        if format!("{settings:?}") == format!("{:?}", self.outside) {
+            return false;
+        }
+        self.outside = Arc::new(settings);
+        true
+    }
+
+    /// The settings for a path: its root's, else those outside any root.
+    pub fn for_path(&self, path: Option<&Path>) -> &Arc<Settings> {
+        path.and_then(|p| {
+            self.roots
+                .iter()
+                .find(|(r, _, _)| p.starts_with(r))
+                .map(|(_, _, s)| s)
+        })
+        .unwrap_or(&self.outside)
+    }
+
+    /// A root's merged configuration, as [`crate::gate::scan`] takes it.
+    pub fn file_of(&self, root: &Path) -> Option<&ConfigFile> {
+        self.roots
+            .iter()
+            .find(|(r, _, _)| r == root)
+            .map(|(_, f, _)| f)
+    }
+
+    /// Every root with its settings.
+    pub fn roots(&self) -> impl Iterator<Item = (&Path, &Arc<Settings>)> {
+        self.roots.iter().map(|(r, _, s)| (r.as_path(), s))
+    }
 }
 
 #[cfg(test)]

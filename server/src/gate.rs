@@ -23,13 +23,13 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, ConfigFile, Settings};
 use crate::document::Document;
-use crate::findings::{Code, Finding};
+use crate::findings::Finding;
 use crate::log;
 use crate::scan_cache::{self, Entry, Excerpt, Kept, ScanCache, Slot};
 use crate::syntax::Language;
-use crate::tags::{Family, Registry, Severity};
+use crate::tags::Registry;
 use crate::text::{LineCol, pos};
 use crate::workspace::fs::{FileKind, RealFs, read_after_lstat};
 use crate::workspace::index::FileIndex;
@@ -39,8 +39,7 @@ use crate::workspace::walk;
 
 /// Source files larger than this are not read.
 pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
-/// The log is read up to this size.
-pub const MAX_LOG_SIZE: u64 = 64 * 1024 * 1024;
+pub use crate::log::MAX_LOG_SIZE;
 
 pub use crate::findings::Verdict;
 
@@ -192,26 +191,35 @@ pub fn gate_of(f: &Finding, registry: &Registry) -> Option<Verdict> {
     f.gate(registry)
 }
 
-/// Scans each root: every source file the walk yields and the root's log.
-/// `progress` is told how many files have been read so far.
-/// The configuration comes from the root's files (docs/CONFIG.md), or from
-/// `config` when given; an unusable file is an error. With `cache`, a folder,
-/// files unchanged since the last scan are not parsed again
-/// ([`crate::scan_cache`]).
+/// Each root with its configuration read from its files (docs/CONFIG.md),
+/// or from `explicit` when given, as `tagls check` reads it; an unusable
+/// file is an error.
+pub fn configure(
+    roots: &[PathBuf],
+    explicit: Option<&Path>,
+) -> Result<Vec<(PathBuf, ConfigFile)>, ConfigError> {
+    roots
+        .iter()
+        .map(|root| Ok((root.clone(), crate::config::load(root, explicit)?)))
+        .collect()
+}
+
+/// Scans each root, with its configuration: every source file the walk
+/// yields and the root's log. `progress` is told how many files have been
+/// read so far. With `cache`, a folder, files unchanged since the last scan
+/// are not parsed again ([`crate::scan_cache`]).
 ///
 /// The walk and the files are spread over every core; the report comes out
 /// the same whatever the order they finish in.
 pub fn scan(
-    roots: &[PathBuf],
-    config: Option<&Path>,
+    roots: &[(PathBuf, ConfigFile)],
     cache: Option<&Path>,
     progress: &mut dyn FnMut(usize),
-) -> Result<Report, ConfigError> {
+) -> Report {
     let mut report = Report::default();
     let mut files_before = 0;
-    for root in roots {
-        let config_file = crate::config::load(root, config)?;
-        let settings = Settings::from_file(&config_file);
+    for (root, config_file) in roots {
+        let settings = Settings::from_file(config_file);
         let started = scan_cache::now();
         // The cache is read while the tree is walked. The walk's rules, with
         // the ignore files it read, also say which files are scanned and
@@ -257,13 +265,13 @@ pub fn scan(
             (files, rels, slots, joined(indexing))
         });
         let mut ws = Workspace::new(Arc::new(RealFs));
-        ws.set_env_files(settings.env_files.clone());
         ws.add_root(root, false);
+        ws.set_env_files(root, settings.env_files.clone());
         ws.set_index(root, index);
         ws.set_walk_rules(root, excludes, Listed::Whole);
         let fingerprint = ws.root_for(root).map_or(0, |r| {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            h.update(&postcard::to_stdvec(&config_file).unwrap_or_default());
+            h.update(&postcard::to_stdvec(config_file).unwrap_or_default());
             h.update(&index_fingerprint.to_le_bytes());
             h.update(format!("{:?}\n{:?}", r.env, r.aliases).as_bytes());
             h.digest128()
@@ -300,10 +308,14 @@ pub fn scan(
             joined(work)
         });
         files_before += files.len();
-        let mut code_tags = 0;
+        // The first tag of the first tagged file, in path order: where the
+        // note about a missing log goes.
+        let mut first_tag = None;
         let mut entries = Vec::with_capacity(parts.len());
         for (part, entry) in parts {
-            code_tags += part.tags.len();
+            if first_tag.is_none() {
+                first_tag = part.tags.first().cloned();
+            }
             report.merge(part);
             entries.extend(entry);
         }
@@ -315,7 +327,7 @@ pub fn scan(
             &log_path,
             &mut ws,
             &settings,
-            code_tags > 0,
+            first_tag.as_ref(),
         );
         scan_cache::drop_in_background((ws, files, rels, slots));
     }
@@ -323,7 +335,7 @@ pub fn scan(
     report.findings.sort_by(|a, b| {
         (&a.root, &a.path, a.line, a.column).cmp(&(&b.root, &b.path, b.line, b.column))
     });
-    Ok(report)
+    report
 }
 
 /// What a scoped thread returned; its panic goes on in the caller.
@@ -656,28 +668,29 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Checks a root's log, and the method's rule that a workspace that uses
+/// tags (`first_tag` is the first tag of its first tagged file) keeps a log
+/// with claims.
 fn scan_log(
     report: &mut Report,
     root: &Path,
     log_path: &Path,
     ws: &mut Workspace,
     settings: &Settings,
-    code_has_tags: bool,
+    first_tag: Option<&TagPlace>,
 ) {
     let registry = &settings.registry;
     let log_rel = display_rel(log_path, root);
-    let text = match ws.read(log_path, MAX_LOG_SIZE) {
-        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(ReadError::Missing) => None,
+    let text = match log::read(ws, log_path) {
+        Ok(text) => text,
         Err(e) => {
             report.problems.push(format!("{log_rel}: {e}"));
             return;
         }
     };
-    let (doc, text) = match text {
-        Some(t) => (log::parse(&t, registry), t),
-        None => (log::LogDoc::default(), String::new()),
-    };
+    let doc = text.as_deref().map(|t| log::parse(t, registry));
+    let problem = log::LogProblem::of(doc.as_ref().zip(text.as_deref()), registry);
+    let (doc, text) = (doc.unwrap_or_default(), text.unwrap_or_default());
     let changed = crate::log::unlogged::changed_files(root);
     let a = analysis::analyze_log(&doc, &text, log_path, ws, changed);
     let rope = ropey::Rope::from_str(&text);
@@ -685,45 +698,26 @@ fn scan_log(
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
         report.verified.push(strip_markdown(&c.hover));
     }
-    let has_claim = doc.entries.iter().any(|e| {
-        registry
-            .get(&e.tag.name)
-            .is_some_and(|d| d.family == Family::Claim)
+    let (Some(problem), Some(first)) = (problem, first_tag) else {
+        return;
+    };
+    let finding = log::missing_log(problem, &settings.log, log_path, Default::default());
+    let Some(finding) = settings.apply(vec![finding]).pop() else {
+        return;
+    };
+    let (start, end) = first.span[2];
+    report.findings.push(Located {
+        root: root.to_path_buf(),
+        path: first.path.clone(),
+        line: start.line + 1,
+        column: start.col + 1,
+        end_line: end.line + 1,
+        end_column: end.col + 1,
+        gate: gate_of(&finding, registry),
+        finding,
+        subject: log_rel,
+        span: first.span,
     });
-    if code_has_tags && !has_claim {
-        let problem = if text.is_empty() && !log_path.exists() {
-            "is missing"
-        } else if text.trim().is_empty() {
-            "is empty"
-        } else {
-            "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
-        };
-        let finding = Finding {
-            range: Default::default(),
-            severity: Severity::Error,
-            code: Code::MissingLog,
-            tag: Default::default(),
-            message: format!(
-                "this workspace uses tags, but its implementation log {log_rel} {problem}"
-            ),
-            fix: None,
-        };
-        let Some(finding) = settings.apply(vec![finding]).pop() else {
-            return;
-        };
-        report.findings.push(Located {
-            root: root.to_path_buf(),
-            path: log_rel.clone(),
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-            gate: gate_of(&finding, registry),
-            finding,
-            subject: log_rel.clone(),
-            span: Default::default(),
-        });
-    }
 }
 
 /// Adds a file's findings, its tag counts and its unchecked assumptions.
@@ -756,29 +750,7 @@ fn add(
             None => report.unknown_tags += 1,
         }
     }
-    let mut all = a.findings(settings);
-    let unchecked: Vec<Finding> = a
-        .unchecked_assumptions(registry)
-        .into_iter()
-        .filter(|t| {
-            !a.suppressed
-                .iter()
-                .any(|r| r.contains_inclusive(t.head_range().start))
-        })
-        .map(|t| Finding {
-            range: t.head_range(),
-            severity: Severity::Information,
-            code: Code::UncheckedAssumption,
-            tag: t.name.clone(),
-            message: format!(
-                "#{} names nothing tagls can check; a person must verify it",
-                t.name
-            ),
-            fix: None,
-        })
-        .collect();
-    all.extend(settings.apply(unchecked));
-    all.sort_by_key(|f| f.range.start);
+    let all = a.findings(settings);
     let mut spanner = Spanner::new(rope, excerpt);
     for mut f in all {
         let span = spanner.spans(f.range);

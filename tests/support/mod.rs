@@ -25,6 +25,8 @@ pub struct ClientOptions {
     /// `general.positionEncodings`; `None` leaves the field out.
     pub encodings: Option<Vec<&'static str>>,
     pub root: Option<PathBuf>,
+    /// `workspaceFolders`; empty leaves the field out.
+    pub folders: Vec<PathBuf>,
     /// Whether the client offers to watch files for the server.
     pub watch_registration: bool,
     /// Whether the client shows server-initiated progress.
@@ -38,6 +40,7 @@ impl Default for ClientOptions {
         ClientOptions {
             encodings: Some(vec!["utf-16"]),
             root: None,
+            folders: Vec::new(),
             watch_registration: false,
             progress: false,
             client_name: None,
@@ -115,12 +118,19 @@ impl TestClient {
             general["positionEncodings"] = json!(encs);
         }
         let root_uri = opts.root.as_ref().map(|p| file_uri(p));
+        let folders = (!opts.folders.is_empty()).then(|| {
+            opts.folders
+                .iter()
+                .map(|p| json!({ "uri": file_uri(p), "name": p.display().to_string() }))
+                .collect::<Vec<_>>()
+        });
         let result = self
             .request(
                 "initialize",
                 json!({
                     "processId": null,
                     "rootUri": root_uri,
+                    "workspaceFolders": folders,
                     "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
                     "initializationOptions": opts.initialization_options,
                     "capabilities": {
@@ -129,6 +139,8 @@ impl TestClient {
                         "workspace": {
                             "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration },
                             "semanticTokens": { "refreshSupport": true },
+                            "inlayHint": { "refreshSupport": true },
+                            "codeLens": { "refreshSupport": true },
                         },
                         "textDocument": {
                             "publishDiagnostics": { "versionSupport": true },

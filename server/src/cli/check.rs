@@ -66,7 +66,8 @@ pub fn scan_with_progress(
     };
     let tty = io::stderr().is_terminal();
     let mut last = std::time::Instant::now();
-    let report = gate::scan(roots, config, cache.as_deref(), &mut |n| {
+    let configured = gate::configure(roots, config).map_err(|e| e.to_string())?;
+    let report = gate::scan(&configured, cache.as_deref(), &mut |n| {
         if tty && last.elapsed().as_millis() >= 100 {
             last = std::time::Instant::now();
             eprint!("\rtagls: checked {n} files");
@@ -75,7 +76,7 @@ pub fn scan_with_progress(
     if tty {
         eprint!("\r\x1b[2K");
     }
-    report.map_err(|e| e.to_string())
+    Ok(report)
 }
 
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes

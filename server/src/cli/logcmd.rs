@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::log::DEFAULT_LOG_PATH;
-use crate::log::check::count_lines;
+use crate::config::Settings;
 use crate::log::write::{self, NewEntry};
-use crate::tags::Registry;
 use crate::workspace::fs::RealFs;
 use crate::workspace::model::Workspace;
 use crate::workspace::paths::{display_rel, normalize};
@@ -16,16 +14,14 @@ use crate::workspace::paths::{display_rel, normalize};
 use super::{EXIT_USAGE, LogCommand};
 
 /// The workspace root of a file: the nearest folder above it that holds
-/// `.orchestration/` or `.git/`, else the current folder.
+/// a root marker ([`crate::workspace::root::find_root`]), else the current
+/// folder.
 pub fn root_of(file: &Path) -> PathBuf {
-    for dir in file.ancestors().skip(1) {
-        if dir.join(".orchestration").is_dir() || dir.join(".git").exists() {
-            return dir.to_path_buf();
-        }
-    }
-    std::env::current_dir()
-        .map(|d| normalize(&d))
-        .unwrap_or_else(|_| file.parent().unwrap_or(file).to_path_buf())
+    crate::workspace::root::find_root(file).unwrap_or_else(|| {
+        std::env::current_dir()
+            .map(|d| normalize(&d))
+            .unwrap_or_else(|_| file.parent().unwrap_or(file).to_path_buf())
+    })
 }
 
 /// The largest file whose lines are counted for an entry.
@@ -56,50 +52,45 @@ pub fn run(cmd: LogCommand) -> ExitCode {
     }
     // Through the workspace model, as the server reads: a FIFO or a device
     // is never opened, and a symlink out of the root is not followed.
+    // The root's own configuration says where its log is.
+    let settings = match crate::config::load(&root, None) {
+        Ok(file) => Settings::from_file(&file),
+        Err(e) => return fail(e.to_string()),
+    };
     let mut ws = Workspace::new(Arc::new(RealFs));
     ws.add_root(&root, false);
     let bytes = match ws.read(&file, MAX_READ) {
         Ok(b) => b,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
-    let lines = count_lines(&bytes);
     let rel = display_rel(&file, &root);
+    let text = String::from_utf8_lossy(&bytes);
     let entry = match cmd {
-        LogCommand::Created { description, .. } => NewEntry::Created {
-            path: rel.clone(),
-            lines: Some(lines),
-            description,
-        },
+        LogCommand::Created { description, .. } => {
+            write::entry_for(&root, &file, &text, true, None, description)
+        }
         LogCommand::Modified {
             description,
-            lines: given,
+            lines: Some(given),
             ..
-        } => {
-            let affected = match given {
-                Some(l) => l,
-                None => match write::git_changed_lines(&root, &file, lines as u32) {
-                    Some(r) if !r.is_empty() => write::format_ranges(&r),
-                    Some(_) => {
-                        return fail(format!(
-                            "{rel} has no changes against git HEAD; nothing to log"
-                        ));
-                    }
-                    None => {
-                        return fail(format!(
-                            "{rel} is not in a git work tree; pass --lines \"8, 102-115\""
-                        ));
-                    }
-                },
-            };
-            NewEntry::Modified {
-                path: rel.clone(),
-                lines_affected: affected,
-                description,
-            }
+        } => Ok(NewEntry::Modified {
+            path: rel.clone(),
+            lines_affected: given,
+            description,
+        }),
+        LogCommand::Modified { description, .. } => {
+            write::entry_for(&root, &file, &text, false, None, description)
         }
     };
-    let log_path = root.join(DEFAULT_LOG_PATH);
-    if let Err(e) = write::write_to_disk(&log_path, &entry, &Registry::builtin()) {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e @ write::NothingToLog::NoGit(_)) => {
+            return fail(format!("{e}; pass --lines \"8, 102-115\""));
+        }
+        Err(e) => return fail(e.to_string()),
+    };
+    let log_path = settings.log_path(&root);
+    if let Err(e) = write::write_to_disk(&log_path, &entry, &settings.registry) {
         return fail(format!("cannot write {}: {e}", log_path.display()));
     }
     let what = if created {
@@ -107,6 +98,6 @@ pub fn run(cmd: LogCommand) -> ExitCode {
     } else {
         "FILE_MODIFIED"
     };
-    println!("logged #{what}: {rel} in {DEFAULT_LOG_PATH}"); // stdout-ok: the CLI's result
+    println!("logged #{what}: {rel} in {}", settings.log); // stdout-ok: the CLI's result
     ExitCode::SUCCESS
 }

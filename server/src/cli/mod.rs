@@ -43,7 +43,8 @@ pub enum Command {
     /// Walks each PATH (default: the current directory) as the editor's index
     /// does (.gitignore honoured; node_modules, target, dist, vendor and .git
     /// skipped), finds every tag in code comments and in the implementation
-    /// log (.orchestration/implementation-log.md), resolves what they name
+    /// log (.orchestration/implementation-log.md, or where `log` in .tagls.toml
+    /// puts it), resolves what they name
     /// and checks every claim.
     ///
     /// Verdict: BLOCKED when a claim is false, a verification recipe fails, a
@@ -91,8 +92,8 @@ pub enum Command {
         #[arg(long)]
         no_cache: bool,
     },
-    /// Append an entry to the implementation log, as the editor's code
-    /// actions do (safe to run many at once).
+    /// Append an entry to the implementation log (the root's configured log),
+    /// as the editor's code actions do (safe to run many at once).
     #[command(subcommand)]
     Log(LogCommand),
     /// Serve LSP on stdin/stdout.

@@ -98,9 +98,23 @@ pub fn check(log: &LogDoc, log_text: &str, log_path: &Path, ws: &mut Workspace) 
     out
 }
 
-/// The path of every claim that names one, as `(tag, path)` in document
-/// order: what the log says was created, modified or captured.
-pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
+/// A claim's path as written in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// `FILE_CREATED`, `FILE_MODIFIED` or `SCREENSHOT_CLAIMED`.
+    pub tag: String,
+    /// The path as written, without quotes or backticks.
+    pub path: String,
+    /// Where the path is written in the log.
+    pub range: TextRange,
+    /// The whole entry's tag: the claim's `#NAME: payload`.
+    pub entry: TextRange,
+}
+
+/// Every claim that names a path, in document order, read exactly as the
+/// checker reads it: `src/a.ts (2 lines)`, `src/a.ts, src/c.ts`,
+/// `src/b.ts: 2 lines`, `` `src/my file.ts` (2 lines) ``.
+pub fn claims(log: &LogDoc) -> Vec<Claim> {
     log.entries
         .iter()
         .filter(|e| {
@@ -111,9 +125,33 @@ pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
         })
         .filter_map(|e| {
             let (written, _) = written_path(&e.tag.payload, e.tag.payload_range.start)?;
-            (written.path != SCREENSHOT_WAIVER).then(|| (e.tag.name.to_string(), written.path))
+            (written.path != SCREENSHOT_WAIVER).then(|| Claim {
+                tag: e.tag.name.to_string(),
+                path: written.path,
+                range: written.range,
+                entry: e.tag.full_range(),
+            })
         })
         .collect()
+}
+
+/// The path of every claim that names one, as `(tag, path)` in document
+/// order: what the log says was created, modified or captured.
+pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
+    claims(log).into_iter().map(|c| (c.tag, c.path)).collect()
+}
+
+/// The file a claim's path names: relative to the root, or to the log's
+/// folder (`log_dir`) when it starts with `./` or `../`.
+pub fn claim_target(root: &Path, log_dir: &Path, written: &str) -> PathBuf {
+    let p = Path::new(written);
+    if p.is_absolute() {
+        normalize(p)
+    } else if written == "." || written.starts_with("./") || written.starts_with("../") {
+        normalize(&log_dir.join(p))
+    } else {
+        normalize(&root.join(p))
+    }
 }
 
 /// How far a claimed line count may be from the file's: two lines, or 5%
@@ -357,14 +395,7 @@ impl Checker<'_> {
     /// A path of a claim: relative to the root, or to the log's folder when
     /// it starts with `./` or `../`.
     fn claim_path(&self, written: &str) -> PathBuf {
-        let p = Path::new(written);
-        if p.is_absolute() {
-            normalize(p)
-        } else if written == "." || written.starts_with("./") || written.starts_with("../") {
-            normalize(&self.log_dir.join(p))
-        } else {
-            normalize(&self.root.join(p))
-        }
+        claim_target(&self.root, &self.log_dir, written)
     }
 
     /// A path of a recipe: relative to the root, where commands are run.

@@ -11,3 +11,83 @@ pub use parse::{Entry, LogDoc, Section, parse};
 
 /// Where the log lives, relative to the workspace root, unless configured.
 pub const DEFAULT_LOG_PATH: &str = ".orchestration/implementation-log.md";
+
+use std::path::Path;
+
+use crate::findings::{Code, Finding, Fix};
+use crate::tags::{Family, Registry, Severity};
+use crate::text::TextRange;
+use crate::workspace::model::{ReadError, Workspace};
+
+/// The log is read up to this size.
+pub const MAX_LOG_SIZE: u64 = 64 * 1024 * 1024;
+
+/// The log's text as the disk has it, through the workspace's rules
+/// (never outside a root); `None` when there is no log.
+pub fn read(ws: &mut Workspace, path: &Path) -> Result<Option<String>, ReadError> {
+    match ws.read(path, MAX_LOG_SIZE) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(ReadError::Missing) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Why a log does not satisfy the method, for a workspace that uses tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogProblem {
+    Missing,
+    Empty,
+    NoClaim,
+}
+
+impl LogProblem {
+    /// What is wrong with a log, parsed from `text` (`None`: there is no
+    /// log); `None` when it holds a claim.
+    pub fn of(log: Option<(&LogDoc, &str)>, registry: &Registry) -> Option<LogProblem> {
+        let Some((log, text)) = log else {
+            return Some(LogProblem::Missing);
+        };
+        let has_claim = log.entries.iter().any(|e| {
+            registry
+                .get(&e.tag.name)
+                .is_some_and(|d| d.family == Family::Claim)
+        });
+        if text.trim().is_empty() {
+            Some(LogProblem::Empty)
+        } else if !has_claim {
+            Some(LogProblem::NoClaim)
+        } else {
+            None
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            LogProblem::Missing => "is missing",
+            LogProblem::Empty => "is empty",
+            LogProblem::NoClaim => {
+                "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
+            }
+        }
+    }
+}
+
+/// The finding for a workspace that uses tags while its log has `problem`.
+/// It sits on the first tag (`range`) of the first file, in path order,
+/// that holds one: one finding per workspace, on a place the editor can
+/// show. `log` is the log's path as configured, `log_path` the file.
+pub fn missing_log(problem: LogProblem, log: &str, log_path: &Path, range: TextRange) -> Finding {
+    Finding {
+        range,
+        severity: Severity::Error,
+        code: Code::MissingLog,
+        tag: Default::default(),
+        message: format!(
+            "this workspace uses tags, but its implementation log {log} {}",
+            problem.what()
+        ),
+        fix: (problem != LogProblem::NoClaim).then(|| Fix::CreateLog {
+            path: log_path.to_path_buf(),
+        }),
+    }
+}

@@ -36,6 +36,68 @@ pub enum NewEntry {
     },
 }
 
+/// Why a file cannot be logged as modified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NothingToLog {
+    /// git (or the saved file) reports no changed line.
+    NoChanges(String),
+    /// Not in a git work tree, and no saved text to compare with.
+    NoGit(String),
+}
+
+impl std::fmt::Display for NothingToLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NothingToLog::NoChanges(rel) => {
+                write!(
+                    f,
+                    "{rel} has no changes against git HEAD or the saved file; nothing to log"
+                )
+            }
+            NothingToLog::NoGit(rel) => write!(f, "{rel} is not in a git work tree"),
+        }
+    }
+}
+
+/// The entry that logs a file, for every face (`tagls log`, the code
+/// actions): `#FILE_CREATED` with the line count of `text`, or
+/// `#FILE_MODIFIED` with the lines git reports changed against HEAD, else
+/// the lines changed against `saved` (the file on disk, when the editor has
+/// unsaved changes). Runs `git`: call it off any thread that must not block.
+pub fn entry_for(
+    root: &Path,
+    file: &Path,
+    text: &str,
+    created: bool,
+    saved: Option<&str>,
+    description: Option<String>,
+) -> Result<NewEntry, NothingToLog> {
+    let rel = crate::workspace::paths::display_rel(file, root);
+    let lines = crate::log::check::count_lines(text.as_bytes());
+    if created {
+        return Ok(NewEntry::Created {
+            path: rel,
+            lines: Some(lines),
+            description,
+        });
+    }
+    let ranges = match git_changed_lines(root, file, lines as u32) {
+        Some(r) => r,
+        None => match saved {
+            Some(saved) => changed_lines(saved, text),
+            None => return Err(NothingToLog::NoGit(rel)),
+        },
+    };
+    if ranges.is_empty() {
+        return Err(NothingToLog::NoChanges(rel));
+    }
+    Ok(NewEntry::Modified {
+        path: rel,
+        lines_affected: format_ranges(&ranges),
+        description,
+    })
+}
+
 impl NewEntry {
     fn tag(&self) -> &str {
         match self {

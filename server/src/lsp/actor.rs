@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -18,19 +18,19 @@ use std::time::{Duration, Instant};
 use ls_types::{Diagnostic, MessageType, TextDocumentContentChangeEvent, Uri};
 use ropey::Rope;
 use tokio::sync::{mpsc as tmpsc, oneshot};
-use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
-use crate::config::{self, ConfigFile, Settings};
-use crate::document::Document;
-use crate::log::{self, DEFAULT_LOG_PATH, LogDoc};
-use crate::syntax::Language;
+use crate::config::{self, ConfigFile, Loader, RootSettings, Settings};
+use crate::findings::Finding;
+use crate::log::{self, LogProblem};
 use crate::text::Encoding;
 use crate::workspace::fs::RealFs;
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::{Change, Listed, Lookup, Workspace};
+use crate::workspace::paths::display_rel;
 use crate::workspace::walk::Excludes;
 
+use super::documents::{Content, Documents, Entry, Kind, Opened};
 use super::proto;
 
 /// How long a document must be quiet before its diagnostics are published.
@@ -100,6 +100,18 @@ pub enum Msg {
         path: PathBuf,
         reply: oneshot::Sender<Inspected>,
     },
+    /// Every root with its configuration in force, for a workspace-wide
+    /// check through the gate.
+    Configured {
+        reply: oneshot::Sender<Vec<(PathBuf, ConfigFile)>>,
+    },
+    /// The files of a root that hold tags on disk, as a check of the root
+    /// found them in the workspace state `generation`.
+    Tagged {
+        root: PathBuf,
+        generation: u64,
+        files: Vec<String>,
+    },
 }
 
 /// A path as the workspace sees it.
@@ -110,8 +122,10 @@ pub struct Inspected {
     /// The document, when the editor has it open: its URI, version and text.
     pub open: Option<(Uri, i32, Rope)>,
     pub encoding: Encoding,
-    /// The implementation log's path relative to a root, as configured.
-    pub log: String,
+    /// Whether the path is an env file of its root, as configured.
+    pub is_env: bool,
+    /// The settings in force at the path.
+    pub settings: Arc<Settings>,
 }
 
 /// What the actor sends out to the client.
@@ -135,6 +149,9 @@ pub enum Outbound {
     RootAdded(PathBuf),
     /// Semantic tokens answered from an older parse are now out of date.
     RefreshTokens,
+    /// What the disk says changed: inlay hints and code lenses, which show
+    /// whether references resolve, are out of date.
+    RefreshDerived,
 }
 
 /// A document as it was when a request arrived.
@@ -158,7 +175,7 @@ pub struct Snapshot {
 /// awaits, which is what keeps notifications in wire order.
 #[derive(Clone)]
 pub struct Handle {
-    tx: mpsc::Sender<Msg>,
+    tx: Arc<mpsc::Sender<Msg>>,
     queued: Arc<Queued>,
 }
 
@@ -201,25 +218,30 @@ impl Handle {
 pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
     let (tx, rx) = mpsc::channel();
     let queued = Arc::new(Queued::default());
+    let handle = Handle {
+        tx: Arc::new(tx),
+        queued,
+    };
     let actor = Actor {
-        queued: Arc::clone(&queued),
-        docs: HashMap::new(),
-        parsers: HashMap::new(),
-        suspended: HashMap::new(),
-        settings: Arc::new(Settings::default()),
+        queued: Arc::clone(&handle.queued),
+        me: Arc::downgrade(&handle.tx),
+        docs: Documents::default(),
+        config: RootSettings::default(),
+        loader: Loader::default(),
         editor_layer: ConfigFile::default(),
-        last_good: HashMap::new(),
         config_errors: Vec::new(),
         encoding: Encoding::Utf16,
         ws: Workspace::new(Arc::new(RealFs)),
         client_named_roots: true,
         said_no_root: false,
         building: HashMap::new(),
-        designated: None,
-        log_on_disk: None,
+        designated: Vec::new(),
+        log_state: HashMap::new(),
+        tagged: HashMap::new(),
         git_status: HashMap::new(),
         resolutions: Default::default(),
         handled: 0,
+        disk_changed: false,
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -228,7 +250,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
     if let Err(e) = spawned {
         tracing::error!("cannot start the document actor: {e}");
     }
-    Handle { tx, queued }
+    handle
 }
 
 /// When a document's diagnostics are due: at once when its publish let a
@@ -260,79 +282,55 @@ fn is_edit(msg: &Msg) -> bool {
     )
 }
 
-struct Entry {
-    version: i32,
-    /// The file behind the document, for `file:` URIs.
-    path: Option<PathBuf>,
-    content: Content,
-    /// When the first and the last unpublished change arrived.
-    pending: Option<(Instant, Instant)>,
-    /// The analysis and the workspace generation it was made against.
-    analysis: Option<(u64, Analysis)>,
-    /// Changed since it was last parsed.
-    stale: bool,
-    /// Semantic tokens were answered from an older parse.
-    tokens_behind: bool,
-    /// The pending publish has already let a waiting message go first.
-    deferred: bool,
-    /// Diagnostics worked out during the quiet time, and the state of the
-    /// actor they hold for: sent as they are if nothing came in since.
-    prepared: Option<(u64, Vec<ls_types::Diagnostic>)>,
-    /// The state of the actor in which they were last worked out or tried.
-    prepare_tried: Option<u64>,
-}
-
-enum Content {
-    Parsed(Document),
-    /// The implementation log: Markdown, parsed whole on each change.
-    Log {
-        rope: Rope,
-        log: LogDoc,
-    },
-    /// Too large or binary: kept as text so later edits still apply, but not
-    /// parsed.
-    Skipped {
-        rope: Rope,
-        lang: Language,
-    },
+/// What a root's check found of its tagged files, for the note about a
+/// missing log: the files in path order, or `None` while the check runs.
+struct Tagged {
+    generation: u64,
+    files: Option<Vec<String>>,
 }
 
 struct Actor {
     /// Shared with [`Handle`]: messages sent and not yet taken in.
     queued: Arc<Queued>,
-    docs: HashMap<Uri, Entry>,
-    parsers: HashMap<Language, Parser>,
-    /// The document and version whose parse a language's parser gave up
-    /// and holds, to resume.
-    suspended: HashMap<Language, (Uri, i32)>,
-    settings: Arc<Settings>,
+    /// The actor's own mailbox, for work it hands to other threads; weak,
+    /// so that the actor stops once every handle is gone.
+    me: std::sync::Weak<mpsc::Sender<Msg>>,
+    docs: Documents,
+    /// The configuration in force at each root.
+    config: RootSettings,
+    /// Reads the configuration files, keeping the last good version of each.
+    loader: Loader,
     /// The editor's settings, the top configuration layer.
     editor_layer: ConfigFile,
-    /// The last version of each configuration file that parsed.
-    last_good: HashMap<PathBuf, ConfigFile>,
     /// Configuration files that currently carry an error diagnostic.
     config_errors: Vec<PathBuf>,
     encoding: Encoding,
     ws: Workspace,
     /// False when the client named no root (Helix without a root marker):
-    /// then each document's folder becomes a root.
+    /// then each document's root is found as `tagls check` finds it.
     client_named_roots: bool,
     said_no_root: bool,
     /// Changes seen while a root's index was being built, replayed on it.
     building: HashMap<PathBuf, Vec<Change>>,
-    /// The document that carries the missing-log note.
-    designated: Option<Uri>,
+    /// The documents that carry the note about a missing log, one per root.
+    designated: Vec<Uri>,
+    /// What is wrong with each root's log on disk, for a workspace
+    /// generation.
+    log_state: HashMap<PathBuf, (u64, Option<LogProblem>)>,
+    /// Each root's tagged files on disk.
+    tagged: HashMap<PathBuf, Tagged>,
     /// What git reported changed, per root, with the workspace generation
     /// and when it was asked: `git status` runs at most once per state of
     /// the workspace and [`GIT_STATUS_AGE`], not on every keystroke in the log.
     git_status: HashMap<PathBuf, (u64, Instant, Option<Vec<crate::log::unlogged::Unlogged>>)>,
-    /// What is wrong with the log on disk, for a workspace generation.
-    log_on_disk: Option<(u64, PathBuf, Option<LogProblem>)>,
     /// Resolutions reused across keystrokes until the workspace changes.
     resolutions: crate::resolve::Cache,
     /// How many messages the actor has taken in: any message may change
     /// what a document's diagnostics are.
     handled: u64,
+    /// The disk changed since the last publish: hints and lenses are to be
+    /// refreshed with it.
+    disk_changed: bool,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -370,14 +368,23 @@ impl Actor {
             | Msg::IndexBuilt { .. }
             | Msg::FsChanges(_)
             | Msg::EditorSettings(_)
-            | Msg::Inspect { .. } => None,
+            | Msg::Inspect { .. }
+            | Msg::Configured { .. }
+            | Msg::Tagged { .. } => None,
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             self.handle(msg);
             self.update_designated();
         }));
         if outcome.is_err() {
-            let Some(uri) = uri else { return };
+            let Some(uri) = uri else {
+                self.log(
+                    MessageType::ERROR,
+                    "internal error while processing a change of the workspace or the settings"
+                        .to_owned(),
+                );
+                return;
+            };
             self.docs.remove(&uri);
             self.log(
                 MessageType::ERROR,
@@ -414,6 +421,7 @@ impl Actor {
                 self.ws.set_walk_rules(&root, rules, Listed::Watched);
                 let missed = self.building.remove(&root).unwrap_or_default();
                 self.ws.apply(&missed);
+                self.disk_changed = true;
                 self.invalidate_all();
             }
             Msg::FsChanges(changes) => {
@@ -428,6 +436,7 @@ impl Actor {
                     Change::Rescan => true,
                 });
                 if self.ws.apply(&changes) {
+                    self.disk_changed = true;
                     self.invalidate_all();
                 }
                 if config_changed {
@@ -439,14 +448,13 @@ impl Actor {
                 language_id,
                 version,
                 text,
-            } => self.open(uri, &language_id, version, text),
+            } => self.open(uri, language_id, version, text),
             Msg::Change {
                 uri,
                 version,
                 changes,
             } => self.change(&uri, version, changes),
             Msg::Close { uri } => {
-                self.suspended.retain(|_, (held, _)| *held != uri);
                 if self.docs.remove(&uri).is_some() {
                     self.send(Outbound::Publish {
                         uri,
@@ -473,161 +481,134 @@ impl Actor {
             }
             Msg::Inspect { path, reply } => {
                 let path = crate::workspace::paths::normalize(&path);
-                let open = self
-                    .docs
-                    .iter()
-                    .find(|(_, e)| e.path.as_deref() == Some(&path))
-                    .map(|(uri, e)| {
-                        let rope = match &e.content {
-                            Content::Parsed(doc) => doc.rope().clone(),
-                            Content::Log { rope, .. } | Content::Skipped { rope, .. } => {
-                                rope.clone()
-                            }
-                        };
-                        (uri.clone(), e.version, rope)
-                    });
+                let open = self.docs.by_path(&path).map(|(uri, e)| {
+                    (uri.clone(), e.version, e.content.rope().clone())
+                });
+                let settings = Arc::clone(self.config.for_path(Some(&path)));
                 let _ = reply.send(Inspected {
                     root: self.ws.root_for(&path).map(|r| r.path.clone()),
                     lookup: self.ws.lookup(&path),
                     open,
                     encoding: self.encoding,
-                    log: self.settings.log.clone(),
+                    is_env: self.ws.is_env_path(&path),
+                    settings,
                 });
+            }
+            Msg::Configured { reply } => {
+                let roots = self
+                    .ws
+                    .roots()
+                    .iter()
+                    .map(|r| {
+                        let file = self.config.file_of(&r.path).cloned().unwrap_or_default();
+                        (r.path.clone(), file)
+                    })
+                    .collect();
+                let _ = reply.send(roots);
+            }
+            Msg::Tagged {
+                root,
+                generation,
+                files,
+            } => {
+                if self.tagged.get(&root).is_some_and(|t| t.generation == generation) {
+                    self.tagged.insert(
+                        root.clone(),
+                        Tagged {
+                            generation,
+                            files: Some(files),
+                        },
+                    );
+                    self.invalidate_under(&root);
+                }
             }
         }
     }
 
-    fn open(&mut self, uri: Uri, language_id: &str, version: i32, text: String) {
-        self.suspended.retain(|_, (held, _)| *held != uri);
+    /// The settings in force at a document's file.
+    fn settings_for(&self, path: Option<&Path>) -> Arc<Settings> {
+        Arc::clone(self.config.for_path(path))
+    }
+
+    /// The root a document belongs to, if any.
+    fn root_of(&self, path: Option<&Path>) -> Option<PathBuf> {
+        path.and_then(|p| self.ws.root_for(p))
+            .map(|r| r.path.clone())
+    }
+
+    fn open(&mut self, uri: Uri, language_id: String, version: i32, text: String) {
         let path = uri.to_file_path().map(|p| p.into_owned());
-        let is_log = path
-            .as_deref()
-            .is_some_and(|p| p.ends_with(DEFAULT_LOG_PATH));
-        let lang = Language::detect(Some(language_id), uri.path().as_str());
-        if lang.is_none() && !is_log {
-            tracing::debug!("not a tagged language: {} ({language_id})", uri.as_str());
-            return;
-        }
-        // Without a client root, a document's folder stands in; for the log,
-        // the folder that holds `.orchestration/`.
-        let stand_in = path.as_deref().and_then(|p| {
-            if is_log {
-                p.ancestors().nth(2)
-            } else {
-                p.parent()
-            }
-        });
-        if let Some(dir) = stand_in
+        // Without a client root, the root is found as `tagls check` and
+        // `tagls log` find it; failing that, the document's folder stands in.
+        if let Some(p) = path.as_deref()
             && !self.client_named_roots
-            && self.ws.root_for(dir).is_none()
+            && self.ws.root_for(p).is_none()
         {
+            let (dir, found) = match crate::workspace::root::find_root(p) {
+                Some(root) => (root, true),
+                None => (p.parent().unwrap_or(p).to_path_buf(), false),
+            };
             if !self.said_no_root {
                 self.said_no_root = true;
                 self.log(
                     MessageType::INFO,
                     format!(
-                        "the client named no workspace root; paths are resolved against each document's folder, starting with {}",
+                        "the client named no workspace root; using {} as the root",
                         dir.display()
                     ),
                 );
             }
-            self.add_root(dir.to_path_buf(), true);
+            self.add_root(dir, !found);
+            self.reload_config();
         }
-        let content = match lang {
-            _ if is_log => Content::Log {
-                log: log::parse(&text, &self.settings.registry),
-                rope: Rope::from_str(&text),
-            },
-            Some(lang) => self.parse_or_skip(&uri, lang, Rope::from_str(&text), &text),
-            None => return,
-        };
-        self.docs.insert(
-            uri.clone(),
-            Entry {
-                version,
-                path,
-                content,
-                pending: None,
-                analysis: None,
-                stale: false,
-                tokens_behind: false,
-                deferred: false,
-                prepared: None,
-                prepare_tried: None,
-            },
+        let root = self.root_of(path.as_deref());
+        let settings = self.settings_for(path.as_deref());
+        let kind = super::documents::kind(
+            path.as_deref(),
+            root.as_deref(),
+            &language_id,
+            &uri,
+            &settings,
         );
+        let opened = Opened {
+            uri: uri.clone(),
+            path,
+            language_id,
+            version,
+            text: &text,
+        };
+        let why = self.docs.open(opened, kind, &settings);
+        if let Some(why) = why {
+            self.log(
+                MessageType::INFO,
+                format!("{}: {why}; tags in it are not checked", uri.as_str()),
+            );
+        }
+        if kind == Kind::Plain {
+            tracing::debug!("not a tagged language: {}", uri.as_str());
+            return;
+        }
         // At once and whole: the first diagnostics of a document do not wait
         // for other messages.
         self.publish(&uri, false);
     }
 
-    fn parse_or_skip(&mut self, uri: &Uri, lang: Language, rope: Rope, text: &str) -> Content {
-        if let Some(why) = unparseable(&rope, self.settings.max_file_size) {
+    fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
+        let path = self.docs.get(uri).and_then(|e| e.path.clone());
+        let settings = self.settings_for(path.as_deref());
+        if let Some(why) = self
+            .docs
+            .change(uri, version, &changes, self.encoding, &settings)
+        {
             self.log(
                 MessageType::INFO,
                 format!("{}: {why}; tags in it are not checked", uri.as_str()),
             );
-            return Content::Skipped { rope, lang };
         }
-        let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
-        Content::Parsed(Document::new(lang, text, parser, &self.settings.registry))
-    }
-
-    fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
-        let enc = self.encoding;
-        let Some(entry) = self.docs.get_mut(uri) else {
-            tracing::debug!("change for a document that is not open: {}", uri.as_str());
-            return;
-        };
-        entry.version = version;
-        entry.analysis = None;
-        let now = Instant::now();
-        entry.pending = Some((entry.pending.map_or(now, |(first, _)| first), now));
-        match &mut entry.content {
-            Content::Parsed(doc) => {
-                for c in &changes {
-                    doc.apply_change(
-                        c.range
-                            .map(|r| (proto::line_col(r.start), proto::line_col(r.end))),
-                        &c.text,
-                        enc,
-                    );
-                }
-                if let Some(why) = unparseable(doc.rope(), self.settings.max_file_size) {
-                    let rope = doc.rope().clone();
-                    let lang = doc.language();
-                    entry.content = Content::Skipped { rope, lang };
-                    self.log(
-                        MessageType::INFO,
-                        format!("{}: {why}; tags in it are not checked", uri.as_str()),
-                    );
-                    return;
-                }
-                // Reparsed when next needed (a request, or the debounced
-                // publish): a burst of keystrokes costs one reparse, and a
-                // slow one (tree-sitter recovering from a syntax error) is
-                // not paid per keystroke.
-                entry.stale = true;
-            }
-            Content::Log { rope, .. } => {
-                for c in &changes {
-                    apply_to_rope(rope, c, enc);
-                }
-                entry.stale = true;
-            }
-            Content::Skipped { rope, lang } => {
-                for c in &changes {
-                    apply_to_rope(rope, c, enc);
-                }
-                if unparseable(rope, self.settings.max_file_size).is_none() {
-                    let (lang, text) = (*lang, rope.to_string());
-                    let rope = Rope::from_str(&text);
-                    let content = self.parse_or_skip(uri, lang, rope, &text);
-                    if let Some(entry) = self.docs.get_mut(uri) {
-                        entry.content = content;
-                    }
-                }
-            }
+        if let Some(e) = self.docs.get_mut(uri)
+            && matches!(e.content, Content::Plain { .. })
+        {
+            e.pending = None;
         }
     }
 
@@ -644,21 +625,36 @@ impl Actor {
     fn invalidate_all(&mut self) {
         let now = Instant::now();
         for e in self.docs.values_mut() {
-            e.pending = Some(e.pending.map_or((now, now), |(first, _)| (first, now)));
+            if !matches!(e.content, Content::Plain { .. }) {
+                e.pending = Some(e.pending.map_or((now, now), |(first, _)| (first, now)));
+            }
+        }
+    }
+
+    /// Every open document under a root is checked again.
+    fn invalidate_under(&mut self, root: &Path) {
+        let now = Instant::now();
+        for e in self.docs.values_mut() {
+            if e.path.as_deref().is_some_and(|p| p.starts_with(root))
+                && !matches!(e.content, Content::Plain { .. })
+            {
+                e.pending = Some(e.pending.map_or((now, now), |(first, _)| (first, now)));
+            }
         }
     }
 
     fn analysis(&mut self, uri: &Uri) -> Option<Analysis> {
         // For the log: what git reports changed (cached; asked first, while
         // nothing else is borrowed).
-        let log_path = self
-            .docs
-            .get(uri)
-            .filter(|e| matches!(e.content, Content::Log { .. }))
-            .and_then(|e| e.path.clone());
-        let changed = log_path.and_then(|p| self.git_changes(&p));
+        let path = self.docs.get(uri)?.path.clone();
+        let settings = self.settings_for(path.as_deref());
+        let is_log = matches!(self.docs.get(uri)?.content, Content::Log { .. });
+        let changed = match (&path, is_log) {
+            (Some(p), true) => self.git_changes(p),
+            _ => None,
+        };
         let generation = self.ws.generation();
-        self.reparse(uri, &mut || false);
+        self.docs.reparse(uri, &settings, &mut || false);
         let ignored = self.is_ignored(uri);
         let entry = self.docs.get_mut(uri)?;
         if let Some((g, a)) = &entry.analysis
@@ -667,62 +663,24 @@ impl Actor {
             return Some(a.clone());
         }
         let a = match &entry.content {
-            Content::Parsed(doc) => {
-                if ignored {
-                    Analysis::default()
-                } else {
-                    analysis::analyze_cached(
-                        doc,
-                        entry.path.as_deref(),
-                        &mut self.ws,
-                        &mut self.resolutions,
-                        &self.settings,
-                    )
-                }
-            }
+            Content::Parsed(_) if ignored => Analysis::default(),
+            Content::Parsed(doc) => analysis::analyze_cached(
+                doc,
+                entry.path.as_deref(),
+                &mut self.ws,
+                &mut self.resolutions,
+                &settings,
+            ),
             Content::Log { rope, log } => match entry.path.as_deref() {
                 Some(path) => {
                     analysis::analyze_log(log, &rope.to_string(), path, &mut self.ws, changed)
                 }
                 None => Analysis::default(),
             },
-            Content::Skipped { .. } => Analysis::default(),
+            Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
         Some(a)
-    }
-
-    /// Parses a changed document again; false, with the document as it
-    /// was, when `stop` cut the parse short.
-    fn reparse(&mut self, uri: &Uri, stop: &mut dyn FnMut() -> bool) -> bool {
-        let Some(entry) = self.docs.get_mut(uri) else {
-            return true;
-        };
-        if !entry.stale {
-            return true;
-        }
-        match &mut entry.content {
-            Content::Parsed(doc) => {
-                let lang = doc.language();
-                let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
-                // A parse given up earlier is resumed only for the same text.
-                let this = (uri.clone(), entry.version);
-                if self.suspended.get(&lang).is_some_and(|held| *held != this) {
-                    parser.reset();
-                }
-                if !doc.reparse_until(parser, &self.settings.registry, stop) {
-                    self.suspended.insert(lang, this);
-                    return false;
-                }
-                self.suspended.remove(&lang);
-            }
-            Content::Log { rope, log } => {
-                *log = log::parse(&rope.to_string(), &self.settings.registry)
-            }
-            Content::Skipped { .. } => {}
-        }
-        entry.stale = false;
-        true
     }
 
     /// A snapshot for semantic tokens: the tags only, from a reparse that
@@ -730,12 +688,13 @@ impl Actor {
     /// last parse answer, moved along by the edits since; the next publish
     /// parses in full and asks the client to refresh.
     fn tags_snapshot(&mut self, uri: &Uri, by: Instant) -> Option<Snapshot> {
-        let parsed = matches!(self.docs.get(uri)?.content, Content::Parsed(_));
-        if !parsed {
+        let entry = self.docs.get(uri)?;
+        if !matches!(entry.content, Content::Parsed(_)) {
             return self.snapshot(uri);
         }
+        let settings = self.settings_for(entry.path.as_deref());
         let queued = Arc::clone(&self.queued);
-        let done = self.reparse(uri, &mut || {
+        let done = self.docs.reparse(uri, &settings, &mut || {
             queued.edits.load(Ordering::SeqCst) > 0 || Instant::now() > by
         });
         let generation = self.ws.generation();
@@ -755,15 +714,13 @@ impl Actor {
 
     /// Whether the configuration leaves the document's file out.
     fn is_ignored(&self, uri: &Uri) -> bool {
-        self.docs
-            .get(uri)
-            .and_then(|e| e.path.as_deref())
-            .is_some_and(|p| {
-                self.ws
-                    .root_for(p)
-                    .and_then(|r| p.strip_prefix(&r.path).ok())
-                    .is_some_and(|rel| self.settings.is_ignored(rel))
-            })
+        let Some(path) = self.docs.get(uri).and_then(|e| e.path.as_deref()) else {
+            return false;
+        };
+        self.ws
+            .root_for(path)
+            .and_then(|r| path.strip_prefix(&r.path).ok())
+            .is_some_and(|rel| self.config.for_path(Some(path)).is_ignored(rel))
     }
 
     fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
@@ -773,23 +730,15 @@ impl Actor {
 
     fn snapshot_with(&self, uri: &Uri, analysis: Analysis) -> Option<Snapshot> {
         let entry = self.docs.get(uri)?;
-        let rope = match &entry.content {
-            Content::Parsed(doc) => doc.rope().clone(),
-            Content::Log { rope, .. } | Content::Skipped { rope, .. } => rope.clone(),
-        };
         Some(Snapshot {
             uri: uri.clone(),
             path: entry.path.clone(),
-            root: entry
-                .path
-                .as_deref()
-                .and_then(|p| self.ws.root_for(p))
-                .map(|r| r.path.clone()),
+            root: self.root_of(entry.path.as_deref()),
             is_log: matches!(entry.content, Content::Log { .. }),
             version: entry.version,
-            rope,
+            rope: entry.content.rope().clone(),
             analysis,
-            settings: self.settings.clone(),
+            settings: self.settings_for(entry.path.as_deref()),
             encoding: self.encoding,
         })
     }
@@ -809,7 +758,7 @@ impl Actor {
         let in_comment = match &entry.content {
             Content::Parsed(doc) => doc.in_comment(offset),
             Content::Log { .. } => true,
-            Content::Skipped { .. } => false,
+            Content::Skipped { .. } | Content::Plain { .. } => false,
         };
         let root = snap
             .root
@@ -853,8 +802,8 @@ impl Actor {
     fn next_deadline(&self) -> Option<Instant> {
         let now = Instant::now();
         self.docs
-            .values()
-            .flat_map(|e| [due_at(e, now), prepare_at(e, self.handled)])
+            .iter()
+            .flat_map(|(_, e)| [due_at(e, now), prepare_at(e, self.handled)])
             .flatten()
             .min()
     }
@@ -864,7 +813,10 @@ impl Actor {
     fn prepare_due(&mut self) {
         let now = Instant::now();
         let handled = self.handled;
-        for uri in self.docs_where(|e| prepare_at(e, handled).is_some_and(|at| now >= at)) {
+        for uri in self
+            .docs
+            .uris_where(|e| prepare_at(e, handled).is_some_and(|at| now >= at))
+        {
             if self.queued.all.load(Ordering::SeqCst) > 0 {
                 return;
             }
@@ -880,9 +832,11 @@ impl Actor {
             return;
         };
         entry.prepare_tried = Some(stamp);
+        let path = entry.path.clone();
+        let settings = self.settings_for(path.as_deref());
         let queued = Arc::clone(&self.queued);
         let waiting = move || queued.all.load(Ordering::SeqCst) > 0;
-        if !self.reparse(uri, &mut || waiting()) || waiting() {
+        if !self.docs.reparse(uri, &settings, &mut || waiting()) || waiting() {
             return;
         }
         let Some(snap) = self.snapshot(uri) else {
@@ -897,31 +851,34 @@ impl Actor {
         }
     }
 
-    /// What a document's publish holds.
+    /// What a document's publish holds: its findings, the same the gate
+    /// reports for its file, converted once.
     fn diagnostics(&mut self, uri: &Uri, snap: &Snapshot) -> Vec<ls_types::Diagnostic> {
         let mut all = snap.analysis.findings(&snap.settings);
-        if self.designated.as_ref() == Some(uri)
+        if self.designated.contains(uri)
             && let Some(f) = self.missing_log_finding(snap)
         {
-            all.insert(0, f);
+            all.push(f);
+            all.sort_by_key(|f| f.range.start);
         }
         proto::diagnostics(&snap.rope, &all, snap.encoding)
     }
 
     fn publish_due(&mut self) {
         let now = Instant::now();
-        for uri in self.docs_where(|e| due_at(e, now).is_some_and(|at| now >= at)) {
+        for uri in self
+            .docs
+            .uris_where(|e| due_at(e, now).is_some_and(|at| now >= at))
+        {
             self.contained(&uri, |actor| actor.publish(&uri, true));
         }
-    }
-
-    /// The documents whose entry satisfies `pred`.
-    fn docs_where(&self, pred: impl Fn(&Entry) -> bool) -> Vec<Uri> {
-        self.docs
-            .iter()
-            .filter(|(_, e)| pred(e))
-            .map(|(u, _)| u.clone())
-            .collect()
+        // Everything derived from the disk goes together: once the
+        // documents that a change on disk touched are published, hints and
+        // lenses are asked for again.
+        if self.disk_changed && !self.docs.iter().any(|(_, e)| e.pending.is_some()) {
+            self.disk_changed = false;
+            self.send(Outbound::RefreshDerived);
+        }
     }
 
     /// Works on one document; a panic drops that document, never the
@@ -943,18 +900,21 @@ impl Actor {
         // Worked out during the quiet time, and nothing came in since: sent
         // as it is.
         let handled = self.handled;
-        if let Some(entry) = self.docs.get_mut(uri)
-            && let Some((_, diagnostics)) = entry.prepared.take().filter(|(s, _)| *s == handled)
-        {
+        let Some(entry) = self.docs.get_mut(uri) else {
+            return;
+        };
+        if let Some((_, diagnostics)) = entry.prepared.take().filter(|(s, _)| *s == handled) {
             let version = entry.version;
             self.send_diagnostics(uri, version, diagnostics);
             return;
         }
+        let path = entry.path.clone();
+        let settings = self.settings_for(path.as_deref());
         // A parse that a newer message would wait for is given up: an edit
         // makes it stale, and a request is answered first (from the last
         // parse, for highlighting). The publish comes once the typing pauses.
         let queued = Arc::clone(&self.queued);
-        if !self.reparse(uri, &mut || {
+        if !self.docs.reparse(uri, &settings, &mut || {
             yielding && queued.all.load(Ordering::SeqCst) > 0
         }) {
             if let Some(entry) = self.docs.get_mut(uri) {
@@ -1001,22 +961,67 @@ impl Actor {
         });
     }
 
-    /// The open source document that carries the note about a missing log:
-    /// the first, by URI, that has tags. One note, not one per file.
-    fn pick_designated(&self) -> Option<Uri> {
-        self.docs
-            .iter()
-            .filter(|(_, e)| match &e.content {
-                Content::Parsed(doc) => doc.tags().next().is_some() && e.path.is_some(),
+    /// The first file, in path order, of a root that holds a tag, as the
+    /// editor sees them: open documents as they are in the editor, the
+    /// others as the last check of the root found them on disk. This is
+    /// where the gate puts the note about a missing log.
+    fn first_tagged(&self, root: &Path) -> Option<String> {
+        let mut open: Vec<(String, bool)> = Vec::new();
+        for (_, e) in self.docs.iter() {
+            let Some(path) = e.path.as_deref().filter(|p| p.starts_with(root)) else {
+                continue;
+            };
+            if self.ws.root_for(path).map(|r| r.path.as_path()) != Some(root) {
+                continue;
+            }
+            let tagged = match &e.content {
+                Content::Parsed(doc) => {
+                    !analysis::tags_only(doc).tags.is_empty() && !self.is_ignored_path(path)
+                }
                 _ => false,
-            })
-            .map(|(u, _)| u)
-            .min_by(|a, b| a.as_str().cmp(b.as_str()))
-            .cloned()
+            };
+            open.push((display_rel(path, root), tagged));
+        }
+        let on_disk = self
+            .tagged
+            .get(root)
+            .and_then(|t| t.files.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|f| !open.iter().any(|(o, _)| o == *f))
+            .cloned();
+        open.iter()
+            .filter(|(_, tagged)| *tagged)
+            .map(|(rel, _)| rel.clone())
+            .chain(on_disk)
+            .min_by(|a, b| a.as_bytes().cmp(b.as_bytes()))
     }
 
-    /// Re-picks the designated document; both the old and the new one are
-    /// published again when it moves.
+    fn is_ignored_path(&self, path: &Path) -> bool {
+        self.ws
+            .root_for(path)
+            .and_then(|r| path.strip_prefix(&r.path).ok())
+            .is_some_and(|rel| self.config.for_path(Some(path)).is_ignored(rel))
+    }
+
+    /// The open documents that carry the note about a missing log: for
+    /// each root the client named, its first tagged file, when it is open.
+    fn pick_designated(&self) -> Vec<Uri> {
+        let mut out = Vec::new();
+        for root in self.ws.roots().iter().filter(|r| !r.fallback) {
+            let Some(rel) = self.first_tagged(&root.path) else {
+                continue;
+            };
+            if let Some((uri, _)) = self.docs.by_path(&root.path.join(&rel)) {
+                out.push(uri.clone());
+            }
+        }
+        out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        out
+    }
+
+    /// Re-picks the designated documents; those that changed are published
+    /// again.
     fn update_designated(&mut self) {
         let now = self.pick_designated();
         if now == self.designated {
@@ -1024,93 +1029,117 @@ impl Actor {
         }
         let old = std::mem::replace(&mut self.designated, now.clone());
         let t = Instant::now();
-        for uri in [old, now].into_iter().flatten() {
-            if let Some(e) = self.docs.get_mut(&uri) {
+        for uri in old
+            .iter()
+            .chain(&now)
+            .filter(|u| !(old.contains(u) && now.contains(u)))
+        {
+            if let Some(e) = self.docs.get_mut(uri) {
                 e.pending = Some(e.pending.map_or((t, t), |(first, _)| (first, t)));
             }
         }
     }
 
     /// The note that the implementation log is missing, empty or holds no
-    /// claim, on the first tag of `snap`.
-    fn missing_log_finding(&mut self, snap: &Snapshot) -> Option<crate::findings::Finding> {
+    /// claim, on the first tag of `snap`, the root's first tagged file.
+    fn missing_log_finding(&mut self, snap: &Snapshot) -> Option<Finding> {
         let first = snap.analysis.tags.first()?;
         let root = snap.root.clone()?;
-        // A folder that stands in for a root the client did not name says
-        // nothing about where the log should be.
-        if self.ws.roots().iter().any(|r| r.path == root && r.fallback) {
-            return None;
+        let settings = Arc::clone(&snap.settings);
+        let problem = self.log_problem(&root, &settings)?;
+        // The gate's answer needs every tagged file of the root: a check
+        // of the root on disk is asked for, once per state of the workspace.
+        self.check_tagged(&root);
+        let log_path = settings.log_path(&root);
+        let finding = log::missing_log(problem, &settings.log, &log_path, first.head_range());
+        settings.apply(vec![finding]).pop()
+    }
+
+    /// What is wrong with a root's log: as the editor has it when it is
+    /// open, else as the disk has it, read once per state of the workspace.
+    fn log_problem(&mut self, root: &Path, settings: &Settings) -> Option<LogProblem> {
+        let log_path = settings.log_path(root);
+        if let Some((_, e)) = self.docs.by_path(&log_path)
+            && let Content::Log { log, rope } = &e.content
+        {
+            return LogProblem::of(Some((log, &rope.to_string())), &settings.registry);
         }
-        let log_path = root.join(&self.settings.log);
-        // The log as the editor has it, else as the disk has it: read once
-        // per state of the workspace, not on every publish.
-        let registry = &self.settings.registry;
-        let open = self
-            .docs
-            .values()
-            .find_map(|e| match (&e.content, &e.path) {
-                (Content::Log { log, rope }, Some(p)) if *p == log_path => Some(log_problem(
-                    log,
-                    rope.len_bytes() > 0 && rope.chars().any(|c| !c.is_whitespace()),
-                    registry,
-                )),
-                _ => None,
-            });
-        let problem = match open {
-            Some(p) => p,
-            None => {
-                let generation = self.ws.generation();
-                match &self.log_on_disk {
-                    Some((g, path, p)) if *g == generation && *path == log_path => *p,
-                    _ => {
-                        let p = match self.ws.read(&log_path, 64 * 1024 * 1024) {
-                            Ok(bytes) => {
-                                let text = String::from_utf8_lossy(&bytes);
-                                log_problem(
-                                    &log::parse(&text, registry),
-                                    !text.trim().is_empty(),
-                                    registry,
-                                )
-                            }
-                            Err(crate::workspace::model::ReadError::Missing) => {
-                                Some(LogProblem::Missing)
-                            }
-                            Err(_) => None,
-                        };
-                        self.log_on_disk = Some((generation, log_path.clone(), p));
-                        p
-                    }
-                }
+        let generation = self.ws.generation();
+        if let Some((g, p)) = self.log_state.get(root)
+            && *g == generation
+        {
+            return *p;
+        }
+        let problem = match log::read(&mut self.ws, &log_path) {
+            Ok(text) => {
+                let doc = text.as_deref().map(|t| log::parse(t, &settings.registry));
+                LogProblem::of(doc.as_ref().zip(text.as_deref()), &settings.registry)
             }
-        }?;
-        let what = match problem {
-            LogProblem::Missing => "is missing",
-            LogProblem::Empty => "is empty",
-            LogProblem::NoClaim => {
-                "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
-            }
+            Err(_) => None,
         };
-        Some(crate::findings::Finding {
-            range: first.head_range(),
-            severity: crate::tags::Severity::Warning,
-            code: crate::findings::Code::MissingLog,
-            tag: first.name.clone(),
-            message: format!(
-                "this workspace uses tags, but its implementation log {} {what}",
-                self.settings.log
-            ),
-            fix: (problem != LogProblem::NoClaim)
-                .then_some(crate::findings::Fix::CreateLog { path: log_path }),
-        })
+        self.log_state
+            .insert(root.to_path_buf(), (generation, problem));
+        problem
+    }
+
+    /// Starts a check of a root on another thread, to learn which of its
+    /// files hold tags on disk, unless one ran for this state of the
+    /// workspace.
+    fn check_tagged(&mut self, root: &Path) {
+        let generation = self.ws.generation();
+        if self
+            .tagged
+            .get(root)
+            .is_some_and(|t| t.generation == generation)
+        {
+            return;
+        }
+        let kept = self.tagged.remove(root).and_then(|t| t.files);
+        self.tagged.insert(
+            root.to_path_buf(),
+            Tagged {
+                generation,
+                files: kept,
+            },
+        );
+        let config = self.config.file_of(root).cloned().unwrap_or_default();
+        let Some(tx) = self.me.upgrade() else {
+            return;
+        };
+        let me = Handle {
+            tx,
+            queued: Arc::clone(&self.queued),
+        };
+        let root = root.to_path_buf();
+        let spawned = std::thread::Builder::new()
+            .name("tagls-check".into())
+            .spawn(move || {
+                let cache = crate::scan_cache::default_dir();
+                let roots = [(root.clone(), config)];
+                let checked = catch_unwind(AssertUnwindSafe(|| {
+                    crate::gate::scan(&roots, cache.as_deref(), &mut |_| {})
+                }));
+                let Ok(report) = checked else {
+                    tracing::error!("checking {} failed", root.display());
+                    return;
+                };
+                let mut files: Vec<String> = report.tags.into_iter().map(|t| t.path).collect();
+                files.dedup();
+                me.send(Msg::Tagged {
+                    root,
+                    generation,
+                    files,
+                });
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start a check: {e}");
+        }
     }
 
     /// The files git reports changed under the root of `path`, cached.
     /// Commits touch only `.git`, which is not watched, so the answer also
     /// expires with age.
-    fn git_changes(
-        &mut self,
-        path: &std::path::Path,
-    ) -> Option<Vec<crate::log::unlogged::Unlogged>> {
+    fn git_changes(&mut self, path: &Path) -> Option<Vec<crate::log::unlogged::Unlogged>> {
         let root = self.ws.root_for(path)?.path.clone();
         let generation = self.ws.generation();
         if let Some((g, at, changed)) = self.git_status.get(&root)
@@ -1133,43 +1162,26 @@ impl Actor {
         });
     }
 
-    /// Reads the configuration files again and, if what is in force
-    /// changed, checks every open document again with it. A file that does
-    /// not parse gets an error diagnostic at the offending text, and its
-    /// last good version stays in force.
+    /// Reads every root's configuration files again and, where what is in
+    /// force changed, checks the open documents again with it. A file that
+    /// does not parse gets an error diagnostic at the offending text, and
+    /// its last good version stays in force.
     fn reload_config(&mut self) {
-        let root = self
-            .ws
-            .roots()
-            .iter()
-            .find(|r| !r.fallback)
-            .or(self.ws.roots().first())
-            .map(|r| r.path.clone());
-        let files = [
-            config::user_file(),
-            root.as_deref().and_then(config::workspace_file),
-        ];
-        let mut merged = ConfigFile::default();
-        let mut errors = Vec::new();
-        for path in files.into_iter().flatten() {
-            let text = match std::fs::read_to_string(&path) {
-                Ok(t) => t,
-                Err(_) => {
-                    self.last_good.remove(&path);
-                    continue;
+        let roots: Vec<PathBuf> = self.ws.roots().iter().map(|r| r.path.clone()).collect();
+        let mut errors: Vec<(config::ConfigError, String)> = Vec::new();
+        let mut changed = self.config.set_outside(&self.editor_layer);
+        for root in roots {
+            let loaded = self.loader.load(&root, None);
+            for e in loaded.errors {
+                if !errors.iter().any(|(x, _)| x.path == e.0.path) {
+                    errors.push(e);
                 }
-            };
-            match ConfigFile::parse(&text, &path) {
-                Ok(layer) => {
-                    self.last_good.insert(path.clone(), layer.clone());
-                    merged = merged.merged(layer);
-                }
-                Err(e) => {
-                    if let Some(good) = self.last_good.get(&path) {
-                        merged = merged.merged(good.clone());
-                    }
-                    errors.push((e, text));
-                }
+            }
+            let file = loaded.file.merged(self.editor_layer.clone());
+            if self.config.set(&root, file) {
+                changed = true;
+                let env_files = self.config.for_path(Some(&root)).env_files.clone();
+                self.ws.set_env_files(&root, env_files);
             }
         }
         // Errors on the files, cleared from the files that are fine again.
@@ -1193,16 +1205,7 @@ impl Actor {
             let Some(uri) = Uri::from_file_path(&e.path) else {
                 continue;
             };
-            let rope = Rope::from_str(text);
-            let range = e.range.unwrap_or_default();
-            let diagnostic = ls_types::Diagnostic {
-                range: proto::range(&rope, range, self.encoding),
-                severity: Some(ls_types::DiagnosticSeverity::ERROR),
-                code: Some(ls_types::NumberOrString::String("config".to_owned())),
-                source: Some(proto::SOURCE.to_owned()),
-                message: format!("{}; the last good configuration stays in force", e.message),
-                ..ls_types::Diagnostic::default()
-            };
+            let diagnostic = proto::config_diagnostic(&Rope::from_str(text), e, self.encoding);
             self.send(Outbound::Publish {
                 uri,
                 version: None,
@@ -1210,34 +1213,42 @@ impl Actor {
             });
         }
         self.config_errors = now_bad;
-        let settings = Settings::from_file(&merged.merged(self.editor_layer.clone()));
-        self.apply_settings(settings);
+        if changed {
+            self.apply_settings();
+        }
     }
 
-    /// Puts new settings in force: documents are scanned again from their
-    /// text (the registry may have changed) and published again.
-    fn apply_settings(&mut self, settings: Settings) {
-        let same = self.settings.log == settings.log
-            && format!("{:?}", self.settings) == format!("{settings:?}");
-        if same {
-            return;
-        }
-        self.settings = Arc::new(settings);
-        self.ws.set_env_files(self.settings.env_files.clone());
-        let registry = self.settings.registry.clone();
-        for entry in self.docs.values_mut() {
-            match &mut entry.content {
-                Content::Parsed(doc) => {
-                    let lang = doc.language();
-                    let text = doc.rope().to_string();
-                    let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
-                    *doc = Document::new(lang, &text, parser, &registry);
-                }
-                Content::Log { .. } => entry.stale = true,
-                Content::Skipped { .. } => {}
+    /// Puts new settings in force: every document is classified and made
+    /// again from its text (the registry or the log's path may have
+    /// changed) and published again.
+    fn apply_settings(&mut self) {
+        let uris = self.docs.uris_where(|_| true);
+        for uri in uris {
+            let Some(e) = self.docs.get(&uri) else {
+                continue;
+            };
+            let (path, language_id) = (e.path.clone(), e.language_id.clone());
+            let root = self.root_of(path.as_deref());
+            let settings = self.settings_for(path.as_deref());
+            let kind = super::documents::kind(
+                path.as_deref(),
+                root.as_deref(),
+                &language_id,
+                &uri,
+                &settings,
+            );
+            let was_plain = matches!(e.content, Content::Plain { .. });
+            self.docs.remake(&uri, kind, &settings);
+            // A document that is no longer checked loses its diagnostics.
+            if kind == Kind::Plain && !was_plain {
+                self.send(Outbound::Publish {
+                    uri: uri.clone(),
+                    version: None,
+                    diagnostics: Vec::new(),
+                });
             }
-            entry.analysis = None;
         }
+        self.log_state.clear();
         self.invalidate_all();
     }
 
@@ -1249,63 +1260,5 @@ impl Actor {
     fn send(&self, out: Outbound) {
         // The receiver is gone only while the server shuts down.
         let _ = self.out.send(out);
-    }
-}
-
-/// Why the log does not satisfy the method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LogProblem {
-    Missing,
-    Empty,
-    NoClaim,
-}
-
-/// What is wrong with a log that exists (`has_text` false: only blanks).
-fn log_problem(
-    log: &LogDoc,
-    has_text: bool,
-    registry: &crate::tags::Registry,
-) -> Option<LogProblem> {
-    let has_claim = log.entries.iter().any(|e| {
-        registry
-            .get(&e.tag.name)
-            .is_some_and(|d| d.family == crate::tags::Family::Claim)
-    });
-    if !has_text {
-        Some(LogProblem::Empty)
-    } else if !has_claim {
-        Some(LogProblem::NoClaim)
-    } else {
-        None
-    }
-}
-
-/// Why a text is not parsed, if it is not.
-fn unparseable(rope: &Rope, limit: u64) -> Option<String> {
-    if rope.len_bytes() as u64 > limit {
-        return Some(format!(
-            "larger than the size limit of {limit} bytes ({} bytes; see max-file-size)",
-            rope.len_bytes()
-        ));
-    }
-    // Text with NUL bytes is binary content that an editor opened as text.
-    let head = rope.byte_slice(..rope.len_bytes().min(8192));
-    if head.chunks().any(|c| c.as_bytes().contains(&0)) {
-        return Some("binary content".to_owned());
-    }
-    None
-}
-
-fn apply_to_rope(rope: &mut Rope, c: &TextDocumentContentChangeEvent, enc: Encoding) {
-    match c.range {
-        None => *rope = Rope::from_str(&c.text),
-        Some(r) => {
-            let a = proto::offset(rope, r.start, enc);
-            let b = proto::offset(rope, r.end, enc);
-            let (a, b) = (a.min(b), a.max(b));
-            let (ca, cb) = (rope.byte_to_char(a), rope.byte_to_char(b));
-            rope.remove(ca..cb);
-            rope.insert(ca, &c.text);
-        }
     }
 }

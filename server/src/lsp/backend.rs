@@ -80,6 +80,10 @@ struct ClientFacts {
     helix: bool,
     /// Whether the client takes `workspace/semanticTokens/refresh`.
     tokens_refresh: bool,
+    /// Whether the client takes `workspace/inlayHint/refresh`.
+    hints_refresh: bool,
+    /// Whether the client takes `workspace/codeLens/refresh`.
+    lens_refresh: bool,
 }
 
 impl Backend {
@@ -91,7 +95,6 @@ impl Backend {
         let runner = commands::Runner {
             client: client.clone(),
             actor: actor.clone(),
-            registry: crate::tags::Registry::builtin(),
         };
         let (commands, queue) = mpsc::unbounded_channel();
         tokio::spawn(commands::work(runner, queue));
@@ -140,6 +143,19 @@ async fn forward(
             }
             Outbound::Log { typ, message } => client.log_message(typ, message).await,
             Outbound::Show { typ, message } => client.show_message(typ, message).await,
+            Outbound::RefreshDerived => {
+                let facts = shared.facts.get().copied().unwrap_or_default();
+                let client = client.clone();
+                // Requests: their answers are not waited for here.
+                tokio::spawn(async move {
+                    if facts.hints_refresh {
+                        let _ = client.inlay_hint_refresh().await;
+                    }
+                    if facts.lens_refresh {
+                        let _ = client.code_lens_refresh().await;
+                    }
+                });
+            }
             Outbound::RefreshTokens => {
                 if shared.facts.get().is_some_and(|f| f.tokens_refresh) {
                     let client = client.clone();
@@ -326,10 +342,12 @@ fn enc_index(enc: crate::text::Encoding) -> usize {
 }
 
 impl Backend {
-    /// The roots a workspace-wide request scans: those the client named, or
-    /// the folders that stand in for them.
-    fn scan_roots(&self) -> Vec<PathBuf> {
-        lock(&self.shared.roots).clone()
+    /// The roots a workspace-wide request scans, each with the
+    /// configuration the editor's documents are checked with.
+    async fn scan_roots(&self) -> Vec<(PathBuf, crate::config::ConfigFile)> {
+        let (reply, rx) = oneshot::channel();
+        self.actor.send(Msg::Configured { reply });
+        rx.await.unwrap_or_default()
     }
 
     fn encoding(&self) -> crate::text::Encoding {
@@ -383,6 +401,18 @@ impl LanguageServer for Backend {
                 .workspace
                 .as_ref()
                 .and_then(|w| w.semantic_tokens.as_ref())
+                .and_then(|s| s.refresh_support)
+                .unwrap_or(false),
+            hints_refresh: c
+                .workspace
+                .as_ref()
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|s| s.refresh_support)
+                .unwrap_or(false),
+            lens_refresh: c
+                .workspace
+                .as_ref()
+                .and_then(|w| w.code_lens.as_ref())
                 .and_then(|s| s.refresh_support)
                 .unwrap_or(false),
         };
@@ -550,17 +580,12 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        let roots = self.scan_roots();
+        let roots = self.scan_roots().await;
         let enc = self.encoding();
         let query = params.query.to_lowercase();
         off_thread(move || {
-            let report = crate::gate::scan(
-                &roots,
-                None,
-                crate::scan_cache::default_dir().as_deref(),
-                &mut |_| {},
-            )
-            .ok()?;
+            let cache = crate::scan_cache::default_dir();
+            let report = crate::gate::scan(&roots, cache.as_deref(), &mut |_| {});
             let symbols = report
                 .tags
                 .iter()
@@ -606,57 +631,40 @@ impl LanguageServer for Backend {
         &self,
         _: WorkspaceDiagnosticParams,
     ) -> Result<WorkspaceDiagnosticReportResult> {
-        let roots = self.scan_roots();
+        let roots = self.scan_roots().await;
         let enc = self.encoding();
         let open = lock(&self.shared.open).clone();
-        let items = off_thread(move || {
-            let Ok(report) = crate::gate::scan(
-                &roots,
-                None,
-                crate::scan_cache::default_dir().as_deref(),
-                &mut |_| {},
-            ) else {
-                return Vec::new();
-            };
-            let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> =
-                std::collections::BTreeMap::new();
-            for f in &report.findings {
-                let (s, e) = f.span[enc_index(enc)];
+        let items =
+            off_thread(move || {
+                let cache = crate::scan_cache::default_dir();
+                let report = crate::gate::scan(&roots, cache.as_deref(), &mut |_| {});
+                let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> =
+                    std::collections::BTreeMap::new();
+                for f in &report.findings {
+                    by_file.entry(f.root.join(&f.path)).or_default().push(
+                        super::proto::diagnostic_at(f.span[enc_index(enc)], &f.finding),
+                    );
+                }
                 by_file
-                    .entry(f.root.join(&f.path))
-                    .or_default()
-                    .push(Diagnostic {
-                        range: Range::new(
-                            Position::new(s.line, s.col),
-                            Position::new(e.line, e.col),
-                        ),
-                        severity: Some(super::proto::severity(f.finding.severity)),
-                        code: Some(NumberOrString::String(f.finding.code.as_str().to_owned())),
-                        source: Some(super::proto::SOURCE.to_owned()),
-                        message: f.finding.message.clone(),
-                        ..Diagnostic::default()
-                    });
-            }
-            by_file
-                .into_iter()
-                .filter_map(|(path, items)| {
-                    let uri = Uri::from_file_path(&path)?;
-                    (!open.contains(&uri)).then_some({
-                        WorkspaceDocumentDiagnosticReport::Full(
-                            WorkspaceFullDocumentDiagnosticReport {
-                                uri,
-                                version: None,
-                                full_document_diagnostic_report: FullDocumentDiagnosticReport {
-                                    result_id: None,
-                                    items,
+                    .into_iter()
+                    .filter_map(|(path, items)| {
+                        let uri = Uri::from_file_path(&path)?;
+                        (!open.contains(&uri)).then_some({
+                            WorkspaceDocumentDiagnosticReport::Full(
+                                WorkspaceFullDocumentDiagnosticReport {
+                                    uri,
+                                    version: None,
+                                    full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                                        result_id: None,
+                                        items,
+                                    },
                                 },
-                            },
-                        )
+                            )
+                        })
                     })
-                })
-                .collect()
-        })
-        .await?;
+                    .collect()
+            })
+            .await?;
         Ok(WorkspaceDiagnosticReportResult::Report(
             WorkspaceDiagnosticReport { items },
         ))

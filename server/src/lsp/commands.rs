@@ -24,9 +24,7 @@ use tokio::sync::oneshot;
 use tower_lsp_server::Client;
 
 use crate::findings::Fix;
-use crate::log::check::count_lines;
 use crate::log::write::{self, Edit, NewEntry};
-use crate::tags::Registry;
 use crate::workspace::fs::FileKind;
 use crate::workspace::model::Lookup;
 use crate::workspace::paths::display_rel;
@@ -275,7 +273,6 @@ fn show(snap: Option<&Snapshot>, path: &Path) -> String {
 pub struct Runner {
     pub client: Client,
     pub actor: actor::Handle,
-    pub registry: Registry,
 }
 
 /// Runs queued commands one after the other, and tells the user about the
@@ -329,10 +326,7 @@ impl Runner {
                     })
                     .ok_or("the command needs a variable `name`")?
                     .to_owned();
-                let is_env = file
-                    .file_name()
-                    .is_some_and(|n| crate::workspace::envindex::is_env_file(&n.to_string_lossy()));
-                if !is_env {
+                if !self.inspect(&file).await?.is_env {
                     return Err(format!("{} is not an env file", file.display()));
                 }
                 self.change(&file, move |text| write::plan_env_var(text, &name))
@@ -341,8 +335,12 @@ impl Runner {
             }
             CREATE_LOG => {
                 let file = path("path").ok_or("the command needs an absolute `path`")?;
-                let log = self.inspect(&file).await?.log;
-                if !file.ends_with(&log) {
+                let info = self.inspect(&file).await?;
+                let is_log = info
+                    .root
+                    .as_deref()
+                    .is_some_and(|root| info.settings.is_log(root, &file));
+                if !is_log {
                     return Err(format!("{} is not the implementation log", file.display()));
                 }
                 self.change(&file, write::plan_new_log).await?;
@@ -361,10 +359,12 @@ impl Runner {
                         .ok()
                         .flatten()
                         .ok_or_else(|| format!("{} is not a git work tree", root.display()))?;
-                let log_path = root.join(&info.log);
+                let log_path = info.settings.log_path(&root);
                 let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
-                let claimed =
-                    crate::log::check::claimed_paths(&crate::log::parse(&log_text, &self.registry));
+                let claimed = crate::log::check::claimed_paths(&crate::log::parse(
+                    &log_text,
+                    &info.settings.registry,
+                ));
                 for f in crate::log::unlogged::unlogged(changed, &claimed) {
                     self.log_file(&root.join(&f.path), f.created).await?;
                 }
@@ -415,43 +415,21 @@ impl Runner {
         let Some(text) = text else {
             return Err(format!("{} cannot be read", display_rel(file, &root)));
         };
-        let lines = count_lines(text.as_bytes());
-        let rel = display_rel(file, &root);
-        let entry = if created {
-            NewEntry::Created {
-                path: rel.clone(),
-                lines: Some(lines),
-                description: None,
-            }
-        } else {
-            let (root2, file2, saved) = (root.clone(), file.to_path_buf(), info.open.is_some());
-            let disk = if saved {
-                read_inside(file, &info).await
-            } else {
-                None
-            };
-            let ranges = tokio::task::spawn_blocking(move || {
-                write::git_changed_lines(&root2, &file2, lines as u32)
-            })
-            .await
-            .ok()
-            .flatten()
-            // Without git, against the saved file.
-            .or_else(|| disk.map(|d| write::changed_lines(&d, &text)))
-            .unwrap_or_default();
-            if ranges.is_empty() {
-                return Err(format!(
-                    "{rel} has no changed lines against git HEAD or the saved file; nothing to log"
-                ));
-            }
-            NewEntry::Modified {
-                path: rel.clone(),
-                lines_affected: write::format_ranges(&ranges),
-                description: None,
-            }
+        // Without git, modified lines are those that differ from the saved
+        // file: the disk when the editor has the file open, else nothing.
+        let saved = match &info.open {
+            Some(_) => read_inside(file, &info).await,
+            None => Some(text.clone()),
         };
-        let log_path = root.join(&info.log);
-        let registry = self.registry.clone();
+        let (root2, file2) = (root.clone(), file.to_path_buf());
+        let entry = tokio::task::spawn_blocking(move || {
+            write::entry_for(&root2, &file2, &text, created, saved.as_deref(), None)
+        })
+        .await
+        .map_err(|_| "the command failed with an internal error".to_owned())?
+        .map_err(|e| e.to_string())?;
+        let log_path = info.settings.log_path(&root);
+        let registry = info.settings.registry.clone();
         self.change(&log_path, move |text| write::plan(text, &entry, &registry))
             .await?;
         Ok(String::new())
@@ -474,7 +452,12 @@ impl Runner {
         };
         let lang = crate::syntax::Language::detect(None, &file.to_string_lossy())
             .ok_or("not a tagged language")?;
-        let doc = crate::document::Document::new(lang, &text, &mut lang.parser(), &self.registry);
+        let doc = crate::document::Document::new(
+            lang,
+            &text,
+            &mut lang.parser(),
+            &info.settings.registry,
+        );
         let tag = doc
             .tags()
             .find(|t| t.name == name && doc.rope().byte_to_line(t.name_range.start) == line)
@@ -493,8 +476,8 @@ impl Runner {
             payload: tag.payload.to_string(),
             context: format!("{}:{}", display_rel(file, &root), line + 1),
         };
-        let registry = self.registry.clone();
-        self.change(&root.join(&info.log), move |t| {
+        let registry = info.settings.registry.clone();
+        self.change(&info.settings.log_path(&root), move |t| {
             write::plan(t, &entry, &registry)
         })
         .await?;
@@ -557,8 +540,8 @@ impl Runner {
                 lines: Some(0),
                 description: None,
             };
-            let registry = self.registry.clone();
-            self.change(&root.join(&info.log), move |text| {
+            let registry = info.settings.registry.clone();
+            self.change(&info.settings.log_path(&root), move |text| {
                 write::plan(text, &entry, &registry)
             })
             .await?;

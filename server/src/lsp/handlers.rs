@@ -349,21 +349,18 @@ pub fn code_lenses(snap: &Snapshot) -> Vec<ls_types::CodeLens> {
     }]
 }
 
-/// In the log, from an entry to the file it claims.
+/// In the log, from an entry to the file it claims, read as the checker
+/// reads it ([`crate::log::check::claims`]).
 pub fn log_entry_target(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
     let offset = proto::offset(&snap.rope, at, snap.encoding);
     let root = snap.root.as_ref()?;
-    let tag = snap
-        .analysis
-        .tags
-        .iter()
-        .find(|t| t.full_range().contains_inclusive(offset))?;
-    let word = tag
-        .payload
-        .split_whitespace()
-        .next()?
-        .trim_matches(['`', '"', '\'']);
-    let path = crate::workspace::paths::normalize(&root.join(word));
+    let log_path = snap.path.as_ref()?;
+    let log = crate::log::parse(&snap.rope.to_string(), &snap.settings.registry);
+    let claim = crate::log::check::claims(&log)
+        .into_iter()
+        .find(|c| c.entry.contains_inclusive(offset))?;
+    let log_dir = log_path.parent().unwrap_or(root);
+    let path = crate::log::check::claim_target(root, log_dir, &claim.path);
     if !path.starts_with(root) || !path.is_file() {
         return None;
     }
@@ -373,32 +370,27 @@ pub fn log_entry_target(snap: &Snapshot, at: Position) -> Option<Vec<Location>> 
     )])
 }
 
-/// From a file to the log entries that mention it.
+/// From a file to the log entries that claim it, read as the checker reads
+/// them.
 pub fn log_entries_for(snap: &Snapshot) -> Option<Vec<Location>> {
     let root = snap.root.as_ref()?;
-    let path = snap.path.as_ref()?;
-    let rel = crate::workspace::paths::display_rel(path, root);
-    let log_path = root.join(&snap.settings.log);
+    let path = crate::workspace::paths::normalize(snap.path.as_ref()?);
+    let log_path = snap.settings.log_path(root);
     let text = std::fs::read_to_string(&log_path).ok()?;
     let rope = ropey::Rope::from_str(&text);
     let log = crate::log::parse(&text, &snap.settings.registry);
     let uri = Uri::from_file_path(&log_path)?;
-    let found: Vec<Location> = log
-        .entries
-        .iter()
-        .filter(|e| {
-            e.tag
-                .payload
-                .split_whitespace()
-                .next()
-                .map(|w| w.trim_matches(['`', '"', '\'']))
-                == Some(rel.as_str())
-        })
-        .map(|e| {
-            Location::new(
-                uri.clone(),
-                proto::range(&rope, e.tag.head_range(), snap.encoding),
-            )
+    let log_dir = log_path.parent().unwrap_or(root);
+    let found: Vec<Location> = crate::log::check::claims(&log)
+        .into_iter()
+        .filter(|c| crate::log::check::claim_target(root, log_dir, &c.path) == path)
+        .map(|c| {
+            let head = log
+                .entries
+                .iter()
+                .find(|e| e.tag.full_range() == c.entry)
+                .map_or(c.range, |e| e.tag.head_range());
+            Location::new(uri.clone(), proto::range(&rope, head, snap.encoding))
         })
         .collect();
     (!found.is_empty()).then_some(found)

@@ -7,6 +7,7 @@ mod actor;
 mod backend;
 mod caps;
 mod commands;
+mod documents;
 mod handlers;
 mod input;
 mod proto;

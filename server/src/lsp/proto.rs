@@ -80,6 +80,25 @@ pub fn diagnostics<'a>(
         .collect()
 }
 
+/// The diagnostic of a finding whose place is known already (the gate's
+/// spans, for pulled diagnostics): the same conversion as pushed ones.
+pub fn diagnostic_at((start, end): (LineCol, LineCol), f: &Finding) -> Diagnostic {
+    diagnostic(lsp_range(start, end), f)
+}
+
+/// The diagnostic on a configuration file that cannot be used.
+pub fn config_diagnostic(rope: &Rope, e: &crate::config::ConfigError, enc: Encoding) -> Diagnostic {
+    let f = Finding {
+        range: e.range.unwrap_or_default(),
+        severity: Severity::Error,
+        code: crate::findings::Code::Config,
+        tag: Default::default(),
+        message: format!("{}; the last good configuration stays in force", e.message),
+        fix: None,
+    };
+    diagnostic(range(rope, f.range, enc), &f)
+}
+
 fn lsp_range(start: LineCol, end: LineCol) -> Range {
     Range::new(
         Position::new(start.line, start.col),

@@ -49,10 +49,23 @@ pub struct Root {
     pub aliases: Arc<Aliases>,
     /// Derived from a document's folder because the client named no root.
     pub fallback: bool,
+    /// Which files at the root are env files, as its configuration says
+    /// (`.env`, `.env.*` unless configured).
+    env_files: Option<Arc<globset::GlobSet>>,
     /// The rules of the walk that made `index`, when known: which folders
     /// it did not enter; and how much of what it listed the index still
     /// holds.
     walk_rules: Option<(Arc<Excludes>, Listed)>,
+}
+
+impl Root {
+    /// Whether a file name at this root is an env file.
+    pub fn is_env(&self, name: &str) -> bool {
+        match &self.env_files {
+            Some(set) => set.is_match(name),
+            None => is_env_file(name),
+        }
+    }
 }
 
 /// How much of a walk's listing an index is known to hold (see
@@ -71,9 +84,6 @@ pub enum Listed {
 
 pub struct Workspace {
     fs: Arc<dyn Fs>,
-    /// Which files at a root are env files (`.env`, `.env.*` unless
-    /// configured).
-    env_files: Option<globset::GlobSet>,
     roots: Vec<Root>,
     probes: HashMap<PathBuf, Lookup>,
     /// Bumped on every change that can alter a resolution.
@@ -89,7 +99,6 @@ impl Workspace {
     pub fn new(fs: Arc<dyn Fs>) -> Workspace {
         Workspace {
             fs,
-            env_files: None,
             roots: Vec::new(),
             probes: HashMap::new(),
             probed: 0,
@@ -97,24 +106,30 @@ impl Workspace {
         }
     }
 
-    /// Sets which files at a root are env files, and reads them again.
-    pub fn set_env_files(&mut self, env_files: globset::GlobSet) {
-        self.env_files = Some(env_files);
+    /// Sets which files at a root are env files, as its configuration
+    /// says, and reads them again if that changed.
+    pub fn set_env_files(&mut self, root: &Path, env_files: globset::GlobSet) {
         let fs = self.fs.clone();
-        for i in 0..self.roots.len() {
-            let env = EnvIndex::load(&*fs, &self.roots[i].path, &|n| self.is_env(n));
-            self.roots[i].env = env;
-        }
+        let Some(r) = self.roots.iter_mut().find(|r| r.path == root) else {
+            return;
+        };
+        r.env_files = Some(Arc::new(env_files));
+        r.env = EnvIndex::load(&*fs, &r.path, &|n| r.is_env(n));
         self.probes.clear();
         self.generation += 1;
     }
 
-    /// Whether a file name at a root is an env file.
-    pub fn is_env(&self, name: &str) -> bool {
-        match &self.env_files {
-            Some(set) => set.is_match(name),
-            None => is_env_file(name),
-        }
+    /// Whether a path is an env file: a file directly in a root whose name
+    /// that root's configuration calls an env file.
+    pub fn is_env_path(&self, path: &Path) -> bool {
+        let path = normalize(path);
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return false;
+        };
+        self.roots
+            .iter()
+            .find(|r| r.path == dir)
+            .is_some_and(|r| r.is_env(&name.to_string_lossy()))
     }
 
     pub fn fs(&self) -> &dyn Fs {
@@ -136,7 +151,7 @@ impl Workspace {
         if self.roots.iter().any(|r| r.path == path) {
             return false;
         }
-        let env = EnvIndex::load(&*self.fs, &path, &|n| self.is_env(n));
+        let env = EnvIndex::load(&*self.fs, &path, &is_env_file);
         let aliases = Aliases::load(&*self.fs, &path);
         self.roots.push(Root {
             path,
@@ -145,6 +160,7 @@ impl Workspace {
             aliases: Arc::new(aliases),
             fallback,
             walk_rules: None,
+            env_files: None,
         });
         // Longest first, so that nested roots win.
         self.roots
@@ -158,7 +174,6 @@ impl Workspace {
     pub fn fork(&self) -> Workspace {
         Workspace {
             fs: Arc::clone(&self.fs),
-            env_files: self.env_files.clone(),
             roots: self.roots.clone(),
             probes: HashMap::new(),
             probed: 0,
@@ -315,7 +330,6 @@ impl Workspace {
         self.probes.clear();
         self.generation += 1;
         let fs = self.fs.clone();
-        let env_files = &self.env_files;
         for change in changes {
             match change {
                 Change::Rescan => {
@@ -327,11 +341,7 @@ impl Workspace {
                                 *rules = Arc::new(Excludes::new(&r.path));
                             }
                         }
-                        let env = EnvIndex::load(&*fs, &r.path, &|n| match env_files {
-                            Some(set) => set.is_match(n),
-                            None => is_env_file(n),
-                        });
-                        r.env = env;
+                        r.env = EnvIndex::load(&*fs, &r.path, &|n| r.is_env(n));
                         r.aliases = Arc::new(Aliases::load(&*fs, &r.path));
                     }
                 }
@@ -365,12 +375,8 @@ impl Workspace {
                     }
                     let top_level = rel.components().count() == 1;
                     let name = rel.to_string_lossy();
-                    let is_env = |n: &str| match env_files {
-                        Some(set) => set.is_match(n),
-                        None => is_env_file(n),
-                    };
-                    if top_level && is_env(&name) {
-                        r.env = EnvIndex::load(&*fs, &r.path, &is_env);
+                    if top_level && r.is_env(&name) {
+                        r.env = EnvIndex::load(&*fs, &r.path, &|n| r.is_env(n));
                     }
                     if top_level && (name == "tsconfig.json" || name == "jsconfig.json") {
                         r.aliases = Arc::new(Aliases::load(&*fs, &r.path));
