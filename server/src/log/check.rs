@@ -5,7 +5,8 @@
 //! Nothing is ever run and nothing is read from outside the workspace: every
 //! check goes through [`Workspace`], which refuses paths outside its roots,
 //! and the recipes (`ls`, `test`, `wc -l`, `grep`) are evaluated in-process
-//! by [`super::recipe`].
+//! by [`super::recipe`]. Every hover and message is redacted
+//! ([`crate::secrets::redact`]) before it leaves.
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -18,6 +19,7 @@ use super::parse::{Entry, LogDoc, field_value, field_value_offset};
 use super::recipe;
 use crate::findings::{self, Finding};
 use crate::resolve::{self, refs};
+use crate::secrets::redact_string;
 use crate::tags::scan::ContinuationLine;
 use crate::tags::{Family, Severity};
 use crate::text::TextRange;
@@ -260,11 +262,17 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Adds a check. Its hover and its message may quote the log or a
+    /// file, so both are redacted here, whichever check made them.
     fn push(&mut self, range: TextRange, finding: Option<Finding>, hover: String) {
+        let finding = finding.map(|f| Finding {
+            message: redact_string(f.message),
+            ..f
+        });
         self.out.push(Check {
             range,
             finding,
-            hover,
+            hover: redact_string(hover),
         });
     }
 

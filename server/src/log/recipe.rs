@@ -3,13 +3,15 @@
 //! run. Every path is looked up and read through [`Workspace`], which
 //! refuses what is outside its roots.
 //!
-//! A line of an env file is named by its path and line only: its value is
-//! secret.
+//! It is also where secrets stop ([`crate::secrets`]): a line of a file
+//! that is secret by name, or of an env file the workspace configures, is
+//! named by its path and line only, and everything else that leaves (the
+//! recipe itself, the lines of other files, the messages) is redacted.
 
 use std::path::{Path, PathBuf};
 
 use super::files::{self, Body, Stat, count_lines, plural};
-use crate::workspace::envindex::is_env_file;
+use crate::secrets::{self, redact, redact_string};
 use crate::workspace::fs::FileKind;
 use crate::workspace::model::Workspace;
 use crate::workspace::paths::{display_rel, normalize};
@@ -19,7 +21,7 @@ const MAX_MATCHES: usize = 20;
 /// Characters of a matched line shown in a grep hover, at most.
 const MAX_MATCH_CHARS: usize = 120;
 
-/// What evaluating a recipe found.
+/// What evaluating a recipe found, every text in it redacted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Evaluation {
     /// Markdown for hover: the recipe and what each command found.
@@ -71,9 +73,9 @@ pub fn evaluate(recipe: &str, root: &Path, ws: &mut Workspace) -> Evaluation {
         parts.join("\n\n")
     );
     Evaluation {
-        hover,
-        failed,
-        unverifiable,
+        hover: redact_string(hover),
+        failed: failed.map(redact_string),
+        unverifiable: unverifiable.map(redact_string),
     }
 }
 
@@ -257,7 +259,9 @@ impl Evaluator<'_> {
                 stat => return Ok(Outcome::Failed(format!("grep: {}", stat.problem(p)))),
             }
         }
-        let mut matches: Vec<(String, bool, usize, String)> = Vec::new();
+        // (file, line, text): no text for a line of a secret file, which
+        // is never copied out of its bytes.
+        let mut matches: Vec<(String, usize, Option<String>)> = Vec::new();
         let mut skipped = 0usize;
         for file in &files {
             let bytes = match self.read(file) {
@@ -271,14 +275,12 @@ impl Evaluator<'_> {
                 Err(_) => continue,
             };
             let shown = display_rel(file, self.root);
-            let secret = file
-                .file_name()
-                .is_some_and(|n| is_env_file(&n.to_string_lossy()));
+            let secret = self.is_secret(file, &shown);
             for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 if needle.matches(line) {
-                    let text = String::from_utf8_lossy(line).trim().to_owned();
-                    matches.push((shown.clone(), secret, i + 1, text));
+                    let text = (!secret).then(|| String::from_utf8_lossy(line).trim().to_owned());
+                    matches.push((shown.clone(), i + 1, text));
                 }
             }
         }
@@ -302,30 +304,58 @@ impl Evaluator<'_> {
                 "grep found no {quoted} in {searched}"
             )));
         }
+        let mut redacted = false;
         let mut listed: Vec<String> = matches
             .iter()
             .take(MAX_MATCHES)
-            .map(|(file, secret, line, text)| {
-                if *secret {
-                    format!("- `{file}` line {line}")
-                } else {
-                    format!("- `{file}` line {line}: {}", inline_code(&shorten(text)))
+            .map(|(file, line, text)| match text {
+                None => format!("- `{file}` line {line}"),
+                Some(text) => {
+                    // Redacted before it is cut, so that no part of a
+                    // token is left to show.
+                    let clean = redact(text);
+                    redacted |= clean != text.as_str();
+                    format!("- `{file}` line {line}: {}", inline_code(&shorten(&clean)))
                 }
             })
             .collect();
         if matches.len() > MAX_MATCHES {
             listed.push(format!("- and {} more", matches.len() - MAX_MATCHES));
         }
-        let secret_note = if matches.iter().any(|m| m.1) {
-            "\n\nLines of env files are not shown: their values are secret."
-        } else {
-            ""
-        };
+        let mut hidden: Vec<&str> = matches
+            .iter()
+            .filter(|m| m.2.is_none())
+            .map(|m| m.0.as_str())
+            .collect();
+        hidden.dedup();
+        let mut secret_note = String::new();
+        if !hidden.is_empty() {
+            let mut files: Vec<String> = hidden.iter().take(5).map(|f| format!("`{f}`")).collect();
+            if hidden.len() > 5 {
+                files.push(format!("{} more", hidden.len() - 5));
+            }
+            secret_note = format!(
+                "\n\nLines of secret files (env files, `.npmrc` and other credential stores, private keys, credentials) are not shown: {}.",
+                files.join(", ")
+            );
+        }
+        if redacted {
+            secret_note.push_str(&format!(
+                "\n\nToken-shaped values in the lines shown are replaced with `{}`.",
+                secrets::REDACTED
+            ));
+        }
         Ok(Outcome::Passed(format!(
             "grep found {quoted} in {searched} ({}):\n\n{}{secret_note}{skipped_note}",
             plural(matches.len(), "line", "lines"),
             listed.join("\n")
         )))
+    }
+
+    /// Whether no line of a file may be shown: it is secret by name, or it
+    /// is an env file of the workspace's configuration.
+    fn is_secret(&self, file: &Path, shown: &str) -> bool {
+        secrets::is_secret_file(Path::new(shown)) || self.ws.is_env_path(file)
     }
 
     /// The files under a directory, sorted, from the root's index when it
@@ -654,6 +684,157 @@ mod tests {
             let shown = format!("needle {}…", "x".repeat(113));
             assert!(hover.contains(&format!("`{shown}`")), "{hover}");
         }
+    }
+
+    const STRIPE: &str = "sk_live_51HqLyjWDarjtT1zdp7dcXqNh";
+    const NPM: &str = "npm_aBcD1234eFgH5678iJkL9012mNoP3456qRsT";
+
+    /// A workspace with a secret in every kind of file that holds one, and
+    /// code that names them.
+    fn planted() -> FakeFs {
+        let fs = FakeFs::new();
+        fs.file("/ws/.env", "API_KEY=CANARY_env_value\n")
+            .file("/ws/.env.example", "API_KEY=CANARY_example_value\n")
+            .file(
+                "/ws/.npmrc",
+                format!("//registry.npmjs.org/:_authToken={NPM}\n"),
+            )
+            .file(
+                "/ws/credentials.json",
+                "{ \"API_KEY\": \"CANARY_credentials_value\" }\n",
+            )
+            .file(
+                "/ws/certs/server.pem",
+                "-----BEGIN PRIVATE KEY-----\nCANARYpemBody0API_KEY\n-----END PRIVATE KEY-----\n",
+            )
+            .file("/ws/id_rsa", "CANARY_ssh API_KEY\n")
+            .file("/ws/id_rsa.pub", "ssh-ed25519 AAAA API_KEY public\n")
+            .file(
+                "/ws/src/config.ts",
+                format!("const stripe = \"{STRIPE}\" // API_KEY\n"),
+            )
+            .file("/ws/src/app.ts", "const key = process.env.API_KEY\n");
+        fs
+    }
+
+    const CANARIES: &[&str] = &[
+        "CANARY_env_value",
+        "CANARY_example_value",
+        NPM,
+        "CANARY_credentials_value",
+        "CANARYpemBody0",
+        "CANARY_ssh",
+        STRIPE,
+    ];
+
+    fn assert_clean(e: &Evaluation) {
+        let all = format!("{e:?}");
+        for c in CANARIES {
+            assert!(!all.contains(c), "{c} leaked: {all}");
+        }
+    }
+
+    #[test]
+    fn lines_of_secret_files_are_named_and_other_lines_redacted() {
+        let mut ws = workspace(planted(), true);
+        let e = eval(&mut ws, "grep -r \"API_KEY\" .");
+        assert_clean(&e);
+        assert_eq!((&e.failed, &e.unverifiable), (&None, &None));
+        let hover = &e.hover;
+        for hidden in [
+            "- `.env` line 1\n",
+            "- `.env.example` line 1\n",
+            "- `certs/server.pem` line 2\n",
+            "- `credentials.json` line 1\n",
+            "- `id_rsa` line 1\n",
+        ] {
+            assert!(hover.contains(hidden), "{hidden} in {hover}");
+        }
+        // A public key and code are shown; a token in code is redacted.
+        assert!(
+            hover.contains("- `id_rsa.pub` line 1: `ssh-ed25519 AAAA API_KEY public`"),
+            "{hover}"
+        );
+        assert!(
+            hover.contains("- `src/app.ts` line 1: `const key = process.env.API_KEY`"),
+            "{hover}"
+        );
+        assert!(
+            hover.contains("- `src/config.ts` line 1: `const stripe = \"[redacted]\" // API_KEY`"),
+            "{hover}"
+        );
+        assert!(
+            hover.contains("Lines of secret files (env files, `.npmrc` and other credential stores, private keys, credentials) are not shown: `.env`, `.env.example`, `certs/server.pem`, `credentials.json`, `id_rsa`."),
+            "{hover}"
+        );
+        assert!(
+            hover
+                .contains("Token-shaped values in the lines shown are replaced with `[redacted]`."),
+            "{hover}"
+        );
+
+        let e = eval(&mut ws, "grep \"_authToken\" .npmrc");
+        assert_clean(&e);
+        assert!(e.hover.contains("- `.npmrc` line 1\n"), "{}", e.hover);
+        // Nothing was hidden or redacted: no note.
+        let e = eval(&mut ws, "grep -n process.env src/app.ts");
+        assert!(!e.hover.contains("not shown"), "{}", e.hover);
+        assert!(!e.hover.contains("[redacted]"), "{}", e.hover);
+    }
+
+    #[test]
+    fn configured_env_files_are_secret_by_name_and_by_path() {
+        let fs = FakeFs::new();
+        fs.file("/ws/deploy.vars", "TOKEN_NAME=CANARY_vars_value\n")
+            .file(
+                "/ws/config/app.settings",
+                "TOKEN_NAME=CANARY_settings_value\n",
+            )
+            .file("/ws/notes.txt", "TOKEN_NAME is documented here\n");
+        let mut ws = workspace(fs, true);
+        let e = eval(&mut ws, "grep -r TOKEN_NAME .");
+        // Not configured: ordinary files, shown.
+        assert!(e.hover.contains("CANARY_vars_value"), "{}", e.hover);
+        let mut globs = globset::GlobSetBuilder::new();
+        for g in ["*.vars", "config/*.settings"] {
+            globs.add(globset::Glob::new(g).expect("a valid glob"));
+        }
+        ws.set_env_files(globs.build().expect("valid globs"));
+        let e = eval(&mut ws, "grep -r TOKEN_NAME .");
+        assert!(!e.hover.contains("CANARY_"), "{}", e.hover);
+        assert!(e.hover.contains("- `deploy.vars` line 1\n"), "{}", e.hover);
+        assert!(
+            e.hover.contains("- `config/app.settings` line 1\n"),
+            "{}",
+            e.hover
+        );
+        assert!(
+            e.hover
+                .contains("- `notes.txt` line 1: `TOKEN_NAME is documented here`"),
+            "{}",
+            e.hover
+        );
+    }
+
+    #[test]
+    fn a_token_in_the_recipe_itself_is_redacted() {
+        let mut ws = workspace(planted(), false);
+        for recipe in [
+            format!("grep \"{STRIPE}\" src/config.ts"),
+            format!("grep \"{STRIPE}\" src/app.ts"),
+            format!("grep -v \"{STRIPE}\" src/app.ts"),
+            format!("ls {NPM} && grep x src/app.ts"),
+            format!("echo {NPM} | wc -l"),
+        ] {
+            let e = eval(&mut ws, &recipe);
+            assert_clean(&e);
+            assert!(e.hover.contains("[redacted]"), "{}", e.hover);
+        }
+        let e = eval(&mut ws, &format!("grep \"{STRIPE}\" src/app.ts"));
+        assert_eq!(
+            e.failed.as_deref(),
+            Some("grep found no \"[redacted]\" in src/app.ts")
+        );
     }
 
     #[test]
