@@ -518,18 +518,16 @@ async fn recipe_hovers_name_the_lines_of_secret_files_and_hide_their_values() {
     )
     .await;
     c.progress_end("the index").await;
+    // Before the log is open, its findings come from a workspace pull.
+    let pulled = c
+        .request("workspace/diagnostic", json!({ "previousResultIds": [] }))
+        .await;
     let uri = file_uri(&root.join(".orchestration/implementation-log.md"));
     c.open(&uri, "markdown", TOKEN_LOG).await;
     let published = c
         .diagnostics_where(&uri, |d| d.to_string().contains("grep found no"))
         .await;
     let hovers = recipe_hovers(&mut c, &uri).await;
-    let pulled = c
-        .request(
-            "textDocument/diagnostic",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await;
     let seen = c.drain().await;
     c.finish().await;
 
@@ -606,6 +604,12 @@ async fn recipe_hovers_name_the_lines_of_secret_files_and_hide_their_values() {
         "{published}"
     );
     assert_no_token("the pulled diagnostics", &pulled.to_string());
+    assert!(
+        pulled
+            .to_string()
+            .contains("grep found no \\\"[redacted]\\\" in src/config.ts"),
+        "{pulled}"
+    );
     assert_no_token("the server's other messages", &seen);
 }
 
