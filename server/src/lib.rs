@@ -20,6 +20,7 @@ pub mod log;
 pub mod lsp;
 pub mod resolve;
 pub mod scan_cache;
+pub mod secrets;
 pub mod syntax;
 pub mod tags;
 pub mod text;

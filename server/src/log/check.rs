@@ -4,7 +4,9 @@
 //!
 //! Nothing is ever run and nothing is read from outside the workspace: every
 //! check goes through [`Workspace`], which refuses paths outside its roots,
-//! and the recipes (`ls`, `test`, `wc -l`, `grep`) are evaluated in-process.
+//! and the recipes (`ls`, `test`, `wc -l`, `grep`) are evaluated in-process
+//! by [`super::recipe`]. Every hover and message is redacted
+//! ([`crate::secrets::redact`]) before it leaves.
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -12,16 +14,19 @@ use std::sync::LazyLock;
 use imagesize::ImageType;
 use regex::Regex;
 
+use super::files::{self, Body, Stat, plural};
 use super::parse::{Entry, LogDoc, field_value, field_value_offset};
+use super::recipe;
 use crate::findings::{self, Finding};
 use crate::resolve::{self, refs};
+use crate::secrets::redact_string;
 use crate::tags::scan::ContinuationLine;
 use crate::tags::{Family, Severity};
 use crate::text::TextRange;
-use crate::workspace::envindex::is_env_file;
-use crate::workspace::fs::FileKind;
-use crate::workspace::model::{Lookup, ReadError, Workspace};
-use crate::workspace::paths::{display_rel, normalize};
+use crate::workspace::model::Workspace;
+use crate::workspace::paths::normalize;
+
+pub use super::files::{MAX_FILE, count_lines};
 
 pub use crate::findings::Code;
 
@@ -35,18 +40,9 @@ pub const UNVERIFIABLE: Code = Code::Unverifiable;
 /// A field or claim that tagls cannot read, such as `Lines affected: most`.
 pub const BAD_FIELD: Code = Code::BadField;
 
-/// Files larger than this are not read: their lines are not counted, their
-/// image format is not checked, and `grep -r` skips them.
-pub const MAX_FILE: u64 = 10 * 1024 * 1024;
-
 /// Written in place of a screenshot's path when a security policy forbids
 /// capturing one; the method accepts it as a waiver.
 pub const SCREENSHOT_WAIVER: &str = "CANNOT_CAPTURE_SECURITY_POLICY";
-
-/// Matches listed in a grep hover, at most.
-const MAX_MATCHES: usize = 20;
-/// Characters of a matched line shown in a grep hover, at most.
-const MAX_MATCH_CHARS: usize = 120;
 
 /// What one check found, on a span of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,17 +158,6 @@ pub fn claim_target(root: &Path, log_dir: &Path, written: &str) -> PathBuf {
 /// from the one on disk.
 pub fn tolerance(claimed: usize) -> usize {
     (claimed / 20).max(2)
-}
-
-/// Lines as an editor counts them: `wc -l` (newlines) plus one when the last
-/// line has no final newline, so a claim is right whichever way its author
-/// counted, within [`tolerance`].
-pub fn count_lines(bytes: &[u8]) -> usize {
-    let newlines = memchr::memchr_iter(b'\n', bytes).count();
-    match bytes.last() {
-        Some(b'\n') | None => newlines,
-        Some(_) => newlines + 1,
-    }
 }
 
 /// A path as written in the log, and where.
@@ -308,56 +293,6 @@ fn show_ranges(ranges: &[(usize, usize)]) -> String {
         .join(", ")
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-/// What is at a path, for a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stat {
-    File,
-    Dir,
-    Other,
-    Missing,
-    Outside,
-}
-
-impl Stat {
-    /// What a check says about a path that is not a readable file.
-    fn problem(self, shown: &str) -> String {
-        match self {
-            Stat::File => format!("{shown} is a file"),
-            Stat::Dir => format!("{shown} is a directory, not a file"),
-            Stat::Other => format!("{shown} is not a regular file"),
-            Stat::Missing => format!("{shown} does not exist"),
-            Stat::Outside => format!("{shown} is outside the workspace; not checked"),
-        }
-    }
-}
-
-/// A file's contents, unless it is too large to read.
-enum Body {
-    Bytes(Vec<u8>),
-    TooLarge,
-}
-
-/// What one command of a recipe found.
-enum Outcome {
-    /// Markdown for hover.
-    Passed(String),
-    /// The finding's message.
-    Failed(String),
-    /// The command tagls cannot evaluate.
-    Unverifiable {
-        command: String,
-        why: Option<String>,
-    },
-}
-
 struct Checker<'a> {
     ws: &'a mut Workspace,
     text: &'a str,
@@ -367,11 +302,17 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Adds a check. Its hover and its message may quote the log or a
+    /// file, so both are redacted here, whichever check made them.
     fn push(&mut self, range: TextRange, finding: Option<Finding>, hover: String) {
+        let finding = finding.map(|f| Finding {
+            message: redact_string(f.message),
+            ..f
+        });
         self.out.push(Check {
             range,
             finding,
-            hover,
+            hover: redact_string(hover),
         });
     }
 
@@ -398,32 +339,12 @@ impl Checker<'_> {
         claim_target(&self.root, &self.log_dir, written)
     }
 
-    /// A path of a recipe: relative to the root, where commands are run.
-    fn command_path(&self, written: &str) -> PathBuf {
-        normalize(&self.root.join(written))
-    }
-
     fn stat(&mut self, path: &Path) -> Stat {
-        match self.ws.lookup(path) {
-            Lookup::Found(FileKind::File | FileKind::Symlink) => Stat::File,
-            Lookup::Found(FileKind::Dir) => Stat::Dir,
-            Lookup::Found(FileKind::Other) => Stat::Other,
-            Lookup::Missing => Stat::Missing,
-            Lookup::Outside => Stat::Outside,
-        }
+        files::stat(self.ws, path)
     }
 
-    /// Reads a file that [`Checker::stat`] found; `Err` with what went
-    /// wrong, as a [`Stat`] when the file changed in between.
     fn read(&mut self, path: &Path) -> Result<Body, Result<Stat, String>> {
-        match self.ws.read(path, MAX_FILE) {
-            Ok(bytes) => Ok(Body::Bytes(bytes)),
-            Err(ReadError::TooLarge) => Ok(Body::TooLarge),
-            Err(ReadError::Missing) => Err(Ok(Stat::Missing)),
-            Err(ReadError::Outside) => Err(Ok(Stat::Outside)),
-            Err(ReadError::NotAFile) => Err(Ok(Stat::Other)),
-            Err(ReadError::Io(e)) => Err(Err(e)),
-        }
+        files::read(self.ws, path)
     }
 
     /// Stats and reads the file a claim names; on failure pushes the check
@@ -715,295 +636,13 @@ impl Checker<'_> {
         if self.text.get(range.start..range.end) != Some(recipe) {
             return;
         }
-        let outcomes = match split_commands(recipe) {
-            Some(commands) => commands.iter().map(|c| self.evaluate(c)).collect(),
-            None => vec![Outcome::Unverifiable {
-                command: recipe.to_owned(),
-                why: Some(
-                    "it uses shell syntax (pipes, redirections, substitutions or globs)".to_owned(),
-                ),
-            }],
-        };
-        let failed = outcomes.iter().find_map(|o| match o {
-            Outcome::Failed(m) => Some(m.clone()),
-            _ => None,
-        });
-        let unverifiable = outcomes.iter().find_map(|o| match o {
-            Outcome::Unverifiable { command, why } => Some(match why {
-                Some(why) => format!("tagls cannot evaluate `{command}`: {why}; check it by hand"),
-                None => format!("tagls cannot evaluate `{command}`; check it by hand"),
-            }),
-            _ => None,
-        });
-        let finding = match (failed, unverifiable) {
+        let evaluation = recipe::evaluate(recipe, &self.root, self.ws);
+        let finding = match (evaluation.failed, evaluation.unverifiable) {
             (Some(m), _) => Self::finding(entry, range, Severity::Error, VERIFICATION_FAILED, m),
             (None, Some(m)) => Self::finding(entry, range, Severity::Information, UNVERIFIABLE, m),
             (None, None) => None,
         };
-        let parts: Vec<String> = outcomes
-            .iter()
-            .map(|o| match o {
-                Outcome::Passed(h) => h.clone(),
-                Outcome::Failed(m) => format!("**{m}**"),
-                Outcome::Unverifiable { command, .. } => {
-                    format!("`{command}`: not evaluated; check it by hand")
-                }
-            })
-            .collect();
-        let hover = format!(
-            "**Verification** {}\n\n{}",
-            inline_code(recipe),
-            parts.join("\n\n")
-        );
-        self.push(range, finding, hover);
-    }
-
-    fn evaluate(&mut self, words: &[String]) -> Outcome {
-        let unverifiable = |why: Option<&str>| Outcome::Unverifiable {
-            // Quoted again where needed, so the message shows a command
-            // that means what the log's does.
-            command: shell_words::join(words),
-            why: why.map(str::to_owned),
-        };
-        let Some((program, args)) = words.split_first() else {
-            return unverifiable(None);
-        };
-        match program.as_str() {
-            "ls" => self.ls(args).unwrap_or_else(|| unverifiable(None)),
-            "test" => self.test(args).unwrap_or_else(|| unverifiable(None)),
-            "[" => match args.split_last() {
-                Some((last, inner)) if last == "]" => {
-                    self.test(inner).unwrap_or_else(|| unverifiable(None))
-                }
-                _ => unverifiable(None),
-            },
-            "wc" => self.wc(args).unwrap_or_else(|| unverifiable(None)),
-            "grep" => match self.grep(args) {
-                Ok(outcome) => outcome,
-                Err(why) => unverifiable(why),
-            },
-            _ => unverifiable(None),
-        }
-    }
-
-    /// `ls [flags] P...`: every path exists. `None` when there is no path.
-    fn ls(&mut self, args: &[String]) -> Option<Outcome> {
-        let paths = operands(args);
-        if paths.is_empty() {
-            return None;
-        }
-        let mut found = Vec::new();
-        for p in paths {
-            match self.stat(&self.command_path(p)) {
-                Stat::File => found.push(format!("`{p}`: exists (file)")),
-                Stat::Dir => found.push(format!("`{p}`: exists (directory)")),
-                Stat::Other => found.push(format!("`{p}`: exists (special file)")),
-                stat => return Some(Outcome::Failed(format!("ls: {}", stat.problem(p)))),
-            }
-        }
-        Some(Outcome::Passed(found.join("\n\n")))
-    }
-
-    /// `test -f P`, `test -d P`, `test -e P`. `None` for anything else.
-    fn test(&mut self, args: &[String]) -> Option<Outcome> {
-        let [flag, p] = args else {
-            return None;
-        };
-        let want = match flag.as_str() {
-            "-f" => Some(Stat::File),
-            "-d" => Some(Stat::Dir),
-            "-e" => None,
-            _ => return None,
-        };
-        let stat = self.stat(&self.command_path(p));
-        let what = match stat {
-            Stat::File => "file",
-            Stat::Dir => "directory",
-            Stat::Other => "special file",
-            _ => return Some(Outcome::Failed(format!("test {flag}: {}", stat.problem(p)))),
-        };
-        Some(match want {
-            Some(w) if w != stat => {
-                let expected = if w == Stat::Dir {
-                    "a directory"
-                } else {
-                    "a file"
-                };
-                Outcome::Failed(format!(
-                    "test {flag}: {p} is not {expected}; it is a {what}"
-                ))
-            }
-            _ => Outcome::Passed(format!("`{p}`: exists ({what})")),
-        })
-    }
-
-    /// `wc -l P...`: every path is a readable file; the hover shows what
-    /// `wc -l` prints, the number of newlines.
-    fn wc(&mut self, args: &[String]) -> Option<Outcome> {
-        let (flags, paths): (Vec<&String>, Vec<&String>) =
-            args.iter().partition(|a| a.starts_with('-') && a.len() > 1);
-        if flags.iter().any(|f| f.as_str() != "-l") || flags.is_empty() || paths.is_empty() {
-            return None;
-        }
-        let mut counts = Vec::new();
-        for p in paths {
-            let path = self.command_path(p);
-            let stat = self.stat(&path);
-            if stat != Stat::File {
-                return Some(Outcome::Failed(format!("wc: {}", stat.problem(p))));
-            }
-            match self.read(&path) {
-                Ok(Body::Bytes(b)) => {
-                    let newlines = memchr::memchr_iter(b'\n', &b).count();
-                    let lines = count_lines(&b);
-                    if lines == newlines {
-                        counts.push(format!("`wc -l {p}`: {newlines}"));
-                    } else {
-                        counts.push(format!(
-                            "`wc -l {p}`: {newlines} ({}; the last has no final newline)",
-                            plural(lines, "line", "lines")
-                        ));
-                    }
-                }
-                Ok(Body::TooLarge) => counts.push(format!(
-                    "`{p}`: exists; larger than 10 MiB, so its lines are not counted"
-                )),
-                Err(Ok(stat)) => return Some(Outcome::Failed(format!("wc: {}", stat.problem(p)))),
-                Err(Err(e)) => {
-                    return Some(Outcome::Failed(format!("wc: {p} cannot be read: {e}")));
-                }
-            }
-        }
-        Some(Outcome::Passed(counts.join("\n\n")))
-    }
-
-    /// `grep [-n] "text" P...` and `grep -r "text" DIR`. `Err` with the
-    /// reason when tagls cannot evaluate it.
-    fn grep(&mut self, args: &[String]) -> Result<Outcome, Option<&'static str>> {
-        let opts = GrepArgs::parse(args).ok_or(None)?;
-        let needle = Needle::new(&opts.pattern, opts.fixed, opts.extended, opts.ignore_case)
-            .ok_or(Some(
-                "its pattern is a regular expression; tagls matches text literally",
-            ))?;
-        let mut operands: Vec<&str> = opts.paths.iter().map(String::as_str).collect();
-        if operands.is_empty() {
-            if !opts.recursive {
-                return Err(Some("it reads standard input"));
-            }
-            operands.push(".");
-        }
-        let mut files = Vec::new();
-        for p in &operands {
-            let path = self.command_path(p);
-            match self.stat(&path) {
-                Stat::File => files.push(path),
-                Stat::Dir if opts.recursive => files.extend(self.files_under(&path)),
-                Stat::Dir => {
-                    return Ok(Outcome::Failed(format!(
-                        "grep: {p} is a directory; add -r to search it"
-                    )));
-                }
-                stat => return Ok(Outcome::Failed(format!("grep: {}", stat.problem(p)))),
-            }
-        }
-        let mut matches: Vec<(String, bool, usize, String)> = Vec::new();
-        let mut skipped = 0usize;
-        for file in &files {
-            let bytes = match self.read(file) {
-                Ok(Body::Bytes(b)) => b,
-                Ok(Body::TooLarge) => {
-                    skipped += 1;
-                    continue;
-                }
-                // With -r, a file that vanished or cannot be read is skipped,
-                // as `grep -s` would; a named file was statted above.
-                Err(_) => continue,
-            };
-            let shown = display_rel(file, &self.root);
-            let secret = file
-                .file_name()
-                .is_some_and(|n| is_env_file(&n.to_string_lossy()));
-            for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                if needle.matches(line) {
-                    let text = String::from_utf8_lossy(line).trim().to_owned();
-                    matches.push((shown.clone(), secret, i + 1, text));
-                }
-            }
-        }
-        let quoted = format!("\"{}\"", opts.pattern);
-        let searched = operands.join(", ");
-        let skipped_note = if skipped > 0 {
-            format!(
-                "\n\n{} over 10 MiB not searched",
-                plural(skipped, "file", "files")
-            )
-        } else {
-            String::new()
-        };
-        if matches.is_empty() {
-            if needle.has_dot {
-                return Err(Some(
-                    "its pattern has a `.`, which grep reads as any character; tagls matches text literally and found no match",
-                ));
-            }
-            return Ok(Outcome::Failed(format!(
-                "grep found no {quoted} in {searched}"
-            )));
-        }
-        let mut listed: Vec<String> = matches
-            .iter()
-            .take(MAX_MATCHES)
-            .map(|(file, secret, line, text)| {
-                if *secret {
-                    format!("- `{file}` line {line}")
-                } else {
-                    format!("- `{file}` line {line}: {}", inline_code(&shorten(text)))
-                }
-            })
-            .collect();
-        if matches.len() > MAX_MATCHES {
-            listed.push(format!("- and {} more", matches.len() - MAX_MATCHES));
-        }
-        let secret_note = if matches.iter().any(|m| m.1) {
-            "\n\nLines of env files are not shown: their values are secret."
-        } else {
-            ""
-        };
-        Ok(Outcome::Passed(format!(
-            "grep found {quoted} in {searched} ({}):\n\n{}{secret_note}{skipped_note}",
-            plural(matches.len(), "line", "lines"),
-            listed.join("\n")
-        )))
-    }
-
-    /// The files under a directory, sorted, from the root's index when it
-    /// has one, else from a walk of the directory. The walk follows no
-    /// symlink, and every file is read through [`Workspace::read`], which
-    /// refuses anything outside the roots.
-    fn files_under(&mut self, dir: &Path) -> Vec<PathBuf> {
-        let indexed = self.ws.root_for(dir).and_then(|root| {
-            let index = root.index.as_ref()?;
-            let rel = dir.strip_prefix(&root.path).ok()?;
-            Some(
-                index
-                    .paths()
-                    .filter(|(p, k)| *k == FileKind::File && p.starts_with(rel))
-                    .map(|(p, _)| root.path.join(p))
-                    .collect::<Vec<_>>(),
-            )
-        });
-        let mut files = indexed.unwrap_or_else(|| {
-            self.ws
-                .fs()
-                .walk(dir)
-                .into_iter()
-                .filter(|(_, k)| *k == FileKind::File)
-                .map(|(p, _)| dir.join(p))
-                .collect()
-        });
-        files.sort();
-        files
+        self.push(range, finding, evaluation.hover);
     }
 
     /// References in an assumption written in the log resolve as they do
@@ -1027,258 +666,6 @@ impl Checker<'_> {
                 });
             self.push(r.reference.range, finding, findings::explain_reference(&r));
         }
-    }
-}
-
-/// The arguments of a `grep` that tagls can evaluate.
-struct GrepArgs {
-    pattern: String,
-    paths: Vec<String>,
-    recursive: bool,
-    fixed: bool,
-    extended: bool,
-    ignore_case: bool,
-}
-
-impl GrepArgs {
-    /// `None` for an option that changes what matches in a way tagls does
-    /// not evaluate (`-v`, `-w`, `-x`, `--include` ...), or no pattern.
-    fn parse(args: &[String]) -> Option<GrepArgs> {
-        let mut pattern = None;
-        let mut paths = Vec::new();
-        let (mut recursive, mut fixed, mut extended, mut ignore_case) =
-            (false, false, false, false);
-        let mut options_done = false;
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            if !options_done && arg == "--" {
-                options_done = true;
-            } else if !options_done && arg.starts_with("--") {
-                match arg.as_str() {
-                    "--recursive" | "--dereference-recursive" => recursive = true,
-                    "--fixed-strings" => fixed = true,
-                    "--extended-regexp" => extended = true,
-                    "--ignore-case" => ignore_case = true,
-                    "--line-number"
-                    | "--quiet"
-                    | "--silent"
-                    | "--no-messages"
-                    | "--with-filename"
-                    | "--no-filename"
-                    | "--files-with-matches"
-                    | "--count" => {}
-                    _ => return None,
-                }
-            } else if !options_done && arg.starts_with('-') && arg.len() > 1 {
-                if arg == "-e" {
-                    pattern = Some(it.next()?.clone());
-                    continue;
-                }
-                for c in arg.chars().skip(1) {
-                    match c {
-                        'r' | 'R' => recursive = true,
-                        'F' => fixed = true,
-                        'E' => extended = true,
-                        'i' => ignore_case = true,
-                        'G' | 'n' | 'q' | 's' | 'H' | 'h' | 'l' | 'c' | 'I' => {}
-                        _ => return None,
-                    }
-                }
-            } else if pattern.is_none() {
-                pattern = Some(arg.clone());
-            } else {
-                paths.push(arg.clone());
-            }
-        }
-        Some(GrepArgs {
-            pattern: pattern?,
-            paths,
-            recursive,
-            fixed,
-            extended,
-            ignore_case,
-        })
-    }
-}
-
-/// What a grep pattern matches, evaluated as fixed text: recipes in logs
-/// are written to find a literal name (`grep "JWT_SECRET" .env.example`),
-/// and a fixed-string match can neither be slow nor misread. `^` and `$`
-/// anchors and escaped punctuation (`\.`) are understood; any other regular
-/// expression syntax makes the recipe unverifiable rather than wrongly
-/// failed.
-struct Needle {
-    text: Vec<u8>,
-    at_start: bool,
-    at_end: bool,
-    ignore_case: bool,
-    /// An unescaped `.` was taken literally: a miss does not prove that
-    /// grep would miss too.
-    has_dot: bool,
-}
-
-impl Needle {
-    fn new(pattern: &str, fixed: bool, extended: bool, ignore_case: bool) -> Option<Needle> {
-        let fold = |s: &[u8]| {
-            if ignore_case {
-                s.to_ascii_lowercase()
-            } else {
-                s.to_vec()
-            }
-        };
-        if fixed {
-            return Some(Needle {
-                text: fold(pattern.as_bytes()),
-                at_start: false,
-                at_end: false,
-                ignore_case,
-                has_dot: false,
-            });
-        }
-        let (at_start, rest) = match pattern.strip_prefix('^') {
-            Some(r) => (true, r),
-            None => (false, pattern),
-        };
-        let (at_end, rest) = match rest.strip_suffix('$') {
-            Some(r) if !r.ends_with('\\') => (true, r),
-            _ => (false, rest),
-        };
-        let mut text = String::new();
-        let mut has_dot = false;
-        let mut chars = rest.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some(
-                        e @ ('.' | '*' | '[' | ']' | '^' | '$' | '\\' | '/' | '-' | '"' | '\''),
-                    ) => text.push(e),
-                    _ => return None,
-                },
-                '.' => {
-                    has_dot = true;
-                    text.push('.');
-                }
-                '*' | '[' | ']' | '^' | '$' => return None,
-                '+' | '?' | '(' | ')' | '{' | '}' | '|' if extended => return None,
-                c => text.push(c),
-            }
-        }
-        Some(Needle {
-            text: fold(text.as_bytes()),
-            at_start,
-            at_end,
-            ignore_case,
-            has_dot,
-        })
-    }
-
-    fn matches(&self, line: &[u8]) -> bool {
-        let folded;
-        let line = if self.ignore_case {
-            folded = line.to_ascii_lowercase();
-            &folded[..]
-        } else {
-            line
-        };
-        match (self.at_start, self.at_end) {
-            (true, true) => line == self.text.as_slice(),
-            (true, false) => line.starts_with(&self.text),
-            (false, true) => line.ends_with(&self.text),
-            (false, false) => memchr::memmem::find(line, &self.text).is_some(),
-        }
-    }
-}
-
-/// The operands of a command: its words that are not options.
-fn operands(args: &[String]) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut options_done = false;
-    for a in args {
-        if !options_done && a == "--" {
-            options_done = true;
-        } else if options_done || !(a.starts_with('-') && a.len() > 1) {
-            out.push(a.as_str());
-        }
-    }
-    out
-}
-
-/// Splits a recipe into commands at `&&` and `;`, and each command into
-/// words as a shell would. `None` when the recipe uses shell syntax whose
-/// meaning tagls does not evaluate: pipes, `||`, redirections, command or
-/// variable substitution, globs, subshells, a home directory.
-fn split_commands(recipe: &str) -> Option<Vec<Vec<String>>> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut quote: Option<char> = None;
-    let mut chars = recipe.char_indices().peekable();
-    let mut word_start = true;
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some('\''), '\'') => quote = None,
-            (Some('\''), _) => {}
-            (Some('"'), '"') => quote = None,
-            (Some('"'), '$' | '`') => return None,
-            (Some('"'), '\\') => {
-                chars.next();
-            }
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '\\') => {
-                chars.next();
-            }
-            (None, ';') => {
-                pieces.push(&recipe[start..i]);
-                start = i + 1;
-            }
-            (None, '&') => {
-                if chars.peek().map(|(_, n)| *n) != Some('&') {
-                    return None;
-                }
-                chars.next();
-                pieces.push(&recipe[start..i]);
-                start = i + 2;
-            }
-            (None, '|' | '<' | '>' | '$' | '`' | '(' | ')' | '*' | '?' | '{' | '}') => return None,
-            (None, '~') if word_start => return None,
-            // A comment runs to the end of the recipe.
-            (None, '#') if word_start => {
-                pieces.push(&recipe[start..i]);
-                start = recipe.len();
-                break;
-            }
-            _ => {}
-        }
-        word_start = quote.is_none() && c.is_whitespace();
-    }
-    pieces.push(&recipe[start..]);
-    let mut out = Vec::new();
-    for piece in pieces {
-        let words = shell_words::split(piece).ok()?;
-        if !words.is_empty() {
-            out.push(words);
-        }
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-/// A matched line, cut to [`MAX_MATCH_CHARS`] characters.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(MAX_MATCH_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
-}
-
-/// `text` as Markdown inline code, with a fence longer than any run of
-/// backticks inside it.
-fn inline_code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    if longest == 0 {
-        format!("{fence}{text}{fence}")
-    } else {
-        format!("{fence} {text} {fence}")
     }
 }
 
@@ -1700,30 +1087,6 @@ mod tests {
     }
 
     #[test]
-    fn grep_walks_through_the_index_and_caps_what_it_lists() {
-        let long = format!("  needle {}  \n", "x".repeat(200));
-        let log = "#VERIFIED: search\n  Verification: grep -r needle src\n";
-        for indexed in [false, true] {
-            let fs = FakeFs::new();
-            fs.file("/ws/src/a.ts", long.repeat(25))
-                .file("/ws/src/sub/b.ts", "needle\n")
-                .file("/ws/other.ts", "needle\n")
-                .file("/ws/src/big.bin", vec![b'n'; MAX_FILE as usize + 1]);
-            let checks = run_on(&mut workspace(fs, indexed), log);
-            assert_eq!(findings(&checks, log), []);
-            let hover = &checks[0].hover;
-            assert!(hover.contains("(26 lines)"), "{hover}");
-            assert_eq!(hover.matches("\n- `src/a.ts`").count(), 20, "{hover}");
-            assert!(hover.contains("- and 6 more"), "{hover}");
-            assert!(!hover.contains("other.ts"), "{hover}");
-            assert!(hover.contains("1 file over 10 MiB not searched"), "{hover}");
-            // Matched lines are trimmed, then cut to 120 characters.
-            let shown = format!("needle {}…", "x".repeat(113));
-            assert!(hover.contains(&format!("`{shown}`")), "{hover}");
-        }
-    }
-
-    #[test]
     fn assumptions_in_the_log_resolve_like_code() {
         let fs = FakeFs::new();
         fs.file("/ws/src/services/user.ts", "")
@@ -1978,35 +1341,5 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
         assert_eq!(parse_ranges("0"), None);
         assert_eq!(parse_ranges(""), None);
         assert_eq!(parse_ranges("most of it"), None);
-    }
-
-    #[test]
-    fn recipes_split_like_a_shell() {
-        let words = |s: &str| split_commands(s);
-        assert_eq!(
-            words("grep -n 'a b' x && ls y; test -f z"),
-            Some(vec![
-                vec!["grep".into(), "-n".into(), "a b".into(), "x".into()],
-                vec!["ls".into(), "y".into()],
-                vec!["test".into(), "-f".into(), "z".into()],
-            ])
-        );
-        for s in [
-            "ls x | wc -l",
-            "test -f x || echo no",
-            "ls $HOME",
-            "cat \"$(pwd)/x\"",
-            "ls *.ts",
-            "ls ~/x",
-            "ls x > out",
-            "sleep 1 &",
-            "'unclosed",
-        ] {
-            assert_eq!(words(s), None, "{s}");
-        }
-        assert_eq!(
-            words("ls 'a|b'").map(|w| w[0][1].clone()),
-            Some("a|b".into())
-        );
     }
 }

@@ -3,7 +3,9 @@
 //! written into it.
 
 pub mod check;
+pub mod files;
 pub mod parse;
+pub mod recipe;
 pub mod unlogged;
 pub mod write;
 

@@ -132,6 +132,21 @@ impl Workspace {
             .is_some_and(|r| r.is_env(&name.to_string_lossy()))
     }
 
+    /// Whether a file is an env file: its name is one ([`Workspace::is_env`]),
+    /// or its path from its root matches a configured glob
+    /// (`env-files = ["config/*.env"]`).
+    pub fn is_env_path(&self, path: &Path) -> bool {
+        let by_name = path
+            .file_name()
+            .is_some_and(|n| self.is_env(&n.to_string_lossy()));
+        by_name
+            || self.env_files.as_ref().is_some_and(|set| {
+                self.root_for(path)
+                    .and_then(|r| rel_inside(path, &r.path))
+                    .is_some_and(|rel| set.is_match(rel))
+            })
+    }
+
     pub fn fs(&self) -> &dyn Fs {
         &*self.fs
     }
