@@ -33,6 +33,9 @@ impl Analysis {
     /// Everything to report, in document order, after the configuration's
     /// severities and the inline suppressions: what the editor shows for
     /// the document and what `tagls check` reports for its file.
+    ///
+    /// Token-shaped values in messages (a tag's payload is quoted in its
+    /// finding) are hidden here, so that no face shows one.
     pub fn findings(&self, settings: &Settings) -> Vec<Finding> {
         let mut all = self.raw_findings(&settings.registry);
         all.retain(|f| {
@@ -41,6 +44,9 @@ impl Analysis {
                 .iter()
                 .any(|r| r.contains_inclusive(f.range.start))
         });
+        for f in &mut all {
+            f.message = crate::secrets::redact_string(std::mem::take(&mut f.message));
+        }
         settings.apply(all)
     }
 

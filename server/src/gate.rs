@@ -755,15 +755,19 @@ fn add(
     for mut f in all {
         let span = spanner.spans(f.range);
         let (start, end) = span[2];
+        // The text under the finding leaves the core as the report's claim
+        // and check lines: token-shaped values in it are hidden.
         let subject = rope
             .get_byte_slice(f.range.start..f.range.end)
             .map(|s| {
-                s.to_string()
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned()
+                crate::secrets::redact_string(
+                    s.to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned(),
+                )
             })
             .unwrap_or_default();
         if let Some(x) = excerpt {

@@ -799,7 +799,7 @@ mod tests {
         for g in ["*.vars", "config/*.settings"] {
             globs.add(globset::Glob::new(g).expect("a valid glob"));
         }
-        ws.set_env_files(globs.build().expect("valid globs"));
+        ws.set_env_files(Path::new("/ws"), globs.build().expect("valid globs"));
         let e = eval(&mut ws, "grep -r TOKEN_NAME .");
         assert!(!e.hover.contains("CANARY_"), "{}", e.hover);
         assert!(e.hover.contains("- `deploy.vars` line 1\n"), "{}", e.hover);

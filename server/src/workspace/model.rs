@@ -119,31 +119,19 @@ impl Workspace {
         self.generation += 1;
     }
 
-    /// Whether a path is an env file: a file directly in a root whose name
-    /// that root's configuration calls an env file.
+    /// Whether a file is an env file of its root, as the root's
+    /// configuration says: its name is one (`.env`, `.env.*`, or a name a
+    /// configured glob matches), or its path from the root matches a
+    /// configured glob (`env-files = ["config/*.env"]`).
     pub fn is_env_path(&self, path: &Path) -> bool {
         let path = normalize(path);
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-            return false;
+        let name = path.file_name().map(|n| n.to_string_lossy());
+        let Some(root) = self.root_for(&path) else {
+            return name.is_some_and(|n| is_env_file(&n));
         };
-        self.roots
-            .iter()
-            .find(|r| r.path == dir)
-            .is_some_and(|r| r.is_env(&name.to_string_lossy()))
-    }
-
-    /// Whether a file is an env file: its name is one ([`Workspace::is_env`]),
-    /// or its path from its root matches a configured glob
-    /// (`env-files = ["config/*.env"]`).
-    pub fn is_env_path(&self, path: &Path) -> bool {
-        let by_name = path
-            .file_name()
-            .is_some_and(|n| self.is_env(&n.to_string_lossy()));
-        by_name
-            || self.env_files.as_ref().is_some_and(|set| {
-                self.root_for(path)
-                    .and_then(|r| rel_inside(path, &r.path))
-                    .is_some_and(|rel| set.is_match(rel))
+        name.is_some_and(|n| root.is_env(&n))
+            || root.env_files.as_ref().is_some_and(|set| {
+                rel_inside(&path, &root.path).is_some_and(|rel| set.is_match(rel))
             })
     }
 
