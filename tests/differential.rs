@@ -48,6 +48,11 @@ impl Env {
     }
 }
 
+/// A file's URI as the server writes it (a space percent-encoded).
+fn uri(path: &Path) -> String {
+    file_uri(path).replace(' ', "%20")
+}
+
 fn severity_number(name: &str) -> u64 {
     match name {
         "error" => 1,
@@ -92,7 +97,7 @@ fn cli_findings(env: &Env, roots: &[PathBuf]) -> BTreeSet<Key> {
             };
             let n = |k: &str| f[k].as_u64().unwrap() - 1;
             (
-                file_uri(&path),
+                uri(&path),
                 [n("line"), n("column"), n("end_line"), n("end_column")],
                 f["code"].as_str().unwrap().to_owned(),
                 severity_number(f["severity"].as_str().unwrap()),
@@ -194,7 +199,7 @@ async fn pushed(c: &mut TestClient, roots: &[PathBuf], expected: &BTreeSet<Key>)
     for root in roots {
         for path in files(root) {
             let text = std::fs::read_to_string(&path).unwrap();
-            let uri = file_uri(&path);
+            let uri = uri(&path);
             c.open(&uri, language_id(&path).unwrap(), &text).await;
             opened.push(uri);
         }
@@ -464,7 +469,7 @@ async fn two_roots_with_their_own_configuration() {
     let in_root = |root: &Path, code: &str| {
         found
             .iter()
-            .filter(|k| k.0.starts_with(&file_uri(root)) && k.2 == code)
+            .filter(|k| k.0.starts_with(&uri(root)) && k.2 == code)
             .count()
     };
     assert_eq!(in_root(&a, "unknown-tag"), 1, "{found:?}");
