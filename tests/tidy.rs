@@ -55,3 +55,66 @@ fn every_source_file_starts_with_a_doc_comment() {
         .collect();
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+/// The modules of the crate (`src/<name>.rs` or `src/<name>/`) and the
+/// others each one uses, from its code outside comments and tests.
+fn module_uses() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut uses: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for f in files {
+        let rel = f.strip_prefix(src()).unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let module = first.trim_end_matches(".rs").to_owned();
+        if module == "lib" || module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let entry = uses.entry(module.clone()).or_default();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for (i, _) in line.match_indices("crate::") {
+                let name: String = line[i + "crate::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && name != module {
+                    entry.insert(name);
+                }
+            }
+        }
+    }
+    uses
+}
+
+/// Layers point one way: no module uses one that uses it back, directly or
+/// through others (docs/ARCHITECTURE.md).
+#[test]
+fn no_import_cycles_between_modules() {
+    let uses = module_uses();
+    let mut cycles = Vec::new();
+    for start in uses.keys() {
+        // Every module reachable from `start`, with the path that reached it.
+        let mut paths = vec![vec![start.clone()]];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(path) = paths.pop() {
+            let last = path.last().unwrap();
+            for next in uses.get(last).into_iter().flatten() {
+                if next == start {
+                    cycles.push(format!("{} -> {start}", path.join(" -> ")));
+                } else if seen.insert(next.clone()) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    paths.push(longer);
+                }
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}

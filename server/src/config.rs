@@ -504,7 +504,7 @@ impl RootSettings {
         .unwrap_or(&self.outside)
     }
 
-    /// A root's merged configuration, as [`crate::gate::scan`] takes it.
+    /// A root's merged configuration, as the gate takes it.
     pub fn file_of(&self, root: &Path) -> Option<&ConfigFile> {
         self.roots
             .iter()

@@ -19,7 +19,6 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use tree_sitter::Parser;
 
 use crate::analysis::{self, Analysis};
@@ -27,7 +26,7 @@ use crate::config::{ConfigError, ConfigFile, Settings};
 use crate::document::Document;
 use crate::findings::Finding;
 use crate::log;
-use crate::scan_cache::{self, Entry, Excerpt, Kept, ScanCache, Slot};
+use crate::scan_cache::{self, Entry, Excerpt, Kept, Reported, ReportedFinding, ScanCache, Slot};
 use crate::syntax::Language;
 use crate::tags::Registry;
 use crate::text::{LineCol, pos};
@@ -64,9 +63,7 @@ pub struct Located {
     pub span: Spans,
 }
 
-/// A zero-based start and end in each position encoding, UTF-8, UTF-16 and
-/// UTF-32, so that the protocol layer can answer any client.
-pub type Spans = [(LineCol, LineCol); 3];
+pub use crate::text::Spans;
 
 /// Converts ranges of one file to [`Spans`], fastest in document order.
 struct Spanner<'a> {
@@ -374,94 +371,64 @@ fn entries_fingerprint(entries: &[(PathBuf, FileKind)]) -> u128 {
     })
 }
 
-/// What `scan` reported for one file, as the scan cache keeps it: valid while
-/// the file is unchanged and the fingerprint of the rest is the same (the
-/// settings, the paths the walk found, the env files and the aliases), for a
-/// file none of whose answers needed the disk.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reported {
-    fingerprint: u128,
-    /// Span, name and payload of each tag.
-    tags: Vec<(Spans, String, String)>,
-    findings: Vec<ReportedFinding>,
+/// What the scan cache is to keep of one file's part of the report.
+fn reported_of(part: &Report, fingerprint: u128) -> Reported {
+    Reported {
+        fingerprint,
+        tags: part
+            .tags
+            .iter()
+            .map(|t| (t.span, t.name.clone(), t.payload.clone()))
+            .collect(),
+        findings: part
+            .findings
+            .iter()
+            .map(|l| ReportedFinding {
+                line: l.line,
+                column: l.column,
+                end_line: l.end_line,
+                end_column: l.end_column,
+                finding: l.finding.clone(),
+                gate: l.gate,
+                subject: l.subject.clone(),
+                span: l.span,
+            })
+            .collect(),
+    }
 }
 
-/// A [`Located`] without the root and path its file has.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct ReportedFinding {
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    finding: Finding,
-    gate: Option<Verdict>,
-    subject: String,
-    span: Spans,
-}
-
-impl Reported {
-    fn of(part: &Report, fingerprint: u128) -> Reported {
-        Reported {
-            fingerprint,
-            tags: part
-                .tags
-                .iter()
-                .map(|t| (t.span, t.name.clone(), t.payload.clone()))
-                .collect(),
-            findings: part
-                .findings
-                .iter()
-                .map(|l| ReportedFinding {
-                    line: l.line,
-                    column: l.column,
-                    end_line: l.end_line,
-                    end_column: l.end_column,
-                    finding: l.finding.clone(),
-                    gate: l.gate,
-                    subject: l.subject.clone(),
-                    span: l.span,
-                })
-                .collect(),
+/// A file's part of the report again, from what the cache kept.
+fn part_of(reported: &Reported, root: &Path, rel: &str, registry: &Registry) -> Report {
+    let mut part = Report::default();
+    for (span, name, payload) in &reported.tags {
+        part.tags.push(TagPlace {
+            root: root.to_path_buf(),
+            path: rel.to_owned(),
+            span: *span,
+            name: name.clone(),
+            payload: payload.clone(),
+        });
+        match registry.get(name) {
+            Some(d) => *part.families.entry(d.family.name()).or_default() += 1,
+            None => part.unknown_tags += 1,
         }
     }
-
-    pub fn fingerprint(&self) -> u128 {
-        self.fingerprint
+    part.tagged_files = usize::from(!reported.tags.is_empty());
+    for f in &reported.findings {
+        part.findings.push(Located {
+            root: root.to_path_buf(),
+            path: rel.to_owned(),
+            line: f.line,
+            column: f.column,
+            end_line: f.end_line,
+            end_column: f.end_column,
+            finding: f.finding.clone(),
+            gate: f.gate,
+            subject: f.subject.clone(),
+            span: f.span,
+        });
     }
-
-    /// The file's part of the report again.
-    fn part(&self, root: &Path, rel: &str, registry: &Registry) -> Report {
-        let mut part = Report::default();
-        for (span, name, payload) in &self.tags {
-            part.tags.push(TagPlace {
-                root: root.to_path_buf(),
-                path: rel.to_owned(),
-                span: *span,
-                name: name.clone(),
-                payload: payload.clone(),
-            });
-            match registry.get(name) {
-                Some(d) => *part.families.entry(d.family.name()).or_default() += 1,
-                None => part.unknown_tags += 1,
-            }
-        }
-        part.tagged_files = usize::from(!self.tags.is_empty());
-        for f in &self.findings {
-            part.findings.push(Located {
-                root: root.to_path_buf(),
-                path: rel.to_owned(),
-                line: f.line,
-                column: f.column,
-                end_line: f.end_line,
-                end_column: f.end_column,
-                finding: f.finding.clone(),
-                gate: f.gate,
-                subject: f.subject.clone(),
-                span: f.span,
-            });
-        }
-        part
-    }
+    part
 }
 
 /// What [`Scanner::analyze`] made of a file.
@@ -530,7 +497,7 @@ impl<'a> Scanner<'a> {
 
     /// `kept`, with what the file reported.
     fn remember(&self, file: &File, kept: Kept, part: &Report) -> Kept {
-        let reported = Reported::of(part, self.fingerprint);
+        let reported = reported_of(part, self.fingerprint);
         match kept {
             Kept::Same(slot) => match self.cache.entry(Some(slot)) {
                 Some(e) if e.reported(self.fingerprint) != Some(&reported) => {
@@ -576,7 +543,7 @@ impl<'a> Scanner<'a> {
         if let Some((slot, e)) = known
             && let Some(reported) = e.reported(self.fingerprint)
         {
-            let part = reported.part(file.root, rel, registry);
+            let part = part_of(reported, file.root, rel, registry);
             *entry = Some(Kept::Same(slot));
             return Ok(Scanned::Reported(part));
         }

@@ -39,8 +39,9 @@ use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
 use crate::document::SyntaxParts;
-use crate::gate::Reported;
+use crate::findings::{Finding, Verdict};
 use crate::syntax::env::EnvUse;
+use crate::text::Spans;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
@@ -543,6 +544,38 @@ fn prune(dir: &Path, unused_for: std::time::Duration) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// What a check reported for one file, as the scan cache keeps it: valid while
+/// the file is unchanged and the fingerprint of the rest is the same (the
+/// settings, the paths the walk found, the env files and the aliases), for a
+/// file none of whose answers needed the disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    pub fingerprint: u128,
+    /// Span, name and payload of each tag.
+    pub tags: Vec<(Spans, String, String)>,
+    pub findings: Vec<ReportedFinding>,
+}
+
+impl Reported {
+    pub fn fingerprint(&self) -> u128 {
+        self.fingerprint
+    }
+}
+
+/// A finding of the check with its place in the file (`gate::Located`
+/// without the root and path).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedFinding {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub finding: Finding,
+    pub gate: Option<Verdict>,
+    pub subject: String,
+    pub span: Spans,
 }
 
 #[cfg(test)]

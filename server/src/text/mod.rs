@@ -53,3 +53,7 @@ impl From<std::ops::Range<usize>> for TextRange {
         TextRange::new(r.start, r.end)
     }
 }
+
+/// A zero-based start and end in each position encoding, UTF-8, UTF-16 and
+/// UTF-32, so that the protocol layer can answer any client.
+pub type Spans = [(LineCol, LineCol); 3];

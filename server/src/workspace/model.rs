@@ -17,7 +17,7 @@ use super::fs::{FileKind, Fs};
 use super::index::FileIndex;
 use super::paths::{is_inside, normalize, rel_inside};
 use super::tsconfig::Aliases;
-use super::watch::Excludes;
+use super::walk::Excludes;
 
 /// What is at a path, as far as tagls may know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
