@@ -6,7 +6,7 @@
 //! the JSON-RPC error that is due and a hover on a tagged document still
 //! answers correctly (docs/RELIABILITY.md, "Protocol abuse").
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

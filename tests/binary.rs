@@ -1,6 +1,6 @@
 //! The built binary, started the way a user or an editor starts it.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

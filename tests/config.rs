@@ -2,7 +2,7 @@
 //! parser, precedence between the files and the editor, custom tags end to
 //! end, live reload, and inline suppressions in the server and the CLI.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

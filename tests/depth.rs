@@ -1,7 +1,7 @@
 //! Working in the editor all day: completion, outlines, workspace symbols,
 //! navigation between the log and the code, pull diagnostics, code lenses.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -9,7 +9,7 @@
 //! roots with different configuration, every claim form, a missing log,
 //! misspelt tags, a file that changed in git but is not logged.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

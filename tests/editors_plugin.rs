@@ -17,8 +17,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-#[path = "support/nvim.rs"]
-mod nvim_support;
+use crate::nvim_support;
 
 use nvim_support::{NVIM_TIMEOUT, SEVERITY_INFO, SEVERITY_WARN, find_nvim, run_nvim, tail};
 

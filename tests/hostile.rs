@@ -7,7 +7,7 @@
 //! blocks, and every answer arrives (docs/RELIABILITY.md, "Hostile
 //! workspace").
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The implementation log over the protocol: its claims checked live, and
 //! the code actions that write entries, into an open buffer or onto disk.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

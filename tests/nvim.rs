@@ -20,8 +20,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-#[path = "support/nvim.rs"]
-mod nvim_support;
+use crate::nvim_support;
 
 use nvim_support::{NVIM_TIMEOUT, SEVERITY_INFO, SEVERITY_WARN, find_nvim, run_nvim, tail};
 

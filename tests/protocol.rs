@@ -1,6 +1,6 @@
 //! Protocol tests: the server in process, over the real codec.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{ClientOptions, markers, start};

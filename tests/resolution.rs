@@ -1,7 +1,7 @@
 //! Resolution over the protocol: what tags name is checked against a real
 //! workspace on disk, and the answers follow the disk without any edit.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

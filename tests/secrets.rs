@@ -5,7 +5,7 @@
 //! logging turned up, and no response, notification, log line, report or
 //! SARIF file may contain one (docs/RELIABILITY.md, "Secrets").
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -65,6 +65,33 @@ pub struct Located {
 
 pub use crate::text::Spans;
 
+impl Located {
+    /// A finding at `span` of the file `path` under `root`, with what it
+    /// means for the gate.
+    pub fn new(
+        root: &Path,
+        path: &str,
+        span: Spans,
+        finding: Finding,
+        subject: String,
+        registry: &Registry,
+    ) -> Located {
+        let (start, end) = span[2];
+        Located {
+            root: root.to_path_buf(),
+            path: path.to_owned(),
+            line: start.line + 1,
+            column: start.col + 1,
+            end_line: end.line + 1,
+            end_column: end.col + 1,
+            gate: gate_of(&finding, registry),
+            finding,
+            subject,
+            span,
+        }
+    }
+}
+
 /// Converts ranges of one file to [`Spans`], fastest in document order.
 struct Spanner<'a> {
     converters: pos::Converters<'a>,
@@ -672,19 +699,14 @@ fn scan_log(
     let Some(finding) = settings.apply(vec![finding]).pop() else {
         return;
     };
-    let (start, end) = first.span[2];
-    report.findings.push(Located {
-        root: root.to_path_buf(),
-        path: first.path.clone(),
-        line: start.line + 1,
-        column: start.col + 1,
-        end_line: end.line + 1,
-        end_column: end.col + 1,
-        gate: gate_of(&finding, registry),
+    report.findings.push(Located::new(
+        root,
+        &first.path,
+        first.span,
         finding,
-        subject: log_rel,
-        span: first.span,
-    });
+        log_rel,
+        registry,
+    ));
 }
 
 /// Adds a file's findings, its tag counts and its unchecked assumptions.
@@ -721,7 +743,6 @@ fn add(
     let mut spanner = Spanner::new(rope, excerpt);
     for mut f in all {
         let span = spanner.spans(f.range);
-        let (start, end) = span[2];
         // The text under the finding leaves the core as the report's claim
         // and check lines: token-shaped values in it are hidden.
         let subject = rope
@@ -740,18 +761,9 @@ fn add(
         if let Some(x) = excerpt {
             f.range = x.file_range(f.range);
         }
-        report.findings.push(Located {
-            root: root.to_path_buf(),
-            path: rel_path.to_owned(),
-            line: start.line + 1,
-            column: start.col + 1,
-            end_line: end.line + 1,
-            end_column: end.col + 1,
-            gate: gate_of(&f, registry),
-            span,
-            finding: f,
-            subject,
-        });
+        report
+            .findings
+            .push(Located::new(root, rel_path, span, f, subject, registry));
     }
 }
 

@@ -530,6 +530,15 @@ impl Actor {
         Arc::clone(self.config.for_path(path))
     }
 
+    /// What a document is under the settings of its root, and those
+    /// settings.
+    fn kind_of(&self, uri: &Uri, path: Option<&Path>, language_id: &str) -> (Kind, Arc<Settings>) {
+        let root = self.root_of(path);
+        let settings = self.settings_for(path);
+        let kind = super::documents::kind(path, root.as_deref(), language_id, uri, &settings);
+        (kind, settings)
+    }
+
     /// The root a document belongs to, if any.
     fn root_of(&self, path: Option<&Path>) -> Option<PathBuf> {
         path.and_then(|p| self.ws.root_for(p))
@@ -561,15 +570,7 @@ impl Actor {
             self.add_root(dir, !found);
             self.reload_config();
         }
-        let root = self.root_of(path.as_deref());
-        let settings = self.settings_for(path.as_deref());
-        let kind = super::documents::kind(
-            path.as_deref(),
-            root.as_deref(),
-            &language_id,
-            &uri,
-            &settings,
-        );
+        let (kind, settings) = self.kind_of(&uri, path.as_deref(), &language_id);
         let opened = Opened {
             uri: uri.clone(),
             path,
@@ -1227,17 +1228,9 @@ impl Actor {
             let Some(e) = self.docs.get(&uri) else {
                 continue;
             };
-            let (path, language_id) = (e.path.clone(), e.language_id.clone());
-            let root = self.root_of(path.as_deref());
-            let settings = self.settings_for(path.as_deref());
-            let kind = super::documents::kind(
-                path.as_deref(),
-                root.as_deref(),
-                &language_id,
-                &uri,
-                &settings,
-            );
             let was_plain = matches!(e.content, Content::Plain { .. });
+            let (path, language_id) = (e.path.clone(), e.language_id.clone());
+            let (kind, settings) = self.kind_of(&uri, path.as_deref(), &language_id);
             self.docs.remake(&uri, kind, &settings);
             // A document that is no longer checked loses its diagnostics.
             if kind == Kind::Plain && !was_plain {

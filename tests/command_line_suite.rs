@@ -1,0 +1,14 @@
+//! `tagls check`, `report` and `log` as a user runs them, the grammar
+//! fixtures, the fuzz regressions, the edit properties and the rules of the
+//! house: one test binary.
+
+#[path = "cli.rs"]
+mod cli;
+#[path = "fixtures.rs"]
+mod fixtures;
+#[path = "fuzz_regressions.rs"]
+mod fuzz_regressions;
+#[path = "proptest_edits.rs"]
+mod proptest_edits;
+#[path = "tidy.rs"]
+mod tidy;

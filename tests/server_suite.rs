@@ -1,0 +1,30 @@
+//! The server and its protocol, driven as editors drive it: in process over
+//! the real codec, and as the built binary over stdio. One test binary for
+//! all of them, so that a change to the library links one binary, not one
+//! per file.
+
+#[path = "support/mod.rs"]
+mod support;
+
+#[path = "abuse.rs"]
+mod abuse;
+#[path = "binary.rs"]
+mod binary;
+#[path = "config.rs"]
+mod config;
+#[path = "depth.rs"]
+mod depth;
+#[path = "differential.rs"]
+mod differential;
+#[path = "hostile.rs"]
+mod hostile;
+#[path = "log.rs"]
+mod log;
+#[path = "log_faults.rs"]
+mod log_faults;
+#[path = "protocol.rs"]
+mod protocol;
+#[path = "resolution.rs"]
+mod resolution;
+#[path = "secrets.rs"]
+mod secrets;
