@@ -370,6 +370,13 @@ impl TestClient {
         .await;
     }
 
+    /// The messages received so far that no wait has taken, in the order
+    /// they arrived: a message that is not here when a later one was taken
+    /// came after it.
+    pub fn unread(&self) -> impl Iterator<Item = &Value> {
+        self.backlog.iter()
+    }
+
     /// Everything received so far, as text (for leak checks).
     pub async fn drain(&mut self) -> String {
         while let Ok(msg) = self.incoming.try_recv() {

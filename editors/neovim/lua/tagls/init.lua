@@ -146,13 +146,16 @@ local PASSTHROUGH = {
 local function client_config()
   local cfg = M.config
   local settings = cfg.settings or {}
+  -- Lua has one empty table for `{}` and `[]`, and Neovim sends it as `[]`: no settings
+  -- go as no initializationOptions, and as an explicit empty object for `tagls`.
+  local empty = next(settings) == nil
   local out = {
     name = M.name,
     cmd = cfg.cmd,
     -- The server reads initializationOptions first, then workspace/configuration
     -- section `tagls` (answered from `settings`).
-    init_options = settings,
-    settings = { tagls = settings },
+    init_options = (not empty) and settings or nil,
+    settings = { tagls = empty and vim.empty_dict() or settings },
   }
   for _, key in ipairs(PASSTHROUGH) do
     if cfg[key] ~= nil then
