@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{ClientOptions, markers, start};
+use support::{ClientOptions, file_uri, markers, start, write};
 
 const URI: &str = "file:///ws/src/app.ts";
 
@@ -466,5 +466,56 @@ async fn out_of_range_changes_are_clamped() {
     .await;
     let d = c.diagnostics_where(URI, |p| p["version"] == 2).await;
     assert_eq!(d["diagnostics"][0]["message"], "Verdict: ab");
+    c.finish().await;
+}
+
+/// The demo's route file: one path that exists from the root, one that does
+/// not exist anywhere.
+const ROUTE_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming UserService exists at src/services/user.service.ts
+// #COMPLETION_DRIVE: Assuming rate limits are configured in src/config/rate-limit.ts
+export {}
+";
+
+/// The paths that `missing-path` diagnostics name, in order.
+fn missing_paths(params: &Value) -> Vec<String> {
+    params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "missing-path")
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Helix without a root marker sends `rootUri: null`, no folders, and its
+/// working folder as `rootPath`: paths resolve against that folder, not
+/// against the document's own.
+#[tokio::test]
+async fn a_root_path_alone_is_the_root() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(
+        &root,
+        "src/services/user.service.ts",
+        "export class UserService {}\n",
+    );
+    write(&root, "src/api/routes/auth.ts", ROUTE_TS);
+    let mut c = start(ClientOptions {
+        root: None,
+        root_path: Some(root.clone()),
+        ..ClientOptions::default()
+    })
+    .await;
+    let uri = file_uri(&root.join("src/api/routes/auth.ts"));
+    c.open(&uri, "typescript", ROUTE_TS).await;
+    let d = c
+        .diagnostics_where(&uri, |p| !missing_paths(p).is_empty())
+        .await;
+    assert_eq!(
+        missing_paths(&d),
+        ["src/config/rate-limit.ts does not exist in the workspace"],
+        "{d:#}"
+    );
     c.finish().await;
 }

@@ -25,6 +25,9 @@ pub struct ClientOptions {
     /// `general.positionEncodings`; `None` leaves the field out.
     pub encodings: Option<Vec<&'static str>>,
     pub root: Option<PathBuf>,
+    /// `rootPath`, the deprecated field some clients still send (Helix sends
+    /// only this when it finds no root marker); left out when `None`.
+    pub root_path: Option<PathBuf>,
     /// Whether the client offers to watch files for the server.
     pub watch_registration: bool,
     /// Whether the client shows server-initiated progress.
@@ -38,6 +41,7 @@ impl Default for ClientOptions {
         ClientOptions {
             encodings: Some(vec!["utf-16"]),
             root: None,
+            root_path: None,
             watch_registration: false,
             progress: false,
             client_name: None,
@@ -115,29 +119,28 @@ impl TestClient {
             general["positionEncodings"] = json!(encs);
         }
         let root_uri = opts.root.as_ref().map(|p| file_uri(p));
-        let result = self
-            .request(
-                "initialize",
-                json!({
-                    "processId": null,
-                    "rootUri": root_uri,
-                    "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
-                    "initializationOptions": opts.initialization_options,
-                    "capabilities": {
-                        "general": general,
-                        "window": { "workDoneProgress": opts.progress },
-                        "workspace": {
-                            "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration },
-                            "semanticTokens": { "refreshSupport": true },
-                        },
-                        "textDocument": {
-                            "publishDiagnostics": { "versionSupport": true },
-                            "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },
-                        }
-                    },
-                }),
-            )
-            .await;
+        let mut params = json!({
+            "processId": null,
+            "rootUri": root_uri,
+            "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
+            "initializationOptions": opts.initialization_options,
+            "capabilities": {
+                "general": general,
+                "window": { "workDoneProgress": opts.progress },
+                "workspace": {
+                    "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration },
+                    "semanticTokens": { "refreshSupport": true },
+                },
+                "textDocument": {
+                    "publishDiagnostics": { "versionSupport": true },
+                    "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },
+                }
+            },
+        });
+        if let Some(path) = &opts.root_path {
+            params["rootPath"] = json!(path);
+        }
+        let result = self.request("initialize", params).await;
         self.initialize_result = result;
         self.notify("initialized", json!({})).await;
     }

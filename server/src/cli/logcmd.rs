@@ -12,16 +12,16 @@ use crate::tags::Registry;
 use crate::workspace::fs::RealFs;
 use crate::workspace::model::Workspace;
 use crate::workspace::paths::{display_rel, normalize};
+use crate::workspace::root::find_root;
 
 use super::{EXIT_USAGE, LogCommand};
 
 /// The workspace root of a file: the nearest folder above it that holds
-/// `.orchestration/` or `.git/`, else the current folder.
+/// `.orchestration/`, `.git` or `.tagls.toml` (`workspace::root`), else the
+/// current folder.
 pub fn root_of(file: &Path) -> PathBuf {
-    for dir in file.ancestors().skip(1) {
-        if dir.join(".orchestration").is_dir() || dir.join(".git").exists() {
-            return dir.to_path_buf();
-        }
+    if let Some(root) = find_root(file) {
+        return root;
     }
     std::env::current_dir()
         .map(|d| normalize(&d))

@@ -292,13 +292,23 @@ async fn pull_settings(client: Client, actor: actor::Handle) {
     }
 }
 
-/// The roots a client names: workspace folders, else the root URI.
+/// The roots a client names: workspace folders, else the root URI, else the
+/// root path (Helix sends only that, its working folder, when no root
+/// marker is found).
 #[allow(deprecated)]
 fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
     let uris: Vec<&Uri> = match &params.workspace_folders {
         Some(folders) if !folders.is_empty() => folders.iter().map(|f| &f.uri).collect(),
         _ => params.root_uri.iter().collect(),
     };
+    if uris.is_empty() {
+        return params
+            .root_path
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .collect();
+    }
     uris.into_iter()
         .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
         .collect()

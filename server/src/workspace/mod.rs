@@ -6,6 +6,7 @@ pub mod fs;
 pub mod index;
 pub mod model;
 pub mod paths;
+pub mod root;
 pub mod tsconfig;
 pub mod walk;
 pub mod watch;
