@@ -61,7 +61,8 @@ async fn advertises_exactly_what_it_implements() {
             "tagls.addEnvVar",
             "tagls.createLog",
             "tagls.logChanged",
-            "tagls.moveAssumption"
+            "tagls.moveAssumption",
+            "tagls.logPath"
         ])
     );
     assert_eq!(
@@ -517,5 +518,81 @@ async fn a_root_path_alone_is_the_root() {
         ["src/config/rate-limit.ts does not exist in the workspace"],
         "{d:#}"
     );
+    c.finish().await;
+}
+
+/// `tagls.logPath` answers where the log is, as configured for the root:
+/// for the root that holds the file given (a path or a URI), else for the
+/// first root; the log need not exist.
+#[tokio::test]
+async fn log_path_answers_with_the_configured_log() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(&root, ".tagls.toml", "log = \"docs/impl-log.md\"\n");
+    write(&root, "src/a.ts", "// #VERIFIED: a\n");
+    let mut c = start(ClientOptions {
+        root: Some(root.clone()),
+        ..ClientOptions::default()
+    })
+    .await;
+    // Once a document's diagnostics are in, the root and its configuration are.
+    let uri = file_uri(&root.join("src/a.ts"));
+    c.open(&uri, "typescript", "// #VERIFIED: a\n").await;
+    c.diagnostics(&uri).await;
+    let expected = json!({ "path": root.join("docs/impl-log.md") });
+    for args in [
+        json!([{ "file": uri }]),
+        json!([{ "file": root.join("src/a.ts") }]),
+        json!([{ "file": "/elsewhere/b.ts" }]),
+        json!([{}]),
+        json!([]),
+    ] {
+        let answer = c
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": "tagls.logPath", "arguments": args }),
+            )
+            .await;
+        assert_eq!(answer, expected, "{args}");
+    }
+    // An argument that is not a path is refused with a reason.
+    let refused = c
+        .request_raw(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.logPath", "arguments": [{ "file": 7 }] }),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    // The answer follows the configuration.
+    write(&root, ".tagls.toml", "log = \"notes/log.md\"\n");
+    let deadline = tokio::time::Instant::now() + support::TIMEOUT;
+    loop {
+        let answer = c
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": "tagls.logPath", "arguments": [{ "file": uri }] }),
+            )
+            .await;
+        if answer == json!({ "path": root.join("notes/log.md") }) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    c.finish().await;
+}
+
+/// Without any root (no folder, no root URI, no root path, no document),
+/// there is no log to name.
+#[tokio::test]
+async fn log_path_without_a_root_is_null() {
+    let mut c = start(ClientOptions::default()).await;
+    let answer = c
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.logPath", "arguments": [{ "file": "/nowhere/a.ts" }] }),
+        )
+        .await;
+    assert_eq!(answer, Value::Null);
     c.finish().await;
 }

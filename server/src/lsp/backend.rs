@@ -731,6 +731,13 @@ impl LanguageServer for Backend {
                 params.command
             )));
         }
+        if params.command == commands::LOG_PATH {
+            // A query: answered with what it asks, not queued behind writes.
+            let first_root = self.scan_roots().into_iter().next();
+            return commands::log_path(&self.actor, first_root, &params.arguments)
+                .await
+                .map_err(Error::invalid_params);
+        }
         // The command is queued and the request answered at once: a command
         // waits for the editor to apply its edit and report the change back,
         // and that notification needs a free handler slot. One worker runs
