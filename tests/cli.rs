@@ -399,6 +399,29 @@ fn log_modified_uses_git_or_takes_lines() {
     assert!(out.status.success());
 }
 
+/// `tagls log` finds the root of a file the way editors without a root do
+/// (`workspace::root::find_root`): here the folder with `.tagls.toml`, the
+/// only marker, whichever folder the command runs in.
+#[test]
+fn log_created_finds_the_root_by_its_tagls_toml() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(&root, ".tagls.toml", "");
+    write(&root, "src/deep/a.ts", "x\n");
+    let out = tagls(&root.join("src"), &["log", "created", "deep/a.ts"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = std::fs::read_to_string(root.join(".orchestration/implementation-log.md")).unwrap();
+    assert!(
+        log.contains("#FILE_CREATED: src/deep/a.ts (1 line)\n"),
+        "{log}"
+    );
+    assert!(!root.join("src/.orchestration").exists());
+}
+
 /// `tagls check` with its scan cache in `cache`.
 fn check_json(dir: &Path, cache: &Path, extra: &[&str]) -> String {
     let out = Command::new(bin())

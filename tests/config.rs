@@ -174,6 +174,50 @@ async fn editor_settings_override_the_workspace_file() {
     c.finish().await;
 }
 
+/// Settings that say nothing (`[]`: Neovim's encoding of Lua's empty table,
+/// as `require("tagls").setup({})` sends it; `{}`; `null`) are no settings:
+/// nothing is shown to the user, and the workspace file stays in force.
+#[tokio::test]
+async fn editor_settings_that_say_nothing_are_no_settings() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, ".tagls.toml", "[checks]\nmissing-path = \"error\"\n");
+    let text = "// #COMPLETION_DRIVE: Assuming src/gone.ts exists\n";
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        initialization_options: Some(json!([])),
+        ..ClientOptions::default()
+    })
+    .await;
+    for nothing in [json!([]), json!({}), Value::Null] {
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": { "tagls": nothing } }),
+        )
+        .await;
+    }
+    let uri = file_uri(&root.join("src/a.ts"));
+    c.open(&uri, "typescript", text).await;
+    // The settings were taken before the document: a warning about them
+    // would have come before its diagnostics.
+    c.diagnostics_where(&uri, |p| codes(p).contains(&("missing-path".to_owned(), 1)))
+        .await;
+    let shown: Vec<&Value> = c
+        .unread()
+        .filter(|m| m["method"] == "window/showMessage")
+        .collect();
+    assert!(shown.is_empty(), "{shown:#?}");
+    // A settings value of the wrong shape is still reported.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "tagls": ["log"] } }),
+    )
+    .await;
+    let msg = c.shown("settings are not valid").await;
+    assert_eq!(msg["params"]["type"], 2, "{msg}");
+    c.finish().await;
+}
+
 /// A custom tag defined in the file is found, highlighted, hovered (and
 /// counted by check, above); the file is reloaded live, and a broken file
 /// gets a diagnostic while the last good settings hold.

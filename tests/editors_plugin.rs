@@ -3,9 +3,9 @@
 //! `require("tagls").setup({ cmd = { TAGLS_BIN } })` alone, then must show tagls'
 //! diagnostics and hover, apply the quick fix "Change to #COMPLETION_DRIVE" to a misspelt
 //! tag, and (0.11; 0.7 has no semantic tokens) highlight the tag with
-//! `@lsp.type.tagAssumption`. The plugin must also reuse one client per root, leave
-//! Markdown alone except the implementation log, and pass the settings both as
-//! `init_options` and as `settings.tagls`.
+//! `@lsp.type.tagAssumption`. The plugin must also reuse one client per root, attach it to
+//! Markdown (any file: which one is the log is the server's to say), and pass the settings
+//! both as `init_options` and as `settings.tagls`.
 //!
 //! The editors come from `tests/install-editors.sh` (`target/editors.env`:
 //! `TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`; the same variables in the environment take
@@ -219,7 +219,7 @@ fn run_plugin_test(key: &str, version: &str) {
         );
     }
 
-    // One client per root; Markdown only for the log.
+    // One client per root, for Markdown too.
     assert_eq!(
         result["second_file_same_client"], true,
         "second file reuses the client\n{context}"
@@ -229,7 +229,7 @@ fn run_plugin_test(key: &str, version: &str) {
         "clients on the second file\n{context}"
     );
     assert_eq!(
-        result["readme_clients"], 0,
+        result["readme_clients"], 1,
         "clients on README.md\n{context}"
     );
     assert_eq!(result["log_clients"], 1, "clients on the log\n{context}");

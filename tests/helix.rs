@@ -10,6 +10,10 @@
 //!     the highlight queries that `editors/helix/install.sh` writes: they must compile
 //!     (no query error in Helix's log) and colour a tagged comment unlike a plain one.
 //!
+//! And on a copy of `examples/demo`, with no `.git` anywhere and Helix started above it,
+//! or inside a git checkout: the `roots` of the shipped `languages.toml` must give tagls
+//! the demo as its root, so that a path a tag names from the root is not reported missing.
+//!
 //! Helix comes from `tests/install-helix.sh`, which writes `target/helix.env`
 //! (`TAGLS_HX=...`, `TAGLS_TMUX=...`); the same variables in the environment take
 //! precedence. A missing Helix or tmux skips the test, unless `TAGLS_REQUIRE_EDITORS=1`,
@@ -252,59 +256,26 @@ fn foreground(style: &str) -> Option<String> {
     found
 }
 
-#[test]
-fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
-    let Some((hx, tmux)) = find_tools() else {
-        return;
-    };
-    let started = Instant::now();
-
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().canonicalize().unwrap();
-    let root = dir.join("ws");
-    fs::create_dir_all(root.join(".git")).unwrap();
-    fs::create_dir_all(root.join("src")).unwrap();
-    let file = root.join("src/app.ts");
-    fs::write(&file, APP_TS).unwrap();
-
-    // Helix's own folders, outside the workspace; the shipped languages.toml.
+/// Helix's own folders (`dir/home`, outside any workspace), with the shipped
+/// `languages.toml` as the user's; returns `HOME`.
+fn helix_home(dir: &Path) -> PathBuf {
     let home = dir.join("home");
-    let config = home.join(".config");
-    let cache = home.join(".cache");
-    for d in [
-        &config,
-        &cache,
-        &home.join(".local/share"),
-        &home.join(".local/state"),
-    ] {
-        fs::create_dir_all(d).unwrap();
+    for d in [".config/helix", ".cache", ".local/share", ".local/state"] {
+        fs::create_dir_all(home.join(d)).unwrap();
     }
-    fs::create_dir_all(config.join("helix")).unwrap();
-    let shipped = workspace_root().join("editors/helix");
     fs::copy(
-        shipped.join("languages.toml"),
-        config.join("helix/languages.toml"),
+        workspace_root().join("editors/helix/languages.toml"),
+        home.join(".config/helix/languages.toml"),
     )
     .unwrap();
-    // The highlight queries, as a user installs them.
-    let install = Command::new("sh")
-        .arg(shipped.join("install.sh"))
-        .env("HX", &hx)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", &config)
-        .output()
-        .unwrap();
-    assert!(
-        install.status.success(),
-        "editors/helix/install.sh failed: {}{}",
-        String::from_utf8_lossy(&install.stdout),
-        String::from_utf8_lossy(&install.stderr)
-    );
-    let grammar = setting("TAGLS_HELIX_RUNTIME")
-        .map(|r| Path::new(&r).join("grammars/typescript.so"))
-        .is_some_and(|p| p.is_file());
+    home
+}
 
-    // tagls through PATH: the built binary's folder first.
+/// Starts Helix in a tmux of its own, in the folder `cwd`, on `file` (relative to
+/// `cwd`), with `tagls` found through `PATH` (the built binary's folder first).
+fn launch(hx: &Path, tmux: PathBuf, dir: &Path, home: &Path, cwd: &Path, file: &str) -> Session {
+    let config = home.join(".config");
+    let cache = home.join(".cache");
     let bin_dir = Path::new(TAGLS).parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -322,15 +293,16 @@ fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
              PATH={path} TERM=xterm-256color RUST_LOG=warn\n\
              unset COLORTERM HELIX_RUNTIME\n\
              echo $$ > {pid}\n\
-             cd {root} || exit 1\n\
-             exec {hx} src/app.ts\n",
-            home = shell_quote(&home),
+             cd {cwd} || exit 1\n\
+             exec {hx} {file}\n",
+            home = shell_quote(home),
             config = shell_quote(&config),
             cache = shell_quote(&cache),
             path = shell_quote(Path::new(&path)),
             pid = shell_quote(&pid_file),
-            root = shell_quote(&root),
-            hx = shell_quote(&hx),
+            cwd = shell_quote(cwd),
+            hx = shell_quote(hx),
+            file = shell_quote(Path::new(file)),
         ),
     )
     .unwrap();
@@ -356,6 +328,60 @@ fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
         &script.to_string_lossy(),
     ]);
     assert!(out.status.success(), "tmux new-session: {out:?}");
+    session
+}
+
+/// Quits Helix with `:q` and waits for it to go.
+fn quit(session: &Session) {
+    session.type_text(":q");
+    session.keys(&["Enter"]);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while session.alive() {
+        assert!(
+            Instant::now() < deadline,
+            "Helix did not quit\n{}\n--- helix.log (tail) ---\n{}",
+            session.screen(false),
+            tail(&session.helix_log(), 6000)
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
+    let Some((hx, tmux)) = find_tools() else {
+        return;
+    };
+    let started = Instant::now();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    let file = root.join("src/app.ts");
+    fs::write(&file, APP_TS).unwrap();
+
+    let home = helix_home(&dir);
+    // The highlight queries, as a user installs them.
+    let shipped = workspace_root().join("editors/helix");
+    let install = Command::new("sh")
+        .arg(shipped.join("install.sh"))
+        .env("HX", &hx)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    assert!(
+        install.status.success(),
+        "editors/helix/install.sh failed: {}{}",
+        String::from_utf8_lossy(&install.stdout),
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let grammar = setting("TAGLS_HELIX_RUNTIME")
+        .map(|r| Path::new(&r).join("grammars/typescript.so"))
+        .is_some_and(|p| p.is_file());
+    let session = launch(&hx, tmux, &dir, &home, &root, "src/app.ts");
 
     // 1. Diagnostics: gutter marks on both tag lines, then the messages in the picker.
     session.wait_for("diagnostic marks in the gutter", |s| {
@@ -437,19 +463,14 @@ fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
         );
         thread::sleep(Duration::from_millis(100));
     }
+    // The bytes can be on disk before Helix counts the buffer as saved; a `:q` before
+    // that is refused (unsaved changes), and the refusal hidden by this message.
+    session.wait_for("Helix's word that it wrote the file", |s| {
+        s.contains("'src/app.ts' written")
+    });
 
     // 6. Helix quits cleanly.
-    session.type_text(":q");
-    session.keys(&["Enter"]);
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    while session.alive() {
-        assert!(
-            Instant::now() < deadline,
-            "Helix did not quit\n{}",
-            session.screen(false)
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
+    quit(&session);
     let log = session.helix_log();
     assert!(
         !log.contains("tagls") || !log.contains("panicked"),
@@ -457,4 +478,75 @@ fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
         tail(&log, 6000)
     );
     eprintln!("Helix: passed in {:?}", started.elapsed());
+}
+
+/// Copies the folder `from` to `to`, files and folders only.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The demo where a user meets it: in a git checkout of tagls (`repo/.git`,
+/// `repo/examples/demo`), or as a copy with no `.git` anywhere above it. Helix
+/// runs in `cwd` (relative to the temporary folder) on `file` (relative to
+/// `cwd`).
+fn demo_root_test(in_checkout: bool, cwd: &str, file: &str) {
+    let Some((hx, tmux)) = find_tools() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let demo = if in_checkout {
+        fs::create_dir_all(dir.join("repo/.git")).unwrap();
+        dir.join("repo/examples/demo")
+    } else {
+        dir.join("demo")
+    };
+    copy_tree(&workspace_root().join("examples/demo"), &demo);
+    assert!(
+        !demo.join(".git").exists() && demo.join("src/services/user.service.ts").is_file(),
+        "examples/demo has no .git and has src/services/user.service.ts"
+    );
+    let home = helix_home(&dir);
+    let session = launch(&hx, tmux, &dir, &home, &dir.join(cwd), file);
+    // auth.ts names src/services/user.service.ts (there, from the demo's root) and
+    // src/config/rate-limit.ts (nowhere): only the second is missing.
+    session.wait_for("diagnostic marks in the gutter", |s| {
+        buffer_line(s, 3).is_some_and(|l| l.trim_start().starts_with('●'))
+    });
+    session.keys(&["Space", "d"]);
+    let picker = session.wait_for("the missing path in the picker (space d)", |s| {
+        s.contains("src/config/rate-limit.ts does not exist")
+    });
+    assert!(
+        !picker.contains("user.service.ts does not exist"),
+        "a file that exists is reported missing: tagls's root is not the demo\n\
+         --- screen ---\n{picker}\n--- helix.log (tail) ---\n{}",
+        tail(&session.helix_log(), 6000)
+    );
+    session.keys(&["Escape"]);
+    quit(&session);
+}
+
+/// A copy of the demo has no `.git`, and Helix started above it finds no
+/// workspace marker of its own: the `roots` of the shipped `languages.toml`
+/// (`.orchestration` here) must still give tagls the demo as its root.
+#[test]
+fn helix_25_01_gives_tagls_the_demo_as_its_root_without_git() {
+    demo_root_test(false, ".", "demo/src/api/routes/auth.ts");
+}
+
+/// In a checkout, Helix's workspace is the checkout (its `.git`); the demo's
+/// `.orchestration` must still make the demo tagls's root, not the checkout.
+#[test]
+fn helix_25_01_gives_tagls_the_demo_as_its_root_in_a_checkout() {
+    demo_root_test(true, "repo/examples/demo", "src/api/routes/auth.ts");
 }

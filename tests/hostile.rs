@@ -145,6 +145,13 @@ fn run(program: &str, args: &[&std::ffi::OsStr]) {
     assert!(status.success(), "{program} {args:?}");
 }
 
+/// How long a command may take before it counts as blocked. A hang guard,
+/// not a speed bound: a command that blocks (a FIFO opened for reading,
+/// `/dev/zero` read to its end) never ends, and the guard turns that into a
+/// failure instead of a stuck suite; one that does not block ends in
+/// seconds, far below this.
+const BLOCKED_AFTER: Duration = Duration::from_secs(120);
+
 /// Runs a command with a deadline: a hostile workspace must never make it
 /// block.
 fn run_with_deadline(mut cmd: Command, deadline: Duration) -> (Output, Duration) {
@@ -342,7 +349,7 @@ fn check_reads_nothing_outside_and_never_blocks() {
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_CACHE_HOME")
         .env_remove("TAGLS_CACHE_DIR");
-    let (out, took) = run_with_deadline(cmd, Duration::from_secs(120));
+    let (out, took) = run_with_deadline(cmd, BLOCKED_AFTER);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -411,7 +418,7 @@ fn an_unreadable_folder_is_reported_and_skipped() {
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_CACHE_HOME")
         .env_remove("TAGLS_CACHE_DIR");
-    let (out, _) = run_with_deadline(cmd, Duration::from_secs(120));
+    let (out, _) = run_with_deadline(cmd, BLOCKED_AFTER);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The user is told which folder could not be read, and why.
@@ -604,7 +611,7 @@ fn log_created_refuses_special_files_and_links_out() {
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_CACHE_HOME")
             .env_remove("TAGLS_CACHE_DIR");
-        let (out, _) = run_with_deadline(cmd, Duration::from_secs(10));
+        let (out, _) = run_with_deadline(cmd, BLOCKED_AFTER);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{rel}: {stderr}");
         assert!(

@@ -11,8 +11,13 @@
 //! in the environment take precedence. A missing editor skips its test, unless
 //! `TAGLS_REQUIRE_EDITORS=1`, which turns that into a failure.
 //!
-//! The Neovim side lives in `tests/nvim/lsp_core.lua`, `tests/nvim/lsp_resolution.lua` and
-//! `tests/nvim/lsp_log_action.lua` (with `tests/nvim/common.lua`).
+//! The shipped plugin, used as its README says (`require("tagls").setup({})`, `tagls` on
+//! `PATH`), must show the user no warning about its settings, and `:TaglsOpenLog` must open
+//! the log where `.tagls.toml` puts it, with tagls attached to it.
+//!
+//! The Neovim side lives in `tests/nvim/lsp_core.lua`, `tests/nvim/lsp_resolution.lua`,
+//! `tests/nvim/lsp_log_action.lua` and `tests/nvim/plugin_settings_log.lua` (with
+//! `tests/nvim/common.lua`).
 
 use std::ffi::OsStr;
 use std::fs;
@@ -523,4 +528,108 @@ fn run_depth_test(key: &str, version: &str) {
         paths.contains(&("services/", Some("src/services/"))),
         "no services/ item in {paths:?}\n{context}"
     );
+}
+
+#[test]
+fn neovim_0_11_plugin_setup_warns_nothing_and_opens_a_configured_log() {
+    run_plugin_settings_log_test("TAGLS_NVIM_011", "0.11");
+}
+
+#[test]
+fn neovim_0_7_plugin_setup_warns_nothing_and_opens_a_configured_log() {
+    run_plugin_settings_log_test("TAGLS_NVIM_07", "0.7");
+}
+
+/// A tag in a workspace whose `.tagls.toml` moves the log to `docs/impl-log.md`.
+const CONFIGURED_LOG_APP_TS: &str =
+    "// #COMPLETION_DRIVE: Assuming the API returns {token, user}\n";
+const CONFIGURED_LOG_MD: &str =
+    "# Implementation Log\n\n## Files Created\n\n#FILE_CREATED: src/app.ts (1 lines)\n";
+
+fn run_plugin_settings_log_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version, "plugin test") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::create_dir_all(root.join("docs")).unwrap();
+    fs::write(root.join(".tagls.toml"), "log = \"docs/impl-log.md\"\n").unwrap();
+    fs::write(root.join("src/app.ts"), CONFIGURED_LOG_APP_TS).unwrap();
+    fs::write(root.join("docs/impl-log.md"), CONFIGURED_LOG_MD).unwrap();
+    fs::write(root.join("README.md"), "# A project\n").unwrap();
+
+    // `tagls` on PATH, as the plugin's default `cmd = { 'tagls' }` expects.
+    let bin_dir = Path::new(nvim_support::TAGLS).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let (result, context) = run_driver(
+        &nvim,
+        version,
+        &dir,
+        "plugin_settings_log.lua",
+        "ws/src/app.ts",
+        &[("TAGLS_ROOT", root.as_os_str()), ("PATH", path.as_os_str())],
+    );
+
+    assert_eq!(
+        result["root_dir"],
+        root.to_string_lossy().as_ref(),
+        "root_dir\n{context}"
+    );
+    // No settings: none sent as initializationOptions, an empty object for `tagls`.
+    assert_eq!(
+        result["init_options"],
+        Value::Null,
+        "init_options\n{context}"
+    );
+    assert_eq!(
+        result["settings"], "{\"tagls\":{}}",
+        "settings as sent\n{context}"
+    );
+    // Neovim 0.7 does not answer workspace/configuration, so it is not asked.
+    let answered = if version == "0.7" {
+        Value::Null
+    } else {
+        Value::from("[{}]")
+    };
+    assert_eq!(
+        result["configuration_answered"], answered,
+        "the answer to workspace/configuration\n{context}"
+    );
+    // The server worked (its diagnostic is there) and showed the user nothing.
+    assert!(
+        !tagls_diagnostics(&result, "diagnostics", "assumption").is_empty(),
+        "no tagls assumption diagnostic\n{context}"
+    );
+    assert_eq!(
+        result["shown"],
+        serde_json::json!([]),
+        "window/showMessage from the server\n{context}"
+    );
+    assert_eq!(
+        result["notified"],
+        serde_json::json!([]),
+        "vim.notify at WARN or above\n{context}"
+    );
+    // :TaglsOpenLog opened the configured log, and tagls serves it.
+    assert_eq!(
+        result["opened"],
+        root.join("docs/impl-log.md").to_string_lossy().as_ref(),
+        "the buffer :TaglsOpenLog opened\n{context}"
+    );
+    assert_eq!(result["log_clients"], 1, "clients on the log\n{context}");
+    assert_eq!(
+        result["log_same_client"], true,
+        "the log reuses the client\n{context}"
+    );
+    assert_eq!(
+        result["readme_clients"], 1,
+        "clients on README.md\n{context}"
+    );
+    assert_eq!(result["client_count"], 1, "tagls clients in all\n{context}");
 }

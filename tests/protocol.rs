@@ -3,7 +3,7 @@
 use crate::support;
 
 use serde_json::{Value, json};
-use support::{ClientOptions, markers, start};
+use support::{ClientOptions, file_uri, markers, start, write};
 
 const URI: &str = "file:///ws/src/app.ts";
 
@@ -61,7 +61,8 @@ async fn advertises_exactly_what_it_implements() {
             "tagls.addEnvVar",
             "tagls.createLog",
             "tagls.logChanged",
-            "tagls.moveAssumption"
+            "tagls.moveAssumption",
+            "tagls.logPath"
         ])
     );
     assert_eq!(
@@ -469,5 +470,168 @@ async fn out_of_range_changes_are_clamped() {
     .await;
     let d = c.diagnostics_where(URI, |p| p["version"] == 2).await;
     assert_eq!(d["diagnostics"][0]["message"], "Verdict: ab");
+    c.finish().await;
+}
+
+/// The demo's route file: one path that exists from the root, one that does
+/// not exist anywhere.
+const ROUTE_TS: &str = "\
+// #COMPLETION_DRIVE: Assuming UserService exists at src/services/user.service.ts
+// #COMPLETION_DRIVE: Assuming rate limits are configured in src/config/rate-limit.ts
+export {}
+";
+
+/// The paths that `missing-path` diagnostics name, in order.
+fn missing_paths(params: &Value) -> Vec<String> {
+    params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "missing-path")
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Helix without a root marker sends `rootUri: null`, no folders, and its
+/// working folder as `rootPath`: paths resolve against that folder, not
+/// against the document's own.
+#[tokio::test]
+async fn a_root_path_alone_is_the_root() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(
+        &root,
+        "src/services/user.service.ts",
+        "export class UserService {}\n",
+    );
+    write(&root, "src/api/routes/auth.ts", ROUTE_TS);
+    let mut c = start(ClientOptions {
+        root: None,
+        root_path: Some(root.clone()),
+        ..ClientOptions::default()
+    })
+    .await;
+    let uri = file_uri(&root.join("src/api/routes/auth.ts"));
+    c.open(&uri, "typescript", ROUTE_TS).await;
+    let d = c
+        .diagnostics_where(&uri, |p| !missing_paths(p).is_empty())
+        .await;
+    assert_eq!(
+        missing_paths(&d),
+        ["src/config/rate-limit.ts does not exist in the workspace"],
+        "{d:#}"
+    );
+    c.finish().await;
+}
+
+/// `tagls.logPath` answers where the log is, as configured for the root:
+/// for the root that holds the file given (a path or a URI), else for the
+/// first root; the log need not exist.
+#[tokio::test]
+async fn log_path_answers_with_the_configured_log() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(&root, ".tagls.toml", "log = \"docs/impl-log.md\"\n");
+    write(&root, "src/a.ts", "// #VERIFIED: a\n");
+    let mut c = start(ClientOptions {
+        root: Some(root.clone()),
+        ..ClientOptions::default()
+    })
+    .await;
+    // Once a document's diagnostics are in, the root and its configuration are.
+    let uri = file_uri(&root.join("src/a.ts"));
+    c.open(&uri, "typescript", "// #VERIFIED: a\n").await;
+    c.diagnostics(&uri).await;
+    let expected = json!({ "path": root.join("docs/impl-log.md") });
+    for args in [
+        json!([{ "file": uri }]),
+        json!([{ "file": root.join("src/a.ts") }]),
+        json!([{ "file": "/elsewhere/b.ts" }]),
+        json!([{}]),
+        json!([]),
+    ] {
+        let answer = c
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": "tagls.logPath", "arguments": args }),
+            )
+            .await;
+        assert_eq!(answer, expected, "{args}");
+    }
+    // An argument that is not a path is refused with a reason.
+    let refused = c
+        .request_raw(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.logPath", "arguments": [{ "file": 7 }] }),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    // The answer follows the configuration.
+    write(&root, ".tagls.toml", "log = \"notes/log.md\"\n");
+    let deadline = tokio::time::Instant::now() + support::TIMEOUT;
+    loop {
+        let answer = c
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": "tagls.logPath", "arguments": [{ "file": uri }] }),
+            )
+            .await;
+        if answer == json!({ "path": root.join("notes/log.md") }) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    c.finish().await;
+}
+
+/// Without any root (no folder, no root URI, no root path, no document),
+/// there is no log to name.
+#[tokio::test]
+async fn log_path_without_a_root_is_null() {
+    let mut c = start(ClientOptions::default()).await;
+    let answer = c
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.logPath", "arguments": [{ "file": "/nowhere/a.ts" }] }),
+        )
+        .await;
+    assert_eq!(answer, Value::Null);
+    c.finish().await;
+}
+
+/// For a client that watches files for the server (VS Code): once it reports
+/// the new `.tagls.toml`, the log is where that file says, at once.
+#[tokio::test]
+async fn log_path_follows_the_configuration_a_watching_client_reports() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(&root, "src/a.ts", "// #VERIFIED: a\n");
+    write(&root, ".orchestration/implementation-log.md", "# Log\n");
+    let mut c = start(ClientOptions {
+        root: Some(root.clone()),
+        watch_registration: true,
+        ..ClientOptions::default()
+    })
+    .await;
+    let log_uri = file_uri(&root.join(".orchestration/implementation-log.md"));
+    c.open(&log_uri, "markdown", "# Log\n").await;
+    c.diagnostics(&log_uri).await;
+    write(&root, "docs/impl-log.md", "# Log\n");
+    write(&root, ".tagls.toml", "log = \"docs/impl-log.md\"\n");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [
+        { "uri": file_uri(&root.join("docs/impl-log.md")), "type": 1 },
+        { "uri": file_uri(&root.join(".tagls.toml")), "type": 1 } ] }),
+    )
+    .await;
+    let answer = c
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.logPath", "arguments": [{ "file": log_uri }] }),
+        )
+        .await;
+    assert_eq!(answer, json!({ "path": root.join("docs/impl-log.md") }));
     c.finish().await;
 }

@@ -118,3 +118,36 @@ fn no_import_cycles_between_modules() {
     }
     assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
 }
+
+/// The checks a user can configure are the list of finding codes, in the
+/// schema of `.tagls.toml` and in VS Code's settings alike.
+#[test]
+fn every_check_is_configurable_wherever_settings_are_written() {
+    let codes: Vec<String> = tagls::findings::Code::CHECKS
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(repo.join(p)).unwrap()).unwrap()
+    };
+    let schema = read("docs/tagls.schema.json");
+    let in_schema: Vec<String> = schema["properties"]["checks"]["propertyNames"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(in_schema, codes, "docs/tagls.schema.json");
+    let package = read("editors/vscode/package.json");
+    let in_vscode: Vec<String> =
+        package["contributes"]["configuration"]["properties"]["tagls.checks"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(in_vscode, sorted, "editors/vscode/package.json");
+}

@@ -4,7 +4,8 @@
 //! must show tagls's diagnostic in the Problems panel and tagls's hover on a tag, and
 //! the `Log #FILE_CREATED` source action must make the server write the entry into the
 //! copy's implementation log on disk; the `tagls: Open Implementation Log` command must
-//! open that log, with the claim tag in the extension's default colour; and
+//! open that log, with the claim tag in the extension's default colour, and, once the
+//! copy's `.tagls.toml` moves the log to `docs/impl-log.md`, open that file instead; and
 //! `tagls: Restart Server` and `tagls: Show Output` must do what they say.
 //!
 //! The browser side lives in `tests/vscode/e2e.mjs`. Everything it needs comes from
@@ -124,6 +125,7 @@ fn vscode_shows_diagnostic_and_hover_and_logs_from_a_source_action() {
         "2. the hover shows",
         "3. the log on disk now has",
         "4. \"tagls: Open Implementation Log\" opened the log",
+        "4b. with log = \"docs/impl-log.md\" in .tagls.toml, \"tagls: Open Implementation Log\" opened docs/impl-log.md",
         "5. \"tagls: Restart Server\" started the server again",
     ] {
         assert!(stdout.contains(step), "no step {step:?}\n{}", context());

@@ -112,9 +112,17 @@ impl ConfigFile {
     }
 
     /// Parses the JSON an editor sends (`initializationOptions`,
-    /// `workspace/configuration`). `null` is an empty layer.
+    /// `workspace/configuration`). `null`, `[]` and `{}` are an empty layer:
+    /// "no settings" reaches the server in all three shapes, and `[]` is how
+    /// Neovim encodes Lua's empty table, as in `setup({ settings = {} })`.
     pub fn from_json(value: &serde_json::Value) -> Result<ConfigFile, String> {
-        if value.is_null() {
+        let empty = match value {
+            serde_json::Value::Null => true,
+            serde_json::Value::Array(items) => items.is_empty(),
+            serde_json::Value::Object(keys) => keys.is_empty(),
+            _ => false,
+        };
+        if empty {
             return Ok(ConfigFile::default());
         }
         let file: ConfigFile = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
@@ -554,6 +562,26 @@ mod tests {
         assert_eq!(m.env_in_code, Some(false));
         assert_eq!(m.checks["unknown-tag"], Level::Hint);
         assert_eq!(m.checks["missing-path"], Level::Error);
+    }
+
+    #[test]
+    fn editor_settings_that_say_nothing_are_an_empty_layer() {
+        for nothing in [
+            serde_json::Value::Null,
+            serde_json::json!([]),
+            serde_json::json!({}),
+        ] {
+            assert_eq!(
+                ConfigFile::from_json(&nothing),
+                Ok(ConfigFile::default()),
+                "{nothing}"
+            );
+        }
+        // A list with items, or a scalar, is still not a settings table.
+        for wrong in [serde_json::json!(["log"]), serde_json::json!("log.md")] {
+            let e = ConfigFile::from_json(&wrong).unwrap_err();
+            assert!(e.contains("expected"), "{wrong}: {e}");
+        }
     }
 
     #[test]

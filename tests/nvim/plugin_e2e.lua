@@ -15,8 +15,8 @@
 --   - semantic tokens (0.9+ only; 0.7 has none): vim.inspect_pos on the tag;
 --   - the quick fix "Change to #COMPLETION_DRIVE" on the misspelt tag, applied with
 --     vim.lsp.util.apply_workspace_edit, changes the buffer;
---   - a second file under the same root reuses the client; a Markdown file that is not
---     the implementation log gets no client; the log does.
+--   - a second file under the same root reuses the client; Markdown files get it too,
+--     the implementation log as well as any other (the server tells them apart).
 --
 -- Writes a JSON object to $TAGLS_RESULT:
 --   nvim_version, plugin_path, lsp_config (0.11: whether vim.lsp.config was used),
@@ -41,7 +41,6 @@ local ATTACH_TIMEOUT_MS = 10000
 local DIAGNOSTIC_TIMEOUT_MS = 10000
 local TOKEN_TIMEOUT_MS = 10000
 local REQUEST_TIMEOUT_MS = 5000
-local NO_ATTACH_WAIT_MS = 500
 local TAG = '#COMPLETION_DRIVE:'
 local TYPO = '#COMPLETION_DIRVE:'
 local FIX_TITLE = 'Change to #COMPLETION_DRIVE'
@@ -313,11 +312,9 @@ local function run()
   local second_client = wait_client(second, 'src/other.ts')
   result.second_file_same_client = second_client.id == client.id
 
-  -- 8. Markdown: not for any file, only for the implementation log.
+  -- 8. Markdown: any file gets the client, the implementation log as well.
   local readme = open(root .. '/README.md', 'markdown')
-  vim.wait(NO_ATTACH_WAIT_MS, function()
-    return #buffer_clients(readme) > 0
-  end, 50)
+  wait_client(readme, 'README.md')
   result.readme_clients = #buffer_clients(readme)
   local log = open(root .. '/.orchestration/implementation-log.md', 'markdown')
   local log_client = wait_client(log, 'the implementation log')

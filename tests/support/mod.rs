@@ -27,6 +27,9 @@ pub struct ClientOptions {
     pub root: Option<PathBuf>,
     /// `workspaceFolders`; empty leaves the field out.
     pub folders: Vec<PathBuf>,
+    /// `rootPath`, the deprecated field some clients still send (Helix sends
+    /// only this when it finds no root marker); left out when `None`.
+    pub root_path: Option<PathBuf>,
     /// Whether the client offers to watch files for the server.
     pub watch_registration: bool,
     /// Whether the client shows server-initiated progress.
@@ -41,6 +44,7 @@ impl Default for ClientOptions {
             encodings: Some(vec!["utf-16"]),
             root: None,
             folders: Vec::new(),
+            root_path: None,
             watch_registration: false,
             progress: false,
             client_name: None,
@@ -118,38 +122,37 @@ impl TestClient {
             general["positionEncodings"] = json!(encs);
         }
         let root_uri = opts.root.as_ref().map(|p| file_uri(p));
-        let folders = (!opts.folders.is_empty()).then(|| {
-            opts.folders
+        let mut params = json!({
+            "processId": null,
+            "rootUri": root_uri,
+            "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
+            "initializationOptions": opts.initialization_options,
+            "capabilities": {
+                "general": general,
+                "window": { "workDoneProgress": opts.progress },
+                "workspace": {
+                    "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration },
+                    "semanticTokens": { "refreshSupport": true },
+                    "inlayHint": { "refreshSupport": true },
+                    "codeLens": { "refreshSupport": true },
+                },
+                "textDocument": {
+                    "publishDiagnostics": { "versionSupport": true },
+                    "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },
+                }
+            },
+        });
+        if let Some(path) = &opts.root_path {
+            params["rootPath"] = json!(path);
+        }
+        if !opts.folders.is_empty() {
+            params["workspaceFolders"] = opts
+                .folders
                 .iter()
                 .map(|p| json!({ "uri": file_uri(p), "name": p.display().to_string() }))
-                .collect::<Vec<_>>()
-        });
-        let result = self
-            .request(
-                "initialize",
-                json!({
-                    "processId": null,
-                    "rootUri": root_uri,
-                    "workspaceFolders": folders,
-                    "clientInfo": opts.client_name.map(|n| json!({ "name": n })),
-                    "initializationOptions": opts.initialization_options,
-                    "capabilities": {
-                        "general": general,
-                        "window": { "workDoneProgress": opts.progress },
-                        "workspace": {
-                            "didChangeWatchedFiles": { "dynamicRegistration": opts.watch_registration },
-                            "semanticTokens": { "refreshSupport": true },
-                            "inlayHint": { "refreshSupport": true },
-                            "codeLens": { "refreshSupport": true },
-                        },
-                        "textDocument": {
-                            "publishDiagnostics": { "versionSupport": true },
-                            "semanticTokens": { "requests": { "full": true, "range": true }, "tokenTypes": [], "tokenModifiers": [], "formats": ["relative"] },
-                        }
-                    },
-                }),
-            )
-            .await;
+                .collect();
+        }
+        let result = self.request("initialize", params).await;
         self.initialize_result = result;
         self.notify("initialized", json!({})).await;
     }
@@ -380,6 +383,13 @@ impl TestClient {
             json!({ "textDocument": { "uri": uri, "languageId": language_id, "version": 1, "text": text } }),
         )
         .await;
+    }
+
+    /// The messages received so far that no wait has taken, in the order
+    /// they arrived: a message that is not here when a later one was taken
+    /// came after it.
+    pub fn unread(&self) -> impl Iterator<Item = &Value> {
+        self.backlog.iter()
     }
 
     /// Everything received so far, as text (for leak checks).

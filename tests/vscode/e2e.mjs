@@ -13,7 +13,8 @@
 //   3. "Log #FILE_CREATED for src/services/user.service.ts", applied from the Source
 //      Action menu, writes that entry into the copy's implementation log on disk,
 //   4. the command "tagls: Open Implementation Log" opens the log, and the claim tag in it
-//      has the extension's default semantic-token colour,
+//      has the extension's default semantic-token colour; once `.tagls.toml` moves the log
+//      (`log = "docs/impl-log.md"`), the same command opens that file (4b),
 //   5. "tagls: Restart Server" starts the server again and "tagls: Show Output" shows it,
 //   6. with tagls.server.path naming nothing, the extension says so, and the message's
 //      "Install Instructions" button opens the extension's README.
@@ -64,6 +65,8 @@ const DIAGNOSTIC_TEXT = 'src/config/rate-limit.ts does not exist in the workspac
 const HOVER_TEXT = 'assumption family';
 const ACTION_TITLE = 'Log #FILE_CREATED for src/services/user.service.ts';
 const LOG_REL = '.orchestration/implementation-log.md';
+/** Where the workspace file moves the log in step 4b. */
+const MOVED_LOG_REL = 'docs/impl-log.md';
 const ENTRY_RE = /^#FILE_CREATED: src\/services\/user\.service\.ts \((\d+) lines\)$/m;
 /** The extension's default colour for tagClaim (package.json configurationDefaults). */
 const CLAIM_COLOUR = 'rgb(26, 163, 163)';
@@ -472,6 +475,26 @@ async function steps(page, logFile, logBefore, userData) {
   }, 300);
   log(`4. "tagls: Open Implementation Log" opened the log; #FILE_CREATED: is ${colour}`);
   await screenshot(page, 'implementation-log');
+
+  // ------------------------------------------------------------ 4b. a log elsewhere
+  // The workspace file moves the log; the command asks the server, which reads the file
+  // again when it changes on disk.
+  const workspace = path.dirname(path.dirname(logFile));
+  fs.mkdirSync(path.join(workspace, path.dirname(MOVED_LOG_REL)), { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, MOVED_LOG_REL),
+    '# Implementation Log\n\n## Files Created\n#FILE_CREATED: src/api/routes/auth.ts (26 lines)\n',
+  );
+  fs.writeFileSync(path.join(workspace, '.tagls.toml'), `log = "${MOVED_LOG_REL}"\n`);
+  const movedTab = page.locator(
+    `.tabs-container .tab.active[data-resource-name="${path.basename(MOVED_LOG_REL)}"]`,
+  );
+  await waitFor(`"tagls: Open Implementation Log" to open ${MOVED_LOG_REL}`, 30_000, async () => {
+    await runCommand(page, 'tagls: Open Implementation Log');
+    return movedTab.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true);
+  }, 500);
+  log(`4b. with log = "${MOVED_LOG_REL}" in .tagls.toml, "tagls: Open Implementation Log" opened ${MOVED_LOG_REL}`);
+  await screenshot(page, 'moved-log');
 
   // ------------------------------------------------------------ 5. restart, output
   const starts = () => (extensionLog(userData).match(/\] starting /g) ?? []).length;

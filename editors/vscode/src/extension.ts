@@ -1,7 +1,8 @@
 // The tagls extension: starts the tagls language server (a separate binary, found
-// through `tagls.server.path`) for TypeScript, JavaScript, Go, Python and the
-// implementation log, passes the user's `tagls.*` settings through to it, and adds
-// three commands (restart the server, open the implementation log, show the output).
+// through `tagls.server.path`) for TypeScript, JavaScript, Go, Python and Markdown (the
+// implementation log, wherever the `log` setting puts it), passes the user's `tagls.*`
+// settings through to it, and adds three commands (restart the server, open the
+// implementation log, show the output).
 //
 // Everything the user sees in the editor (diagnostics, hover, semantic tokens,
 // inlay hints, code actions) comes from the server; this file only wires it up.
@@ -14,6 +15,7 @@ import {
   type ConfigurationParams,
   DidChangeConfigurationNotification,
   type DocumentSelector,
+  ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
@@ -25,25 +27,22 @@ const CLIENT_ID = 'tagls';
 const CLIENT_NAME = 'tagls';
 /** Settings of the extension itself, never sent to the server. */
 const EXTENSION_ONLY_KEYS = ['server', 'trace'];
-/** Where the implementation log lives, relative to a workspace folder, by default. */
-export const LOG_RELATIVE_PATH = '.orchestration/implementation-log.md';
-const CODE_LANGUAGES = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'go', 'python'];
-
-/** The implementation log relative to a workspace folder: `tagls.log`, or the default. */
-function logRelativePath(): string {
-  const configured = vscode.workspace.getConfiguration('tagls').get<string | null>('log');
-  const trimmed = typeof configured === 'string' ? configured.trim().replace(/^\.\//, '') : '';
-  return trimmed || LOG_RELATIVE_PATH;
-}
-
-/** The documents tagls serves: code in six languages, and the implementation log. */
-function documentSelector(): DocumentSelector {
-  const logs = [...new Set([LOG_RELATIVE_PATH, logRelativePath()])];
-  return [
-    ...CODE_LANGUAGES.map((language) => ({ scheme: 'file', language })),
-    ...logs.map((log) => ({ scheme: 'file', language: 'markdown', pattern: `**/${log}` })),
-  ];
-}
+/** The server's query for where the implementation log is. */
+const LOG_PATH_COMMAND = 'tagls.logPath';
+/**
+ * The documents tagls serves: code in six languages, and Markdown. Which Markdown file
+ * is the implementation log is the server's to say (the `log` setting, from `tagls.log`
+ * or `.tagls.toml`); it stays silent on the others.
+ */
+const DOCUMENT_SELECTOR: DocumentSelector = [
+  'typescript',
+  'typescriptreact',
+  'javascript',
+  'javascriptreact',
+  'go',
+  'python',
+  'markdown',
+].map((language) => ({ scheme: 'file', language }));
 
 let client: LanguageClient | undefined;
 /** Set as soon as a restart is due, so that nothing more is sent to the old server. */
@@ -60,10 +59,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('tagls.openLog', () => openLog()),
     vscode.commands.registerCommand('tagls.showOutput', () => outputChannel.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      // A new binary needs a new process, and a new log path a new document selector;
-      // other settings reach the running server through
-      // workspace/didChangeConfiguration (synchronize.configurationSection).
-      if (event.affectsConfiguration('tagls.server') || event.affectsConfiguration('tagls.log')) {
+      // A new binary needs a new process; the other settings reach the running server
+      // through workspace/didChangeConfiguration (synchronize.configurationSection).
+      if (event.affectsConfiguration('tagls.server')) {
         restartPending = true;
         void enqueue(() => restart(context));
       }
@@ -116,7 +114,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     transport: TransportKind.stdio,
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: documentSelector(),
+    documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
     initializationOptions: serverSettings(vscode.workspace.getConfiguration().get('tagls')),
     synchronize: { configurationSection: 'tagls' },
@@ -281,37 +279,48 @@ async function reportMissingServer(
 }
 
 /**
- * Opens `<workspace folder>/.orchestration/implementation-log.md` (or the `tagls.log`
- * path): of the folder of the active editor first, then of the others. Creates nothing.
+ * Opens the implementation log of the active editor's workspace root (else of the first
+ * root), where the server says it is. Creates nothing.
  */
 async function openLog(): Promise<void> {
-  const folders = [...(vscode.workspace.workspaceFolders ?? [])];
-  const active = vscode.window.activeTextEditor?.document.uri;
-  const activeFolder = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
-  if (activeFolder) {
-    folders.sort((a, b) => Number(b === activeFolder) - Number(a === activeFolder));
-  }
-  const relative = logRelativePath();
-  if (folders.length === 0) {
+  const running = client;
+  if (!running?.isRunning()) {
     void vscode.window.showInformationMessage(
-      `tagls: open a folder first; its implementation log is ${relative}.`,
+      'tagls: the language server is not running; open a file of the project, or run "tagls: Restart Server".',
     );
     return;
   }
-  for (const folder of folders) {
-    const log = vscode.Uri.joinPath(folder.uri, ...relative.split('/'));
-    try {
-      const stat = await vscode.workspace.fs.stat(log);
-      if (stat.type & vscode.FileType.File) {
-        await vscode.window.showTextDocument(log, { preview: false });
-        return;
-      }
-    } catch {
-      // Not in this folder; try the next one.
-    }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const args = active?.scheme === 'file' ? [{ file: active.toString() }] : [];
+  let answer: unknown;
+  try {
+    answer = await running.sendRequest(ExecuteCommandRequest.type, {
+      command: LOG_PATH_COMMAND,
+      arguments: args,
+    });
+  } catch (error) {
+    outputChannel.error(`asking the server where the log is: ${String(error)}`);
+    void vscode.window.showErrorMessage(`tagls: the server could not say where the log is: ${String(error)}`);
+    return;
   }
-  const expected = vscode.Uri.joinPath(folders[0].uri, ...relative.split('/'));
+  const logPath = (answer as { path?: unknown } | null)?.path;
+  if (typeof logPath !== 'string') {
+    void vscode.window.showInformationMessage(
+      'tagls: open a folder first; the implementation log lives in a workspace.',
+    );
+    return;
+  }
+  const log = vscode.Uri.file(logPath);
+  try {
+    const stat = await vscode.workspace.fs.stat(log);
+    if (stat.type & vscode.FileType.File) {
+      await vscode.window.showTextDocument(log, { preview: false });
+      return;
+    }
+  } catch {
+    // Not there: said below.
+  }
   void vscode.window.showInformationMessage(
-    `tagls: there is no implementation log at ${expected.fsPath}. The quick fix "Create the implementation log" on a tag writes one.`,
+    `tagls: there is no implementation log at ${log.fsPath}. The quick fix "Create the implementation log" on a tag writes one.`,
   );
 }

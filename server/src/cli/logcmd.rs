@@ -10,18 +10,20 @@ use crate::log::write::{self, NewEntry};
 use crate::workspace::fs::RealFs;
 use crate::workspace::model::Workspace;
 use crate::workspace::paths::{display_rel, normalize};
+use crate::workspace::root::find_root;
 
 use super::{EXIT_USAGE, LogCommand};
 
 /// The workspace root of a file: the nearest folder above it that holds
-/// a root marker ([`crate::workspace::root::find_root`]), else the current
-/// folder.
+/// `.orchestration/`, `.git` or `.tagls.toml` (`workspace::root`), else the
+/// current folder.
 pub fn root_of(file: &Path) -> PathBuf {
-    crate::workspace::root::find_root(file).unwrap_or_else(|| {
-        std::env::current_dir()
-            .map(|d| normalize(&d))
-            .unwrap_or_else(|_| file.parent().unwrap_or(file).to_path_buf())
-    })
+    if let Some(root) = find_root(file) {
+        return root;
+    }
+    std::env::current_dir()
+        .map(|d| normalize(&d))
+        .unwrap_or_else(|_| file.parent().unwrap_or(file).to_path_buf())
 }
 
 /// The largest file whose lines are counted for an entry.

@@ -308,13 +308,23 @@ async fn pull_settings(client: Client, actor: actor::Handle) {
     }
 }
 
-/// The roots a client names: workspace folders, else the root URI.
+/// The roots a client names: workspace folders, else the root URI, else the
+/// root path (Helix sends only that, its working folder, when no root
+/// marker is found).
 #[allow(deprecated)]
 fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
     let uris: Vec<&Uri> = match &params.workspace_folders {
         Some(folders) if !folders.is_empty() => folders.iter().map(|f| &f.uri).collect(),
         _ => params.root_uri.iter().collect(),
     };
+    if uris.is_empty() {
+        return params
+            .root_path
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .collect();
+    }
     uris.into_iter()
         .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
         .collect()
@@ -728,6 +738,13 @@ impl LanguageServer for Backend {
                 "unknown command {}",
                 params.command
             )));
+        }
+        if params.command == commands::LOG_PATH {
+            // A query: answered with what it asks, not queued behind writes.
+            let first_root = self.scan_roots().await.into_iter().next().map(|(r, _)| r);
+            return commands::log_path(&self.actor, first_root, &params.arguments)
+                .await
+                .map_err(Error::invalid_params);
         }
         // The command is queued and the request answered at once: a command
         // waits for the editor to apply its edit and report the change back,

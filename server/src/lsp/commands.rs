@@ -9,6 +9,9 @@
 //! `workspace/applyEdit` on its buffer; a file that is not open is changed on
 //! disk, atomically (`log::write::update_file`), because clients leave edits
 //! to unopened files as unsaved buffers.
+//!
+//! One command only asks: `tagls.logPath`, where the implementation log is,
+//! so that editors can open it without knowing the configuration.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -39,9 +42,12 @@ pub const ADD_ENV_VAR: &str = "tagls.addEnvVar";
 pub const CREATE_LOG: &str = "tagls.createLog";
 pub const LOG_CHANGED: &str = "tagls.logChanged";
 pub const MOVE_ASSUMPTION: &str = "tagls.moveAssumption";
+/// A query, answered at once: where the implementation log is (see
+/// [`log_path`]). Editors ask it to open the log.
+pub const LOG_PATH: &str = "tagls.logPath";
 
 /// Every command the server executes.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     LOG_CREATED,
     LOG_MODIFIED,
     CREATE_FILE,
@@ -49,6 +55,7 @@ pub const ALL: [&str; 7] = [
     CREATE_LOG,
     LOG_CHANGED,
     MOVE_ASSUMPTION,
+    LOG_PATH,
 ];
 
 /// How long the client has to apply an edit, and then to report it back.
@@ -388,13 +395,7 @@ impl Runner {
     }
 
     async fn inspect(&self, path: &Path) -> Result<Inspected, String> {
-        let (reply, rx) = oneshot::channel();
-        self.actor.send(Msg::Inspect {
-            path: path.to_path_buf(),
-            reply,
-        });
-        rx.await
-            .map_err(|_| "the server is shutting down".to_owned())
+        inspect(&self.actor, path).await
     }
 
     /// Logs `#FILE_CREATED` or `#FILE_MODIFIED` for a file.
@@ -668,6 +669,57 @@ impl Runner {
         tracing::warn!("{} did not report the applied edit back", uri.as_str());
         Ok(())
     }
+}
+
+/// What the workspace knows of a path, as of now.
+async fn inspect(actor: &actor::Handle, path: &Path) -> Result<Inspected, String> {
+    let (reply, rx) = oneshot::channel();
+    actor.send(Msg::Inspect {
+        path: path.to_path_buf(),
+        reply,
+    });
+    rx.await
+        .map_err(|_| "the server is shutting down".to_owned())
+}
+
+/// Answers [`LOG_PATH`]: `{ "path": "<absolute path of the log>" }` for the
+/// root that holds the argument's `file` (an absolute path or a `file:`
+/// URI), else for `first_root`; `null` when neither is in a root. The log
+/// need not exist.
+pub async fn log_path(
+    actor: &actor::Handle,
+    first_root: Option<PathBuf>,
+    args: &[Value],
+) -> Result<Option<Value>, String> {
+    let file = match args.first().and_then(|a| a.get("file")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(
+            file_of(s)
+                .ok_or_else(|| format!("`file` is not an absolute path or a file URI: {s}"))?,
+        ),
+        Some(other) => return Err(format!("`file` must be a path or a URI, not {other}")),
+    };
+    for path in file.into_iter().chain(first_root) {
+        let info = inspect(actor, &path).await?;
+        if let Some(root) = info.root {
+            let log = info.settings.log_path(&root);
+            // JSON carries text only.
+            let log = log
+                .to_str()
+                .ok_or_else(|| format!("the log's path is not UTF-8: {}", log.display()))?;
+            return Ok(Some(json!({ "path": log })));
+        }
+    }
+    Ok(None)
+}
+
+/// An absolute path, or the path of a `file:` URI.
+fn file_of(s: &str) -> Option<PathBuf> {
+    if s.starts_with('/') {
+        return Some(PathBuf::from(s));
+    }
+    let uri: Uri = s.parse().ok()?;
+    uri.to_file_path().map(|p| p.into_owned())
 }
 
 /// Reads a file the workspace allows, off the async threads.

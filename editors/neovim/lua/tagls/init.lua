@@ -4,7 +4,7 @@
 --     cmd = { 'tagls' },                -- the server; run without arguments it serves LSP on stdio
 --     settings = {},                    -- tagls settings (the keys of .tagls.toml)
 --     filetypes = { ... },              -- where to start it (default: see M.defaults)
---     root_markers = { '.git', '.orchestration' },
+--     root_markers = { '.git', '.orchestration', '.tagls.toml' },
 --   })
 --
 -- Neovim 0.11+: registers the configuration with vim.lsp.config('tagls', ...) and
@@ -12,15 +12,14 @@
 -- the client (vim.lsp.start on 0.8+, vim.lsp.start_client + vim.lsp.buf_attach_client
 -- on 0.7) and reuses one client per root folder.
 --
--- Markdown buffers are attached only when they are the implementation log
--- (.orchestration/implementation-log.md); tagls has nothing to say about other Markdown.
+-- Every Markdown file is attached: the implementation log can be anywhere (the `log`
+-- setting, from .tagls.toml or `settings`, says where), and only the server knows which
+-- file it is; it stays silent on other Markdown. M.open_log() (:TaglsOpenLog) asks the
+-- server where the log is and opens it.
 
 local M = {}
 
 M.name = 'tagls'
-
--- The implementation log, by the end of its path.
-M.log_suffix = '/.orchestration/implementation-log.md'
 
 M.defaults = {
   cmd = { 'tagls' },
@@ -33,7 +32,7 @@ M.defaults = {
     'python',
     'markdown',
   },
-  root_markers = { '.git', '.orchestration' },
+  root_markers = { '.git', '.orchestration', '.tagls.toml' },
   settings = {},
 }
 
@@ -98,16 +97,10 @@ function M.find_root(file, markers)
   end
 end
 
--- Whether tagls should serve `bufnr`: a file, and for Markdown only the log.
+-- Whether tagls should serve `bufnr`: any file (of the configured filetypes). Which
+-- Markdown file is the log is the server's to say.
 function M.wants(bufnr)
-  local file = buffer_file(bufnr)
-  if not file then
-    return false
-  end
-  if vim.bo[bufnr].filetype == 'markdown' then
-    return file:sub(-#M.log_suffix) == M.log_suffix
-  end
-  return true
+  return buffer_file(bufnr) ~= nil
 end
 
 -- The root folder for `bufnr`, or nil when tagls should not serve it.
@@ -146,13 +139,16 @@ local PASSTHROUGH = {
 local function client_config()
   local cfg = M.config
   local settings = cfg.settings or {}
+  -- Lua has one empty table for `{}` and `[]`, and Neovim sends it as `[]`: no settings
+  -- go as no initializationOptions, and as an explicit empty object for `tagls`.
+  local empty = next(settings) == nil
   local out = {
     name = M.name,
     cmd = cfg.cmd,
     -- The server reads initializationOptions first, then workspace/configuration
     -- section `tagls` (answered from `settings`).
-    init_options = settings,
-    settings = { tagls = settings },
+    init_options = (not empty) and settings or nil,
+    settings = { tagls = empty and vim.empty_dict() or settings },
   }
   for _, key in ipairs(PASSTHROUGH) do
     if cfg[key] ~= nil then
@@ -260,6 +256,10 @@ function M.setup(opts)
   else
     setup_autocmd()
   end
+
+  vim.api.nvim_create_user_command('TaglsOpenLog', function()
+    M.open_log()
+  end, { nargs = 0, desc = 'Open the implementation log of the current tagls workspace' })
 end
 
 -- The tagls clients that are running (every Neovim release since 0.7).
@@ -277,6 +277,71 @@ function M.clients()
     end
   end
   return out
+end
+
+-- A request to a client, on every release since 0.7 (0.11 deprecates `client.request`
+-- in favour of `client:request`).
+local function client_request(client, method, params, handler, bufnr)
+  if has('nvim-0.11') then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+-- The tagls client attached to `bufnr`, else the first one running, else nil.
+local function client_for(bufnr)
+  local clients = M.clients()
+  for _, client in ipairs(clients) do
+    if vim.lsp.buf_is_attached(bufnr, client.id) then
+      return client
+    end
+  end
+  return clients[1]
+end
+
+-- Asks the server where the implementation log is: of the root that holds `bufnr`'s
+-- file, else of its first root. Calls on_path(path) with the absolute path (the log
+-- need not exist), or on_path(nil, why) when there is none.
+function M.log_path(bufnr, on_path)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client = client_for(bufnr)
+  if not client then
+    on_path(nil, 'no tagls client is running; open a file of the project first')
+    return
+  end
+  local file = buffer_file(bufnr)
+  local params = {
+    command = 'tagls.logPath',
+    arguments = { file and { file = file } or vim.empty_dict() },
+  }
+  client_request(client, 'workspace/executeCommand', params, function(err, result)
+    vim.schedule(function()
+      if err then
+        on_path(nil, 'the server could not say where the log is: ' .. tostring(err.message or err))
+      elseif type(result) ~= 'table' or type(result.path) ~= 'string' then
+        on_path(nil, 'the server has no workspace root, so no implementation log')
+      else
+        on_path(result.path)
+      end
+    end)
+  end, bufnr)
+end
+
+-- Opens the implementation log (:TaglsOpenLog). Creates nothing: a log that does not
+-- exist yet opens as a new buffer, written by :write.
+function M.open_log()
+  M.log_path(0, function(path, why)
+    if not path then
+      vim.notify('tagls: ' .. why, vim.log.levels.WARN)
+      return
+    end
+    local ok, err = pcall(vim.cmd, 'edit ' .. vim.fn.fnameescape(path))
+    if not ok then
+      vim.notify('tagls: cannot open ' .. path .. ': ' .. tostring(err), vim.log.levels.ERROR)
+    elseif not path_exists(path) then
+      vim.notify('tagls: ' .. path .. ' does not exist yet; :write creates it', vim.log.levels.INFO)
+    end
+  end)
 end
 
 return M
