@@ -635,3 +635,51 @@ async fn log_path_follows_the_configuration_a_watching_client_reports() {
     assert_eq!(answer, json!({ "path": root.join("docs/impl-log.md") }));
     c.finish().await;
 }
+
+/// A file over 8 KiB whose byte 8192 falls inside a multi-byte character
+/// (where the server looks for binary content) is checked, and keeps being
+/// checked after a keystroke, in every encoding.
+#[tokio::test]
+async fn multi_byte_text_across_the_binary_sniff_is_checked() {
+    for (enc, wide) in [("utf-16", '日'), ("utf-8", '😀'), ("utf-32", 'é')] {
+        let mut c = start(opts(Some(vec![enc]))).await;
+        let line = "// #COMPLETION_DRIVE: Assuming the cache is warm\n";
+        let mut text = String::new();
+        while text.len() + line.len() < 8190 {
+            text.push_str(line);
+        }
+        while text.len() < 8191 {
+            text.push('a');
+        }
+        text.push(wide);
+        assert!(!text.is_char_boundary(8192), "byte 8192 is inside {wide}");
+        text.push_str("\n// #COMPLETION_DRIVE: Assuming the end is checked too\n");
+        c.open(URI, "typescript", &text).await;
+        let d = c.diagnostics(URI).await;
+        let last = |d: &Value| {
+            d["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["message"] == "Assumption: Assuming the end is checked too")
+        };
+        assert!(last(&d), "{enc}: the whole file is checked");
+        // One keystroke right before the wide character.
+        let line_no = text[..8191].matches('\n').count();
+        c.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": URI, "version": 2 },
+                "contentChanges": [{ "range": { "start": { "line": line_no, "character": 0 }, "end": { "line": line_no, "character": 0 } }, "text": "b" }]
+            }),
+        )
+        .await;
+        let d = c.diagnostics_where(URI, |p| p["version"] == 2).await;
+        assert!(last(&d), "{enc}: still checked after the edit: {d}");
+        assert!(
+            !c.drain().await.contains("internal error"),
+            "{enc}: no internal error"
+        );
+        c.finish().await;
+    }
+}

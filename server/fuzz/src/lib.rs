@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("envfile", envfile),
     ("positions", positions),
     ("config", config),
+    ("thresholds", thresholds),
 ];
 
 /// Reads structured values out of fuzzer bytes. Running out of bytes reads
@@ -667,4 +668,86 @@ pub fn config(data: &[u8]) {
     let value = serde_json::to_value(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
     let back = ConfigFile::from_json(&value).unwrap_or_else(|e| panic!("{value}: {e}"));
     assert_eq!(back, file, "JSON round trip");
+}
+
+/// Every size at which tagls treats a text differently: the bytes looked at
+/// for binary content, the largest document parsed afresh when its
+/// incremental tree is broken, and a few powers of two around them.
+const THRESHOLDS: [usize; 5] = [
+    tagls::document::BINARY_SNIFF,
+    tagls::document::FRESH_IF_BROKEN,
+    4096,
+    32 * 1024,
+    64 * 1024,
+];
+
+/// Characters of one to four bytes.
+const WIDE: [char; 5] = ['é', '日', '😀', '𝄞', 'ß'];
+
+/// `thresholds`: multi-byte text across every internal size threshold, then
+/// edits around it, as a client sends them.
+///
+/// Input: which threshold, which character and how far before the
+/// threshold it starts (so that the threshold falls inside it), a language,
+/// then edits: a byte offset near the threshold, how much to delete, and a
+/// piece of text to insert.
+///
+/// Checked: deciding whether the text is parsed, parsing it, every edit and
+/// reparse, and the scan cache's parts of the document never panic, and an
+/// incremental parse equals a fresh one.
+pub fn thresholds(data: &[u8]) {
+    let mut input = Input::new(data);
+    let threshold = THRESHOLDS[input.byte() as usize % THRESHOLDS.len()];
+    let wide = WIDE[input.byte() as usize % WIDE.len()];
+    let into = 1 + input.byte() as usize % wide.len_utf8().max(1);
+    let lang = Language::ALL[input.byte() as usize % Language::ALL.len()];
+    let comment = match lang {
+        Language::Python => "# #COMPLETION_DRIVE: Assuming src/日本/x.ts exists\n",
+        _ => "// #COMPLETION_DRIVE: Assuming src/日本/x.ts exists\n",
+    };
+    // Comment lines up to just before the threshold, then the wide
+    // character across it, then more text.
+    let mut text = String::new();
+    let start = threshold.saturating_sub(into.min(wide.len_utf8() - 1).max(1));
+    while text.len() + comment.len() < start.saturating_sub(2) {
+        text.push_str(comment);
+    }
+    while text.len() < start {
+        text.push('a');
+    }
+    text.push(wide);
+    text.push_str(&comment.replace('x', &wide.to_string()));
+    let rope = Rope::from_str(&text);
+    for limit in [0, threshold as u64, u64::MAX] {
+        let _ = tagls::document::unparseable(&rope, limit);
+    }
+    let registry = Registry::builtin();
+    let mut parser = lang.parser();
+    let mut doc = Document::new(lang, &text, &mut parser, &registry);
+    let mut expected = text;
+    while !input.is_empty() {
+        // Byte offsets near the threshold, on or off character boundaries:
+        // the document must keep them to its own characters.
+        let at = (threshold + input.byte() as usize).saturating_sub(128);
+        let at = at.min(expected.len());
+        let at = (0..=at)
+            .rev()
+            .find(|&i| expected.is_char_boundary(i))
+            .unwrap_or(0);
+        let mut end = (at + input.byte() as usize % 8).min(expected.len());
+        while !expected.is_char_boundary(end) {
+            end += 1;
+        }
+        let insert = input.piece();
+        let rope = Rope::from_str(&expected);
+        let enc = input.encoding();
+        let a = offset_to_line_col(&rope, at, enc);
+        let b = offset_to_line_col(&rope, end, enc);
+        expected.replace_range(at..end, &insert);
+        doc.apply_change(Some((a, b)), &insert, enc);
+        doc.reparse(&mut parser, &registry);
+        let _ = tagls::document::unparseable(doc.rope(), threshold as u64);
+        let _ = Document::from_parts(lang, &expected, doc.syntax_parts(), &registry);
+        assert_matches_fresh(&doc, &expected, &registry);
+    }
 }

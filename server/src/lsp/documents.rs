@@ -211,7 +211,7 @@ impl Documents {
             ),
             Kind::Plain => (Content::Plain { rope }, None),
             Kind::Source(lang) => {
-                if let Some(why) = unparseable(&rope, settings.max_file_size) {
+                if let Some(why) = crate::document::unparseable(&rope, settings.max_file_size) {
                     return (Content::Skipped { rope, lang }, Some(why));
                 }
                 let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
@@ -264,7 +264,8 @@ impl Documents {
                         enc,
                     );
                 }
-                if let Some(why) = unparseable(doc.rope(), settings.max_file_size) {
+                if let Some(why) = crate::document::unparseable(doc.rope(), settings.max_file_size)
+                {
                     let rope = doc.rope().clone();
                     let lang = doc.language();
                     entry.content = Content::Skipped { rope, lang };
@@ -291,7 +292,7 @@ impl Documents {
                 for c in changes {
                     apply_to_rope(rope, c, enc);
                 }
-                if unparseable(rope, settings.max_file_size).is_none() {
+                if crate::document::unparseable(rope, settings.max_file_size).is_none() {
                     let lang = *lang;
                     return self.remake(uri, Kind::Source(lang), settings);
                 }
@@ -335,23 +336,6 @@ impl Documents {
         entry.stale = false;
         true
     }
-}
-
-/// Why a text is not parsed, if it is not.
-fn unparseable(rope: &Rope, limit: u64) -> Option<String> {
-    if rope.len_bytes() as u64 > limit {
-        return Some(format!(
-            "larger than the size limit of {limit} bytes ({} bytes; see max-file-size)",
-            rope.len_bytes()
-        ));
-    }
-    // Text with NUL bytes is binary content that an editor opened as text.
-    // The first 8 KiB, cut at a character boundary.
-    let head = rope.byte_slice(..rope.char_to_byte(rope.byte_to_char(rope.len_bytes().min(8192))));
-    if head.chunks().any(|c| c.as_bytes().contains(&0)) {
-        return Some("binary content".to_owned());
-    }
-    None
 }
 
 fn apply_to_rope(rope: &mut Rope, c: &TextDocumentContentChangeEvent, enc: Encoding) {

@@ -57,3 +57,14 @@ impl From<std::ops::Range<usize>> for TextRange {
 /// A zero-based start and end in each position encoding, UTF-8, UTF-16 and
 /// UTF-32, so that the protocol layer can answer any client.
 pub type Spans = [(LineCol, LineCol); 3];
+
+/// The bytes `range` of a rope, clamped to its length and moved back to
+/// character boundaries at both ends: a byte offset that falls inside a
+/// multi-byte character never panics, it takes the whole characters before
+/// it.
+pub fn aligned_slice(rope: &ropey::Rope, range: std::ops::Range<usize>) -> ropey::RopeSlice<'_> {
+    let len = rope.len_bytes();
+    let align = |b: usize| rope.char_to_byte(rope.byte_to_char(b.min(len)));
+    let end = align(range.end);
+    rope.byte_slice(align(range.start).min(end)..end)
+}
