@@ -57,7 +57,7 @@ pub fn complete(cx: &Context<'_>, offset: usize) -> Vec<Item> {
     let offset = offset.min(rope.len_bytes());
     let line_idx = rope.byte_to_line(offset);
     let line_start = rope.line_to_byte(line_idx);
-    let before: String = rope.byte_slice(line_start..offset).to_string();
+    let before: String = crate::text::aligned_slice(rope, line_start..offset).to_string();
 
     // `#NAME` being typed.
     let word_len = before

@@ -103,10 +103,7 @@ impl Document {
     /// env reads. It depends on the language and the text alone, so it can
     /// be kept for an unchanged file ([`Document::from_parts`]).
     pub fn syntax_parts(&self) -> SyntaxParts {
-        let bytes = |r: TextRange| {
-            let end = r.end.min(self.rope.len_bytes());
-            self.rope.byte_slice(r.start.min(end)..end)
-        };
+        let bytes = |r: TextRange| crate::text::aligned_slice(&self.rope, r.start..r.end);
         let can_hold_tag = |r: TextRange| {
             let text = bytes(r);
             let mut prev_hash = false;
@@ -511,7 +508,7 @@ impl Document {
         }
         let mut breaks = 0;
         let mut prev_cr = false;
-        for ch in self.rope.byte_slice(a.end..b.start).chars() {
+        for ch in crate::text::aligned_slice(&self.rope, a.end..b.start).chars() {
             match ch {
                 '\n' if prev_cr => {}
                 '\n' | '\r' => breaks += 1,
@@ -528,8 +525,7 @@ impl Document {
 
     /// The text of a range, which must lie inside the document.
     pub fn slice(&self, r: TextRange) -> String {
-        let end = r.end.min(self.rope.len_bytes());
-        self.rope.byte_slice(r.start.min(end)..end).to_string()
+        crate::text::aligned_slice(&self.rope, r.start..r.end).to_string()
     }
 
     /// A tree-sitter point: rows count `\n` only, as tree-sitter does, and
@@ -572,10 +568,9 @@ impl<'a> tree_sitter::TextProvider<ChunkBytes<'a>> for RopeText<'a> {
     type I = std::iter::Map<ropey::iter::Chunks<'a>, fn(&'a str) -> ChunkBytes<'a>>;
 
     fn text(&mut self, node: tree_sitter::Node<'_>) -> Self::I {
-        let r = node.byte_range();
-        let end = r.end.min(self.0.len_bytes());
-        let start = r.start.min(end);
-        self.0.byte_slice(start..end).chunks().map(ChunkBytes)
+        crate::text::aligned_slice(self.0, node.byte_range())
+            .chunks()
+            .map(ChunkBytes)
     }
 }
 
