@@ -551,3 +551,53 @@ async fn refused_edits_and_hostile_arguments_are_reported() {
     );
     c.finish().await;
 }
+
+/// A log open with unsaved changes that a `tagls log` run changes on disk:
+/// the user is told that the editor and the disk now differ.
+#[tokio::test]
+async fn a_log_changed_on_disk_under_unsaved_edits_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let log_path = root.join(".orchestration/implementation-log.md");
+    let log = "# Implementation Log\n\n## Files Created\n";
+    support::write(root, ".orchestration/implementation-log.md", log);
+    support::write(root, "src/a.ts", "export {}\n");
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        watch_registration: true,
+        ..ClientOptions::default()
+    })
+    .await;
+    let uri = file_uri(&log_path);
+    c.open(&uri, "markdown", log).await;
+    c.diagnostics(&uri).await;
+    // An edit in the editor, not saved.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": format!("{log}\nnotes\n") }] }),
+    )
+    .await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tagls"))
+        .args(["log", "created", "src/a.ts"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri, "type": 2 }] }),
+    )
+    .await;
+    let shown = c
+        .shown("changed on disk while the editor holds unsaved changes")
+        .await;
+    assert_eq!(shown["params"]["type"], 2, "a warning: {shown}");
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(".orchestration/implementation-log.md"),
+        "{shown}"
+    );
+    c.finish().await;
+}

@@ -82,6 +82,10 @@ pub enum Msg {
     Close {
         uri: Uri,
     },
+    /// The editor saved the document.
+    Saved {
+        uri: Uri,
+    },
     Snapshot {
         uri: Uri,
         /// Only the tags are needed, by this time (semantic tokens): nothing
@@ -361,6 +365,7 @@ impl Actor {
             Msg::Open { uri, .. }
             | Msg::Change { uri, .. }
             | Msg::Close { uri }
+            | Msg::Saved { uri }
             | Msg::Snapshot { uri, .. }
             | Msg::Complete { uri, .. } => Some(uri.clone()),
             Msg::Configure { .. }
@@ -439,6 +444,7 @@ impl Actor {
                     self.disk_changed = true;
                     self.invalidate_all();
                 }
+                self.warn_of_diverging_logs(&changes);
                 if config_changed {
                     self.reload_config();
                 }
@@ -461,6 +467,11 @@ impl Actor {
                         version: None,
                         diagnostics: Vec::new(),
                     });
+                }
+            }
+            Msg::Saved { uri } => {
+                if let Some(e) = self.docs.get_mut(&uri) {
+                    e.unsaved = false;
                 }
             }
             Msg::Snapshot {
@@ -521,6 +532,36 @@ impl Actor {
                     );
                     self.invalidate_under(&root);
                 }
+            }
+        }
+    }
+
+    /// A log open with unsaved changes that changed on disk too (a `tagls
+    /// log` run, another editor): nothing is lost, but the two now differ,
+    /// and the user is told so.
+    fn warn_of_diverging_logs(&mut self, changes: &[Change]) {
+        for change in changes {
+            let (Change::Created(p) | Change::Changed(p)) = change else {
+                continue;
+            };
+            let path = crate::workspace::paths::normalize(p);
+            let Some((_, e)) = self.docs.by_path(&path) else {
+                continue;
+            };
+            if !e.unsaved || !matches!(e.content, Content::Log { .. }) {
+                continue;
+            }
+            let buffer = e.content.rope().to_string();
+            let Ok(Some(disk)) = log::read(&mut self.ws, &path) else {
+                continue;
+            };
+            if disk != buffer {
+                let shown = self
+                    .root_of(Some(&path))
+                    .map_or_else(|| path.display().to_string(), |r| display_rel(&path, &r));
+                self.warn(format!(
+                    "tagls: {shown} changed on disk while the editor holds unsaved changes to it; tagls checks the editor's text. Save it (keeping your changes) or reload it from disk, so that the log and the editor agree"
+                ));
             }
         }
     }

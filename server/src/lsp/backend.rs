@@ -490,6 +490,12 @@ impl LanguageServer for Backend {
         });
     }
 
+    async fn did_save(&self, params: ls_types::DidSaveTextDocumentParams) {
+        self.actor.send(Msg::Saved {
+            uri: params.text_document.uri,
+        });
+    }
+
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         lock(&self.shared.open).remove(&params.text_document.uri);
         self.actor.send(Msg::Close {

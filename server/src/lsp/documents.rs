@@ -34,6 +34,8 @@ pub struct Entry {
     pub analysis: Option<(u64, Analysis)>,
     /// Changed since it was last parsed.
     pub stale: bool,
+    /// Changed in the editor since it was opened or last saved.
+    pub unsaved: bool,
     /// Semantic tokens were answered from an older parse.
     pub tokens_behind: bool,
     /// The pending publish has already let a waiting message go first.
@@ -184,6 +186,7 @@ impl Documents {
                 pending: None,
                 analysis: None,
                 stale: false,
+                unsaved: false,
                 tokens_behind: false,
                 deferred: false,
                 prepared: None,
@@ -252,6 +255,7 @@ impl Documents {
         };
         entry.version = version;
         entry.analysis = None;
+        entry.unsaved = true;
         let now = std::time::Instant::now();
         entry.pending = Some((entry.pending.map_or(now, |(first, _)| first), now));
         match &mut entry.content {
