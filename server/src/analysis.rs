@@ -116,6 +116,15 @@ pub fn analyze(
     analyze_cached(doc, path, ws, &mut resolve::Cache::default(), settings)
 }
 
+/// Whether a document counts as tagged: it holds a tag and is not silenced
+/// whole (`tagls: ignore-file`). Cheap: nothing is copied.
+pub fn has_tags(doc: &Document) -> bool {
+    doc.tags().next().is_some()
+        && !doc
+            .suppressions()
+            .any(|(kind, _)| kind == Suppression::File)
+}
+
 /// What highlighting needs of a document: its tags (none in a silenced
 /// file), with nothing resolved.
 pub fn tags_only(doc: &Document) -> Analysis {

@@ -1017,9 +1017,7 @@ impl Actor {
                 continue;
             }
             let tagged = match &e.content {
-                Content::Parsed(doc) => {
-                    !analysis::tags_only(doc).tags.is_empty() && !self.is_ignored_path(path)
-                }
+                Content::Parsed(doc) => analysis::has_tags(doc) && !self.is_ignored_path(path),
                 _ => false,
             };
             open.push((display_rel(path, root), tagged));
