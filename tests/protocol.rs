@@ -46,7 +46,7 @@ async fn advertises_exactly_what_it_implements() {
     );
     assert_eq!(
         caps["textDocumentSync"],
-        json!({ "openClose": true, "change": 2 })
+        json!({ "openClose": true, "change": 2, "save": true })
     );
     assert_eq!(
         caps["codeActionProvider"]["codeActionKinds"],
