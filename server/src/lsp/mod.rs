@@ -16,6 +16,7 @@ use tower_lsp_server::{LspService, Server};
 
 pub use backend::Backend;
 pub use caps::semantic_token_legend;
+pub use input::MAX_FRAME;
 
 /// Serves LSP on stdin/stdout until the client exits.
 pub async fn run_stdio() {
