@@ -820,3 +820,40 @@ async fn a_content_length_too_short_loses_only_that_message() {
     hover_still_works(&mut c, &uri).await;
     c.finish().await;
 }
+
+#[tokio::test]
+async fn exit_without_shutdown_ends_with_status_one() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut c = server(ws.path()).await;
+    let uri = open_tagged(&mut c, ws.path()).await;
+    hover_still_works(&mut c, &uri).await;
+    let status = c.exit_now().await;
+    assert_eq!(status.code(), Some(1), "exit without shutdown: {status}");
+}
+
+#[tokio::test]
+async fn the_server_exits_when_the_client_process_is_gone() {
+    let ws = tempfile::tempdir().unwrap();
+    // The "editor": a process that lives until the test kills it.
+    let mut editor = tokio::process::Command::new("sleep")
+        .arg("600")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = editor.id().expect("the editor is running");
+    let mut c = start_binary_uninitialized(&bin()).await;
+    let init = c
+        .request(
+            "initialize",
+            json!({ "processId": pid, "rootUri": file_uri(ws.path()), "capabilities": {} }),
+        )
+        .await;
+    assert_eq!(init["serverInfo"]["name"], "tagls", "{init}");
+    c.notify("initialized", json!({})).await;
+    let uri = open_tagged(&mut c, ws.path()).await;
+    hover_still_works(&mut c, &uri).await;
+    // Killed and reaped: the process is gone, as after an editor crash.
+    editor.kill().await.unwrap();
+    let status = c.exited().await;
+    assert_eq!(status.code(), Some(1), "no shutdown came: {status}");
+}
