@@ -720,3 +720,140 @@ async fn a_client_that_never_answers_apply_edit_blocks_nothing() {
     eprintln!("applyEdit timeout reported after {timed_out:?}");
     c.finish().await;
 }
+
+/// A framed message, as bytes.
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Sends a hover on the tag with this id inside `before` and returns the
+/// answer.
+async fn hover_after(c: &mut TestClient, uri: &str, before: &[u8], id: &str) -> Value {
+    let hover = json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": hover_params(uri, 0, 10) });
+    let mut bytes = before.to_vec();
+    bytes.extend(framed(hover.to_string().as_bytes()));
+    c.write_unframed(&bytes).await;
+    c.wait_for(
+        |m| m["id"] == id && m.get("method").is_none(),
+        &format!("the answer to {id}"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_frame_over_the_size_limit_is_refused_unread_and_the_next_one_answered() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut c = server(ws.path()).await;
+    let uri = open_tagged(&mut c, ws.path()).await;
+    // A length no client could send (128 TiB): it used to be allocated before
+    // anything was read, which aborted the process.
+    c.write_unframed(b"Content-Length: 140737488355328\r\n\r\n")
+        .await;
+    let resp = null_id_error(&mut c, "the refusal of a 128 TiB frame").await;
+    assert_eq!(code(&resp), INVALID_REQUEST, "{resp}");
+    let message = resp["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("limit"), "{resp}");
+    let h = hover_after(&mut c, &uri, b"", "after-huge-length").await;
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("**#COMPLETION_DRIVE**")),
+        "{h}"
+    );
+    // A frame one byte over the limit that really is that long: its body is
+    // skipped, not read as messages, and the message after it is answered.
+    let head = br#"{"jsonrpc":"2.0","method":"tagls/padding","params":""#;
+    let tail = br#""}"#;
+    let mut body = head.to_vec();
+    body.resize(tagls::lsp::MAX_FRAME + 1 - tail.len(), b'a');
+    body.extend_from_slice(tail);
+    c.write_unframed(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes())
+        .await;
+    let resp = null_id_error(&mut c, "the refusal of a frame over the limit").await;
+    assert_eq!(code(&resp), INVALID_REQUEST, "{resp}");
+    let h = hover_after(&mut c, &uri, &body, "after-big-frame").await;
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("**#COMPLETION_DRIVE**")),
+        "{h}"
+    );
+    let unread = c.drain().await;
+    assert!(!unread.contains("\"error\""), "more errors: {unread}");
+    hover_still_works(&mut c, &uri).await;
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn a_content_length_too_short_loses_only_that_message() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut c = server(ws.path()).await;
+    let uri = open_tagged(&mut c, ws.path()).await;
+    let request = |id: &str| json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": hover_params(&uri, 0, 10), "note": "Content-Length: 7" });
+    // The length covers only the start of the body: the rest runs into the
+    // place of the next header, on the same line (compact JSON) or over
+    // several lines, one holding `Content-Length` in a string.
+    let compact = request("cut-compact").to_string();
+    let pretty = serde_json::to_string_pretty(&request("cut-pretty")).unwrap();
+    for (cut, next) in [(compact, "after-compact"), (pretty, "after-pretty")] {
+        let mut bytes = b"Content-Length: 30\r\n\r\n".to_vec();
+        bytes.extend_from_slice(cut.as_bytes());
+        let h = hover_after(&mut c, &uri, &bytes, next).await;
+        assert!(
+            h["result"]["contents"]["value"]
+                .as_str()
+                .is_some_and(|v| v.contains("**#COMPLETION_DRIVE**")),
+            "{h}"
+        );
+        // The cut message is answered as what was read of it: not JSON.
+        let resp = null_id_error(&mut c, "the error for the cut message").await;
+        assert_eq!(code(&resp), PARSE_ERROR, "{resp}");
+    }
+    let unread = c.drain().await;
+    assert!(
+        !unread.contains("\"cut-"),
+        "a cut message was answered: {unread}"
+    );
+    assert!(!unread.contains("\"error\""), "more errors: {unread}");
+    hover_still_works(&mut c, &uri).await;
+    c.finish().await;
+}
+
+#[tokio::test]
+async fn exit_without_shutdown_ends_with_status_one() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut c = server(ws.path()).await;
+    let uri = open_tagged(&mut c, ws.path()).await;
+    hover_still_works(&mut c, &uri).await;
+    let status = c.exit_now().await;
+    assert_eq!(status.code(), Some(1), "exit without shutdown: {status}");
+}
+
+#[tokio::test]
+async fn the_server_exits_when_the_client_process_is_gone() {
+    let ws = tempfile::tempdir().unwrap();
+    // The "editor": a process that lives until the test kills it.
+    let mut editor = tokio::process::Command::new("sleep")
+        .arg("600")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = editor.id().expect("the editor is running");
+    let mut c = start_binary_uninitialized(&bin()).await;
+    let init = c
+        .request(
+            "initialize",
+            json!({ "processId": pid, "rootUri": file_uri(ws.path()), "capabilities": {} }),
+        )
+        .await;
+    assert_eq!(init["serverInfo"]["name"], "tagls", "{init}");
+    c.notify("initialized", json!({})).await;
+    let uri = open_tagged(&mut c, ws.path()).await;
+    hover_still_works(&mut c, &uri).await;
+    // Killed and reaped: the process is gone, as after an editor crash.
+    editor.kill().await.unwrap();
+    let status = c.exited().await;
+    assert_eq!(status.code(), Some(1), "no shutdown came: {status}");
+}

@@ -66,6 +66,6 @@ fn serve() -> ExitCode {
             return ExitCode::from(tagls::cli::EXIT_USAGE);
         }
     };
-    runtime.block_on(tagls::lsp::run_stdio());
-    ExitCode::SUCCESS
+    // LSP: 0 after `shutdown`, 1 when the session ended without one.
+    ExitCode::from(runtime.block_on(tagls::lsp::run_stdio()))
 }

@@ -618,4 +618,15 @@ impl TestClient {
             .expect("the binary exits after `exit`")
             .expect("waitable")
     }
+
+    /// Waits for the binary to exit on its own, sending nothing, and
+    /// returns how it exited.
+    pub async fn exited(mut self) -> std::process::ExitStatus {
+        self.finished = true;
+        let mut child = self.child.take().expect("exited is for a spawned binary");
+        tokio::time::timeout(TIMEOUT, child.wait())
+            .await
+            .expect("the binary exits on its own")
+            .expect("waitable")
+    }
 }

@@ -38,6 +38,7 @@ use crate::workspace::walk::{self, Excludes};
 use crate::workspace::watch::{FsChange, Watcher};
 
 use super::actor::{self, Msg, Outbound, Snapshot};
+use super::lifecycle::Lifecycle;
 use super::{caps, commands, handlers};
 
 /// How long the server waits for the client to answer one of its requests.
@@ -50,6 +51,7 @@ pub struct Backend {
     actor: actor::Handle,
     shared: Arc<Shared>,
     commands: mpsc::UnboundedSender<(String, Vec<serde_json::Value>)>,
+    lifecycle: Arc<Lifecycle>,
 }
 
 /// What the handlers and the background tasks share.
@@ -87,7 +89,7 @@ struct ClientFacts {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, lifecycle: Arc<Lifecycle>) -> Backend {
         let (tx, rx) = mpsc::unbounded_channel();
         let actor = actor::spawn(tx);
         let shared = Arc::new(Shared::default());
@@ -103,6 +105,7 @@ impl Backend {
             actor,
             shared,
             commands,
+            lifecycle,
         }
     }
 
@@ -431,6 +434,9 @@ impl LanguageServer for Backend {
             self.actor.send(Msg::EditorSettings(options));
         }
         *lock(&self.shared.initial_roots) = roots_of(&params);
+        if let Some(pid) = params.process_id {
+            self.lifecycle.watch_client(pid);
+        }
         Ok(InitializeResult {
             capabilities: caps::server_capabilities(encoding),
             server_info: Some(ServerInfo {
@@ -468,6 +474,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.lifecycle.shut_down();
         Ok(())
     }
 

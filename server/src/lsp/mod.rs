@@ -10,16 +10,23 @@ mod commands;
 mod documents;
 mod handlers;
 mod input;
+mod lifecycle;
 mod proto;
+
+use std::sync::Arc;
 
 use tower_lsp_server::{LspService, Server};
 
 pub use backend::Backend;
 pub use caps::semantic_token_legend;
+pub use input::MAX_FRAME;
 
-/// Serves LSP on stdin/stdout until the client exits.
-pub async fn run_stdio() {
-    let (service, socket) = service();
+/// Serves LSP on stdin/stdout until the client exits, its input ends or its
+/// process is gone; returns the exit status: 0 if the client asked for
+/// `shutdown` first, else 1.
+pub async fn run_stdio() -> u8 {
+    let lifecycle = Arc::new(lifecycle::Lifecycle::new(true));
+    let (service, socket) = service(Arc::clone(&lifecycle));
     Server::new(
         input::checked(tokio::io::stdin()),
         tokio::io::stdout(),
@@ -27,6 +34,7 @@ pub async fn run_stdio() {
     )
     .serve(service)
     .await;
+    lifecycle.exit_code()
 }
 
 /// Serves LSP on any byte streams: the test harness uses in-memory pipes.
@@ -35,14 +43,16 @@ where
     I: tokio::io::AsyncRead + Unpin + Send + 'static,
     O: tokio::io::AsyncWrite,
 {
-    let (service, socket) = service();
+    let (service, socket) = service(Arc::new(lifecycle::Lifecycle::new(false)));
     Server::new(input::checked(input), output, socket)
         .serve(service)
         .await;
 }
 
-fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
-    LspService::build(Backend::new)
+fn service(
+    lifecycle: Arc<lifecycle::Lifecycle>,
+) -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+    LspService::build(|client| Backend::new(client, lifecycle))
         .custom_method(input::INVALID_MESSAGE, Backend::invalid_message)
         .finish()
 }
