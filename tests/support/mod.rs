@@ -17,7 +17,10 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a test waits for an event before it fails: long enough for a
+/// loaded machine (a million-line log takes seconds to check in a debug
+/// build), and only ever reached when the event does not come.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How the test client presents itself in `initialize`.
 #[derive(Clone, Debug)]
