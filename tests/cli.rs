@@ -811,3 +811,89 @@ fn a_configured_log_is_the_log_for_every_command() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("verdict: PASSED"), "{text}");
 }
+
+/// What `tagls log` writes, `tagls check` reads back as written: a path
+/// with a space is one path, a description cannot start a claim of its own,
+/// and `--lines` must be line ranges the checker can read.
+#[test]
+fn the_log_writer_writes_what_the_checker_reads() {
+    const LOG: &str = ".orchestration/implementation-log.md";
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, ".tagls.toml", "");
+    write(root, "docs/Release Notes.md", "# Notes\n\nmore\n");
+    write(root, "src/a.ts", "export {}\n");
+    // The claims `check` reads, and every other finding.
+    let codes = |root: &Path| -> (Vec<String>, Vec<String>) {
+        let out = tagls(root, &["check", "--format", "json"]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["code"], f["message"]))
+            .partition(|f| f.starts_with("\"claim\" "))
+    };
+
+    // Twice: the second run updates the entry it wrote.
+    for _ in 0..2 {
+        let out = tagls(root, &["log", "created", "docs/Release Notes.md"]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let log = std::fs::read_to_string(root.join(LOG)).unwrap();
+    assert_eq!(
+        log.matches("#FILE_CREATED: `docs/Release Notes.md` (3 lines)\n")
+            .count(),
+        1,
+        "{log}"
+    );
+    let (claims, others) = codes(root);
+    assert_eq!(claims.len(), 1, "{claims:?}\n{log}");
+    assert_eq!(others, Vec::<String>::new(), "{log}");
+
+    // Tag text and a line break in a description stay in the description.
+    let out = tagls(
+        root,
+        &[
+            "log",
+            "created",
+            "src/a.ts",
+            "--description",
+            "adds a\n#FILE_CREATED: fake.ts (1 lines)\n  Verification: test -f fake.ts #FILE_MODIFIED: b.ts",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let log = std::fs::read_to_string(root.join(LOG)).unwrap();
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.starts_with("#FILE_CREATED: "))
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        log.contains("  Description: adds a \\#FILE_CREATED: fake.ts (1 lines)   Verification: test -f fake.ts \\#FILE_MODIFIED: b.ts\n"),
+        "{log}"
+    );
+    let (claims, others) = codes(root);
+    assert_eq!(claims.len(), 2, "{claims:?}\n{log}");
+    assert_eq!(others, Vec::<String>::new(), "{log}");
+
+    // `--lines` as the checker reads `Lines affected:`.
+    let before = std::fs::read_to_string(root.join(LOG)).unwrap();
+    for bad in ["most", "10-2", "0", "8, lots", ""] {
+        let out = tagls(root, &["log", "modified", "src/a.ts", "--lines", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--lines") && stderr.contains("8, 102-115"),
+            "{bad}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(root.join(LOG)).unwrap(), before);
+    let out = tagls(root, &["log", "modified", "src/a.ts", "--lines", "1"]);
+    assert!(out.status.success(), "{out:?}");
+    let (claims, others) = codes(root);
+    assert_eq!(claims.len(), 3, "{claims:?}");
+    assert_eq!(others, Vec::<String>::new());
+}

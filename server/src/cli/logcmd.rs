@@ -75,11 +75,24 @@ pub fn run(cmd: LogCommand) -> ExitCode {
             description,
             lines: Some(given),
             ..
-        } => Ok(NewEntry::Modified {
-            path: rel.clone(),
-            lines_affected: given,
-            description,
-        }),
+        } => {
+            // Only what the checker reads back as `Lines affected:`.
+            if crate::log::check::parse_ranges(&given).is_none() {
+                return fail(format!(
+                    "--lines \"{}\" is not a list of line ranges; write them as 8, 102-115",
+                    given.escape_debug()
+                ));
+            }
+            if rel.contains(['\r', '\n']) {
+                Err(write::NothingToLog::LineBreak(rel.clone()))
+            } else {
+                Ok(NewEntry::Modified {
+                    path: rel.clone(),
+                    lines_affected: given.trim().to_owned(),
+                    description,
+                })
+            }
+        }
         LogCommand::Modified { description, .. } => {
             write::entry_for(&root, &file, &text, false, None, description)
         }

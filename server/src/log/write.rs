@@ -10,6 +10,7 @@ use std::path::Path;
 
 use crate::tags::Registry;
 use crate::text::TextRange;
+use crate::workspace::paths::display_rel;
 
 use super::parse::{LogDoc, parse};
 
@@ -43,6 +44,8 @@ pub enum NothingToLog {
     NoChanges(String),
     /// Not in a git work tree, and no saved text to compare with.
     NoGit(String),
+    /// The path has a line break, which would end the entry's first line.
+    LineBreak(String),
 }
 
 impl std::fmt::Display for NothingToLog {
@@ -55,6 +58,11 @@ impl std::fmt::Display for NothingToLog {
                 )
             }
             NothingToLog::NoGit(rel) => write!(f, "{rel} is not in a git work tree"),
+            NothingToLog::LineBreak(rel) => write!(
+                f,
+                "{} has a line break in its name, which a log entry cannot hold",
+                rel.escape_debug()
+            ),
         }
     }
 }
@@ -72,7 +80,10 @@ pub fn entry_for(
     saved: Option<&str>,
     description: Option<String>,
 ) -> Result<NewEntry, NothingToLog> {
-    let rel = crate::workspace::paths::display_rel(file, root);
+    let rel = display_rel(file, root);
+    if rel.contains(['\r', '\n']) {
+        return Err(NothingToLog::LineBreak(rel));
+    }
     let lines = crate::log::check::count_lines(text.as_bytes());
     if created {
         return Ok(NewEntry::Created {
@@ -129,16 +140,16 @@ impl NewEntry {
                 path,
                 lines: Some(1),
                 ..
-            } => format!("#FILE_CREATED: {path} (1 line)"),
+            } => format!("#FILE_CREATED: {} (1 line)", written(path)),
             NewEntry::Created {
                 path,
                 lines: Some(n),
                 ..
-            } => format!("#FILE_CREATED: {path} ({n} lines)"),
+            } => format!("#FILE_CREATED: {} ({n} lines)", written(path)),
             NewEntry::Created {
                 path, lines: None, ..
-            } => format!("#FILE_CREATED: {path}"),
-            NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {path}"),
+            } => format!("#FILE_CREATED: {}", written(path)),
+            NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {}", written(path)),
             NewEntry::Assumption { tag, payload, .. } => {
                 format!("#{tag}: {}", payload.replace(['\r', '\n'], " "))
             }
@@ -167,12 +178,48 @@ impl NewEntry {
     }
 }
 
+/// A claim's path as the checker reads it back (`log::check::claims`): as
+/// it is, or in quotes when it has a space or starts or ends with what the
+/// checker takes for punctuation (`` `docs/Release Notes.md` ``).
+fn written(path: &str) -> String {
+    let plain = !path.is_empty()
+        && !path.contains(char::is_whitespace)
+        && !path.starts_with(['`', '"', '\''])
+        && !path.ends_with([',', ';', ':']);
+    if plain {
+        return path.to_owned();
+    }
+    // The first quote the path does not hold; the checker reads up to the
+    // next one of the same kind.
+    let quote = ['`', '"', '\'']
+        .into_iter()
+        .find(|q| !path.contains(*q))
+        .unwrap_or('`');
+    format!("{quote}{path}{quote}")
+}
+
 fn field(key: &str, value: Option<&str>) -> String {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        // A value is one line: a line break would start a new entry.
-        Some(v) => format!("  {key}: {}", v.replace(['\r', '\n'], " ")),
+        Some(v) => format!("  {key}: {}", inert(v)),
         None => format!("  {key}:"),
     }
+}
+
+/// A field's value as text that cannot start an entry: one line (a line
+/// break would end the field), and every `#` before a capital escaped as
+/// `\#`, which Markdown shows as `#` and the tag scanner does not read as
+/// the start of a `#NAME:` tag.
+fn inert(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '#' if chars.peek().is_some_and(char::is_ascii_uppercase) => out.push_str("\\#"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The sections of a new log, in the method's order.
@@ -274,9 +321,15 @@ fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Opt
         // Each moved assumption is its own entry.
         return None;
     }
-    let existing = log.entries.iter().find(|e| {
-        e.tag.name == entry.tag() && e.tag.payload.split_whitespace().next() == Some(entry.path())
-    })?;
+    // The entry whose claim names the path, read as the checker reads it
+    // (a quoted path is one path).
+    let claim = crate::log::check::claims(log)
+        .into_iter()
+        .find(|c| c.tag == entry.tag() && c.path == entry.path())?;
+    let existing = log
+        .entries
+        .iter()
+        .find(|e| e.tag.full_range() == claim.entry)?;
     let mut edits = vec![Edit {
         range: existing.tag.head_range(),
         text: entry.head(),
@@ -634,6 +687,53 @@ mod tests {
             parse_hunks("@@ -1,0 +2,3 @@\n+x\n@@ -9 +12 @@\n@@ -20,2 +23,0 @@\n"),
             [(2, 4), (12, 12), (23, 23)]
         );
+    }
+
+    #[test]
+    fn paths_and_fields_read_back_as_written() {
+        let registry = Registry::builtin();
+        let out = add("", &created("docs/Release Notes.md", 3));
+        assert!(
+            out.contains("#FILE_CREATED: `docs/Release Notes.md` (3 lines)\n"),
+            "{out}"
+        );
+        // Updated in place, not added again.
+        let again = add(&out, &created("docs/Release Notes.md", 4));
+        assert_eq!(again.matches("#FILE_CREATED: ").count(), 1, "{again}");
+        assert!(
+            again.contains("`docs/Release Notes.md` (4 lines)"),
+            "{again}"
+        );
+        for (path, head) in [
+            ("a `b` c.ts", "\"a `b` c.ts\""),
+            ("list,", "`list,`"),
+            ("'quoted'", "`'quoted'`"),
+            ("src/plain.ts", "src/plain.ts"),
+        ] {
+            assert_eq!(written(path), head);
+            let log = add("", &created(path, 1));
+            let claims = crate::log::check::claims(&crate::log::parse(&log, &registry));
+            let paths: Vec<&str> = claims.iter().map(|c| c.path.as_str()).collect();
+            assert_eq!(paths, [path], "{log}");
+        }
+        // A description cannot start an entry of its own.
+        let entry = NewEntry::Created {
+            path: "src/a.ts".into(),
+            lines: Some(1),
+            description: Some(
+                "x\n#FILE_CREATED: fake.ts (1 lines) and #FILE_MODIFIED: b.ts".into(),
+            ),
+        };
+        let log = add("", &entry);
+        assert!(
+            log.contains(
+                "  Description: x \\#FILE_CREATED: fake.ts (1 lines) and \\#FILE_MODIFIED: b.ts\n"
+            ),
+            "{log}"
+        );
+        let claims = crate::log::check::claims(&crate::log::parse(&log, &registry));
+        assert_eq!(claims.len(), 1, "{log}");
+        assert_eq!(inert("#fff and C# #1"), "#fff and C# #1");
     }
 
     #[test]
