@@ -105,8 +105,11 @@ pub fn run(cmd: LogCommand) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let log_path = settings.log_path(&root);
-    if let Err(e) = write::write_to_disk(&log_path, &entry, &settings.registry) {
-        return fail(format!("cannot write {}: {e}", log_path.display()));
+    if let Err(e) = write::write_to_disk(&root, &log_path, &entry, &settings.registry) {
+        return fail(format!(
+            "cannot write {}: {e}",
+            display_rel(&log_path, &root)
+        ));
     }
     let what = if created {
         "FILE_CREATED"
