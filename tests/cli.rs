@@ -897,3 +897,62 @@ fn the_log_writer_writes_what_the_checker_reads() {
     assert_eq!(claims.len(), 3, "{claims:?}");
     assert_eq!(others, Vec::<String>::new());
 }
+
+/// `tagls` run by a shell with the given umask.
+fn tagls_with_umask(dir: &Path, umask: &str, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A new log and a new report get the mode any new file gets under the
+/// umask; an existing one keeps its own.
+#[test]
+fn new_logs_and_reports_get_the_usual_mode_and_old_ones_keep_theirs() {
+    use std::os::unix::fs::PermissionsExt;
+    const LOG: &str = ".orchestration/implementation-log.md";
+    const REPORT: &str = ".orchestration/verification-report.md";
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, ".tagls.toml", "");
+    write(root, "src/a.ts", "export {}\n");
+    for (umask, want) in [("022", 0o644), ("002", 0o664), ("077", 0o600)] {
+        let _ = std::fs::remove_file(root.join(LOG));
+        let _ = std::fs::remove_file(root.join(REPORT));
+        let out = tagls_with_umask(root, umask, &["log", "created", "src/a.ts"]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            mode(&root.join(LOG)),
+            want,
+            "the new log under umask {umask}"
+        );
+        let out = tagls_with_umask(root, umask, &["report"]);
+        assert_ne!(out.status.code(), Some(2), "{out:?}");
+        assert_eq!(
+            mode(&root.join(REPORT)),
+            want,
+            "the new report under umask {umask}"
+        );
+    }
+    // Existing files keep their mode, whatever the umask.
+    for (path, kept) in [(LOG, 0o640), (REPORT, 0o604)] {
+        std::fs::set_permissions(root.join(path), std::fs::Permissions::from_mode(kept)).unwrap();
+    }
+    write(root, "src/b.ts", "export {}\n");
+    let out = tagls_with_umask(root, "022", &["log", "created", "src/b.ts"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = tagls_with_umask(root, "022", &["report"]);
+    assert_ne!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(mode(&root.join(LOG)), 0o640);
+    assert_eq!(mode(&root.join(REPORT)), 0o604);
+}

@@ -525,13 +525,15 @@ fn create_folders(root: &Path, dir: &Path) -> io::Result<()> {
 /// and `tagls log` commands, take turns), read it ([`read_writable`]),
 /// compute the new text, write it to a temporary file in the same folder,
 /// flush that to disk, and rename it over the file. A crash leaves the old
-/// text or the new one, never a torn or truncated file.
+/// text or the new one, never a torn or truncated file. An existing file
+/// keeps its mode; a new one gets the mode any new file gets (0666 less the
+/// umask).
 pub fn update_file(
     root: &Path,
     path: &Path,
     change: impl FnOnce(&str) -> String,
 ) -> io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
     let (root, path) = (normalize(root), normalize(path));
     let dir = path
         .parent()
@@ -550,7 +552,14 @@ pub fn update_file(
     if new == old {
         return Ok(());
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mode = match &meta {
+        // Set below, where the umask does not apply.
+        Some(_) => 0o600,
+        None => 0o666,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
     tmp.write_all(new.as_bytes())?;
     tmp.as_file().sync_all()?;
     if let Some(meta) = &meta {
