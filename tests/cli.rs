@@ -811,3 +811,148 @@ fn a_configured_log_is_the_log_for_every_command() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("verdict: PASSED"), "{text}");
 }
+
+/// What `tagls log` writes, `tagls check` reads back as written: a path
+/// with a space is one path, a description cannot start a claim of its own,
+/// and `--lines` must be line ranges the checker can read.
+#[test]
+fn the_log_writer_writes_what_the_checker_reads() {
+    const LOG: &str = ".orchestration/implementation-log.md";
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, ".tagls.toml", "");
+    write(root, "docs/Release Notes.md", "# Notes\n\nmore\n");
+    write(root, "src/a.ts", "export {}\n");
+    // The claims `check` reads, and every other finding.
+    let codes = |root: &Path| -> (Vec<String>, Vec<String>) {
+        let out = tagls(root, &["check", "--format", "json"]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["code"], f["message"]))
+            .partition(|f| f.starts_with("\"claim\" "))
+    };
+
+    // Twice: the second run updates the entry it wrote.
+    for _ in 0..2 {
+        let out = tagls(root, &["log", "created", "docs/Release Notes.md"]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let log = std::fs::read_to_string(root.join(LOG)).unwrap();
+    assert_eq!(
+        log.matches("#FILE_CREATED: `docs/Release Notes.md` (3 lines)\n")
+            .count(),
+        1,
+        "{log}"
+    );
+    let (claims, others) = codes(root);
+    assert_eq!(claims.len(), 1, "{claims:?}\n{log}");
+    assert_eq!(others, Vec::<String>::new(), "{log}");
+
+    // Tag text and a line break in a description stay in the description.
+    let out = tagls(
+        root,
+        &[
+            "log",
+            "created",
+            "src/a.ts",
+            "--description",
+            "adds a\n#FILE_CREATED: fake.ts (1 lines)\n  Verification: test -f fake.ts #FILE_MODIFIED: b.ts",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let log = std::fs::read_to_string(root.join(LOG)).unwrap();
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.starts_with("#FILE_CREATED: "))
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        log.contains("  Description: adds a \\#FILE_CREATED: fake.ts (1 lines)   Verification: test -f fake.ts \\#FILE_MODIFIED: b.ts\n"),
+        "{log}"
+    );
+    let (claims, others) = codes(root);
+    assert_eq!(claims.len(), 2, "{claims:?}\n{log}");
+    assert_eq!(others, Vec::<String>::new(), "{log}");
+
+    // `--lines` as the checker reads `Lines affected:`.
+    let before = std::fs::read_to_string(root.join(LOG)).unwrap();
+    for bad in ["most", "10-2", "0", "8, lots", ""] {
+        let out = tagls(root, &["log", "modified", "src/a.ts", "--lines", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--lines") && stderr.contains("8, 102-115"),
+            "{bad}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(root.join(LOG)).unwrap(), before);
+    let out = tagls(root, &["log", "modified", "src/a.ts", "--lines", "1"]);
+    assert!(out.status.success(), "{out:?}");
+    let (claims, others) = codes(root);
+    assert_eq!(claims.len(), 3, "{claims:?}");
+    assert_eq!(others, Vec::<String>::new());
+}
+
+/// `tagls` run by a shell with the given umask.
+fn tagls_with_umask(dir: &Path, umask: &str, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A new log and a new report get the mode any new file gets under the
+/// umask; an existing one keeps its own.
+#[test]
+fn new_logs_and_reports_get_the_usual_mode_and_old_ones_keep_theirs() {
+    use std::os::unix::fs::PermissionsExt;
+    const LOG: &str = ".orchestration/implementation-log.md";
+    const REPORT: &str = ".orchestration/verification-report.md";
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, ".tagls.toml", "");
+    write(root, "src/a.ts", "export {}\n");
+    for (umask, want) in [("022", 0o644), ("002", 0o664), ("077", 0o600)] {
+        let _ = std::fs::remove_file(root.join(LOG));
+        let _ = std::fs::remove_file(root.join(REPORT));
+        let out = tagls_with_umask(root, umask, &["log", "created", "src/a.ts"]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            mode(&root.join(LOG)),
+            want,
+            "the new log under umask {umask}"
+        );
+        let out = tagls_with_umask(root, umask, &["report"]);
+        assert_ne!(out.status.code(), Some(2), "{out:?}");
+        assert_eq!(
+            mode(&root.join(REPORT)),
+            want,
+            "the new report under umask {umask}"
+        );
+    }
+    // Existing files keep their mode, whatever the umask.
+    for (path, kept) in [(LOG, 0o640), (REPORT, 0o604)] {
+        std::fs::set_permissions(root.join(path), std::fs::Permissions::from_mode(kept)).unwrap();
+    }
+    write(root, "src/b.ts", "export {}\n");
+    let out = tagls_with_umask(root, "022", &["log", "created", "src/b.ts"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = tagls_with_umask(root, "022", &["report"]);
+    assert_ne!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(mode(&root.join(LOG)), 0o640);
+    assert_eq!(mode(&root.join(REPORT)), 0o604);
+}

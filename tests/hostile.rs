@@ -628,3 +628,171 @@ fn log_created_refuses_special_files_and_links_out() {
     }
     assert_eq!(std::fs::read(&log).unwrap(), before, "the log changed");
 }
+
+/// A small workspace `<tmp>/ws` (marked by `.git`) with `src/a.ts` and a
+/// secret beside it, `<tmp>/outside/secret.md`, for the writers' cases.
+struct Small {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    outside: PathBuf,
+    secret: PathBuf,
+}
+
+const SECRET: &str = "OUTSIDE_SECRET_8d1f\n";
+
+fn small() -> Small {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().to_path_buf();
+    let root = top.join("ws");
+    let outside = top.join("outside");
+    for d in [root.join(".git"), root.join("src"), outside.clone()] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(root.join("src/a.ts"), "export {}\n").unwrap();
+    let secret = outside.join("secret.md");
+    std::fs::write(&secret, SECRET).unwrap();
+    Small {
+        _dir: dir,
+        root,
+        outside,
+        secret,
+    }
+}
+
+/// Every file under `dir` (links not followed) whose bytes hold `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let ft = entry.file_type().unwrap();
+        if ft.is_dir() {
+            out.extend(files_holding(&entry.path(), needle));
+        } else if ft.is_file()
+            && String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).contains(needle)
+        {
+            out.push(entry.path());
+        }
+    }
+    out
+}
+
+/// `tagls` in `root` with a deadline (a FIFO or `/dev/zero` must never
+/// make it block) and a 2 GiB address-space limit (reading `/dev/zero` must not
+/// grow without bound).
+fn tagls_bounded(root: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg("--as=2147483648")
+        .arg("--")
+        .arg(bin())
+        .args(args)
+        .current_dir(root);
+    run_with_deadline(cmd, Duration::from_secs(60)).0
+}
+
+fn assert_refused(out: &Output, what: &str, why: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert!(
+        stderr.contains(&format!("tagls: cannot write {what}: {why}"))
+            && stderr.contains("tagls writes only regular files inside the workspace"),
+        "{what}: {stderr}"
+    );
+}
+
+/// `tagls log` and `tagls report` write only regular files inside the
+/// workspace, reached without symlinks: a log linked out (a secret would be
+/// copied into the workspace), linked to `/dev/zero` or to another file of
+/// the workspace, a FIFO, a device, and an `.orchestration` folder linked
+/// out are each refused with exit 2, and nothing is written or read.
+#[test]
+fn the_writers_refuse_logs_and_reports_that_are_not_plain_files_inside() {
+    const LOG: &str = ".orchestration/implementation-log.md";
+    const REPORT: &str = ".orchestration/verification-report.md";
+    let log_created = ["log", "created", "src/a.ts"];
+
+    // Linked to a secret outside: not read, not copied in, not changed.
+    let s = small();
+    std::fs::create_dir_all(s.root.join(".orchestration")).unwrap();
+    std::os::unix::fs::symlink(&s.secret, s.root.join(LOG)).unwrap();
+    let out = tagls_bounded(&s.root, &log_created);
+    assert_refused(&out, LOG, "it is a symlink");
+    assert_eq!(std::fs::read_to_string(&s.secret).unwrap(), SECRET);
+    assert!(
+        std::fs::symlink_metadata(s.root.join(LOG))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(
+        files_holding(&s.root, SECRET.trim()),
+        Vec::<PathBuf>::new(),
+        "the secret was copied into the workspace"
+    );
+    // The report, linked out the same way.
+    std::os::unix::fs::symlink(&s.secret, s.root.join(REPORT)).unwrap();
+    let out = tagls_bounded(&s.root, &["report"]);
+    assert_refused(&out, REPORT, "it is a symlink");
+    assert_eq!(std::fs::read_to_string(&s.secret).unwrap(), SECRET);
+
+    // Linked to /dev/zero: refused at once, memory bounded.
+    let s = small();
+    std::fs::create_dir_all(s.root.join(".orchestration")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", s.root.join(LOG)).unwrap();
+    assert_refused(
+        &tagls_bounded(&s.root, &log_created),
+        LOG,
+        "it is a symlink",
+    );
+
+    // A FIFO nobody writes to and a device: never opened.
+    for (make, args) in [("mkfifo", vec![]), ("mknod", vec!["c", "1", "5"])] {
+        let s = small();
+        std::fs::create_dir_all(s.root.join(".orchestration")).unwrap();
+        let log = s.root.join(LOG);
+        let mut all = vec![log.as_os_str()];
+        all.extend(args.iter().map(std::ffi::OsStr::new));
+        run(make, &all);
+        let out = tagls_bounded(&s.root, &log_created);
+        assert_refused(&out, LOG, "it is not a regular file");
+    }
+
+    // Linked to another file of the workspace: the link stays a link, the
+    // file stays as it was.
+    let s = small();
+    std::fs::create_dir_all(s.root.join(".orchestration")).unwrap();
+    std::fs::write(s.root.join("notes.md"), "my notes\n").unwrap();
+    std::os::unix::fs::symlink("../notes.md", s.root.join(LOG)).unwrap();
+    assert_refused(
+        &tagls_bounded(&s.root, &log_created),
+        LOG,
+        "it is a symlink",
+    );
+    assert!(
+        std::fs::symlink_metadata(s.root.join(LOG))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.root.join("notes.md")).unwrap(),
+        "my notes\n"
+    );
+
+    // `.orchestration` linked to a folder outside: neither the log nor the
+    // report lands there.
+    let s = small();
+    std::os::unix::fs::symlink(&s.outside, s.root.join(".orchestration")).unwrap();
+    assert_refused(
+        &tagls_bounded(&s.root, &log_created),
+        LOG,
+        ".orchestration is a symlink",
+    );
+    assert_refused(
+        &tagls_bounded(&s.root, &["report"]),
+        REPORT,
+        ".orchestration is a symlink",
+    );
+    let left: Vec<_> = std::fs::read_dir(&s.outside)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("secret.md")]);
+}

@@ -75,11 +75,24 @@ pub fn run(cmd: LogCommand) -> ExitCode {
             description,
             lines: Some(given),
             ..
-        } => Ok(NewEntry::Modified {
-            path: rel.clone(),
-            lines_affected: given,
-            description,
-        }),
+        } => {
+            // Only what the checker reads back as `Lines affected:`.
+            if crate::log::check::parse_ranges(&given).is_none() {
+                return fail(format!(
+                    "--lines \"{}\" is not a list of line ranges; write them as 8, 102-115",
+                    given.escape_debug()
+                ));
+            }
+            if rel.contains(['\r', '\n']) {
+                Err(write::NothingToLog::LineBreak(rel.clone()))
+            } else {
+                Ok(NewEntry::Modified {
+                    path: rel.clone(),
+                    lines_affected: given.trim().to_owned(),
+                    description,
+                })
+            }
+        }
         LogCommand::Modified { description, .. } => {
             write::entry_for(&root, &file, &text, false, None, description)
         }
@@ -92,8 +105,11 @@ pub fn run(cmd: LogCommand) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let log_path = settings.log_path(&root);
-    if let Err(e) = write::write_to_disk(&log_path, &entry, &settings.registry) {
-        return fail(format!("cannot write {}: {e}", log_path.display()));
+    if let Err(e) = write::write_to_disk(&root, &log_path, &entry, &settings.registry) {
+        return fail(format!(
+            "cannot write {}: {e}",
+            display_rel(&log_path, &root)
+        ));
     }
     let what = if created {
         "FILE_CREATED"

@@ -39,8 +39,8 @@ pub fn run(root: Option<PathBuf>, config: Option<PathBuf>, no_cache: bool) -> Ex
     }
     let text = render(&report, root);
     let path = root.join(REPORT_PATH);
-    if let Err(e) = update_file(&path, |_| text) {
-        eprintln!("tagls: cannot write {}: {e}", path.display());
+    if let Err(e) = update_file(root, &path, |_| text) {
+        eprintln!("tagls: cannot write {REPORT_PATH}: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
     let result = format!(

@@ -255,8 +255,9 @@ static LINE_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The 1-based, inclusive line ranges of a `Lines affected:` field, such as
-/// `8, 102-115`; `None` when any part is not a range.
-fn parse_ranges(s: &str) -> Option<Vec<(usize, usize)>> {
+/// `8, 102-115`; `None` when any part is not a range. `tagls log modified
+/// --lines` takes only what this reads.
+pub fn parse_ranges(s: &str) -> Option<Vec<(usize, usize)>> {
     let mut out = Vec::new();
     for item in s.split([',', ';']) {
         let item = item.trim();

@@ -6,10 +6,12 @@
 //! applies the same plan to the file under a lock, atomically.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::tags::Registry;
 use crate::text::TextRange;
+use crate::workspace::fs::{FileKind, Fs, RealFs, read_after_lstat};
+use crate::workspace::paths::{display_rel, normalize, rel_inside};
 
 use super::parse::{LogDoc, parse};
 
@@ -43,6 +45,8 @@ pub enum NothingToLog {
     NoChanges(String),
     /// Not in a git work tree, and no saved text to compare with.
     NoGit(String),
+    /// The path has a line break, which would end the entry's first line.
+    LineBreak(String),
 }
 
 impl std::fmt::Display for NothingToLog {
@@ -55,6 +59,11 @@ impl std::fmt::Display for NothingToLog {
                 )
             }
             NothingToLog::NoGit(rel) => write!(f, "{rel} is not in a git work tree"),
+            NothingToLog::LineBreak(rel) => write!(
+                f,
+                "{} has a line break in its name, which a log entry cannot hold",
+                rel.escape_debug()
+            ),
         }
     }
 }
@@ -72,7 +81,10 @@ pub fn entry_for(
     saved: Option<&str>,
     description: Option<String>,
 ) -> Result<NewEntry, NothingToLog> {
-    let rel = crate::workspace::paths::display_rel(file, root);
+    let rel = display_rel(file, root);
+    if rel.contains(['\r', '\n']) {
+        return Err(NothingToLog::LineBreak(rel));
+    }
     let lines = crate::log::check::count_lines(text.as_bytes());
     if created {
         return Ok(NewEntry::Created {
@@ -129,16 +141,16 @@ impl NewEntry {
                 path,
                 lines: Some(1),
                 ..
-            } => format!("#FILE_CREATED: {path} (1 line)"),
+            } => format!("#FILE_CREATED: {} (1 line)", written(path)),
             NewEntry::Created {
                 path,
                 lines: Some(n),
                 ..
-            } => format!("#FILE_CREATED: {path} ({n} lines)"),
+            } => format!("#FILE_CREATED: {} ({n} lines)", written(path)),
             NewEntry::Created {
                 path, lines: None, ..
-            } => format!("#FILE_CREATED: {path}"),
-            NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {path}"),
+            } => format!("#FILE_CREATED: {}", written(path)),
+            NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {}", written(path)),
             NewEntry::Assumption { tag, payload, .. } => {
                 format!("#{tag}: {}", payload.replace(['\r', '\n'], " "))
             }
@@ -167,12 +179,48 @@ impl NewEntry {
     }
 }
 
+/// A claim's path as the checker reads it back (`log::check::claims`): as
+/// it is, or in quotes when it has a space or starts or ends with what the
+/// checker takes for punctuation (`` `docs/Release Notes.md` ``).
+fn written(path: &str) -> String {
+    let plain = !path.is_empty()
+        && !path.contains(char::is_whitespace)
+        && !path.starts_with(['`', '"', '\''])
+        && !path.ends_with([',', ';', ':']);
+    if plain {
+        return path.to_owned();
+    }
+    // The first quote the path does not hold; the checker reads up to the
+    // next one of the same kind.
+    let quote = ['`', '"', '\'']
+        .into_iter()
+        .find(|q| !path.contains(*q))
+        .unwrap_or('`');
+    format!("{quote}{path}{quote}")
+}
+
 fn field(key: &str, value: Option<&str>) -> String {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        // A value is one line: a line break would start a new entry.
-        Some(v) => format!("  {key}: {}", v.replace(['\r', '\n'], " ")),
+        Some(v) => format!("  {key}: {}", inert(v)),
         None => format!("  {key}:"),
     }
+}
+
+/// A field's value as text that cannot start an entry: one line (a line
+/// break would end the field), and every `#` before a capital escaped as
+/// `\#`, which Markdown shows as `#` and the tag scanner does not read as
+/// the start of a `#NAME:` tag.
+fn inert(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '#' if chars.peek().is_some_and(char::is_ascii_uppercase) => out.push_str("\\#"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The sections of a new log, in the method's order.
@@ -274,9 +322,15 @@ fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Opt
         // Each moved assumption is its own entry.
         return None;
     }
-    let existing = log.entries.iter().find(|e| {
-        e.tag.name == entry.tag() && e.tag.payload.split_whitespace().next() == Some(entry.path())
-    })?;
+    // The entry whose claim names the path, read as the checker reads it
+    // (a quoted path is one path).
+    let claim = crate::log::check::claims(log)
+        .into_iter()
+        .find(|c| c.tag == entry.tag() && c.path == entry.path())?;
+    let existing = log
+        .entries
+        .iter()
+        .find(|e| e.tag.full_range() == claim.entry)?;
     let mut edits = vec![Edit {
         range: existing.tag.head_range(),
         text: entry.head(),
@@ -336,45 +390,183 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
 }
 
 /// Adds an entry to the log file on disk (see [`update_file`]).
-pub fn write_to_disk(log_path: &Path, entry: &NewEntry, registry: &Registry) -> io::Result<()> {
-    update_file(log_path, |old| apply(old, &plan(old, entry, registry)))
+pub fn write_to_disk(
+    root: &Path,
+    log_path: &Path,
+    entry: &NewEntry,
+    registry: &Registry,
+) -> io::Result<()> {
+    update_file(root, log_path, |old| {
+        apply(old, &plan(old, entry, registry))
+    })
 }
 
-/// Changes a text file on disk: under an exclusive lock on its folder (so
-/// concurrent writers, editors and `tagls log` commands, take turns), read
-/// it (a missing file reads as empty), compute the new text, write it to a
-/// temporary file in the same folder, flush that to disk, and rename it over
-/// the file. A crash leaves the old text or the new one, never a torn or
-/// truncated file.
-pub fn update_file(path: &Path, change: impl FnOnce(&str) -> String) -> io::Result<()> {
+/// The largest file tagls reads in order to rewrite it.
+pub const MAX_WRITTEN: u64 = 1 << 30;
+
+/// Why tagls will not write a file (see [`may_write`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unwritable {
+    /// Outside the root, or the root itself.
+    Outside,
+    /// The file is a symlink, or the folder named on its way is.
+    Symlink(Option<String>),
+    /// A FIFO, a socket, a device or a folder.
+    NotAFile,
+    /// The name on the way, relative to the root, is not a folder.
+    NotAFolder(String),
+}
+
+impl std::fmt::Display for Unwritable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unwritable::Outside => write!(f, "it is outside the workspace")?,
+            Unwritable::Symlink(None) => write!(f, "it is a symlink")?,
+            Unwritable::Symlink(Some(dir)) => write!(f, "{dir} is a symlink")?,
+            Unwritable::NotAFile => write!(f, "it is not a regular file")?,
+            Unwritable::NotAFolder(name) => write!(f, "{name} is not a folder")?,
+        }
+        write!(f, "; tagls writes only regular files inside the workspace")
+    }
+}
+
+impl std::error::Error for Unwritable {}
+
+impl From<Unwritable> for io::Error {
+    fn from(e: Unwritable) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, e)
+    }
+}
+
+/// The one rule for every file tagls writes on disk (the log, the report,
+/// the files the editor's commands change): `path` may be written as a file
+/// of `root` when it lies inside the root, every name on its way is a real
+/// folder (no symlink, whether it points in or out), and the file is a
+/// regular file or missing. Nothing beyond the root is looked at: each name
+/// is `lstat`ed from the root down, and the walk stops at the first symlink
+/// or missing name. Returns whether the file exists; a refusal is an
+/// [`Unwritable`] inside the `io::Error`.
+pub fn may_write(fs: &dyn Fs, root: &Path, path: &Path) -> io::Result<bool> {
+    let (root, path) = (normalize(root), normalize(path));
+    let rel = match rel_inside(&path, &root) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+        _ => return Err(Unwritable::Outside.into()),
+    };
+    let names: Vec<_> = rel.components().collect();
+    let mut at = root.clone();
+    for (i, name) in names.iter().enumerate() {
+        at.push(name);
+        let last = i + 1 == names.len();
+        let shown = || display_rel(&at, &root);
+        let refusal = match fs.lstat(&at) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+            Ok(FileKind::Dir) if !last => continue,
+            Ok(FileKind::File) if last => return Ok(true),
+            Ok(FileKind::Symlink) if last => Unwritable::Symlink(None),
+            Ok(FileKind::Symlink) => Unwritable::Symlink(Some(shown())),
+            Ok(_) if last => Unwritable::NotAFile,
+            Ok(_) => Unwritable::NotAFolder(shown()),
+        };
+        return Err(refusal.into());
+    }
+    Err(Unwritable::Outside.into())
+}
+
+/// The text of a file tagls may write (see [`may_write`]), and its
+/// metadata; a missing file reads as empty. The read is bounded
+/// ([`MAX_WRITTEN`]) and opens only the regular file that was checked, so a
+/// FIFO, a device or a symlink put there meanwhile is refused, not read.
+pub fn read_writable(root: &Path, path: &Path) -> io::Result<(String, Option<std::fs::Metadata>)> {
+    if !may_write(&RealFs, root, path)? {
+        return Ok((String::new(), None));
+    }
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((String::new(), None)),
+        Err(e) => return Err(e),
+    };
+    let bytes = match read_after_lstat(path, &meta, MAX_WRITTEN) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+            return Err(Unwritable::NotAFile.into());
+        }
+        Err(e) => return Err(e),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "it is not UTF-8 text; fix or move it first",
+        )
+    })?;
+    Ok((text, Some(meta)))
+}
+
+/// Creates the folders of `dir` that are missing, one at a time, below
+/// `root`; [`may_write`] has checked that those there are real folders.
+fn create_folders(root: &Path, dir: &Path) -> io::Result<()> {
+    let Some(rel) = rel_inside(dir, root) else {
+        return Err(Unwritable::Outside.into());
+    };
+    let mut at: PathBuf = root.to_path_buf();
+    for name in rel.components() {
+        at.push(name);
+        match std::fs::create_dir(&at) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Changes a text file of `root` on disk, if [`may_write`] allows it:
+/// under an exclusive lock on its folder (so concurrent writers, editors
+/// and `tagls log` commands, take turns), read it ([`read_writable`]),
+/// compute the new text, write it to a temporary file in the same folder,
+/// flush that to disk, and rename it over the file. A crash leaves the old
+/// text or the new one, never a torn or truncated file. An existing file
+/// keeps its mode; a new one gets the mode any new file gets (0666 less the
+/// umask).
+pub fn update_file(
+    root: &Path,
+    path: &Path,
+    change: impl FnOnce(&str) -> String,
+) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let (root, path) = (normalize(root), normalize(path));
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no folder"))?;
-    std::fs::create_dir_all(dir)?;
-    let lock = std::fs::File::open(dir)?;
+    may_write(&RealFs, &root, &path)?;
+    create_folders(&root, dir)?;
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir)?;
     lock.lock()?;
-    let old = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{} is not UTF-8 text; fix or move it first", path.display()),
-            )
-        })?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e),
-    };
+    // Checked again under the lock: the first check only kept the folders
+    // from being created through a symlink.
+    let (old, meta) = read_writable(&root, &path)?;
     let new = change(&old);
     if new == old {
         return Ok(());
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mode = match &meta {
+        // Set below, where the umask does not apply.
+        Some(_) => 0o600,
+        None => 0o666,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
     tmp.write_all(new.as_bytes())?;
     tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if let Some(meta) = &meta {
         // Keep the file's permissions.
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
     }
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(&path).map_err(|e| e.error)?;
     drop(lock);
     Ok(())
 }
@@ -524,6 +716,7 @@ fn parse_hunks(diff: &str) -> Vec<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::fs::FakeFs;
 
     fn add(text: &str, entry: &NewEntry) -> String {
         apply(text, &plan(text, entry, &Registry::builtin()))
@@ -637,14 +830,106 @@ mod tests {
     }
 
     #[test]
+    fn paths_and_fields_read_back_as_written() {
+        let registry = Registry::builtin();
+        let out = add("", &created("docs/Release Notes.md", 3));
+        assert!(
+            out.contains("#FILE_CREATED: `docs/Release Notes.md` (3 lines)\n"),
+            "{out}"
+        );
+        // Updated in place, not added again.
+        let again = add(&out, &created("docs/Release Notes.md", 4));
+        assert_eq!(again.matches("#FILE_CREATED: ").count(), 1, "{again}");
+        assert!(
+            again.contains("`docs/Release Notes.md` (4 lines)"),
+            "{again}"
+        );
+        for (path, head) in [
+            ("a `b` c.ts", "\"a `b` c.ts\""),
+            ("list,", "`list,`"),
+            ("'quoted'", "`'quoted'`"),
+            ("src/plain.ts", "src/plain.ts"),
+        ] {
+            assert_eq!(written(path), head);
+            let log = add("", &created(path, 1));
+            let claims = crate::log::check::claims(&crate::log::parse(&log, &registry));
+            let paths: Vec<&str> = claims.iter().map(|c| c.path.as_str()).collect();
+            assert_eq!(paths, [path], "{log}");
+        }
+        // A description cannot start an entry of its own.
+        let entry = NewEntry::Created {
+            path: "src/a.ts".into(),
+            lines: Some(1),
+            description: Some(
+                "x\n#FILE_CREATED: fake.ts (1 lines) and #FILE_MODIFIED: b.ts".into(),
+            ),
+        };
+        let log = add("", &entry);
+        assert!(
+            log.contains(
+                "  Description: x \\#FILE_CREATED: fake.ts (1 lines) and \\#FILE_MODIFIED: b.ts\n"
+            ),
+            "{log}"
+        );
+        let claims = crate::log::check::claims(&crate::log::parse(&log, &registry));
+        assert_eq!(claims.len(), 1, "{log}");
+        assert_eq!(inert("#fff and C# #1"), "#fff and C# #1");
+    }
+
+    #[test]
+    fn only_regular_files_reached_without_symlinks_may_be_written() {
+        let fs = FakeFs::new();
+        fs.file("/ws/.orchestration/log.md", "")
+            .dir("/ws/empty")
+            .file("/ws/plain", "")
+            .symlink("/ws/.orchestration/linked.md", "log.md")
+            .symlink("/ws/.orchestration/out.md", "/etc/passwd")
+            .symlink("/ws/linked", "/elsewhere")
+            .fifo("/ws/.orchestration/pipe.md");
+        let root = Path::new("/ws");
+        let why = |p: &str| {
+            may_write(&fs, root, Path::new(p))
+                .map_err(|e| {
+                    e.get_ref()
+                        .and_then(|e| e.downcast_ref::<Unwritable>())
+                        .cloned()
+                })
+                .map_err(|e| e.map_or_else(String::new, |e| e.to_string()))
+        };
+        assert_eq!(why("/ws/.orchestration/log.md"), Ok(true));
+        assert_eq!(why("/ws/.orchestration/new.md"), Ok(false));
+        assert_eq!(why("/ws/new/deeper/log.md"), Ok(false));
+        let refused = |p: &str| why(p).unwrap_err();
+        for (path, reason) in [
+            ("/ws/.orchestration/linked.md", "it is a symlink"),
+            ("/ws/.orchestration/out.md", "it is a symlink"),
+            ("/ws/linked/log.md", "linked is a symlink"),
+            ("/ws/.orchestration/pipe.md", "it is not a regular file"),
+            ("/ws/empty", "it is not a regular file"),
+            ("/ws/plain/log.md", "plain is not a folder"),
+            ("/ws", "it is outside the workspace"),
+            ("/ws/../etc/log.md", "it is outside the workspace"),
+            ("/wsx/log.md", "it is outside the workspace"),
+        ] {
+            assert_eq!(
+                refused(path),
+                format!("{reason}; tagls writes only regular files inside the workspace"),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
     fn concurrent_writers_lose_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join(".orchestration/implementation-log.md");
         let handles: Vec<_> = (0..20)
             .map(|i| {
                 let log = log.clone();
+                let root = dir.path().to_path_buf();
                 std::thread::spawn(move || {
                     write_to_disk(
+                        &root,
                         &log,
                         &created(&format!("src/f{i}.ts"), i),
                         &Registry::builtin(),

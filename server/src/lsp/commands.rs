@@ -367,7 +367,14 @@ impl Runner {
                         .flatten()
                         .ok_or_else(|| format!("{} is not a git work tree", root.display()))?;
                 let log_path = info.settings.log_path(&root);
-                let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+                // Read as it is written: a log linked elsewhere, a FIFO or a
+                // device is not read.
+                let (r, l) = (root.clone(), log_path.clone());
+                let log_text = tokio::task::spawn_blocking(move || write::read_writable(&r, &l))
+                    .await
+                    .map_err(|_| "the command failed with an internal error".to_owned())?
+                    .map_err(|e| format!("cannot read {}: {e}", log_path.display()))?
+                    .0;
                 let claimed = crate::log::check::claimed_paths(&crate::log::parse(
                     &log_text,
                     &info.settings.registry,
@@ -558,12 +565,15 @@ impl Runner {
         plan: impl FnOnce(&str) -> Vec<Edit> + Send + 'static,
     ) -> Result<(), String> {
         let info = self.inspect(path).await?;
-        if info.root.is_none() || info.lookup == Lookup::Outside {
-            return Err(format!(
-                "{} is outside the workspace; not changed",
-                path.display()
-            ));
-        }
+        let root = match &info.root {
+            Some(root) if info.lookup != Lookup::Outside => root.clone(),
+            _ => {
+                return Err(format!(
+                    "{} is outside the workspace; not changed",
+                    path.display()
+                ));
+            }
+        };
         if matches!(info.lookup, Lookup::Found(FileKind::Dir | FileKind::Other)) {
             return Err(format!("{} is not a regular file", path.display()));
         }
@@ -579,7 +589,7 @@ impl Runner {
             None => {
                 let target = path.to_path_buf();
                 tokio::task::spawn_blocking(move || {
-                    write::update_file(&target, |old| write::apply(old, &plan(old)))
+                    write::update_file(&root, &target, |old| write::apply(old, &plan(old)))
                 })
                 .await
                 .map_err(|_| "writing failed".to_owned())?
