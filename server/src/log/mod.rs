@@ -34,12 +34,28 @@ pub fn read(ws: &mut Workspace, path: &Path) -> Result<Option<String>, ReadError
     }
 }
 
+/// What is wrong with the log at `path` as the disk has it, read through
+/// the workspace's rules: a log that cannot be read there is a problem, not
+/// a pass. `None` when it holds a claim.
+pub fn problem_on_disk(ws: &mut Workspace, path: &Path, registry: &Registry) -> Option<LogProblem> {
+    match read(ws, path) {
+        Ok(text) => {
+            let doc = text.as_deref().map(|t| parse(t, registry));
+            LogProblem::of(doc.as_ref().zip(text.as_deref()), registry)
+        }
+        Err(_) => Some(LogProblem::Unreadable),
+    }
+}
+
 /// Why a log does not satisfy the method, for a workspace that uses tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogProblem {
     Missing,
     Empty,
     NoClaim,
+    /// It exists but cannot be read as a regular file inside the root (a
+    /// symlink out of it, a folder, a file too large or unreadable).
+    Unreadable,
 }
 
 impl LogProblem {
@@ -70,6 +86,9 @@ impl LogProblem {
             LogProblem::NoClaim => {
                 "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
             }
+            LogProblem::Unreadable => {
+                "cannot be read as a regular file inside the workspace, so no claim in it is checked"
+            }
         }
     }
 }
@@ -88,7 +107,7 @@ pub fn missing_log(problem: LogProblem, log: &str, log_path: &Path, range: TextR
             "this workspace uses tags, but its implementation log {log} {}",
             problem.what()
         ),
-        fix: (problem != LogProblem::NoClaim).then(|| Fix::CreateLog {
+        fix: matches!(problem, LogProblem::Missing | LogProblem::Empty).then(|| Fix::CreateLog {
             path: log_path.to_path_buf(),
         }),
     }

@@ -9,7 +9,7 @@ use ls_types::{TextDocumentContentChangeEvent, Uri};
 use ropey::Rope;
 use tree_sitter::Parser;
 
-use crate::analysis::Analysis;
+use crate::analysis::{self, Analysis};
 use crate::config::Settings;
 use crate::document::Document;
 use crate::log::{self, LogDoc};
@@ -337,21 +337,29 @@ impl Documents {
     }
 }
 
-/// Why a text is not parsed, if it is not.
+/// Why a text is not parsed, if it is not: the core's rule
+/// ([`analysis::Skip`]), as `tagls check` applies it to files.
 fn unparseable(rope: &Rope, limit: u64) -> Option<String> {
-    if rope.len_bytes() as u64 > limit {
-        return Some(format!(
-            "larger than the size limit of {limit} bytes ({} bytes; see max-file-size)",
-            rope.len_bytes()
-        ));
+    skip_of(rope, limit).map(|s| s.why())
+}
+
+/// Why a text is not parsed, if it is not.
+pub fn skip_of(rope: &Rope, limit: u64) -> Option<analysis::Skip> {
+    analysis::Skip::of(rope.len_bytes() as u64, &head(rope, 8192), limit)
+}
+
+/// The first `n` bytes of a text, or all of it.
+pub fn head(rope: &Rope, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n.min(rope.len_bytes()));
+    for chunk in rope.chunks() {
+        let want = n - out.len();
+        if want == 0 {
+            break;
+        }
+        let b = chunk.as_bytes();
+        out.extend_from_slice(b.get(..want).unwrap_or(b));
     }
-    // Text with NUL bytes is binary content that an editor opened as text.
-    // The first 8 KiB, cut at a character boundary.
-    let head = rope.byte_slice(..rope.char_to_byte(rope.byte_to_char(rope.len_bytes().min(8192))));
-    if head.chunks().any(|c| c.as_bytes().contains(&0)) {
-        return Some("binary content".to_owned());
-    }
-    None
+    out
 }
 
 fn apply_to_rope(rope: &mut Rope, c: &TextDocumentContentChangeEvent, enc: Encoding) {
