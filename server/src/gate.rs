@@ -733,17 +733,19 @@ fn scan_log(
     let log_rel = display_rel(log_path, root);
     // A log that cannot be read inside the root is a problem of the log,
     // never a pass (`LogProblem::Unreadable`).
-    let (text, doc, problem) = match log::read(ws, log_path) {
-        Ok(text) => {
-            let doc = text.as_deref().map(|t| log::parse(t, registry));
-            let problem = log::LogProblem::of(doc.as_ref().zip(text.as_deref()), registry);
-            (text, doc, problem)
-        }
-        Err(e) => {
-            report.problems.push(format!("{log_rel}: {e}"));
-            (None, None, Some(log::LogProblem::Unreadable))
-        }
-    };
+    let read = log::read(ws, log_path);
+    if let Err(e) = &read {
+        report.problems.push(format!("{log_rel}: {e}"));
+    }
+    let doc = read
+        .as_ref()
+        .ok()
+        .and_then(|t| t.as_deref().map(|t| log::parse(t, registry)));
+    let problem = log::LogProblem::of_read(
+        read.as_ref().map(|t| doc.as_ref().zip(t.as_deref())),
+        registry,
+    );
+    let text = read.ok().flatten();
     let (doc, text) = (doc.unwrap_or_default(), text.unwrap_or_default());
     let changed = crate::log::unlogged::changed_files(root);
     let a = analysis::analyze_log(&doc, &text, log_path, ws, changed);

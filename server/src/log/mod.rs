@@ -38,13 +38,15 @@ pub fn read(ws: &mut Workspace, path: &Path) -> Result<Option<String>, ReadError
 /// the workspace's rules: a log that cannot be read there is a problem, not
 /// a pass. `None` when it holds a claim.
 pub fn problem_on_disk(ws: &mut Workspace, path: &Path, registry: &Registry) -> Option<LogProblem> {
-    match read(ws, path) {
-        Ok(text) => {
-            let doc = text.as_deref().map(|t| parse(t, registry));
-            LogProblem::of(doc.as_ref().zip(text.as_deref()), registry)
-        }
-        Err(_) => Some(LogProblem::Unreadable),
-    }
+    let text = read(ws, path);
+    let doc = text
+        .as_ref()
+        .ok()
+        .and_then(|t| t.as_deref().map(|t| parse(t, registry)));
+    LogProblem::of_read(
+        text.as_ref().map(|t| doc.as_ref().zip(t.as_deref())),
+        registry,
+    )
 }
 
 /// Why a log does not satisfy the method, for a workspace that uses tags.
@@ -76,6 +78,18 @@ impl LogProblem {
             Some(LogProblem::NoClaim)
         } else {
             None
+        }
+    }
+
+    /// What is wrong with a log as [`read`] gave it (parsed as `LogDoc`):
+    /// one that could not be read is [`LogProblem::Unreadable`].
+    pub fn of_read<E>(
+        log: Result<Option<(&LogDoc, &str)>, E>,
+        registry: &Registry,
+    ) -> Option<LogProblem> {
+        match log {
+            Ok(log) => LogProblem::of(log, registry),
+            Err(_) => Some(LogProblem::Unreadable),
         }
     }
 
