@@ -956,3 +956,342 @@ fn new_logs_and_reports_get_the_usual_mode_and_old_ones_keep_theirs() {
     assert_eq!(mode(&root.join(LOG)), 0o640);
     assert_eq!(mode(&root.join(REPORT)), 0o604);
 }
+
+/// `tagls check --no-cache --format json` in `root`: the exit status and the
+/// report.
+fn check_doc(root: &Path) -> (Option<i32>, Value) {
+    let out = tagls(root, &["check", "--no-cache", "--format", "json"]);
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), doc)
+}
+
+/// The codes of the checks a report found, in order; a tag's own finding
+/// (its family) is left out.
+fn codes_of(doc: &Value) -> Vec<String> {
+    checks_of(doc)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn checks_of(doc: &Value) -> Vec<&Value> {
+    const FAMILIES: [&str; 6] = [
+        "assumption",
+        "pattern",
+        "suggestion",
+        "decision",
+        "claim",
+        "verdict",
+    ];
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !FAMILIES.contains(&f["code"].as_str().unwrap()))
+        .collect()
+}
+
+/// One Latin-1 byte in a header does not hide the file's tags from the
+/// gate: the text is decoded lossily and checked, as the editor shows it.
+#[test]
+fn a_file_that_is_not_utf8_is_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("src/a.ts"),
+        b"// Copyright \xa9 2024 Acme\n// #COMPLETION_DRIVE: Assuming src/gone.ts exists\nexport {}\n",
+    )
+    .unwrap();
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: src/a.ts\n",
+    );
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(1), "{doc:#}");
+    let f = checks_of(&doc)[0];
+    assert_eq!(
+        (&f["code"], &f["path"], f["line"].as_u64()),
+        (
+            &Value::from("missing-path"),
+            &Value::from("src/a.ts"),
+            Some(2)
+        ),
+        "{doc:#}"
+    );
+}
+
+/// A log that is a symlink out of the root is not read, and is not taken
+/// for a pass: the workspace uses tags and no claim could be checked.
+#[test]
+fn a_log_that_links_out_of_the_root_blocks() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "log.md", "#FILE_CREATED: src/a.ts\n");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/a.ts",
+        "// #PATH_DECISION: kept simple\nexport {}\n",
+    );
+    std::fs::create_dir_all(root.join(".orchestration")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("log.md"),
+        root.join(".orchestration/implementation-log.md"),
+    )
+    .unwrap();
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(1), "{doc:#}");
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "missing-log")
+        .unwrap_or_else(|| panic!("no missing-log: {doc:#}"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be read as a regular file inside the workspace"),
+        "{f}"
+    );
+    assert_eq!(f["fix"], Value::Null, "no offer to create a log over it");
+
+    // With no tagged file, the unreadable log is still reported, on itself.
+    std::fs::remove_file(root.join("src/a.ts")).unwrap();
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(1), "{doc:#}");
+    assert_eq!(
+        checks_of(&doc)[0]["path"],
+        ".orchestration/implementation-log.md"
+    );
+}
+
+/// What tagls cannot read whole is said to be unverifiable: a grep through
+/// a file over 10 MiB does not fail, and a screenshot over 10 MiB of NUL
+/// bytes does not pass as an image.
+#[test]
+fn files_too_large_to_read_are_unverifiable_not_failed_or_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/a.ts", "export {}\n");
+    let big = 11 * 1024 * 1024;
+    std::fs::write(root.join("big.txt"), "x\n".repeat(big / 2)).unwrap();
+    std::fs::write(root.join("shot.png"), vec![0u8; big]).unwrap();
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: src/a.ts\n  Verification: grep \"needle\" big.txt\n#SCREENSHOT_CLAIMED: shot.png\n",
+    );
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(3), "{doc:#}");
+    assert_eq!(codes_of(&doc), ["unverifiable", "unverifiable"], "{doc:#}");
+    let messages: Vec<&str> = checks_of(&doc)
+        .into_iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("over 10 MiB"), "{messages:?}");
+    assert!(
+        messages[1].contains("shot.png cannot be verified"),
+        "{messages:?}"
+    );
+}
+
+/// `max-file-size` has a documented ceiling; a value above it is an error
+/// that names it, not a limit that turns the size check off.
+#[test]
+fn max_file_size_above_its_ceiling_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/a.ts", "// #PATH_DECISION: kept\n");
+    for value in ["9223372036854775807", "268435457"] {
+        write(root, ".tagls.toml", &format!("max-file-size = {value}\n"));
+        let out = tagls(root, &["check", "--no-cache"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{value}: {err}");
+        assert!(
+            err.contains(&format!("max-file-size {value}")) && err.contains("268435456"),
+            "{err}"
+        );
+    }
+    write(root, ".tagls.toml", "max-file-size = 268435456\n");
+    assert_ne!(tagls(root, &["check", "--no-cache"]).status.code(), Some(2));
+}
+
+/// Files the gate does not parse (too large, binary) are named in every
+/// format, and one that holds a tag-shaped text makes the verdict
+/// CONDITIONAL at least.
+#[test]
+fn skipped_files_are_said_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, ".tagls.toml", "max-file-size = 1024\n");
+    write(root, "src/a.ts", "// #PATH_DECISION: kept\nexport {}\n");
+    write(root, ".orchestration/implementation-log.md", GOOD_LOG);
+    let mut minified = "var a=1;".repeat(200);
+    minified.push_str("/* #COMPLETION_DRIVE: Assuming src/gone.ts exists */");
+    write(root, "src/app.min.js", &minified);
+    write(root, "src/blob.ts", "\0\0\0 #COMPLETION_DRIVE: x\n");
+    write(root, "src/plain.min.js", &"var b=2;".repeat(200));
+
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(3), "{doc:#}");
+    assert_valid(
+        &validator(&repo().join("docs/check-output.schema.json")),
+        &doc,
+    );
+    let skipped: Vec<(&str, bool)> = doc["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap(), s["tag_shaped"] == true))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("src/app.min.js", true),
+            ("src/blob.ts", true),
+            ("src/plain.min.js", false)
+        ],
+        "{doc:#}"
+    );
+    assert!(
+        doc["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("size limit of 1024 bytes"),
+        "{doc:#}"
+    );
+    let f: Vec<(&str, &str, &str)> = checks_of(&doc)
+        .into_iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["gate"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        f,
+        [
+            ("skipped-file", "src/app.min.js", "CONDITIONAL"),
+            ("skipped-file", "src/blob.ts", "CONDITIONAL")
+        ]
+    );
+
+    let out = tagls(root, &["check", "--no-cache"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "skipped: 3 files not checked: src/app.min.js (larger than the size limit of 1024 bytes"
+        ) && text.contains("src/blob.ts (binary content)"),
+        "{text}"
+    );
+    assert!(text.contains("verdict: CONDITIONAL"), "{text}");
+
+    let out = tagls(root, &["check", "--no-cache", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(
+        &validator(&repo().join("tests/fixtures/sarif/sarif-2.1.0.json")),
+        &sarif,
+    );
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 3, "{sarif:#}");
+    assert_eq!(
+        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/app.min.js"
+    );
+    assert_eq!(notes[0]["level"], "warning");
+    assert_eq!(notes[2]["level"], "note");
+}
+
+/// SARIF URIs are percent-encoded (RFC 3986), and a file name with a
+/// newline does not split a text finding over two lines.
+#[test]
+fn odd_file_names_in_sarif_uris_and_text_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let tag = "// #COMPLETION_DRIVE: Assuming src/gone.ts exists\n";
+    let names = ["a b.ts", "new\nline.ts", "p%41.ts", "x#y.ts"];
+    for name in names {
+        write(root, name, tag);
+    }
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: p%41.ts\n",
+    );
+    let out = tagls(root, &["check", "--no-cache", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(
+        &validator(&repo().join("tests/fixtures/sarif/sarif-2.1.0.json")),
+        &sarif,
+    );
+    let mut uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "missing-path")
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    uris.sort_unstable();
+    assert_eq!(
+        uris,
+        ["a%20b.ts", "new%0Aline.ts", "p%2541.ts", "x%23y.ts"],
+        "{sarif:#}"
+    );
+
+    let out = tagls(root, &["check", "--no-cache"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[missing-path]"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    for (line, name) in lines
+        .iter()
+        .zip(["a b.ts", "new\\nline.ts", "p%41.ts", "x#y.ts"])
+    {
+        assert!(line.starts_with(&format!("{name}:1:")), "{line}\n{text}");
+    }
+    assert!(!text.lines().any(|l| l.starts_with("line.ts")), "{text}");
+}
+
+/// A path written in any script is a reference, checked like any other.
+#[test]
+fn paths_with_non_ascii_characters_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/données/café.ts exists\nexport {}\n",
+    );
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: src/a.ts (2 lines)\n",
+    );
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(1), "{doc:#}");
+    assert_eq!(codes_of(&doc), ["missing-path"], "{doc:#}");
+    assert!(
+        checks_of(&doc)[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("src/données/café.ts"),
+        "{doc:#}"
+    );
+    write(root, "src/données/café.ts", "export const café = 1\n");
+    let (code, doc) = check_doc(root);
+    assert_eq!(code, Some(0), "{doc:#}");
+}

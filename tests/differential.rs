@@ -480,3 +480,38 @@ async fn two_roots_with_their_own_configuration() {
     assert!(missing[0].0.ends_with("a/src/first.py"), "{missing:?}");
     assert_eq!(missing[0].3, 1, "the missing log blocks: an error");
 }
+
+/// Files the gate does not parse (too large, binary) that hold a
+/// tag-shaped text are the same `skipped-file` finding in the editor and
+/// on the command line, and a path in any script is a reference in both.
+#[tokio::test]
+async fn skipped_files_and_paths_in_any_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    write(&root, ".tagls.toml", "max-file-size = 600\n");
+    write(
+        &root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/données/café.ts exists\n// #COMPLETION_DRIVE: Assuming src/données/là.ts exists\nexport {}\n",
+    );
+    write(&root, "src/données/là.ts", "export {}\n");
+    let mut minified = "var a=1;".repeat(100);
+    minified.push_str("/* #COMPLETION_DRIVE: Assuming src/gone.ts exists */");
+    write(&root, "src/app.min.js", &minified);
+    write(&root, "src/blob.ts", "\0\0 #PATH_DECISION: x\n");
+    write(
+        &root,
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: src/a.ts (3 lines)\n",
+    );
+    let found = agree(std::slice::from_ref(&root)).await;
+    let codes = codes(&found);
+    assert_eq!(codes.get("skipped-file"), Some(&2), "{found:?}");
+    let missing: Vec<&str> = found
+        .iter()
+        .filter(|k| k.2 == "missing-path")
+        .map(|k| k.4.as_str())
+        .collect();
+    assert_eq!(missing.len(), 1, "{found:?}");
+    assert!(missing[0].starts_with("src/données/café.ts"), "{missing:?}");
+}

@@ -27,6 +27,9 @@ pub struct Analysis {
     pub checks: Arc<[Check]>,
     /// Lines that `tagls: ignore-next-line` silences, as byte ranges.
     pub suppressed: Arc<[TextRange]>,
+    /// For a file that is not parsed ([`Skip`]) but may hold tags: the
+    /// finding that says so.
+    pub skipped: Option<Finding>,
 }
 
 impl Analysis {
@@ -56,6 +59,7 @@ impl Analysis {
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
         all.extend(self.checks.iter().filter_map(|c| c.finding.clone()));
+        all.extend(self.skipped.clone());
         all.extend(
             self.unchecked_assumptions(registry)
                 .into_iter()
@@ -102,6 +106,78 @@ impl Analysis {
     /// Every resolved reference, tag references first.
     pub fn all_refs(&self) -> impl Iterator<Item = &Resolved> {
         self.tag_refs.iter().chain(self.env_uses.iter())
+    }
+}
+
+/// How much of a file that is not parsed is read for a tag-shaped text.
+pub const SKIPPED_HEAD: u64 = 1024 * 1024;
+/// How much of a file is looked at for NUL bytes, the mark of binary content.
+pub const BINARY_HEAD: usize = 8192;
+
+/// Why a source file is not parsed: the same rule for a document the editor
+/// opened and for a file `tagls check` reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Larger than `max-file-size`.
+    TooLarge { size: u64, limit: u64 },
+    /// NUL bytes in its first 8 KiB: binary content.
+    Binary,
+}
+
+impl Skip {
+    /// Why a file of `size` bytes that starts with `head` is not parsed
+    /// under a size `limit`, if it is not.
+    pub fn of(size: u64, head: &[u8], limit: u64) -> Option<Skip> {
+        if size > limit {
+            return Some(Skip::TooLarge { size, limit });
+        }
+        let head = head.get(..BINARY_HEAD).unwrap_or(head);
+        head.contains(&0).then_some(Skip::Binary)
+    }
+
+    /// Why, in words.
+    pub fn why(&self) -> String {
+        match self {
+            Skip::TooLarge { size, limit } => format!(
+                "larger than the size limit of {limit} bytes ({size} bytes; see max-file-size)"
+            ),
+            Skip::Binary => "binary content".to_owned(),
+        }
+    }
+}
+
+/// Whether `bytes` hold a tag-shaped text: `#`, a capital letter, more
+/// capital letters, digits or underscores, then `:`.
+pub fn holds_tag_shape(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'#', bytes).any(|i| {
+        let rest = bytes.get(i + 1..).unwrap_or_default();
+        rest.first().is_some_and(u8::is_ascii_uppercase)
+            && rest
+                .iter()
+                .find(|b| !(b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_'))
+                == Some(&b':')
+    })
+}
+
+/// What a file that is not parsed for `skip` reports: a `skipped-file`
+/// finding at its start when `head` (its first [`SKIPPED_HEAD`] bytes, or
+/// fewer) holds a tag-shaped text, since tagls checked none of its tags.
+pub fn skipped(skip: &Skip, head: &[u8]) -> Analysis {
+    let head = head.get(..SKIPPED_HEAD as usize).unwrap_or(head);
+    let skipped = holds_tag_shape(head).then(|| Finding {
+        range: TextRange::new(0, 0),
+        severity: crate::tags::Severity::Warning,
+        code: findings::Code::SkippedFile,
+        tag: Default::default(),
+        message: format!(
+            "this file is not checked ({}), but it holds tag-shaped text (#NAME:); check its tags by hand",
+            skip.why()
+        ),
+        fix: None,
+    });
+    Analysis {
+        skipped,
+        ..Analysis::default()
     }
 }
 
@@ -203,6 +279,7 @@ pub fn analyze_cached(
         env_uses: env_uses.into(),
         checks: Arc::from([]),
         suppressed: suppressed.into(),
+        skipped: None,
     }
 }
 

@@ -59,6 +59,10 @@ pub struct TagConfig {
     pub resolve: Option<bool>,
 }
 
+/// The largest `max-file-size` a configuration may set, 256 MiB: a larger
+/// one would have tagls read and parse files of any size.
+pub const MAX_FILE_SIZE_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -155,6 +159,17 @@ impl ConfigFile {
                     ),
                 });
             }
+        }
+        if let Some(size) = self.max_file_size
+            && size > MAX_FILE_SIZE_LIMIT
+        {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                range: at(&size.to_string()),
+                message: format!(
+                    "max-file-size {size} is above the largest size tagls parses, {MAX_FILE_SIZE_LIMIT} bytes (256 MiB); lower it"
+                ),
+            });
         }
         for check in self.checks.keys() {
             if !Code::CHECKS.iter().any(|c| c.as_str() == check) {

@@ -583,27 +583,6 @@ impl AsRef<[u8]> for ChunkBytes<'_> {
     }
 }
 
-/// How much of a text is looked at for NUL bytes, which mark binary
-/// content that an editor opened as text.
-pub const BINARY_SNIFF: usize = 8192;
-
-/// Why a text is not parsed, if it is not: larger than `limit` bytes, or
-/// binary (a NUL byte in its first [`BINARY_SNIFF`] bytes, cut at a
-/// character boundary wherever that falls in multi-byte text).
-pub fn unparseable(rope: &Rope, limit: u64) -> Option<String> {
-    if rope.len_bytes() as u64 > limit {
-        return Some(format!(
-            "larger than the size limit of {limit} bytes ({} bytes; see max-file-size)",
-            rope.len_bytes()
-        ));
-    }
-    let head = crate::text::aligned_slice(rope, 0..BINARY_SNIFF);
-    if head.chunks().any(|c| c.as_bytes().contains(&0)) {
-        return Some("binary content".to_owned());
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ use crate::scan_cache::{self, Entry, Excerpt, Kept, Reported, ReportedFinding, S
 use crate::syntax::Language;
 use crate::tags::Registry;
 use crate::text::{LineCol, pos};
-use crate::workspace::fs::{FileKind, RealFs, read_after_lstat};
+use crate::workspace::fs::{FileKind, RealFs, read_after_lstat, read_head_after_lstat};
 use crate::workspace::index::FileIndex;
 use crate::workspace::model::{Listed, ReadError, Workspace};
 use crate::workspace::paths::display_rel;
@@ -151,6 +151,8 @@ pub struct Report {
     pub verified: Vec<String>,
     /// Files that could not be read, with why.
     pub problems: Vec<String>,
+    /// Source files that were not parsed (too large, binary), in path order.
+    pub skipped: Vec<SkippedFile>,
     /// Each root's implementation log, relative to the root, as configured.
     pub logs: BTreeMap<PathBuf, String>,
 }
@@ -167,6 +169,7 @@ impl Report {
         self.tagged_files += other.tagged_files;
         self.verified.extend(other.verified);
         self.problems.extend(other.problems);
+        self.skipped.extend(other.skipped);
         self.logs.extend(other.logs);
     }
 
@@ -208,6 +211,19 @@ impl Report {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// A source file `scan` did not parse, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub root: PathBuf,
+    /// Relative to the root.
+    pub path: String,
+    /// Why, in words (`binary content`, `larger than the size limit ...`).
+    pub why: String,
+    /// Whether the bytes read hold a tag-shaped text, which makes it a
+    /// `skipped-file` finding.
+    pub tag_shaped: bool,
 }
 
 /// What a finding means for the gate, if anything.
@@ -460,14 +476,15 @@ fn part_of(reported: &Reported, root: &Path, rel: &str, registry: &Registry) -> 
 
 /// What [`Scanner::analyze`] made of a file.
 enum Scanned<'a> {
-    /// Nothing to report: not a tagged language, too large, not UTF-8, or
-    /// no candidate in it.
+    /// Nothing to report: not a tagged language, or no candidate in it.
     Nothing,
     /// The document (its excerpt's text when it comes with one) and its
     /// analysis.
     Analyzed(Document, Analysis, Option<&'a Excerpt>),
     /// What the cache kept of the file's report.
     Reported(Report),
+    /// Not parsed, for this reason; with the bytes read of its start.
+    Skipped(analysis::Skip, Vec<u8>),
 }
 
 /// What one worker thread of `scan` keeps from file to file.
@@ -516,6 +533,24 @@ impl<'a> Scanner<'a> {
                 }
             }
             Ok(Scanned::Reported(reported)) => part = reported,
+            Ok(Scanned::Skipped(skip, head)) => {
+                let a = analysis::skipped(&skip, &head);
+                part.skipped.push(SkippedFile {
+                    root: file.root.to_path_buf(),
+                    path: file.rel.to_owned(),
+                    why: skip.why(),
+                    tag_shaped: a.skipped.is_some(),
+                });
+                add(
+                    &mut part,
+                    file.root,
+                    file.rel,
+                    &ropey::Rope::new(),
+                    None,
+                    &a,
+                    settings,
+                );
+            }
             Ok(Scanned::Nothing) => {}
             Err(e) => part.problems.push(format!("{}: {e}", file.rel)),
         }
@@ -557,9 +592,21 @@ impl<'a> Scanner<'a> {
             None
         };
         let known = stat.and_then(|s| self.cache.unchanged(file.slot, s));
+        // Too large to parse: its start is read to say whether it may hold
+        // tags, and it is reported as skipped.
+        if meta.is_file() && meta.len() > settings.max_file_size {
+            let head = read_head_after_lstat(path, &meta, analysis::SKIPPED_HEAD)
+                .map_err(ReadError::from)?;
+            let skip = analysis::Skip::TooLarge {
+                size: meta.len(),
+                limit: settings.max_file_size,
+            };
+            *entry = known.map(|(slot, _)| Kept::Same(slot));
+            return Ok(Scanned::Skipped(skip, head));
+        }
         let shaped = |(tags, env): (bool, bool)| tags || (env && settings.env_in_code);
         if let Some((slot, e)) = known
-            && (!shaped(e.shape()) || stat.is_some_and(|s| s.size > settings.max_file_size))
+            && !shaped(e.shape())
         {
             *entry = Some(Kept::Same(slot));
             return Ok(Scanned::Nothing);
@@ -587,11 +634,7 @@ impl<'a> Scanner<'a> {
         // The walk that listed the file entered no symlink, so the path
         // stays inside the root; only regular files are opened.
         let bytes =
-            match read_after_lstat(path, &meta, settings.max_file_size).map_err(ReadError::from) {
-                Ok(b) => b,
-                Err(ReadError::TooLarge) => return Ok(Scanned::Nothing),
-                Err(e) => return Err(e),
-            };
+            read_after_lstat(path, &meta, settings.max_file_size).map_err(ReadError::from)?;
         // Parsing is most of the cost, so a file is parsed only when its
         // bytes can hold a tag (`#` before a capital letter) or an env read
         // (the identifier every env query compares with).
@@ -603,7 +646,20 @@ impl<'a> Scanner<'a> {
                 crate::syntax::env::may_read_env(lang, &bytes),
             ),
         };
-        let Some(text) = std::str::from_utf8(&bytes).ok().filter(|_| shaped(shape)) else {
+        // Binary content is not parsed, as the editor does not parse it; one
+        // that may hold a tag or an env read is reported as skipped.
+        if shaped(shape)
+            && let Some(skip) =
+                analysis::Skip::of(bytes.len() as u64, &bytes, settings.max_file_size)
+        {
+            let mut head = bytes;
+            head.truncate(analysis::SKIPPED_HEAD as usize);
+            return Ok(Scanned::Skipped(skip, head));
+        }
+        // Text that is not UTF-8 (a Latin-1 `©` in a header) is decoded
+        // lossily and still checked, as the editor shows it.
+        let text = shaped(shape).then(|| String::from_utf8_lossy(&bytes));
+        let Some(text) = text.as_deref() else {
             if self.cache.is_on() {
                 *entry = Some(Kept::new(
                     rel.to_owned(),
@@ -675,15 +731,21 @@ fn scan_log(
 ) {
     let registry = &settings.registry;
     let log_rel = display_rel(log_path, root);
-    let text = match log::read(ws, log_path) {
-        Ok(text) => text,
-        Err(e) => {
-            report.problems.push(format!("{log_rel}: {e}"));
-            return;
-        }
-    };
-    let doc = text.as_deref().map(|t| log::parse(t, registry));
-    let problem = log::LogProblem::of(doc.as_ref().zip(text.as_deref()), registry);
+    // A log that cannot be read inside the root is a problem of the log,
+    // never a pass (`LogProblem::Unreadable`).
+    let read = log::read(ws, log_path);
+    if let Err(e) = &read {
+        report.problems.push(format!("{log_rel}: {e}"));
+    }
+    let doc = read
+        .as_ref()
+        .ok()
+        .and_then(|t| t.as_deref().map(|t| log::parse(t, registry)));
+    let problem = log::LogProblem::of_read(
+        read.as_ref().map(|t| doc.as_ref().zip(t.as_deref())),
+        registry,
+    );
+    let text = read.ok().flatten();
     let (doc, text) = (doc.unwrap_or_default(), text.unwrap_or_default());
     let changed = crate::log::unlogged::changed_files(root);
     let a = analysis::analyze_log(&doc, &text, log_path, ws, changed);
@@ -692,21 +754,23 @@ fn scan_log(
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
         report.verified.push(strip_markdown(&c.hover));
     }
-    let (Some(problem), Some(first)) = (problem, first_tag) else {
+    let Some(problem) = problem else {
         return;
+    };
+    // On the first tag; a log that exists but cannot be read is reported
+    // on itself when no file holds a tag, since its claims went unchecked.
+    let (path, span) = match first_tag {
+        Some(first) => (first.path.clone(), first.span),
+        None if problem == log::LogProblem::Unreadable => (log_rel.clone(), Spans::default()),
+        None => return,
     };
     let finding = log::missing_log(problem, &settings.log, log_path, Default::default());
     let Some(finding) = settings.apply(vec![finding]).pop() else {
         return;
     };
-    report.findings.push(Located::new(
-        root,
-        &first.path,
-        first.span,
-        finding,
-        log_rel,
-        registry,
-    ));
+    report
+        .findings
+        .push(Located::new(root, &path, span, finding, log_rel, registry));
 }
 
 /// Adds a file's findings, its tag counts and its unchecked assumptions.

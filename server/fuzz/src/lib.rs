@@ -674,7 +674,7 @@ pub fn config(data: &[u8]) {
 /// for binary content, the largest document parsed afresh when its
 /// incremental tree is broken, and a few powers of two around them.
 const THRESHOLDS: [usize; 5] = [
-    tagls::document::BINARY_SNIFF,
+    tagls::analysis::BINARY_HEAD,
     tagls::document::FRESH_IF_BROKEN,
     4096,
     32 * 1024,
@@ -718,8 +718,12 @@ pub fn thresholds(data: &[u8]) {
     text.push(wide);
     text.push_str(&comment.replace('x', &wide.to_string()));
     let rope = Rope::from_str(&text);
+    let skip = |rope: &Rope, limit: u64| {
+        let head = tagls::text::head_bytes(rope, tagls::analysis::BINARY_HEAD);
+        tagls::analysis::Skip::of(rope.len_bytes() as u64, &head, limit)
+    };
     for limit in [0, threshold as u64, u64::MAX] {
-        let _ = tagls::document::unparseable(&rope, limit);
+        let _ = skip(&rope, limit);
     }
     let registry = Registry::builtin();
     let mut parser = lang.parser();
@@ -746,7 +750,7 @@ pub fn thresholds(data: &[u8]) {
         expected.replace_range(at..end, &insert);
         doc.apply_change(Some((a, b)), &insert, enc);
         doc.reparse(&mut parser, &registry);
-        let _ = tagls::document::unparseable(doc.rope(), threshold as u64);
+        let _ = skip(doc.rope(), threshold as u64);
         let _ = Document::from_parts(lang, &expected, doc.syntax_parts(), &registry);
         assert_matches_fresh(&doc, &expected, &registry);
     }

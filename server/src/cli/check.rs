@@ -160,9 +160,11 @@ pub fn text(report: &Report, colour: bool) -> String {
             Some(rel) => rel.display().to_string(),
             None => full.display().to_string(),
         };
+        // A control character in a path or a message (a newline in a file
+        // name) would split the line: it is escaped.
         out.push_str(&format!(
             "{}:{}:{}: {}: {}\n",
-            shown,
+            escape_controls(&shown),
             f.line,
             f.column,
             paint(
@@ -170,7 +172,7 @@ pub fn text(report: &Report, colour: bool) -> String {
                 severity_colour(f.finding.severity),
                 &format!("{sev}[{}]", f.finding.code)
             ),
-            f.finding.message
+            escape_controls(&f.finding.message)
         ));
     }
     let families: Vec<String> = Family::ALL
@@ -202,6 +204,9 @@ pub fn text(report: &Report, colour: bool) -> String {
             String::new()
         }
     ));
+    if !report.skipped.is_empty() {
+        out.push_str(&skipped_line(report));
+    }
     let v = report.verdict();
     let colour_of = match v {
         Verdict::Passed => "1;32",
@@ -216,6 +221,60 @@ pub fn text(report: &Report, colour: bool) -> String {
     out
 }
 
+/// How many skipped files the text summary names; the rest are counted.
+const SKIPPED_NAMED: usize = 10;
+
+/// The summary line that says which files were not parsed, and why.
+fn skipped_line(report: &Report) -> String {
+    let n = report.skipped.len();
+    let mut named: Vec<String> = report
+        .skipped
+        .iter()
+        .take(SKIPPED_NAMED)
+        .map(|s| format!("{} ({})", escape_controls(&s.path), s.why))
+        .collect();
+    if n > SKIPPED_NAMED {
+        named.push(format!("and {} more", n - SKIPPED_NAMED));
+    }
+    format!(
+        "skipped: {n} file{} not checked: {}\n",
+        if n == 1 { "" } else { "s" },
+        named.join(", ")
+    )
+}
+
+/// `s` with its control characters escaped (`\n`, `\u{1b}`), so that it
+/// stays on one line and cannot drive the terminal.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// What RFC 3986 leaves unencoded in a relative reference's path:
+/// unreserved characters and `/`.
+const URI_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A workspace-relative path as a URI reference (SARIF's `artifactLocation.uri`).
+pub fn uri_of(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(path, URI_PATH).to_string()
+}
+
 // The `--format json` object (docs/check-output.schema.json), serialised
 // straight from these types: a large workspace has tens of thousands of
 // findings. Keys come in alphabetical order.
@@ -225,6 +284,7 @@ pub struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     reason: String,
     schema_version: u32,
+    skipped: Vec<JsonSkipped<'a>>,
     summary: JsonSummary<'a>,
     tool: JsonTool,
     verdict: &'static str,
@@ -236,6 +296,13 @@ struct JsonSummary<'a> {
     findings: usize,
     tagged_files: usize,
     unknown_tags: usize,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    path: &'a str,
+    reason: &'a str,
+    tag_shaped: bool,
 }
 
 #[derive(Serialize)]
@@ -281,6 +348,15 @@ pub fn json_report(report: &Report) -> JsonReport<'_> {
         findings: report.findings.iter().map(finding_json).collect(),
         reason: report.reason(),
         schema_version: JSON_SCHEMA_VERSION,
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                path: &s.path,
+                reason: &s.why,
+                tag_shaped: s.tag_shaped,
+            })
+            .collect(),
         summary: JsonSummary {
             families: &report.families,
             findings: report.findings.len(),
@@ -323,13 +399,29 @@ pub fn sarif(report: &Report) -> Value {
                 "message": { "text": f.finding.message },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": f.path, "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": { "uri": uri_of(&f.path), "uriBaseId": "%SRCROOT%" },
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,
                             "endLine": f.end_line,
                             "endColumn": f.end_column.max(if f.end_line == f.line { f.column } else { 1 }),
                         }
+                    }
+                }],
+            })
+        })
+        .collect();
+    // What was not parsed is said, as notifications of the one invocation.
+    let notifications: Vec<Value> = report
+        .skipped
+        .iter()
+        .map(|s| {
+            json!({
+                "level": if s.tag_shaped { "warning" } else { "note" },
+                "message": { "text": format!("{} not checked: {}", s.path, s.why) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri_of(&s.path), "uriBaseId": "%SRCROOT%" },
                     }
                 }],
             })
@@ -346,6 +438,10 @@ pub fn sarif(report: &Report) -> Value {
                 "rules": rules,
             } },
             "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
             "properties": { "verdict": report.verdict().name(), "reason": report.reason() },
         }],

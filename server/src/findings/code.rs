@@ -59,6 +59,9 @@ pub enum Code {
     UncheckedAssumption,
     /// A file git reports changed that no log entry mentions.
     UnloggedChange,
+    /// A source file tagls did not parse (too large or binary) that holds a
+    /// tag-shaped text (`#NAME:`) in the bytes it read.
+    SkippedFile,
     /// A configuration file that cannot be used.
     Config,
 }
@@ -66,7 +69,7 @@ pub enum Code {
 impl Code {
     /// The checks, in the order documentation lists them: the codes a
     /// `[checks]` table may name.
-    pub const CHECKS: [Code; 13] = [
+    pub const CHECKS: [Code; 14] = [
         Code::UnknownTag,
         Code::MissingPath,
         Code::OutsideWorkspace,
@@ -80,6 +83,7 @@ impl Code {
         Code::MissingLog,
         Code::UncheckedAssumption,
         Code::UnloggedChange,
+        Code::SkippedFile,
     ];
 
     /// The stable name: a diagnostic's `code`, a JSON finding's `code`, a
@@ -100,6 +104,7 @@ impl Code {
             Code::MissingLog => "missing-log",
             Code::UncheckedAssumption => "unchecked-assumption",
             Code::UnloggedChange => "unlogged-change",
+            Code::SkippedFile => "skipped-file",
             Code::Config => "config",
         }
     }
@@ -130,9 +135,10 @@ impl Code {
             Code::Tag(Family::Verdict) if tag == "CANNOT_VERIFY_WITHOUT_RUNTIME" => {
                 Some(Verdict::Conditional)
             }
-            Code::Unverifiable | Code::AmbiguousPath | Code::UncheckedAssumption => {
-                Some(Verdict::Conditional)
-            }
+            Code::Unverifiable
+            | Code::AmbiguousPath
+            | Code::UncheckedAssumption
+            | Code::SkippedFile => Some(Verdict::Conditional),
             _ => None,
         }
     }
@@ -149,6 +155,7 @@ impl Code {
             Code::AmbiguousPath => "ambiguous file name(s)",
             Code::Unverifiable => "recipe(s) to check by hand",
             Code::UncheckedAssumption => "assumption(s) naming nothing checkable",
+            Code::SkippedFile => "skipped file(s) that may hold tags",
             Code::Tag(Family::Verdict) if tag == "FAILED_VERIFICATION" => {
                 "#FAILED_VERIFICATION item(s)"
             }
@@ -181,6 +188,9 @@ impl Code {
             }
             Code::UncheckedAssumption => "An assumption that names nothing checkable",
             Code::UnloggedChange => "A file git reports changed that no log entry mentions",
+            Code::SkippedFile => {
+                "A file too large or binary to parse holds a tag-shaped text that tagls did not check"
+            }
             Code::Config => "A configuration file that cannot be used",
         }
     }
@@ -214,6 +224,10 @@ impl Code {
             }
             Code::UnloggedChange => {
                 "Log the file (`tagls log created|modified <path>`), or revert it.".to_owned()
+            }
+            Code::SkippedFile => {
+                "Check its tags by hand, move them to a smaller file, or raise max-file-size."
+                    .to_owned()
             }
             Code::UnknownTag => {
                 "Correct the spelling, or register the tag in .tagls.toml.".to_owned()
@@ -284,5 +298,6 @@ mod tests {
             Some(Verdict::Conditional)
         );
         assert_eq!(Code::UndeclaredEnv.gate("", None), None);
+        assert_eq!(Code::SkippedFile.gate("", None), Some(Verdict::Conditional));
     }
 }

@@ -584,10 +584,20 @@ impl Checker<'_> {
         }
         let shown = &written.path;
         let head = format!("**#{}** `{shown}`", tag.name);
-        let Some(bytes) =
-            self.claimed_bytes(entry, &written, range, &head, "format is not checked")
-        else {
-            return;
+        // A file too large to read is not taken for an image: what cannot
+        // be checked is said.
+        let bytes = match self.claimed_file(entry, &written, range) {
+            None => return,
+            Some(Body::Bytes(b)) => b,
+            Some(Body::TooLarge) => {
+                let message = format!(
+                    "{shown} cannot be verified: it is larger than 10 MiB, so its format is not checked"
+                );
+                let hover = format!("{head}: **{message}**");
+                let finding = Self::finding(entry, range, Severity::Warning, UNVERIFIABLE, message);
+                self.push(range, finding, hover);
+                return;
+            }
         };
         let format = match imagesize::image_type(&bytes) {
             Ok(ImageType::Png) => Some("PNG"),

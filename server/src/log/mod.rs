@@ -34,12 +34,30 @@ pub fn read(ws: &mut Workspace, path: &Path) -> Result<Option<String>, ReadError
     }
 }
 
+/// What is wrong with the log at `path` as the disk has it, read through
+/// the workspace's rules: a log that cannot be read there is a problem, not
+/// a pass. `None` when it holds a claim.
+pub fn problem_on_disk(ws: &mut Workspace, path: &Path, registry: &Registry) -> Option<LogProblem> {
+    let text = read(ws, path);
+    let doc = text
+        .as_ref()
+        .ok()
+        .and_then(|t| t.as_deref().map(|t| parse(t, registry)));
+    LogProblem::of_read(
+        text.as_ref().map(|t| doc.as_ref().zip(t.as_deref())),
+        registry,
+    )
+}
+
 /// Why a log does not satisfy the method, for a workspace that uses tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogProblem {
     Missing,
     Empty,
     NoClaim,
+    /// It exists but cannot be read as a regular file inside the root (a
+    /// symlink out of it, a folder, a file too large or unreadable).
+    Unreadable,
 }
 
 impl LogProblem {
@@ -63,12 +81,27 @@ impl LogProblem {
         }
     }
 
+    /// What is wrong with a log as [`read`] gave it (parsed as `LogDoc`):
+    /// one that could not be read is [`LogProblem::Unreadable`].
+    pub fn of_read<E>(
+        log: Result<Option<(&LogDoc, &str)>, E>,
+        registry: &Registry,
+    ) -> Option<LogProblem> {
+        match log {
+            Ok(log) => LogProblem::of(log, registry),
+            Err(_) => Some(LogProblem::Unreadable),
+        }
+    }
+
     fn what(self) -> &'static str {
         match self {
             LogProblem::Missing => "is missing",
             LogProblem::Empty => "is empty",
             LogProblem::NoClaim => {
                 "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
+            }
+            LogProblem::Unreadable => {
+                "cannot be read as a regular file inside the workspace, so no claim in it is checked"
             }
         }
     }
@@ -88,7 +121,7 @@ pub fn missing_log(problem: LogProblem, log: &str, log_path: &Path, range: TextR
             "this workspace uses tags, but its implementation log {log} {}",
             problem.what()
         ),
-        fix: (problem != LogProblem::NoClaim).then(|| Fix::CreateLog {
+        fix: matches!(problem, LogProblem::Missing | LogProblem::Empty).then(|| Fix::CreateLog {
             path: log_path.to_path_buf(),
         }),
     }

@@ -295,6 +295,12 @@ impl Evaluator<'_> {
             String::new()
         };
         if matches.is_empty() {
+            // A file it could not search may hold the text: not a failure.
+            if skipped > 0 {
+                return Err(Some(
+                    "a file it searches is over 10 MiB, which tagls does not search, and the rest hold no match",
+                ));
+            }
             if needle.has_dot {
                 return Err(Some(
                     "its pattern has a `.`, which grep reads as any character; tagls matches text literally and found no match",

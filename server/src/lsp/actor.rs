@@ -719,6 +719,16 @@ impl Actor {
                 }
                 None => Analysis::default(),
             },
+            // Not parsed: what `tagls check` says of the same file on disk.
+            Content::Skipped { rope, .. } if !ignored => {
+                match super::documents::skip_of(rope, settings.max_file_size) {
+                    Some(skip) => analysis::skipped(
+                        &skip,
+                        &crate::text::head_bytes(rope, analysis::SKIPPED_HEAD as usize),
+                    ),
+                    None => Analysis::default(),
+                }
+            }
             Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
@@ -1110,13 +1120,7 @@ impl Actor {
         {
             return *p;
         }
-        let problem = match log::read(&mut self.ws, &log_path) {
-            Ok(text) => {
-                let doc = text.as_deref().map(|t| log::parse(t, &settings.registry));
-                LogProblem::of(doc.as_ref().zip(text.as_deref()), &settings.registry)
-            }
-            Err(_) => None,
-        };
+        let problem = log::problem_on_disk(&mut self.ws, &log_path, &settings.registry);
         self.log_state
             .insert(root.to_path_buf(), (generation, problem));
         problem

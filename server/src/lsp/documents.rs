@@ -9,7 +9,7 @@ use ls_types::{TextDocumentContentChangeEvent, Uri};
 use ropey::Rope;
 use tree_sitter::Parser;
 
-use crate::analysis::Analysis;
+use crate::analysis::{self, Analysis};
 use crate::config::Settings;
 use crate::document::Document;
 use crate::log::{self, LogDoc};
@@ -214,7 +214,7 @@ impl Documents {
             ),
             Kind::Plain => (Content::Plain { rope }, None),
             Kind::Source(lang) => {
-                if let Some(why) = crate::document::unparseable(&rope, settings.max_file_size) {
+                if let Some(why) = unparseable(&rope, settings.max_file_size) {
                     return (Content::Skipped { rope, lang }, Some(why));
                 }
                 let parser = self.parsers.entry(lang).or_insert_with(|| lang.parser());
@@ -268,8 +268,7 @@ impl Documents {
                         enc,
                     );
                 }
-                if let Some(why) = crate::document::unparseable(doc.rope(), settings.max_file_size)
-                {
+                if let Some(why) = unparseable(doc.rope(), settings.max_file_size) {
                     let rope = doc.rope().clone();
                     let lang = doc.language();
                     entry.content = Content::Skipped { rope, lang };
@@ -296,7 +295,7 @@ impl Documents {
                 for c in changes {
                     apply_to_rope(rope, c, enc);
                 }
-                if crate::document::unparseable(rope, settings.max_file_size).is_none() {
+                if unparseable(rope, settings.max_file_size).is_none() {
                     let lang = *lang;
                     return self.remake(uri, Kind::Source(lang), settings);
                 }
@@ -340,6 +339,21 @@ impl Documents {
         entry.stale = false;
         true
     }
+}
+
+/// Why a text is not parsed, if it is not: the core's rule
+/// ([`analysis::Skip`]), as `tagls check` applies it to files.
+fn unparseable(rope: &Rope, limit: u64) -> Option<String> {
+    skip_of(rope, limit).map(|s| s.why())
+}
+
+/// Why a text is not parsed, if it is not.
+pub fn skip_of(rope: &Rope, limit: u64) -> Option<analysis::Skip> {
+    analysis::Skip::of(
+        rope.len_bytes() as u64,
+        &crate::text::head_bytes(rope, analysis::BINARY_HEAD),
+        limit,
+    )
 }
 
 fn apply_to_rope(rope: &mut Rope, c: &TextDocumentContentChangeEvent, enc: Encoding) {

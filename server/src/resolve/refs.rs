@@ -174,10 +174,12 @@ fn classify(
     if is_env_file_name(word.rsplit('/').next().unwrap_or(word)) {
         return None;
     }
-    if !word
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"._@+~/-".contains(&b))
-    {
+    // Letters and digits of any script (`src/données/café.ts`), with the
+    // combining accents of decomposed text; never punctuation such as
+    // typographic quotes.
+    if !word.chars().all(|c| {
+        c.is_alphanumeric() || "._@+~/-".contains(c) || ('\u{300}'..='\u{36f}').contains(&c)
+    }) {
         return None;
     }
     if word.contains('/') {
@@ -257,6 +259,21 @@ mod tests {
 
     fn path(s: &str) -> RefKind {
         RefKind::Path(s.into())
+    }
+
+    #[test]
+    fn paths_in_any_script_are_references() {
+        assert_eq!(
+            kinds(
+                "Assuming src/données/café.ts exists, and 日本語/設定.json",
+                None
+            ),
+            [
+                (path("src/données/café.ts"), "src/données/café.ts"),
+                (path("日本語/設定.json"), "日本語/設定.json"),
+            ]
+        );
+        assert_eq!(kinds("see “src/a/b.ts”", None), []);
     }
 
     #[test]

@@ -68,3 +68,18 @@ pub fn aligned_slice(rope: &ropey::Rope, range: std::ops::Range<usize>) -> ropey
     let end = align(range.end);
     rope.byte_slice(align(range.start).min(end)..end)
 }
+
+/// The first `n` bytes of a rope, or all of them: bytes, so a cut inside a
+/// multi-byte character is harmless.
+pub fn head_bytes(rope: &ropey::Rope, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n.min(rope.len_bytes()));
+    for chunk in rope.chunks() {
+        let want = n - out.len();
+        if want == 0 {
+            break;
+        }
+        let b = chunk.as_bytes();
+        out.extend_from_slice(b.get(..want).unwrap_or(b));
+    }
+    out
+}

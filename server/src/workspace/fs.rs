@@ -43,7 +43,6 @@ pub struct RealFs;
 /// regular file: a file swapped for a FIFO in between is refused, not
 /// waited on.
 pub fn read_after_lstat(path: &Path, meta: &std::fs::Metadata, max: u64) -> io::Result<Vec<u8>> {
-    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
     let not_a_file = || io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
     let too_large = || {
         io::Error::new(
@@ -56,6 +55,33 @@ pub fn read_after_lstat(path: &Path, meta: &std::fs::Metadata, max: u64) -> io::
     }
     if meta.len() > max {
         return Err(too_large());
+    }
+    let file = open_after_lstat(path, meta)?;
+    let mut buf = Vec::with_capacity(meta.len().min(max) as usize);
+    file.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+/// The first `n` bytes of the regular file at `path`, whatever its size,
+/// with the same care as [`read_after_lstat`]: what a check says of a file
+/// too large to read whole.
+pub fn read_head_after_lstat(path: &Path, meta: &std::fs::Metadata, n: u64) -> io::Result<Vec<u8>> {
+    let file = open_after_lstat(path, meta)?;
+    let mut buf = Vec::with_capacity(meta.len().min(n) as usize);
+    file.take(n).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Opens the regular file `meta` (its `lstat`) describes, without
+/// following a symlink and without blocking; refuses anything else.
+fn open_after_lstat(path: &Path, meta: &std::fs::Metadata) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    let not_a_file = || io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
+    if !meta.is_file() {
+        return Err(not_a_file());
     }
     let file = match std::fs::OpenOptions::new()
         .read(true)
@@ -70,12 +96,7 @@ pub fn read_after_lstat(path: &Path, meta: &std::fs::Metadata, max: u64) -> io::
     if !opened.is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
         return Err(not_a_file());
     }
-    let mut buf = Vec::with_capacity(opened.len().min(max) as usize);
-    file.take(max + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(buf)
+    Ok(file)
 }
 
 pub(crate) fn kind_of(ft: std::fs::FileType) -> FileKind {
