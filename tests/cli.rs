@@ -1295,3 +1295,22 @@ fn paths_with_non_ascii_characters_are_checked() {
     let (code, doc) = check_doc(root);
     assert_eq!(code, Some(0), "{doc:#}");
 }
+
+/// `log` names a file inside the root: an absolute path or one that leaves
+/// the root is a configuration error, never a log read from elsewhere.
+#[test]
+fn a_log_outside_the_workspace_is_refused() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "src/a.ts", "// #PATH_DECISION: kept\n");
+    for log in ["/etc/passwd", "../outside.md", ""] {
+        write(root, ".tagls.toml", &format!("log = \"{log}\"\n"));
+        let out = tagls(root, &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{log}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("must be a path inside the workspace"),
+            "{log}: {err}"
+        );
+    }
+}
