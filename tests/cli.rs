@@ -1314,3 +1314,29 @@ fn a_log_outside_the_workspace_is_refused() {
         );
     }
 }
+
+/// The workspace's `.tagls.toml` is read only as a regular file of the
+/// workspace: one that is a symlink to a file outside is refused with a
+/// message, and nothing of the outside file is printed.
+#[test]
+fn a_configuration_file_linked_outside_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    write(&root, "src/a.ts", "// #PATH_DECISION: kept\n");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        dir.path().join("outside.toml"),
+        "log = \"SECRET_CANARY_outside\"\nnot toml at all\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.path().join("outside.toml"), root.join(".tagls.toml")).unwrap();
+    let out = tagls(&root, &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("not a regular file"), "{all}");
+    assert!(!all.contains("SECRET_CANARY"), "{all}");
+}

@@ -412,6 +412,23 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<ConfigFile, ConfigEr
     }
 }
 
+/// The largest configuration file read.
+const MAX_CONFIG_FILE: u64 = 1024 * 1024;
+
+/// A configuration file's text: a regular file (reached without a symlink
+/// unless `follow`), at most [`MAX_CONFIG_FILE`] bytes, in UTF-8.
+fn read_config(path: &Path, follow: bool) -> std::io::Result<String> {
+    let real = if follow {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let meta = std::fs::symlink_metadata(&real)?;
+    let bytes = crate::workspace::fs::read_after_lstat(&real, &meta, MAX_CONFIG_FILE)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// What [`Loader::load`] read for a root.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
@@ -441,8 +458,14 @@ impl Loader {
                 .map(Path::to_path_buf)
                 .or_else(|| workspace_file(root)),
         ];
-        for path in files.into_iter().flatten() {
-            let text = match std::fs::read_to_string(&path) {
+        for (i, path) in files.into_iter().enumerate() {
+            let Some(path) = path else { continue };
+            // The workspace file is read only as a regular file reached
+            // without a symlink, and bounded: a repository cannot point it
+            // at a file outside, a FIFO or a device. The user's own file and
+            // one named on the command line may be links.
+            let follow = i == 0 || explicit.is_some();
+            let text = match read_config(&path, follow) {
                 Ok(t) => t,
                 Err(e)
                     if e.kind() == std::io::ErrorKind::NotFound
