@@ -418,13 +418,32 @@ const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 /// A configuration file's text: a regular file (reached without a symlink
 /// unless `follow`), at most [`MAX_CONFIG_FILE`] bytes, in UTF-8.
 fn read_config(path: &Path, follow: bool) -> std::io::Result<String> {
-    let real = if follow {
-        std::fs::canonicalize(path)?
+    let bytes = if follow {
+        // The user's own file may be a link (dotfile managers make them):
+        // the file it leads to is read, if it is a regular file.
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::fs::File::open(path)?, MAX_CONFIG_FILE + 1),
+            &mut bytes,
+        )?;
+        if bytes.len() as u64 > MAX_CONFIG_FILE {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("larger than {MAX_CONFIG_FILE} bytes"),
+            ));
+        }
+        bytes
     } else {
-        path.to_path_buf()
+        let meta = std::fs::symlink_metadata(path)?;
+        crate::workspace::fs::read_after_lstat(path, &meta, MAX_CONFIG_FILE)?
     };
-    let meta = std::fs::symlink_metadata(&real)?;
-    let bytes = crate::workspace::fs::read_after_lstat(&real, &meta, MAX_CONFIG_FILE)?;
     String::from_utf8(bytes)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }

@@ -473,6 +473,10 @@ pub fn may_write(fs: &dyn Fs, root: &Path, path: &Path) -> io::Result<bool> {
     Err(Unwritable::Outside.into())
 }
 
+/// How often a file replaced between its `lstat` and its read is looked at
+/// again before it is given up as not a regular file.
+const REPLACED_RETRIES: usize = 100;
+
 /// The text of a file tagls may write (see [`may_write`]), and its
 /// metadata; a missing file reads as empty. The read is bounded
 /// ([`MAX_WRITTEN`]) and opens only the regular file that was checked, so a
@@ -481,17 +485,33 @@ pub fn read_writable(root: &Path, path: &Path) -> io::Result<(String, Option<std
     if !may_write(&RealFs, root, path)? {
         return Ok((String::new(), None));
     }
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((String::new(), None)),
-        Err(e) => return Err(e),
-    };
-    let bytes = match read_after_lstat(path, &meta, MAX_WRITTEN) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+    // An editor saving the log renames a new file over it, or deletes it:
+    // a file replaced between the look and the read is looked at again.
+    let mut attempts = 0;
+    let (bytes, meta) = loop {
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((String::new(), None)),
+            Err(e) => return Err(e),
+        };
+        if !meta.is_file() {
             return Err(Unwritable::NotAFile.into());
         }
-        Err(e) => return Err(e),
+        match read_after_lstat(path, &meta, MAX_WRITTEN) {
+            Ok(bytes) => break (bytes, meta),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidInput | io::ErrorKind::NotFound
+                ) && attempts < REPLACED_RETRIES =>
+            {
+                attempts += 1;
+            }
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                return Err(Unwritable::NotAFile.into());
+            }
+            Err(e) => return Err(e),
+        }
     };
     let text = String::from_utf8(bytes).map_err(|_| {
         io::Error::new(
