@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system tools the reliability tests use: strace (tests/hostile.rs
-# proves that nothing outside the workspace is opened), and git, setpriv,
-# prlimit and mount (util-linux), normally present already. Idempotent.
+# Installs the system tools the tests and benchmarks use: strace (tests/hostile.rs
+# proves that nothing outside the workspace is opened), ripgrep (the baseline the
+# check benchmark compares with), and git, setpriv, prlimit and mount
+# (util-linux), normally present already. Idempotent.
 set -euo pipefail
 missing=()
-for tool in strace git setpriv prlimit; do
+for tool in strace git setpriv prlimit rg; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
@@ -15,6 +16,7 @@ for tool in "${missing[@]}"; do
     case "$tool" in
         strace) packages+=(strace) ;;
         git) packages+=(git) ;;
+        rg) packages+=(ripgrep) ;;
         setpriv | prlimit) packages+=(util-linux) ;;
     esac
 done
