@@ -67,12 +67,18 @@ impl LogProblem {
         let Some((log, text)) = log else {
             return Some(LogProblem::Missing);
         };
+        LogProblem::of_parsed(log, !text.trim().is_empty(), registry)
+    }
+
+    /// What is wrong with a log that exists, parsed, and whether its text
+    /// holds anything but blanks; `None` when it holds a claim.
+    pub fn of_parsed(log: &LogDoc, has_text: bool, registry: &Registry) -> Option<LogProblem> {
         let has_claim = log.entries.iter().any(|e| {
             registry
                 .get(&e.tag.name)
                 .is_some_and(|d| d.family == Family::Claim)
         });
-        if text.trim().is_empty() {
+        if !has_text {
             Some(LogProblem::Empty)
         } else if !has_claim {
             Some(LogProblem::NoClaim)

@@ -1112,7 +1112,10 @@ impl Actor {
         if let Some((_, e)) = self.docs.by_path(&log_path)
             && let Content::Log { log, rope } = &e.content
         {
-            return LogProblem::of(Some((log, &rope.to_string())), &settings.registry);
+            // Asked on the publishes of a tagged document: the open log is
+            // not copied, its first non-blank character answers.
+            let has_text = rope.chars().any(|c| !c.is_whitespace());
+            return LogProblem::of_parsed(log, has_text, &settings.registry);
         }
         let generation = self.ws.generation();
         if let Some((g, p)) = self.log_state.get(root)
