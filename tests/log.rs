@@ -108,7 +108,7 @@ async fn every_claim_in_the_log_is_checked_live() {
             (
                 12,
                 s("false-claim"),
-                s("shots/login.png is not an image: its bytes are not PNG, JPEG, GIF or WebP")
+                s("shots/login.png is not an image: its bytes are not PNG, JPEG, GIF, WebP or BMP")
             ),
         ]
     );

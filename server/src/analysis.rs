@@ -10,6 +10,7 @@ use crate::document::{Document, Suppression};
 use crate::findings::{self, Finding};
 use crate::log::LogDoc;
 use crate::log::check::Check;
+use crate::log::git::GitState;
 use crate::resolve::{self, RefKind, Reference, Resolved};
 use crate::tags::{Registry, Tag};
 use crate::text::TextRange;
@@ -97,8 +98,13 @@ impl Analysis {
             })
             .filter(|t| {
                 let named = |r: &crate::text::TextRange| t.payload_range.touches(*r);
+                // A log entry whose recipe or references were checked names
+                // something checkable, whatever the check found.
                 !self.tag_refs.iter().any(|r| named(&r.reference.range))
-                    && !self.checks.iter().any(|c| named(&c.range))
+                    && !self
+                        .checks
+                        .iter()
+                        .any(|c| named(&c.range) || c.entry == Some(t.name_range.start))
             })
             .collect()
     }
@@ -192,10 +198,11 @@ pub fn analyze(
     analyze_cached(doc, path, ws, &mut resolve::Cache::default(), settings)
 }
 
-/// Whether a document counts as tagged: it holds a tag and is not silenced
-/// whole (`tagls: ignore-file`). Cheap: nothing is copied.
-pub fn has_tags(doc: &Document) -> bool {
-    doc.tags().next().is_some()
+/// Whether a document counts as tagged: it holds a registered tag (an
+/// unknown `#TODO:` does not put a workspace under the method's rules) and
+/// is not silenced whole (`tagls: ignore-file`). Cheap: nothing is copied.
+pub fn has_tags(doc: &Document, registry: &Registry) -> bool {
+    doc.tags().any(|t| registry.get(&t.name).is_some())
         && !doc
             .suppressions()
             .any(|(kind, _)| kind == Suppression::File)
@@ -283,24 +290,25 @@ pub fn analyze_cached(
     }
 }
 
-/// Checks the implementation log at `path`, parsed as `log` from `text`,
-/// and lists the files git reports changed that no entry mentions.
-/// `changed` is what git reports changed under the log's root
-/// ([`crate::log::unlogged::changed_files`]), `None` outside a git work tree.
+/// Checks the implementation log at `path`, parsed as `log` from `text`:
+/// its claims (against git too, with `git`, what git says about the log's
+/// root: [`crate::log::git::state`]), the files git reports changed that no
+/// entry mentions, and the method's rule that visual work has a screenshot.
 pub fn analyze_log(
     log: &LogDoc,
     text: &str,
     path: &Path,
     ws: &mut Workspace,
-    changed: Option<Vec<crate::log::unlogged::Unlogged>>,
+    git: Option<&GitState>,
+    settings: &Settings,
 ) -> Analysis {
-    let mut checks = crate::log::check::check(log, text, path, ws);
+    let mut checks = crate::log::check::check(log, text, path, ws, git);
     let root = ws.root_for(path).map(|r| r.path.clone());
     if let Some(root) = root
-        && let Some(changed) = changed
+        && let Some(git) = git
     {
         let claimed = crate::log::check::claimed_paths(log);
-        let missing = crate::log::unlogged::unlogged(changed, &claimed);
+        let missing = crate::log::unlogged::unlogged(git.changed.clone(), &claimed);
         let n = missing.len();
         for f in missing {
             let (tag, what) = if f.created {
@@ -314,6 +322,7 @@ pub fn analyze_log(
             );
             checks.push(Check {
                 range: TextRange::new(0, 0),
+                entry: None,
                 hover: message.clone(),
                 finding: Some(Finding {
                     range: TextRange::new(0, 0),
@@ -329,6 +338,8 @@ pub fn analyze_log(
             });
         }
     }
+    checks.extend(crate::log::check::visual_work(log, git, &settings.ui_files, &settings.registry));
+    checks.sort_by_key(|c| c.range.start);
     Analysis {
         tags: log.entries.iter().map(|e| e.tag.clone()).collect(),
         checks: checks.into(),

@@ -63,6 +63,28 @@ pub struct TagConfig {
 /// one would have tagls read and parse files of any size.
 pub const MAX_FILE_SIZE_LIMIT: u64 = 256 * 1024 * 1024;
 
+/// What counts as visual work unless `ui-files` says otherwise: components,
+/// styles, templates and native views. A change to one of these needs a
+/// screenshot in the log.
+pub const DEFAULT_UI_FILES: [&str; 16] = [
+    "**/*.tsx",
+    "**/*.jsx",
+    "**/*.vue",
+    "**/*.svelte",
+    "**/*.astro",
+    "**/*.css",
+    "**/*.scss",
+    "**/*.sass",
+    "**/*.less",
+    "**/*.html",
+    "**/*.liquid",
+    "**/*View.swift",
+    "**/Views/**/*.swift",
+    "**/*.storyboard",
+    "**/*.xib",
+    "**/res/layout/**/*.xml",
+];
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -77,6 +99,12 @@ pub struct ConfigFile {
     pub max_file_size: Option<u64>,
     /// Whether environment variables read in code are checked.
     pub env_in_code: Option<bool>,
+    /// The git revision the log's claims are checked against (`tagls check
+    /// --since REV`); the working tree against `HEAD` when unset.
+    pub git_base: Option<String>,
+    /// Files whose change is visual work, which needs a screenshot, as
+    /// globs relative to the root.
+    pub ui_files: Option<Vec<String>>,
     #[serde(default)]
     pub tags: BTreeMap<String, TagConfig>,
     /// Severity per tag family.
@@ -160,6 +188,17 @@ impl ConfigFile {
                 });
             }
         }
+        if let Some(base) = &self.git_base
+            && (base.trim().is_empty() || base.starts_with('-') || base.contains(char::is_whitespace))
+        {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                range: at(base),
+                message: format!(
+                    "git-base `{base}` must be a git revision, such as `origin/main` or a commit"
+                ),
+            });
+        }
         if let Some(size) = self.max_file_size
             && size > MAX_FILE_SIZE_LIMIT
         {
@@ -204,6 +243,7 @@ impl ConfigFile {
             .iter()
             .flatten()
             .chain(self.env_files.iter().flatten())
+            .chain(self.ui_files.iter().flatten())
         {
             if let Err(e) = Glob::new(glob) {
                 return Err(ConfigError {
@@ -223,6 +263,8 @@ impl ConfigFile {
         self.ignore = over.ignore.or(self.ignore);
         self.max_file_size = over.max_file_size.or(self.max_file_size);
         self.env_in_code = over.env_in_code.or(self.env_in_code);
+        self.git_base = over.git_base.or(self.git_base);
+        self.ui_files = over.ui_files.or(self.ui_files);
         for (name, t) in over.tags {
             let base = self.tags.remove(&name).unwrap_or_default();
             self.tags.insert(
@@ -251,6 +293,10 @@ pub struct Settings {
     pub ignore: GlobSet,
     pub max_file_size: u64,
     pub env_in_code: bool,
+    /// The revision claims are checked against; `HEAD` when `None`.
+    pub git_base: Option<String>,
+    /// Files whose change is visual work ([`DEFAULT_UI_FILES`]).
+    pub ui_files: GlobSet,
     /// Tags whose references are not resolved.
     pub unresolved_tags: Vec<String>,
     families: BTreeMap<Family, Level>,
@@ -326,6 +372,13 @@ impl Settings {
             ignore: glob_set(file.ignore.as_deref().unwrap_or_default()),
             max_file_size: file.max_file_size.unwrap_or(2 * 1024 * 1024),
             env_in_code: file.env_in_code.unwrap_or(true),
+            git_base: file.git_base.clone(),
+            ui_files: glob_set(
+                &file
+                    .ui_files
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_UI_FILES.map(str::to_owned).to_vec()),
+            ),
             unresolved_tags: unresolved,
             families: file.families.clone(),
             checks: file.checks.clone(),

@@ -348,13 +348,19 @@ pub fn scan(
             joined(work)
         });
         files_before += files.len();
-        // The first tag of the first tagged file, in path order: where the
-        // note about a missing log goes.
+        // The first registered tag of the first file that holds one, in
+        // path order: where the note about a missing log goes. Only
+        // registered tags put a workspace under the method's rules; a
+        // `#TODO:` alone does not.
         let mut first_tag = None;
         let mut entries = Vec::with_capacity(parts.len());
         for (part, entry) in parts {
             if first_tag.is_none() {
-                first_tag = part.tags.first().cloned();
+                first_tag = part
+                    .tags
+                    .iter()
+                    .find(|t| settings.registry.get(&t.name).is_some())
+                    .cloned();
             }
             report.merge(part);
             entries.extend(entry);
@@ -747,8 +753,15 @@ fn scan_log(
     );
     let text = read.ok().flatten();
     let (doc, text) = (doc.unwrap_or_default(), text.unwrap_or_default());
-    let changed = crate::log::unlogged::changed_files(root);
-    let a = analysis::analyze_log(&doc, &text, log_path, ws, changed);
+    let git = crate::log::git::state(root, settings.git_base.as_deref());
+    if let Some(base) = &settings.git_base
+        && git.is_none()
+    {
+        report.problems.push(format!(
+            "git-base {base}: not a revision of a git work tree here; claims were not checked against git"
+        ));
+    }
+    let a = analysis::analyze_log(&doc, &text, log_path, ws, git.as_ref(), settings);
     let rope = ropey::Rope::from_str(&text);
     add(report, root, &log_rel, &rope, None, &a, settings);
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
@@ -757,11 +770,13 @@ fn scan_log(
     let Some(problem) = problem else {
         return;
     };
-    // On the first tag; a log that exists but cannot be read is reported
-    // on itself when no file holds a tag, since its claims went unchecked.
+    // On the first tag. A log that exists is the method in use even when
+    // no code holds a tag: one that is empty, holds no claim outside code
+    // blocks (the method's zero-tag gate) or cannot be read is reported on
+    // itself.
     let (path, span) = match first_tag {
         Some(first) => (first.path.clone(), first.span),
-        None if problem == log::LogProblem::Unreadable => (log_rel.clone(), Spans::default()),
+        None if problem != log::LogProblem::Missing => (log_rel.clone(), Spans::default()),
         None => return,
     };
     let finding = log::missing_log(problem, &settings.log, log_path, Default::default());

@@ -44,12 +44,14 @@ fn main() -> ExitCode {
             format,
             config,
             no_cache,
-        }) => check::run(paths, format, config, no_cache),
+            since,
+        }) => check::run(paths, format, config, no_cache, since),
         Some(Command::Report {
             root,
             config,
             no_cache,
-        }) => report::run(root, config, no_cache),
+            since,
+        }) => report::run(root, config, no_cache, since),
         Some(Command::Log(cmd)) => logcmd::run(cmd),
         Some(Command::Serve) | None => serve(),
     }

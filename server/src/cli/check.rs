@@ -54,10 +54,12 @@ pub fn roots(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
 
 /// Scans with progress on stderr when it is a terminal.
 /// `no_cache` turns the scan cache off.
+/// `since` is the git revision claims are checked against (`--since`).
 pub fn scan_with_progress(
     roots: &[PathBuf],
     config: Option<&std::path::Path>,
     no_cache: bool,
+    since: Option<&str>,
 ) -> Result<Report, String> {
     let cache = if no_cache {
         None
@@ -66,7 +68,18 @@ pub fn scan_with_progress(
     };
     let tty = io::stderr().is_terminal();
     let mut last = std::time::Instant::now();
-    let configured = gate::configure(roots, config).map_err(|e| e.to_string())?;
+    let mut configured = gate::configure(roots, config).map_err(|e| e.to_string())?;
+    if let Some(rev) = since {
+        for (root, file) in &mut configured {
+            if crate::log::git::state(root, Some(rev)).is_none() {
+                return Err(format!(
+                    "--since {rev}: {} is not in a git work tree, or {rev} names no commit there",
+                    root.display()
+                ));
+            }
+            file.git_base = Some(rev.to_owned());
+        }
+    }
     let report = gate::scan(&configured, cache.as_deref(), &mut |n| {
         if tty && last.elapsed().as_millis() >= 100 {
             last = std::time::Instant::now();
@@ -85,6 +98,7 @@ pub fn run(
     format: Format,
     config: Option<PathBuf>,
     no_cache: bool,
+    since: Option<String>,
 ) -> ExitCode {
     let roots = match roots(paths) {
         Ok(r) => r,
@@ -93,7 +107,7 @@ pub fn run(
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let report = match scan_with_progress(&roots, config.as_deref(), no_cache) {
+    let report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");

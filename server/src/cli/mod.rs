@@ -75,6 +75,12 @@ pub enum Command {
         /// ~/.cache/tagls; an unchanged file is not parsed twice).
         #[arg(long)]
         no_cache: bool,
+        /// Check the log's claims against this git revision (a branch, tag
+        /// or commit: the work's starting point), not the working tree
+        /// against HEAD. For work already committed, as in CI. Overrides
+        /// `git-base` in .tagls.toml.
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
     },
     /// Write .orchestration/verification-report.md: the gate's findings in
     /// the method's structure (summary, failed verifications with the shell
@@ -91,6 +97,12 @@ pub enum Command {
         /// ~/.cache/tagls; an unchanged file is not parsed twice).
         #[arg(long)]
         no_cache: bool,
+        /// Check the log's claims against this git revision (a branch, tag
+        /// or commit: the work's starting point), not the working tree
+        /// against HEAD. For work already committed, as in CI. Overrides
+        /// `git-base` in .tagls.toml.
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
     },
     /// Append an entry to the implementation log (the root's configured log),
     /// as the editor's code actions do (safe to run many at once).

@@ -16,7 +16,12 @@ use super::check::{exit_code, roots, scan_with_progress};
 pub const REPORT_PATH: &str = ".orchestration/verification-report.md";
 
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
-pub fn run(root: Option<PathBuf>, config: Option<PathBuf>, no_cache: bool) -> ExitCode {
+pub fn run(
+    root: Option<PathBuf>,
+    config: Option<PathBuf>,
+    no_cache: bool,
+    since: Option<String>,
+) -> ExitCode {
     let roots = match roots(root.into_iter().collect()) {
         Ok(r) => r,
         Err(e) => {
@@ -27,7 +32,7 @@ pub fn run(root: Option<PathBuf>, config: Option<PathBuf>, no_cache: bool) -> Ex
     let Some(root) = roots.first() else {
         return ExitCode::from(EXIT_USAGE);
     };
-    let report = match scan_with_progress(&roots, config.as_deref(), no_cache) {
+    let report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");

@@ -62,6 +62,11 @@ pub enum Code {
     /// A source file tagls did not parse (too large or binary) that holds a
     /// tag-shaped text (`#NAME:`) in the bytes it read.
     SkippedFile,
+    /// Visual work (a change to UI files) with no screenshot in the log.
+    MissingScreenshot,
+    /// A screenshot waived by `CANNOT_CAPTURE_SECURITY_POLICY`: a person
+    /// must look at the visual change.
+    ScreenshotWaived,
     /// A configuration file that cannot be used.
     Config,
 }
@@ -69,7 +74,7 @@ pub enum Code {
 impl Code {
     /// The checks, in the order documentation lists them: the codes a
     /// `[checks]` table may name.
-    pub const CHECKS: [Code; 14] = [
+    pub const CHECKS: [Code; 16] = [
         Code::UnknownTag,
         Code::MissingPath,
         Code::OutsideWorkspace,
@@ -84,6 +89,8 @@ impl Code {
         Code::UncheckedAssumption,
         Code::UnloggedChange,
         Code::SkippedFile,
+        Code::MissingScreenshot,
+        Code::ScreenshotWaived,
     ];
 
     /// The stable name: a diagnostic's `code`, a JSON finding's `code`, a
@@ -105,6 +112,8 @@ impl Code {
             Code::UncheckedAssumption => "unchecked-assumption",
             Code::UnloggedChange => "unlogged-change",
             Code::SkippedFile => "skipped-file",
+            Code::MissingScreenshot => "missing-screenshot",
+            Code::ScreenshotWaived => "screenshot-waived",
             Code::Config => "config",
         }
     }
@@ -120,14 +129,16 @@ impl Code {
 
     /// What a finding with this code means for the gate, given the tag it
     /// is about and that tag's family (`None` when the tag is not
-    /// registered or there is none).
+    /// registered or there is none). A tag the registry does not know
+    /// never changes the verdict.
     pub fn gate(self, tag: &str, family: Option<Family>) -> Option<Verdict> {
         match self {
-            Code::FalseClaim | Code::VerificationFailed | Code::MissingLog => {
-                Some(Verdict::Blocked)
-            }
+            Code::FalseClaim
+            | Code::VerificationFailed
+            | Code::MissingLog
+            | Code::MissingScreenshot => Some(Verdict::Blocked),
             Code::MissingPath | Code::OutsideWorkspace | Code::MissingEnv
-                if matches!(family, Some(Family::Assumption | Family::Claim) | None) =>
+                if matches!(family, Some(Family::Assumption | Family::Claim)) =>
             {
                 Some(Verdict::Blocked)
             }
@@ -138,7 +149,8 @@ impl Code {
             Code::Unverifiable
             | Code::AmbiguousPath
             | Code::UncheckedAssumption
-            | Code::SkippedFile => Some(Verdict::Conditional),
+            | Code::SkippedFile
+            | Code::ScreenshotWaived => Some(Verdict::Conditional),
             _ => None,
         }
     }
@@ -156,6 +168,8 @@ impl Code {
             Code::Unverifiable => "recipe(s) to check by hand",
             Code::UncheckedAssumption => "assumption(s) naming nothing checkable",
             Code::SkippedFile => "skipped file(s) that may hold tags",
+            Code::MissingScreenshot => "visual change(s) without a screenshot",
+            Code::ScreenshotWaived => "waived screenshot(s) to check by hand",
             Code::Tag(Family::Verdict) if tag == "FAILED_VERIFICATION" => {
                 "#FAILED_VERIFICATION item(s)"
             }
@@ -190,6 +204,10 @@ impl Code {
             Code::UnloggedChange => "A file git reports changed that no log entry mentions",
             Code::SkippedFile => {
                 "A file too large or binary to parse holds a tag-shaped text that tagls did not check"
+            }
+            Code::MissingScreenshot => "Visual work (a change to UI files) has no screenshot in the log",
+            Code::ScreenshotWaived => {
+                "A screenshot was waived by a security policy: a person must check the visual change"
             }
             Code::Config => "A configuration file that cannot be used",
         }
@@ -232,6 +250,8 @@ impl Code {
             Code::UnknownTag => {
                 "Correct the spelling, or register the tag in .tagls.toml.".to_owned()
             }
+            Code::MissingScreenshot => "Capture the change under .orchestration/evidence/ and log it (`tagls log screenshot <path>`).".to_owned(),
+            Code::ScreenshotWaived => "Look at the visual change yourself, or capture a screenshot where the policy allows.".to_owned(),
             _ => "Review it.".to_owned(),
         }
     }
@@ -299,5 +319,11 @@ mod tests {
         );
         assert_eq!(Code::UndeclaredEnv.gate("", None), None);
         assert_eq!(Code::SkippedFile.gate("", None), Some(Verdict::Conditional));
+        // Unknown tags never change the verdict, whatever they name.
+        assert_eq!(Code::MissingPath.gate("MY_NOTE", None), None);
+        assert_eq!(
+            Code::MissingScreenshot.gate("", None),
+            Some(Verdict::Blocked)
+        );
     }
 }

@@ -15,6 +15,7 @@ use imagesize::ImageType;
 use regex::Regex;
 
 use super::files::{self, Body, Stat, plural};
+use super::git::{GitState, GitStatus};
 use super::parse::{Entry, LogDoc, field_value, field_value_offset};
 use super::recipe;
 use crate::findings::{self, Finding};
@@ -48,6 +49,10 @@ pub const SCREENSHOT_WAIVER: &str = "CANNOT_CAPTURE_SECURITY_POLICY";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
     pub range: TextRange,
+    /// Where the tag of the entry it checks starts (its `#`), when it
+    /// checks an entry: an assumption whose entry was checked names
+    /// something checkable.
+    pub entry: Option<usize>,
     pub finding: Option<Finding>,
     /// Markdown for hover: what was checked and what was found.
     pub hover: String,
@@ -56,9 +61,17 @@ pub struct Check {
 /// Checks every claim of a parsed log against the workspace. Paths in
 /// claims are relative to the root that holds the log; `./x` and `../x` are
 /// relative to the log's folder. Paths in `Verification:` recipes are
-/// relative to the root, where such commands are run. The checks come back
-/// in document order.
-pub fn check(log: &LogDoc, log_text: &str, log_path: &Path, ws: &mut Workspace) -> Vec<Check> {
+/// relative to the root, where such commands are run. With `git`, what git
+/// says about the root, claims are also checked against git: a modified
+/// file changed, a created file is new, the lines affected are the changed
+/// ones. The checks come back in document order.
+pub fn check(
+    log: &LogDoc,
+    log_text: &str,
+    log_path: &Path,
+    ws: &mut Workspace,
+    git: Option<&GitState>,
+) -> Vec<Check> {
     let log_path = normalize(log_path);
     let log_dir = log_path
         .parent()
@@ -68,22 +81,31 @@ pub fn check(log: &LogDoc, log_text: &str, log_path: &Path, ws: &mut Workspace) 
     let root = ws
         .root_for(&log_path)
         .map_or_else(|| log_dir.clone(), |r| r.path.clone());
+    // A tree with no change against `HEAD` is work already committed:
+    // its claims are checked against git only with a base (`git-base`).
+    let git = git.filter(|g| !(g.base == "HEAD" && g.is_clean()));
     let mut cx = Checker {
         ws,
         text: log_text,
         root,
         log_dir,
+        git,
+        entry: None,
         out: Vec::new(),
     };
     for entry in &log.entries {
+        cx.entry = Some(entry.tag.name_range.start);
         match entry.tag.name.as_str() {
             "FILE_CREATED" => cx.file_created(entry),
             "FILE_MODIFIED" => cx.file_modified(entry),
             "SCREENSHOT_CLAIMED" => cx.screenshot(entry),
+            "VERIFIED" => cx.verified(entry, &log_path),
             _ => {}
         }
-        for line in entry.fields("Verification") {
-            cx.verification(entry, line);
+        for key in RECIPE_FIELDS {
+            for line in entry.fields(key) {
+                cx.verification(entry, line);
+            }
         }
         if entry.family == Some(Family::Assumption) {
             cx.assumption(entry, &log_path);
@@ -91,6 +113,119 @@ pub fn check(log: &LogDoc, log_text: &str, log_path: &Path, ws: &mut Workspace) 
     }
     let mut out = cx.out;
     out.sort_by_key(|c| c.range.start);
+    out
+}
+
+/// The fields whose value is a recipe: the template's `Verification:`, and
+/// the `Verifiable by:` and `Verification method:` that logs also write.
+pub const RECIPE_FIELDS: [&str; 3] = ["Verification", "Verifiable by", "Verification method"];
+
+/// Where the method keeps evidence, relative to the root: a screenshot
+/// shows visual work only from there.
+pub const EVIDENCE_DIRS: [&str; 2] = [".orchestration/evidence/", ".claude/orchestration/evidence/"];
+
+/// The method's rule for visual work: a change to UI files (`ui`, matched
+/// against what git reports changed and what the log claims) needs a
+/// `#SCREENSHOT_CLAIMED` image under `.orchestration/evidence/`. The
+/// waiver `CANNOT_CAPTURE_SECURITY_POLICY` is accepted, never silently: it
+/// is a check for a person. Only a log that holds a claim is under the
+/// rule; a workspace that does not use the method is never held to it.
+pub fn visual_work(
+    log: &LogDoc,
+    git: Option<&GitState>,
+    ui: &globset::GlobSet,
+    registry: &crate::tags::Registry,
+) -> Vec<Check> {
+    if super::LogProblem::of_parsed(log, true, registry).is_some() {
+        return Vec::new();
+    }
+    let all = claims(log);
+    let trimmed = |p: &str| p.trim_start_matches("./").to_owned();
+    let mut ui_files: Vec<String> = git
+        .map(|g| g.changed.iter().map(|c| c.path.clone()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(
+            all.iter()
+                .filter(|c| c.tag != "SCREENSHOT_CLAIMED")
+                .map(|c| trimmed(&c.path)),
+        )
+        .filter(|p| !p.starts_with(".orchestration/") && ui.is_match(Path::new(p)))
+        .collect();
+    ui_files.sort();
+    ui_files.dedup();
+    let shown = match ui_files.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    };
+    let mut out = Vec::new();
+    let waivers: Vec<&Entry> = log
+        .entries
+        .iter()
+        .filter(|e| e.tag.name == "SCREENSHOT_CLAIMED" && e.tag.payload.trim_start().starts_with(SCREENSHOT_WAIVER))
+        .collect();
+    for e in &waivers {
+        let start = e.tag.payload_range.start + (e.tag.payload.len() - e.tag.payload.trim_start().len());
+        let range = TextRange::new(start, start + SCREENSHOT_WAIVER.len());
+        let what = if shown.is_empty() {
+            "the visual change".to_owned()
+        } else {
+            format!("the visual change to {shown}")
+        };
+        let message = format!(
+            "screenshot waived ({SCREENSHOT_WAIVER}): a person must check {what}; the method makes this CONDITIONAL"
+        );
+        out.push(Check {
+            range,
+            entry: Some(e.tag.name_range.start),
+            hover: format!("**#{}**: {message}", e.tag.name),
+            finding: Some(Finding {
+                range,
+                severity: Severity::Warning,
+                code: Code::ScreenshotWaived,
+                tag: e.tag.name.clone(),
+                message,
+                fix: None,
+            }),
+        });
+    }
+    if ui_files.is_empty() || !waivers.is_empty() {
+        return out;
+    }
+    let screenshots: Vec<&Claim> = all.iter().filter(|c| c.tag == "SCREENSHOT_CLAIMED").collect();
+    let evidence = screenshots
+        .iter()
+        .any(|c| EVIDENCE_DIRS.iter().any(|d| trimmed(&c.path).starts_with(d)));
+    if evidence {
+        return out;
+    }
+    let elsewhere = if screenshots.is_empty() {
+        ""
+    } else {
+        " (its screenshots are not under .orchestration/evidence/)"
+    };
+    let message = format!(
+        "visual work without a screenshot: {shown} changed, but no #SCREENSHOT_CLAIMED image under .orchestration/evidence/ shows it{elsewhere}"
+    );
+    // On the claim of the first UI file the log names, else at its start.
+    let range = all
+        .iter()
+        .find(|c| ui_files.contains(&trimmed(&c.path)))
+        .map_or(TextRange::new(0, 0), |c| c.range);
+    out.push(Check {
+        range,
+        entry: None,
+        hover: message.clone(),
+        finding: Some(Finding {
+            range,
+            severity: Severity::Error,
+            code: Code::MissingScreenshot,
+            tag: Default::default(),
+            message,
+            fix: None,
+        }),
+    });
     out
 }
 
@@ -141,6 +276,11 @@ pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
 /// folder (`log_dir`) when it starts with `./` or `../`.
 pub fn claim_target(root: &Path, log_dir: &Path, written: &str) -> PathBuf {
     let p = Path::new(written);
+    if written == "~" || written.starts_with("~/") {
+        // A home folder is outside every workspace; the path is not looked
+        // up, so it can only answer "outside".
+        return PathBuf::from("/~").join(p.strip_prefix("~").unwrap_or(p));
+    }
     if p.is_absolute() {
         normalize(p)
     } else if written == "." || written.starts_with("./") || written.starts_with("../") {
@@ -216,7 +356,7 @@ enum Size {
 /// `(156 lines)`, `(1 line)`, `(~40 lines)` or `- 156 lines`.
 static LINE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^[\s:,\-–—]*([(\[]?\s*(?:~|about\s+|approx\.?\s+|approximately\s+)?(\d[\d,_]*)\s*lines?\b\s*[)\]]?)",
+        r"(?i)^[\s:,\-–—]*([(\[]?\s*(?:~|about\s+|approx\.?\s+|approximately\s+)?(\d[\d,_]*)\s*(?:lines?|LOC|loc|lines\s+of\s+code)\b\s*[)\]]?)",
     )
     .expect("valid regex")
 });
@@ -294,11 +434,149 @@ fn show_ranges(ranges: &[(usize, usize)]) -> String {
         .join(", ")
 }
 
+/// How far, in lines, a `Lines affected` range may be from a changed line:
+/// a line added above shifts the rest, and a deletion has no line of its own.
+pub const HUNK_SLACK: usize = 2;
+
+/// Items of `Changes:` that say something is gone: what they quote is not
+/// looked for.
+static GONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:remov|delet|drop|renam|replac|deprecat)").expect("valid regex")
+});
+
+/// A function a field names: `login()`, `AuthService.login()`.
+static CALLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\w$.])(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)\(\)").expect("valid regex")
+});
+
+/// What `Changes:` quotes or names, with its byte offset: text in backticks
+/// or double quotes, and functions written `name()`.
+fn quoted_changes(item: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    for quote in ['`', '"'] {
+        let mut from = 0;
+        while let Some(open) = item[from..].find(quote).map(|i| from + i) {
+            let Some(close) = item[open + 1..].find(quote).map(|i| open + 1 + i) else {
+                break;
+            };
+            let inner = item[open + 1..close].trim();
+            if !inner.is_empty() && inner.len() <= 200 {
+                let at = open + 1 + (item[open + 1..close].len() - item[open + 1..close].trim_start().len());
+                out.push((at, inner));
+            }
+            from = close + 1;
+        }
+    }
+    for caps in CALLED.captures_iter(item) {
+        if let Some(m) = caps.get(1)
+            && !out.iter().any(|&(at, q)| at <= m.start() && m.end() <= at + q.len())
+        {
+            out.push((m.start(), m.as_str()));
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The names in a `Methods:` field, with their byte offsets: `login(),
+/// register(email, password)`, `AuthService.login()`. When the field
+/// writes calls, only the called names count (not their parameters); a
+/// plain list (`login, register`) counts every word but linking prose.
+fn method_names(value: &str) -> Vec<(usize, &str)> {
+    static NAME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)(\s*\()?").expect("valid regex")
+    });
+    const PROSE: [&str; 8] = ["and", "or", "the", "with", "plus", "async", "static", "methods"];
+    let calls = value.contains('(');
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut last = 0;
+    for caps in NAME.captures_iter(value) {
+        let whole = caps.get(0).expect("a match");
+        for c in value[last..whole.start()].chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        last = whole.end();
+        let opens = caps.get(2).is_some();
+        let at_top = depth == 0;
+        if opens {
+            depth += 1;
+        }
+        let Some(name) = caps.get(1) else { continue };
+        if at_top && (opens || (!calls && !PROSE.contains(&name.as_str()))) {
+            out.push((name.start(), name.as_str()));
+        }
+    }
+    out
+}
+
+/// How an `unverifiable` message starts when the recipe is a check that
+/// needs the system running (`Runtime test required`): the report lists
+/// those as runtime-only, the rest as manual.
+pub const RUNTIME_ONLY: &str = "needs a running system";
+
+/// Commands a recipe may start with; a recipe that starts with another
+/// word and reads as prose is a check for a person.
+const COMMANDS: &[&str] = &[
+    "ls", "test", "[", "wc", "grep", "egrep", "fgrep", "rg", "file", "find", "sed", "head",
+    "tail", "cat", "git", "stat", "du", "diff", "jq", "npm", "npx", "yarn", "pnpm", "node",
+    "python", "python3", "pytest", "go", "cargo", "make", "curl", "docker", "bash", "sh", "tsc",
+    "eslint", "swift", "xcodebuild",
+];
+
+/// What a recipe written as prose (`Runtime test required`, `Manual check
+/// of the login page`) asks of a person; `None` for a command.
+fn prose_recipe(recipe: &str) -> Option<String> {
+    static RUNTIME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:runtime|running|browser|e2e|end[- ]to[- ]end|deploy\w*|staging|integration tests?|live)\b")
+            .expect("valid regex")
+    });
+    let first = recipe.split_whitespace().next()?;
+    if COMMANDS.contains(&first) || first.contains('/') || !recipe.contains(' ') {
+        return None;
+    }
+    let prose = first.chars().next().is_some_and(char::is_uppercase)
+        || RUNTIME.is_match(recipe)
+        || recipe.to_lowercase().starts_with("manual");
+    if !prose {
+        return None;
+    }
+    Some(if RUNTIME.is_match(recipe) {
+        format!("{RUNTIME_ONLY} (\"{}\"); check it when it runs", shorten(recipe))
+    } else {
+        format!("a check for a person (\"{}\"); do it by hand and record the result", shorten(recipe))
+    })
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(80).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Whether `word` is in `text` as a whole word.
+fn contains_word(text: &str, word: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(word).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(is_word)
+            && !text[i + word.len()..].chars().next().is_some_and(is_word)
+    })
+}
+
 struct Checker<'a> {
     ws: &'a mut Workspace,
     text: &'a str,
     root: PathBuf,
     log_dir: PathBuf,
+    git: Option<&'a GitState>,
+    /// The entry being checked ([`Check::entry`]).
+    entry: Option<usize>,
     out: Vec<Check>,
 }
 
@@ -312,6 +590,7 @@ impl Checker<'_> {
         });
         self.out.push(Check {
             range,
+            entry: self.entry,
             finding,
             hover: redact_string(hover),
         });
@@ -490,6 +769,8 @@ impl Checker<'_> {
             ),
         };
         self.push(range, finding, hover);
+        self.against_git(entry, &written, true);
+        self.methods(entry, shown, &bytes);
     }
 
     /// `#FILE_MODIFIED: <path>` with `Lines affected: 8, 102-115`: the file
@@ -514,6 +795,10 @@ impl Checker<'_> {
             None => format!("{head}: exists; larger than 10 MiB, so its lines are not counted"),
         };
         self.push(written.range, None, hover);
+        let status = self.against_git(entry, &written, false);
+        if let Body::Bytes(bytes) = &body {
+            self.changes(entry, shown, bytes);
+        }
 
         let Some(field) = entry.field("Lines affected") else {
             return;
@@ -544,6 +829,16 @@ impl Checker<'_> {
         };
         let past: Vec<(usize, usize)> = ranges.iter().copied().filter(|r| r.1 > n).collect();
         if past.is_empty() {
+            let hunks = match (status, self.git) {
+                (Some(GitStatus::Modified), Some(git)) => self
+                    .rel(&self.claim_path(shown))
+                    .and_then(|rel| git.hunks.get(&rel)),
+                _ => None,
+            };
+            if let (Some(hunks), Some(git)) = (hunks, self.git) {
+                self.affected_in_git(entry, range, shown, &ranges, hunks, git);
+                return;
+            }
             let hover = format!(
                 "**Lines affected** of `{shown}`: {} all inside its {}",
                 show_ranges(&ranges),
@@ -565,7 +860,207 @@ impl Checker<'_> {
         self.push(range, finding, hover);
     }
 
-    /// `#SCREENSHOT_CLAIMED: <path>`: a real PNG, JPEG, GIF or WebP, by its
+    /// The claimed file relative to the root, as git names it.
+    fn rel(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    /// A created file is new to git, a modified one changed: what git says
+    /// of a claim's file, checked. Returns the file's status, `None` when
+    /// git is not asked (no work tree, work already committed without a
+    /// base).
+    fn against_git(&mut self, entry: &Entry, written: &Written, created: bool) -> Option<GitStatus> {
+        let git = self.git?;
+        let rel = self.rel(&self.claim_path(&written.path))?;
+        let status = git.status(&rel);
+        let shown = &written.path;
+        let base = git.base_name();
+        let head = format!("**#{}** `{shown}`", entry.tag.name);
+        let problem = match (created, status) {
+            (true, GitStatus::Unchanged | GitStatus::Modified) => Some(format!(
+                "{shown} is not new: {base} already has it; log it as #FILE_MODIFIED"
+            )),
+            (false, GitStatus::Unchanged) => {
+                Some(format!("git shows no change to {shown} against {base}"))
+            }
+            _ => None,
+        };
+        let range = written.range;
+        match problem {
+            Some(message) => {
+                let hover = format!("{head}: **{message}**");
+                let finding = Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message);
+                self.push(range, finding, hover);
+            }
+            None => {
+                let said = match status {
+                    GitStatus::New => format!("new against {base}"),
+                    GitStatus::Modified => format!("changed against {base}"),
+                    GitStatus::Unchanged => format!("unchanged against {base}"),
+                    GitStatus::Untracked => "not tracked by git (ignored), so not checked against git".to_owned(),
+                };
+                self.push(range, None, format!("{head}: git: {said}"));
+            }
+        }
+        Some(status)
+    }
+
+    /// `Lines affected` of a modified file: each range touches a line git
+    /// shows changed (or is at most [`HUNK_SLACK`] lines from one).
+    fn affected_in_git(
+        &mut self,
+        entry: &Entry,
+        range: TextRange,
+        shown: &str,
+        ranges: &[(usize, usize)],
+        hunks: &[(usize, usize)],
+        git: &GitState,
+    ) {
+        let near = |(a, b): (usize, usize)| {
+            hunks
+                .iter()
+                .any(|&(c, d)| a <= d + HUNK_SLACK && c <= b + HUNK_SLACK)
+        };
+        let unchanged: Vec<(usize, usize)> = ranges.iter().copied().filter(|r| !near(*r)).collect();
+        let changed = show_ranges(&hunks[..hunks.len().min(8)]);
+        let more = if hunks.len() > 8 { ", ..." } else { "" };
+        if unchanged.is_empty() {
+            let hover = format!(
+                "**Lines affected** of `{shown}`: {} match what git shows changed against {} ({changed}{more})",
+                show_ranges(ranges),
+                git.base_name()
+            );
+            self.push(range, None, hover);
+            return;
+        }
+        let which = match unchanged.as_slice() {
+            [(a, b)] if a == b => format!("line {a} is"),
+            _ => format!("lines {} are", show_ranges(&unchanged)),
+        };
+        let message = format!(
+            "{which} unchanged in {shown} against {}; git shows lines {changed}{more} changed",
+            git.base_name()
+        );
+        let hover = format!("**Lines affected** of `{shown}`: **{message}**");
+        let finding = Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message);
+        self.push(range, finding, hover);
+    }
+
+    /// `Methods: login(), register()` of a created file: each is defined in
+    /// it (by its syntax tree, for the languages tagls parses; as a word
+    /// elsewhere).
+    fn methods(&mut self, entry: &Entry, shown: &str, bytes: &[u8]) {
+        let Some(field) = entry.field("Methods") else {
+            return;
+        };
+        let value = field_value(field);
+        let offset = field_value_offset(field);
+        let text = String::from_utf8_lossy(bytes);
+        let lang = crate::syntax::Language::detect(None, shown);
+        let defined = lang.map(|l| crate::syntax::defs::definitions(l, &text));
+        for (at, name) in method_names(value) {
+            let range = TextRange::new(offset + at, offset + at + name.len());
+            let found = match &defined {
+                Some(defs) => defs.iter().any(|d| d == name),
+                None => contains_word(&text, name),
+            };
+            let how = if defined.is_some() { "defines" } else { "has" };
+            if found {
+                self.push(range, None, format!("**Methods** `{name}`: {shown} {how} it"));
+                continue;
+            }
+            let message = match &defined {
+                Some(defs) if !defs.is_empty() => {
+                    let mut names: Vec<&str> = defs.iter().map(String::as_str).collect();
+                    names.dedup();
+                    names.truncate(10);
+                    format!(
+                        "{shown} defines no {name}; it defines {}",
+                        names.join(", ")
+                    )
+                }
+                Some(_) => format!("{shown} defines no {name}; it defines no function"),
+                None => format!("{shown} has no {name}"),
+            };
+            let hover = format!("**Methods** `{name}`: **{message}**");
+            let finding = Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message);
+            self.push(range, finding, hover);
+        }
+    }
+
+    /// `Changes:` of a modified file (one line, or `- Line 12: ...` items
+    /// under it): what it quotes (`` `passwordHash` ``, `"x"`) and the
+    /// functions it names (`validate()`) are in the file. Items that say
+    /// something was removed, renamed or replaced are not looked for.
+    fn changes(&mut self, entry: &Entry, shown: &str, bytes: &[u8]) {
+        let lines = &entry.tag.continuation;
+        let Some(start) = lines
+            .iter()
+            .position(|l| super::parse::line_key(l).is_some_and(|k| k.eq_ignore_ascii_case("changes")))
+        else {
+            return;
+        };
+        let text = String::from_utf8_lossy(bytes);
+        let mut items = vec![(field_value(&lines[start]), field_value_offset(&lines[start]))];
+        items.extend(
+            lines[start + 1..]
+                .iter()
+                .take_while(|l| l.text.trim_start().starts_with(['-', '*']))
+                .map(|l| (l.text.as_str(), l.range.start)),
+        );
+        for (item, offset) in items {
+            if GONE.is_match(item) {
+                continue;
+            }
+            for (at, needle) in quoted_changes(item) {
+                let range = TextRange::new(offset + at, offset + at + needle.len());
+                if text.contains(needle) {
+                    self.push(range, None, format!("**Changes** `{needle}`: in {shown}"));
+                    continue;
+                }
+                let message = format!("{shown} has no {needle}, which its Changes name");
+                let hover = format!("**Changes** `{needle}`: **{message}**");
+                let finding = Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message);
+                self.push(range, finding, hover);
+            }
+        }
+    }
+
+    /// `#VERIFIED` in the log: what it names exists. A verification of a
+    /// file that is not there is a false claim.
+    fn verified(&mut self, entry: &Entry, log_path: &Path) {
+        let aliases = self
+            .ws
+            .root_for(log_path)
+            .map(|r| r.aliases.clone())
+            .unwrap_or_default();
+        let is_alias = |w: &str| aliases.matches(w);
+        let tag = &entry.tag;
+        let found = refs::find(&tag.payload, tag.payload_range.start, None, &is_alias);
+        for r in resolve::resolve_all(self.ws, log_path, None, found) {
+            let finding = findings::for_references(std::slice::from_ref(&r), false)
+                .into_iter()
+                .next()
+                .map(|f| {
+                    let (code, severity) = if f.code == Code::OutsideWorkspace {
+                        (f.code, f.severity)
+                    } else {
+                        (FALSE_CLAIM, Severity::Error)
+                    };
+                    Finding {
+                        code,
+                        severity,
+                        tag: tag.name.clone(),
+                        message: format!("#VERIFIED names what is not there: {}", f.message),
+                        ..f
+                    }
+                });
+            self.push(r.reference.range, finding, findings::explain_reference(&r));
+        }
+    }
+
+    /// `#SCREENSHOT_CLAIMED: <path>`: a real PNG, JPEG, GIF, WebP or BMP, by its
     /// bytes, whatever its name says.
     fn screenshot(&mut self, entry: &Entry) {
         let tag = &entry.tag;
@@ -604,11 +1099,12 @@ impl Checker<'_> {
             Ok(ImageType::Jpeg) => Some("JPEG"),
             Ok(ImageType::Gif) => Some("GIF"),
             Ok(ImageType::Webp) => Some("WebP"),
+            Ok(ImageType::Bmp) => Some("BMP"),
             _ => None,
         };
         let problem = match (bytes.is_empty(), format) {
             (true, _) => Err("it is empty".to_owned()),
-            (false, None) => Err("its bytes are not PNG, JPEG, GIF or WebP".to_owned()),
+            (false, None) => Err("its bytes are not PNG, JPEG, GIF, WebP or BMP".to_owned()),
             (false, Some(format)) => match imagesize::blob_size(&bytes) {
                 Ok(size) => Ok(format!("{format}, {}×{}", size.width, size.height)),
                 Err(_) => Err(format!("its {format} data is cut short or damaged")),
@@ -645,6 +1141,13 @@ impl Checker<'_> {
         // A log parsed from another version of the text would put the
         // finding on the wrong bytes: better no check than a misplaced one.
         if self.text.get(range.start..range.end) != Some(recipe) {
+            return;
+        }
+        if let Some(message) = prose_recipe(recipe) {
+            let hover = format!("**Verification** {recipe}: {message}");
+            let finding =
+                Self::finding(entry, range, Severity::Information, UNVERIFIABLE, message);
+            self.push(range, finding, hover);
             return;
         }
         let evaluation = recipe::evaluate(recipe, &self.root, self.ws);
@@ -723,7 +1226,7 @@ mod tests {
 
     fn run_on(ws: &mut Workspace, log: &str) -> Vec<Check> {
         let doc = parse(log, &Registry::builtin());
-        check(&doc, log, Path::new(LOG), ws)
+        check(&doc, log, Path::new(LOG), ws, None)
     }
 
     fn run(fs: FakeFs, log: &str) -> Vec<Check> {
@@ -962,7 +1465,7 @@ mod tests {
                 (
                     7,
                     FALSE_CLAIM,
-                    "ev/fake.png is not an image: its bytes are not PNG, JPEG, GIF or WebP".into()
+                    "ev/fake.png is not an image: its bytes are not PNG, JPEG, GIF, WebP or BMP".into()
                 ),
                 (
                     8,
@@ -1177,7 +1680,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
         ws.add_root(Path::new("/ws"), false);
         let log = "#FILE_CREATED: src/a.ts (1 line)\n";
         let doc = parse(log, &Registry::builtin());
-        let checks = check(&doc, log, Path::new("/elsewhere/log.md"), &mut ws);
+        let checks = check(&doc, log, Path::new("/elsewhere/log.md"), &mut ws, None);
         assert_eq!(
             findings(&checks, log),
             [(
@@ -1224,7 +1727,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
         ws.add_root(&root, false);
         ws.set_index(&root, FileIndex::build(&RealFs, &root));
         let doc = parse(&log, &Registry::builtin());
-        let checks = check(&doc, &log, &log_path, &mut ws);
+        let checks = check(&doc, &log, &log_path, &mut ws, None);
         assert_eq!(
             findings(&checks, &log),
             [
@@ -1243,7 +1746,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
                 (
                     29,
                     FALSE_CLAIM,
-                    ".orchestration/evidence/fake.png is not an image: its bytes are not PNG, JPEG, GIF or WebP".into()
+                    ".orchestration/evidence/fake.png is not an image: its bytes are not PNG, JPEG, GIF, WebP or BMP".into()
                 ),
                 (
                     30,
@@ -1353,4 +1856,271 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
         assert_eq!(parse_ranges(""), None);
         assert_eq!(parse_ranges("most of it"), None);
     }
+
+    fn git_state(changed: &[(&str, bool)], hunks: &[(&str, Vec<(usize, usize)>)], base: &[&str]) -> GitState {
+        GitState {
+            base: "HEAD".into(),
+            has_base: true,
+            changed: changed
+                .iter()
+                .map(|&(p, created)| super::super::git::Unlogged {
+                    path: p.into(),
+                    created,
+                })
+                .collect(),
+            hunks: hunks.iter().map(|(p, h)| (p.to_string(), h.clone())).collect(),
+            in_base: base.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn run_git(fs: FakeFs, log: &str, git: &GitState) -> Vec<Check> {
+        let doc = parse(log, &Registry::builtin());
+        check(&doc, log, Path::new(LOG), &mut workspace(fs, false), Some(git))
+    }
+
+    #[test]
+    fn claims_are_checked_against_git() {
+        let fs = FakeFs::new();
+        fs.file("/ws/prisma/schema.prisma", lines(30))
+            .file("/ws/src/auth.ts", lines(50))
+            .file("/ws/src/old.ts", lines(10))
+            .file("/ws/src/new.ts", lines(5))
+            .file("/ws/dist/out.js", lines(3));
+        let git = git_state(
+            &[("src/auth.ts", false), ("src/new.ts", true)],
+            &[("src/auth.ts", vec![(10, 14), (40, 40)])],
+            &["prisma/schema.prisma", "src/auth.ts", "src/old.ts"],
+        );
+        let log = "\
+## Files Modified
+#FILE_MODIFIED: prisma/schema.prisma
+  Changes: Added passwordHash
+#FILE_MODIFIED: src/auth.ts
+  Lines affected: 11-12, 38
+#FILE_MODIFIED: src/auth.ts
+  Lines affected: 20-25, 41
+## Files Created
+#FILE_CREATED: src/old.ts (10 lines)
+#FILE_CREATED: src/new.ts (5 lines)
+#FILE_CREATED: dist/out.js (3 lines)
+";
+        let checks = run_git(fs, log, &git);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (
+                    2,
+                    FALSE_CLAIM,
+                    "git shows no change to prisma/schema.prisma against HEAD".into()
+                ),
+                (
+                    7,
+                    FALSE_CLAIM,
+                    "lines 20-25 are unchanged in src/auth.ts against HEAD; git shows lines 10-14, 40 changed"
+                        .into()
+                ),
+                (
+                    9,
+                    FALSE_CLAIM,
+                    "src/old.ts is not new: HEAD already has it; log it as #FILE_MODIFIED".into()
+                ),
+            ]
+        );
+        let hovers = |needle: &str| {
+            let at = log.find(needle).unwrap();
+            checks
+                .iter()
+                .filter(|c| c.range.contains_inclusive(at))
+                .map(|c| c.hover.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(hovers("dist/out.js").contains("not tracked by git"));
+        assert!(hovers("src/new.ts").contains("new against HEAD"));
+        assert!(hovers("11-12, 38").contains("match what git shows changed"));
+    }
+
+    #[test]
+    fn work_already_committed_is_not_checked_against_head() {
+        let fs = || {
+            let fs = FakeFs::new();
+            fs.file("/ws/src/old.ts", lines(10));
+            fs
+        };
+        let log = "## Files Modified\n#FILE_MODIFIED: src/old.ts\n";
+        let clean = git_state(&[], &[], &["src/old.ts"]);
+        assert_eq!(findings(&run_git(fs(), log, &clean), log), []);
+        // Against a base, the same claim is checked.
+        let based = GitState {
+            base: "main".into(),
+            ..clean
+        };
+        assert_eq!(
+            findings(&run_git(fs(), log, &based), log),
+            [(
+                2,
+                FALSE_CLAIM,
+                "git shows no change to src/old.ts against the base main".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn methods_and_changes_name_what_the_file_has() {
+        let fs = FakeFs::new();
+        fs.file(
+            "/ws/src/auth.ts",
+            "export async function login(email: string) {}\nexport const register = () => {};\nconst passwordHash = 1;\n",
+        )
+        .file("/ws/schema.prisma", "model User {\n  passwordHash String\n}\n");
+        let log = "\
+## Files Created
+#FILE_CREATED: src/auth.ts (3 lines)
+  Methods: login(email), register(), logout()
+#FILE_CREATED: schema.prisma (3 lines)
+  Methods: User, Session
+## Files Modified
+#FILE_MODIFIED: src/auth.ts
+  Changes:
+  - Line 3: added `passwordHash` and `saltRounds`
+  - Removed `oldHash`
+  - Calls validateToken() now
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (
+                    3,
+                    FALSE_CLAIM,
+                    "src/auth.ts defines no logout; it defines login, register".into()
+                ),
+                (5, FALSE_CLAIM, "schema.prisma has no Session".into()),
+                (
+                    9,
+                    FALSE_CLAIM,
+                    "src/auth.ts has no saltRounds, which its Changes name".into()
+                ),
+                (
+                    11,
+                    FALSE_CLAIM,
+                    "src/auth.ts has no validateToken, which its Changes name".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn smaller_claim_forms() {
+        // A 1×1 24-bit BMP.
+        let mut bmp = b"BM".to_vec();
+        bmp.extend_from_slice(&58u32.to_le_bytes());
+        bmp.extend_from_slice(&[0, 0, 0, 0]);
+        bmp.extend_from_slice(&54u32.to_le_bytes());
+        bmp.extend_from_slice(&40u32.to_le_bytes());
+        bmp.extend_from_slice(&1i32.to_le_bytes());
+        bmp.extend_from_slice(&1i32.to_le_bytes());
+        bmp.extend_from_slice(&1u16.to_le_bytes());
+        bmp.extend_from_slice(&24u16.to_le_bytes());
+        bmp.extend_from_slice(&[0; 24]);
+        bmp.extend_from_slice(&[0, 0, 255, 0]);
+        let fs = FakeFs::new();
+        fs.file("/ws/.orchestration/evidence/shot.bmp", bmp)
+            .file("/ws/src/big.ts", lines(500))
+            .file("/ws/src/a.ts", "x\n");
+        let log = "\
+#FILE_CREATED: src/big.ts (500 LOC)
+#FILE_CREATED: src/big.ts (300 LOC)
+#FILE_CREATED: ~/.claude/agents/x.md (3 lines)
+#SCREENSHOT_CLAIMED: .orchestration/evidence/shot.bmp
+#VERIFIED: src/a.ts and src/gone.ts work
+#VERIFIED: login works
+";
+        let checks = run(fs, log);
+        assert_eq!(
+            findings(&checks, log),
+            [
+                (2, FALSE_CLAIM, "src/big.ts has 500 lines, not 300".into()),
+                (
+                    3,
+                    Code::OutsideWorkspace,
+                    "~/.claude/agents/x.md is outside the workspace; not checked".into()
+                ),
+                (
+                    5,
+                    FALSE_CLAIM,
+                    "#VERIFIED names what is not there: src/gone.ts does not exist in the workspace"
+                        .into()
+                ),
+            ]
+        );
+        assert!(hover_at(&checks, log, "shot.bmp").contains("BMP, 1×1"));
+    }
+
+    #[test]
+    fn prose_recipes_are_for_a_person_and_an_assumption_checked_by_its_recipe_is_checked() {
+        let fs = FakeFs::new();
+        fs.file("/ws/prisma/schema.prisma", "model User {\n}\n");
+        let log = "\
+## Assumptions Made
+#COMPLETION_DRIVE: User model has the fields auth needs
+  Verification: grep \"model User\" prisma/schema.prisma
+#COMPLETION_DRIVE_INTEGRATION: the session survives a reload
+  Verification: Runtime test required
+#COMPLETION_DRIVE: the copy reads well
+  Verifiable by: Manual review of the login page
+";
+        let checks = run(fs, log);
+        let found = findings(&checks, log);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, 5);
+        assert!(found[0].2.starts_with(RUNTIME_ONLY), "{found:?}");
+        assert_eq!(found[1].0, 7);
+        assert!(found[1].2.starts_with("a check for a person"), "{found:?}");
+        // Every assumption's entry was checked, so none is unchecked.
+        let a = crate::analysis::Analysis {
+            tags: parse(log, &Registry::builtin())
+                .entries
+                .iter()
+                .map(|e| e.tag.clone())
+                .collect(),
+            checks: checks.into(),
+            ..Default::default()
+        };
+        assert_eq!(a.unchecked_assumptions(&Registry::builtin()).len(), 0);
+    }
+
+    #[test]
+    fn visual_work_needs_a_screenshot() {
+        let settings = crate::config::Settings::default();
+        let registry = Registry::builtin();
+        let run_visual = |log: &str, git: Option<&GitState>| {
+            let doc = parse(log, &registry);
+            visual_work(&doc, git, &settings.ui_files, &registry)
+                .into_iter()
+                .filter_map(|c| c.finding)
+                .map(|f| (f.code, f.message))
+                .collect::<Vec<_>>()
+        };
+        let ui = "## Files Modified\n#FILE_MODIFIED: src/components/Login.tsx\n";
+        let found = run_visual(ui, None);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, Code::MissingScreenshot);
+        assert!(found[0].1.contains("src/components/Login.tsx changed"), "{found:?}");
+        // A change git reports counts even when the log does not name it.
+        let git = git_state(&[("src/styles/app.css", false)], &[], &[]);
+        let api = "## Files Modified\n#FILE_MODIFIED: src/api.ts\n";
+        assert_eq!(run_visual(api, Some(&git))[0].0, Code::MissingScreenshot);
+        assert_eq!(run_visual(api, None), []);
+        let shot = format!("{ui}## Evidence Captured\n#SCREENSHOT_CLAIMED: .orchestration/evidence/login.png\n");
+        assert_eq!(run_visual(&shot, None), []);
+        let waived = format!("{ui}#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY\n");
+        let found = run_visual(&waived, None);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, Code::ScreenshotWaived);
+        assert!(found[0].1.contains("a person must check the visual change to src/components/Login.tsx"));
+        // A log with no claim is not held to the rule.
+        assert_eq!(run_visual("# Log\n", Some(&git)), []);
+    }
+
 }

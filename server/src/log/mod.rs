@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod files;
+pub mod git;
 pub mod parse;
 pub mod recipe;
 pub mod unlogged;

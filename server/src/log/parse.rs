@@ -110,8 +110,16 @@ pub fn parse(text: &str, registry: &Registry) -> LogDoc {
         }
         // A continuation line that starts in a code block or an HTML comment
         // is an example, not a field of the tag.
+        // A list item (`- Line 12: ...`) starts with its marker, which is
+        // not text: its text starts after it.
         tag.continuation.retain(|line| {
-            contains(&md.text, line.range.start) || contains(&md.code, line.range.start)
+            let item = line
+                .text
+                .strip_prefix(['-', '*', '+'])
+                .filter(|rest| rest.starts_with(' '))
+                .map_or(0, |rest| line.text.len() - rest.trim_start().len());
+            let at = line.range.start + item;
+            contains(&md.text, at) || contains(&md.code, line.range.start)
         });
         let section = innermost_section(&md.sections, tag.name_range.start);
         let family = registry.get(&tag.name).map(|d| d.family);

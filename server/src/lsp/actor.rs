@@ -326,7 +326,7 @@ struct Actor {
     /// What git reported changed, per root, with the workspace generation
     /// and when it was asked: `git status` runs at most once per state of
     /// the workspace and [`GIT_STATUS_AGE`], not on every keystroke in the log.
-    git_status: HashMap<PathBuf, (u64, Instant, Option<Vec<crate::log::unlogged::Unlogged>>)>,
+    git_status: HashMap<PathBuf, (u64, Instant, Option<Arc<crate::log::git::GitState>>)>,
     /// Resolutions reused across keystrokes until the workspace changes.
     resolutions: crate::resolve::Cache,
     /// How many messages the actor has taken in: any message may change
@@ -714,9 +714,14 @@ impl Actor {
                 &settings,
             ),
             Content::Log { rope, log } => match entry.path.as_deref() {
-                Some(path) => {
-                    analysis::analyze_log(log, &rope.to_string(), path, &mut self.ws, changed)
-                }
+                Some(path) => analysis::analyze_log(
+                    log,
+                    &rope.to_string(),
+                    path,
+                    &mut self.ws,
+                    changed.as_deref(),
+                    &settings,
+                ),
                 None => Analysis::default(),
             },
             // Not parsed: what `tagls check` says of the same file on disk.
@@ -912,6 +917,13 @@ impl Actor {
         {
             all.push(f);
             all.sort_by_key(|f| f.range.start);
+        } else if let Some(root) = snap.root.clone()
+            && snap.path.as_deref() == Some(snap.settings.log_path(&root).as_path())
+            && self.log_problem(&root, &snap.settings.clone()).is_some()
+        {
+            // Whether the log carries the note depends on whether any file
+            // holds a tag: the check of the root says.
+            self.check_tagged(&root);
         }
         proto::diagnostics(&snap.rope, &all, snap.encoding)
     }
@@ -1027,7 +1039,10 @@ impl Actor {
                 continue;
             }
             let tagged = match &e.content {
-                Content::Parsed(doc) => analysis::has_tags(doc) && !self.is_ignored_path(path),
+                Content::Parsed(doc) => {
+                    analysis::has_tags(doc, &self.config.for_path(Some(path)).registry)
+                        && !self.is_ignored_path(path)
+                }
                 _ => false,
             };
             open.push((display_rel(path, root), tagged));
@@ -1059,10 +1074,20 @@ impl Actor {
     fn pick_designated(&self) -> Vec<Uri> {
         let mut out = Vec::new();
         for root in self.ws.roots().iter().filter(|r| !r.fallback) {
-            let Some(rel) = self.first_tagged(&root.path) else {
-                continue;
+            let path = match self.first_tagged(&root.path) {
+                Some(rel) => root.path.join(&rel),
+                // No file holds a tag, as the last check found: the log
+                // carries the note, when it is open.
+                None if self
+                    .tagged
+                    .get(&root.path)
+                    .is_some_and(|t| t.files.is_some()) =>
+                {
+                    self.config.for_path(Some(&root.path)).log_path(&root.path)
+                }
+                None => continue,
             };
-            if let Some((uri, _)) = self.docs.by_path(&root.path.join(&rel)) {
+            if let Some((uri, _)) = self.docs.by_path(&path) {
                 out.push(uri.clone());
             }
         }
@@ -1092,16 +1117,27 @@ impl Actor {
 
     /// The note that the implementation log is missing, empty or holds no
     /// claim, on the first tag of `snap`, the root's first tagged file.
+    /// In a root where no file holds a tag, the log itself carries it, at
+    /// its start, when it exists: a log is the method in use.
     fn missing_log_finding(&mut self, snap: &Snapshot) -> Option<Finding> {
-        let first = snap.analysis.tags.first()?;
         let root = snap.root.clone()?;
         let settings = Arc::clone(&snap.settings);
+        let log_path = settings.log_path(&root);
+        let is_log = snap.path.as_deref() == Some(log_path.as_path());
+        let range = if is_log {
+            crate::text::TextRange::new(0, 0)
+        } else {
+            snap.analysis
+                .tags
+                .iter()
+                .find(|t| settings.registry.get(&t.name).is_some())?
+                .head_range()
+        };
         let problem = self.log_problem(&root, &settings)?;
         // The gate's answer needs every tagged file of the root: a check
         // of the root on disk is asked for, once per state of the workspace.
         self.check_tagged(&root);
-        let log_path = settings.log_path(&root);
-        let finding = log::missing_log(problem, &settings.log, &log_path, first.head_range());
+        let finding = log::missing_log(problem, &settings.log, &log_path, range);
         settings.apply(vec![finding]).pop()
     }
 
@@ -1170,7 +1206,14 @@ impl Actor {
                     tracing::error!("checking {} failed", root.display());
                     return;
                 };
-                let mut files: Vec<String> = report.tags.into_iter().map(|t| t.path).collect();
+                let settings = crate::config::Settings::from_file(&roots[0].1);
+                let log = settings.log.clone();
+                let mut files: Vec<String> = report
+                    .tags
+                    .into_iter()
+                    .filter(|t| t.path != log && settings.registry.get(&t.name).is_some())
+                    .map(|t| t.path)
+                    .collect();
                 files.dedup();
                 me.send(Msg::Tagged {
                     root,
@@ -1186,8 +1229,9 @@ impl Actor {
     /// The files git reports changed under the root of `path`, cached.
     /// Commits touch only `.git`, which is not watched, so the answer also
     /// expires with age.
-    fn git_changes(&mut self, path: &Path) -> Option<Vec<crate::log::unlogged::Unlogged>> {
+    fn git_changes(&mut self, path: &Path) -> Option<Arc<crate::log::git::GitState>> {
         let root = self.ws.root_for(path)?.path.clone();
+        let base = self.settings_for(Some(path)).git_base.clone();
         let generation = self.ws.generation();
         if let Some((g, at, changed)) = self.git_status.get(&root)
             && *g == generation
@@ -1195,7 +1239,7 @@ impl Actor {
         {
             return changed.clone();
         }
-        let changed = crate::log::unlogged::changed_files(&root);
+        let changed = crate::log::git::state(&root, base.as_deref()).map(Arc::new);
         self.git_status
             .insert(root, (generation, Instant::now(), changed.clone()));
         changed

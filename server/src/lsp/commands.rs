@@ -360,12 +360,15 @@ impl Runner {
                     return Err(format!("{} is not a workspace root", root.display()));
                 }
                 let r = root.clone();
-                let changed =
-                    tokio::task::spawn_blocking(move || crate::log::unlogged::changed_files(&r))
-                        .await
-                        .ok()
-                        .flatten()
-                        .ok_or_else(|| format!("{} is not a git work tree", root.display()))?;
+                let base = info.settings.git_base.clone();
+                let changed = tokio::task::spawn_blocking(move || {
+                    crate::log::git::state(&r, base.as_deref())
+                })
+                .await
+                .ok()
+                .flatten()
+                .ok_or_else(|| format!("{} is not a git work tree", root.display()))?
+                .changed;
                 let log_path = info.settings.log_path(&root);
                 // Read as it is written: a log linked elsewhere, a FIFO or a
                 // device is not read.

@@ -32,15 +32,26 @@ pub fn hover(snap: &Snapshot, at: Position) -> Option<Hover> {
         })
     };
     let offset = proto::offset(&snap.rope, at, snap.encoding);
-    if let Some(c) = snap
+    // The innermost checked span under the cursor, with everything checked
+    // on it (on a claim's path: that it exists, and what git says of it),
+    // problems first.
+    let under: Vec<_> = snap
         .analysis
         .checks
         .iter()
-        .find(|c| c.range.contains_inclusive(offset))
-    {
+        .filter(|c| c.range.contains_inclusive(offset))
+        .collect();
+    if let Some(inner) = under.iter().map(|c| c.range).min_by_key(|r| r.len()) {
+        let mut same: Vec<_> = under.into_iter().filter(|c| c.range == inner).collect();
+        same.sort_by_key(|c| c.finding.is_none());
+        let text = same
+            .iter()
+            .map(|c| c.hover.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n");
         return Some(Hover {
-            contents: markdown(c.hover.clone()),
-            range: Some(proto::range(&snap.rope, c.range, snap.encoding)),
+            contents: markdown(text),
+            range: Some(proto::range(&snap.rope, inner, snap.encoding)),
         });
     }
     if let Some(r) = reference_at(snap, at) {

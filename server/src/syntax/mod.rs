@@ -5,6 +5,7 @@
 //! ids, which costs about half of what a `(comment) @comment` query does on
 //! the same tree (docs/BENCHMARKS.md).
 
+pub mod defs;
 pub mod env;
 
 use std::sync::OnceLock;

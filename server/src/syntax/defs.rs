@@ -1,0 +1,123 @@
+//! The names a source file defines: its functions, methods and classes, by
+//! its syntax tree. A log entry's `Methods:` field is checked against them.
+
+use tree_sitter::Node;
+
+use super::Language;
+
+/// Parses too deep or too long are cut here: a file's definitions are
+/// looked for in at most this many nodes.
+const MAX_NODES: usize = 2_000_000;
+
+/// The names `text` defines as functions, methods, classes and types, in
+/// document order, with duplicates.
+pub fn definitions(lang: Language, text: &str) -> Vec<String> {
+    let mut parser = lang.parser();
+    let Some(tree) = parser.parse(text, None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    let mut seen = 0usize;
+    // A pre-order walk without recursion: a deeply nested file cannot
+    // overflow the stack.
+    'walk: loop {
+        let node = cursor.node();
+        seen += 1;
+        if let Some(name) = defined_name(node, text) {
+            out.push(name.to_owned());
+        }
+        if seen < MAX_NODES && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+fn is_function(node: Node<'_>) -> bool {
+    matches!(
+        node.kind(),
+        "arrow_function" | "function_expression" | "function" | "generator_function"
+    )
+}
+
+/// The name a node defines, if it is a definition.
+fn defined_name<'t>(node: Node<'_>, text: &'t str) -> Option<&'t str> {
+    let named = |field: &str| {
+        node.child_by_field_name(field)
+            .and_then(|n| text.get(n.byte_range()))
+    };
+    match node.kind() {
+        // TypeScript and JavaScript.
+        "function_declaration"
+        | "generator_function_declaration"
+        | "method_definition"
+        | "method_signature"
+        | "abstract_method_signature"
+        | "function_signature"
+        | "class_declaration"
+        | "abstract_class_declaration"
+        | "interface_declaration"
+        | "type_alias_declaration"
+        | "enum_declaration"
+        // Go (`function_declaration` above), Python.
+        | "method_declaration"
+        | "type_spec"
+        | "function_definition"
+        | "class_definition" => named("name"),
+        // `const login = () => ...`, `login: async () => ...`.
+        "variable_declarator" | "public_field_definition" | "field_definition" | "pair" => {
+            let value = node.child_by_field_name("value")?;
+            if !is_function(value) {
+                return None;
+            }
+            named("name")
+                .or_else(|| named("property"))
+                .or_else(|| named("key"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_methods_and_classes_in_each_language() {
+        let ts = "export async function login(a: string) {}\nexport const register = async () => {};\nclass AuthService {\n  logout(): void {}\n  refresh = () => {};\n}\ninterface Store { get(k: string): string }\nconst plain = 3;\nconst api = { fetchUser: function () {}, other: 1 };\n";
+        assert_eq!(
+            definitions(Language::TypeScript, ts),
+            [
+                "login",
+                "register",
+                "AuthService",
+                "logout",
+                "refresh",
+                "Store",
+                "get",
+                "fetchUser"
+            ]
+        );
+        let go = "package a\nfunc Login() {}\nfunc (s *Svc) Register() {}\ntype Svc struct{}\n";
+        assert_eq!(
+            definitions(Language::Go, go),
+            ["Login", "Register", "Svc"]
+        );
+        let py = "def login():\n    pass\nclass Auth:\n    def register(self):\n        pass\nx = 1\n";
+        assert_eq!(
+            definitions(Language::Python, py),
+            ["login", "Auth", "register"]
+        );
+        let jsx = "export default function Button() { return <b>x</b>; }\n";
+        assert_eq!(definitions(Language::JavaScript, jsx), ["Button"]);
+    }
+}
