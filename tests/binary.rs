@@ -78,7 +78,7 @@ fn check_lists_the_tags_of_the_demo_workspace() {
     assert!(!stdout.contains("JWT_SECRET is"), "{stdout}");
     assert!(
         stdout.ends_with(
-            "\n20 findings in 5 tagged files\ntags: 6 assumption, 2 pattern, 1 suggestion, 2 decision, 3 claim, 1 verdict, 1 unknown\nverdict: BLOCKED (1 missing path(s))\n"
+            "\n21 findings in 5 tagged files\ntags: 6 assumption, 2 pattern, 1 suggestion, 2 decision, 3 claim, 1 verdict, 1 unknown\nverdict: BLOCKED (1 missing path(s))\n"
         ),
         "{stdout}"
     );

@@ -132,6 +132,8 @@ pub struct TagPlace {
     pub span: Spans,
     pub name: String,
     pub payload: String,
+    /// Its family, when the registry knows it.
+    pub family: Option<crate::tags::Family>,
 }
 
 /// Everything `scan` found.
@@ -155,6 +157,76 @@ pub struct Report {
     pub skipped: Vec<SkippedFile>,
     /// Each root's implementation log, relative to the root, as configured.
     pub logs: BTreeMap<PathBuf, String>,
+    /// Tags in the code that the method removes once the gate has PASSED
+    /// ([`is_removed_after_passing`]), in path order. Before that, nothing
+    /// is cleaned up.
+    pub cleanup: Vec<TagPlace>,
+    /// The log's recipes as they were evaluated, in path and line order.
+    pub commands: Vec<CommandRun>,
+    /// Each root's task, as its log names it (its `Task:` line, else its
+    /// title).
+    pub tasks: BTreeMap<PathBuf, String>,
+}
+
+/// One `Verification:` recipe of the log, as tagls evaluated it (in
+/// process, never through a shell).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandRun {
+    pub root: PathBuf,
+    /// The log, relative to the root.
+    pub path: String,
+    /// One-based.
+    pub line: u32,
+    /// The recipe as written, redacted.
+    pub recipe: String,
+    pub outcome: RunOutcome,
+    /// What it found, as plain text, redacted.
+    pub output: String,
+}
+
+/// How a recipe came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    Passed,
+    Failed,
+    /// tagls cannot evaluate it, or it needs a person or a running system.
+    NotEvaluated,
+}
+
+impl RunOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunOutcome::Passed => "passed",
+            RunOutcome::Failed => "failed",
+            RunOutcome::NotEvaluated => "not evaluated",
+        }
+    }
+}
+
+/// The task a log is about: its `Task:` line, else its first title, with a
+/// leading "Implementation Log" dropped.
+pub fn task_of(log: &str) -> Option<String> {
+    static TASK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?im)^\s*(?:[-*]\s+)?\**task(?:\s+id)?\**\s*:\**\s*(.+?)\s*$")
+            .expect("valid regex")
+    });
+    if let Some(c) = TASK.captures(log) {
+        return Some(c[1].trim_matches('*').trim().to_owned()).filter(|t| !t.is_empty());
+    }
+    let title = log.lines().find_map(|l| l.strip_prefix("# "))?.trim();
+    let rest = title
+        .strip_prefix("Implementation Log")
+        .map(|r| r.trim_start_matches([':', '-', '–', '—', ' ']))
+        .unwrap_or(title);
+    (!rest.is_empty()).then(|| rest.to_owned())
+}
+
+/// Whether the method removes a tag of this family from the code once the
+/// gate has PASSED: every tag but decisions (`#PATH_DECISION`,
+/// `#PATH_RATIONALE`, kept as documentation) and suggestions (follow-ups).
+pub fn is_removed_after_passing(family: crate::tags::Family) -> bool {
+    use crate::tags::Family;
+    !matches!(family, Family::Decision | Family::Suggestion)
 }
 
 impl Report {
@@ -171,6 +243,9 @@ impl Report {
         self.problems.extend(other.problems);
         self.skipped.extend(other.skipped);
         self.logs.extend(other.logs);
+        self.cleanup.extend(other.cleanup);
+        self.commands.extend(other.commands);
+        self.tasks.extend(other.tasks);
     }
 
     /// The implementation log of a root, relative to it.
@@ -367,6 +442,19 @@ pub fn scan(
         }
         // A cache that cannot be written only makes the next run slower.
         let _ = cache.save(entries);
+        report.cleanup.extend(
+            report
+                .tags
+                .iter()
+                .filter(|t| t.root == *root)
+                .filter(|t| {
+                    settings
+                        .registry
+                        .get(&t.name)
+                        .is_some_and(|d| is_removed_after_passing(d.family))
+                })
+                .cloned(),
+        );
         scan_log(
             &mut report,
             root,
@@ -456,6 +544,7 @@ fn part_of(reported: &Reported, root: &Path, rel: &str, registry: &Registry) -> 
             span: *span,
             name: name.clone(),
             payload: payload.clone(),
+            family: registry.get(name).map(|d| d.family),
         });
         match registry.get(name) {
             Some(d) => *part.families.entry(d.family.name()).or_default() += 1,
@@ -767,6 +856,37 @@ fn scan_log(
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
         report.verified.push(strip_markdown(&c.hover));
     }
+    for c in a.checks.iter().filter(|c| c.recipe) {
+        let outcome = match c.finding.as_ref().map(|f| f.code) {
+            None => RunOutcome::Passed,
+            Some(crate::findings::Code::VerificationFailed) => RunOutcome::Failed,
+            Some(_) => RunOutcome::NotEvaluated,
+        };
+        let output: Vec<String> = c
+            .hover
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.replace("**", "").replace('`', ""))
+            .collect();
+        report.commands.push(CommandRun {
+            root: root.to_path_buf(),
+            path: log_rel.clone(),
+            line: rope.byte_to_line(c.range.start.min(rope.len_bytes())) as u32 + 1,
+            recipe: crate::secrets::redact_string(
+                text.get(c.range.start..c.range.end)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            outcome,
+            output: output.join("\n"),
+        });
+    }
+    if let Some(task) = task_of(&text) {
+        report
+            .tasks
+            .insert(root.to_path_buf(), crate::secrets::redact_string(task));
+    }
     let Some(problem) = problem else {
         return;
     };
@@ -812,6 +932,7 @@ fn add(
             span: spanner.spans(t.head_range()),
             name: t.name.to_string(),
             payload: t.payload.to_string(),
+            family: registry.get(&t.name).map(|d| d.family),
         });
         match registry.get(&t.name) {
             Some(d) => *report.families.entry(d.family.name()).or_default() += 1,

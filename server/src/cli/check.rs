@@ -222,6 +222,9 @@ pub fn text(report: &Report, colour: bool) -> String {
         out.push_str(&skipped_line(report));
     }
     let v = report.verdict();
+    if v == Verdict::Passed && !report.cleanup.is_empty() {
+        out.push_str(&cleanup_line(report));
+    }
     let colour_of = match v {
         Verdict::Passed => "1;32",
         Verdict::Conditional => "1;33",
@@ -233,6 +236,32 @@ pub fn text(report: &Report, colour: bool) -> String {
         report.reason()
     ));
     out
+}
+
+/// After PASSED, the tags the method removes from the code now.
+fn cleanup_line(report: &Report) -> String {
+    let n = report.cleanup.len();
+    let mut named: Vec<String> = report
+        .cleanup
+        .iter()
+        .take(SKIPPED_NAMED)
+        .map(|t| {
+            format!(
+                "{}:{} #{}",
+                escape_controls(&t.path),
+                t.span[2].0.line + 1,
+                t.name
+            )
+        })
+        .collect();
+    if n > SKIPPED_NAMED {
+        named.push(format!("and {} more", n - SKIPPED_NAMED));
+    }
+    format!(
+        "cleanup: {n} tag{} to remove now that the gate passed (decisions and suggestions stay): {}\n",
+        if n == 1 { "" } else { "s" },
+        named.join(", ")
+    )
 }
 
 /// How many skipped files the text summary names; the rest are counted.
@@ -295,6 +324,7 @@ pub fn uri_of(path: &str) -> String {
 
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
+    cleanup: Vec<JsonTag<'a>>,
     findings: Vec<JsonFinding<'a>>,
     reason: String,
     schema_version: u32,
@@ -310,6 +340,13 @@ struct JsonSummary<'a> {
     findings: usize,
     tagged_files: usize,
     unknown_tags: usize,
+}
+
+#[derive(Serialize)]
+struct JsonTag<'a> {
+    line: u32,
+    path: &'a str,
+    tag: &'a str,
 }
 
 #[derive(Serialize)]
@@ -359,6 +396,15 @@ fn finding_json(f: &Located) -> JsonFinding<'_> {
 /// The `--format json` object (docs/check-output.schema.json).
 pub fn json_report(report: &Report) -> JsonReport<'_> {
     JsonReport {
+        cleanup: report
+            .cleanup
+            .iter()
+            .map(|t| JsonTag {
+                line: t.span[2].0.line + 1,
+                path: &t.path,
+                tag: &t.name,
+            })
+            .collect(),
         findings: report.findings.iter().map(finding_json).collect(),
         reason: report.reason(),
         schema_version: JSON_SCHEMA_VERSION,

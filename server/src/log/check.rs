@@ -53,6 +53,9 @@ pub struct Check {
     /// checks an entry: an assumption whose entry was checked names
     /// something checkable.
     pub entry: Option<usize>,
+    /// Whether it is the evaluation of a recipe (a `Verification:` line):
+    /// the report lists those as the commands it ran.
+    pub recipe: bool,
     pub finding: Option<Finding>,
     /// Markdown for hover: what was checked and what was found.
     pub hover: String,
@@ -179,6 +182,7 @@ pub fn visual_work(
         out.push(Check {
             range,
             entry: Some(e.tag.name_range.start),
+            recipe: false,
             hover: format!("**#{}**: {message}", e.tag.name),
             finding: Some(Finding {
                 range,
@@ -216,6 +220,7 @@ pub fn visual_work(
     out.push(Check {
         range,
         entry: None,
+        recipe: false,
         hover: message.clone(),
         finding: Some(Finding {
             range,
@@ -591,6 +596,7 @@ impl Checker<'_> {
         self.out.push(Check {
             range,
             entry: self.entry,
+            recipe: false,
             finding,
             hover: redact_string(hover),
         });
@@ -1148,6 +1154,7 @@ impl Checker<'_> {
             let finding =
                 Self::finding(entry, range, Severity::Information, UNVERIFIABLE, message);
             self.push(range, finding, hover);
+            self.mark_recipe();
             return;
         }
         let evaluation = recipe::evaluate(recipe, &self.root, self.ws);
@@ -1157,6 +1164,14 @@ impl Checker<'_> {
             (None, None) => None,
         };
         self.push(range, finding, evaluation.hover);
+        self.mark_recipe();
+    }
+
+    /// Marks the last check pushed as a recipe's evaluation.
+    fn mark_recipe(&mut self) {
+        if let Some(c) = self.out.last_mut() {
+            c.recipe = true;
+        }
     }
 
     /// References in an assumption written in the log resolve as they do

@@ -115,6 +115,8 @@ pub enum Msg {
         root: PathBuf,
         generation: u64,
         files: Vec<String>,
+        /// The gate's verdict on the root.
+        verdict: crate::findings::Verdict,
     },
 }
 
@@ -173,6 +175,9 @@ pub struct Snapshot {
     pub analysis: Analysis,
     pub settings: Arc<Settings>,
     pub encoding: Encoding,
+    /// The gate's verdict on the document's root, when a check of the root
+    /// in the workspace's current state has answered.
+    pub verdict: Option<crate::findings::Verdict>,
 }
 
 /// The sending side of the actor's mailbox. Sending never blocks and never
@@ -291,6 +296,8 @@ fn is_edit(msg: &Msg) -> bool {
 struct Tagged {
     generation: u64,
     files: Option<Vec<String>>,
+    /// The gate's verdict on the root, from the same check.
+    verdict: Option<crate::findings::Verdict>,
 }
 
 struct Actor {
@@ -326,7 +333,11 @@ struct Actor {
     /// What git reported changed, per root, with the workspace generation
     /// and when it was asked: `git status` runs at most once per state of
     /// the workspace and [`GIT_STATUS_AGE`], not on every keystroke in the log.
-    git_status: HashMap<PathBuf, (u64, Instant, Option<Arc<crate::log::git::GitState>>)>,
+    #[allow(clippy::type_complexity)]
+    git_status: HashMap<
+        PathBuf,
+        (u64, Instant, Option<String>, Option<Arc<crate::log::git::GitState>>),
+    >,
     /// Resolutions reused across keystrokes until the workspace changes.
     resolutions: crate::resolve::Cache,
     /// How many messages the actor has taken in: any message may change
@@ -521,6 +532,7 @@ impl Actor {
                 root,
                 generation,
                 files,
+                verdict,
             } => {
                 if self.tagged.get(&root).is_some_and(|t| t.generation == generation) {
                     self.tagged.insert(
@@ -528,6 +540,7 @@ impl Actor {
                         Tagged {
                             generation,
                             files: Some(files),
+                            verdict: Some(verdict),
                         },
                     );
                     self.invalidate_under(&root);
@@ -782,21 +795,35 @@ impl Actor {
 
     fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
         let analysis = self.analysis(uri)?;
+        // Removing verified tags is offered only once the gate has PASSED
+        // the root: a document that has some asks for the root's verdict.
+        let settings = self.settings_for(self.docs.get(uri)?.path.as_deref());
+        if !crate::housekeeping::verified_assumptions(&analysis, &settings.registry).is_empty()
+            && let Some(root) = self.root_of(self.docs.get(uri)?.path.as_deref())
+        {
+            self.check_tagged(&root);
+        }
         self.snapshot_with(uri, analysis)
     }
 
     fn snapshot_with(&self, uri: &Uri, analysis: Analysis) -> Option<Snapshot> {
         let entry = self.docs.get(uri)?;
+        let root = self.root_of(entry.path.as_deref());
         Some(Snapshot {
             uri: uri.clone(),
             path: entry.path.clone(),
-            root: self.root_of(entry.path.as_deref()),
             is_log: matches!(entry.content, Content::Log { .. }),
             version: entry.version,
             rope: entry.content.rope().clone(),
             analysis,
             settings: self.settings_for(entry.path.as_deref()),
             encoding: self.encoding,
+            verdict: root
+                .as_ref()
+                .and_then(|r| self.tagged.get(r))
+                .filter(|t| t.generation == self.ws.generation())
+                .and_then(|t| t.verdict),
+            root,
         })
     }
 
@@ -1177,12 +1204,15 @@ impl Actor {
         {
             return;
         }
+        // Until the check answers, the last answer stands for the files;
+        // a verdict is only trusted for the state it was reached in.
         let kept = self.tagged.remove(root).and_then(|t| t.files);
         self.tagged.insert(
             root.to_path_buf(),
             Tagged {
                 generation,
                 files: kept,
+                verdict: None,
             },
         );
         let config = self.config.file_of(root).cloned().unwrap_or_default();
@@ -1206,6 +1236,7 @@ impl Actor {
                     tracing::error!("checking {} failed", root.display());
                     return;
                 };
+                let verdict = report.verdict();
                 let settings = crate::config::Settings::from_file(&roots[0].1);
                 let log = settings.log.clone();
                 let mut files: Vec<String> = report
@@ -1219,6 +1250,7 @@ impl Actor {
                     root,
                     generation,
                     files,
+                    verdict,
                 });
             });
         if let Err(e) = spawned {
@@ -1233,15 +1265,16 @@ impl Actor {
         let root = self.ws.root_for(path)?.path.clone();
         let base = self.settings_for(Some(path)).git_base.clone();
         let generation = self.ws.generation();
-        if let Some((g, at, changed)) = self.git_status.get(&root)
+        if let Some((g, at, b, changed)) = self.git_status.get(&root)
             && *g == generation
             && at.elapsed() < GIT_STATUS_AGE
+            && *b == base
         {
             return changed.clone();
         }
         let changed = crate::log::git::state(&root, base.as_deref()).map(Arc::new);
         self.git_status
-            .insert(root, (generation, Instant::now(), changed.clone()));
+            .insert(root, (generation, Instant::now(), base, changed.clone()));
         changed
     }
 

@@ -206,7 +206,8 @@ fn housekeeping_actions(
     let registry = &snap.settings.registry;
     let text = snap.rope.to_string();
     let remove_kind = CodeActionKind::new("source.tagls.removeVerified");
-    if wants(&remove_kind) {
+    // The method cleans up only after the gate has PASSED.
+    if wants(&remove_kind) && snap.verdict == Some(crate::findings::Verdict::Passed) {
         let edits: Vec<OneOf<TextEdit, ls_types::AnnotatedTextEdit>> =
             crate::housekeeping::verified_assumptions(&snap.analysis, registry)
                 .into_iter()
