@@ -135,10 +135,10 @@ pub enum LogCommand {
     /// time, UTC).
     ///
     /// The file must exist inside the workspace (not through a symlink out
-    /// of it) and be a PNG, JPEG, GIF, WebP or BMP image by its bytes;
-    /// otherwise nothing is written and the exit status is 2. The method
-    /// keeps screenshots under .orchestration/evidence/: one elsewhere is
-    /// logged with a warning. With --waiver, logs
+    /// of it) and be a PNG, JPEG, GIF, WebP or BMP image of at most 10 MiB
+    /// by its bytes; otherwise nothing is written and the exit status is 2.
+    /// The method keeps screenshots under .orchestration/evidence/: one
+    /// elsewhere is logged with a warning. With --waiver, logs
     /// `#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY` with a
     /// `Reason:` instead: a security policy prevented the capture.
     Screenshot {

@@ -700,17 +700,22 @@ fn existing_entry<'a>(log: &'a LogDoc, entry: &NewEntry) -> Option<&'a super::pa
     }
 }
 
-/// Edits that bring an existing entry up to date: its first line (the
-/// count of a created file), the fields tagls computes (`Lines affected`,
+/// Edits that bring an existing entry up to date: the first line of a
+/// created file (its count), the fields tagls computes (`Lines affected`,
 /// `Timestamp`), an empty field a value is given for, `Changes:` added to;
 /// a field it lacks is added after its last line. Text a person wrote is
 /// kept.
 fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Option<Vec<Edit>> {
     let existing = existing_entry(log, entry)?;
-    let mut edits = vec![Edit {
-        range: existing.tag.head_range(),
-        text: entry.head(),
-    }];
+    let mut edits = Vec::new();
+    // Only a created file's first line says more than the path it was
+    // found by; any other keeps what follows its path (`- after the fix`).
+    if matches!(entry, NewEntry::Created { .. }) {
+        edits.push(Edit {
+            range: existing.tag.head_range(),
+            text: entry.head(),
+        });
+    }
     let mut added = String::new();
     for (key, value, how) in entry.updated_fields() {
         let value = inert(value);
@@ -1705,6 +1710,13 @@ mod tests {
             )
         );
         assert_eq!(add(&w2, &waiver(None)), w2);
+        // What follows the path on an entry's first line is kept.
+        let log = "## Evidence Captured\n#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY - admin pages\n\n#SCREENSHOT_CLAIMED: a.png (after the fix)\n";
+        let out = add(&add(log, &waiver(Some("r"))), &shot("a.png", None, "t"));
+        assert_eq!(
+            out,
+            "## Evidence Captured\n#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY - admin pages\n  Reason: r\n\n#SCREENSHOT_CLAIMED: a.png (after the fix)\n  Timestamp: t\n"
+        );
     }
 
     #[test]
