@@ -8,6 +8,8 @@ mod cli;
 mod fixtures;
 #[path = "fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "log_writer.rs"]
+mod log_writer;
 #[path = "proptest_edits.rs"]
 mod proptest_edits;
 #[path = "tidy.rs"]

@@ -1,5 +1,5 @@
-//! `tagls log created|modified <path>`: the editor's log entries, from a
-//! shell, through the same code (`log::write`).
+//! `tagls log created|modified|screenshot <path>`: the editor's log
+//! entries, from a shell, through the same code (`log::write`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,31 +34,83 @@ fn fail(msg: String) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// Where a file's entry is written: its root, the root's settings and the
+/// file's absolute path, or the refusal (already printed).
+struct Target {
+    root: PathBuf,
+    file: PathBuf,
+    settings: Settings,
+}
+
+fn target(path: &Path) -> Result<Target, ExitCode> {
+    let file = match std::path::absolute(path) {
+        Ok(p) => normalize(&p),
+        Err(e) => return Err(fail(format!("{}: {e}", path.display()))),
+    };
+    let root = root_of(&file);
+    if !file.starts_with(&root) {
+        return Err(fail(format!(
+            "{} is outside the workspace {}",
+            path.display(),
+            root.display()
+        )));
+    }
+    // The root's own configuration says where its log is.
+    let settings = match crate::config::load(&root, None) {
+        Ok(file) => Settings::from_file(&file),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    Ok(Target {
+        root,
+        file,
+        settings,
+    })
+}
+
+/// Writes `entry` into the root's log and says so on stdout.
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+fn log(root: &Path, settings: &Settings, entry: &NewEntry, what: &str) -> ExitCode {
+    let log_path = settings.log_path(root);
+    if let Err(e) = write::write_to_disk(root, &log_path, entry, &settings.registry) {
+        return fail(format!(
+            "cannot write {}: {e}",
+            display_rel(&log_path, root)
+        ));
+    }
+    println!("logged {what} in {}", settings.log); // stdout-ok: the CLI's result
+    ExitCode::SUCCESS
+}
+
 pub fn run(cmd: LogCommand) -> ExitCode {
     let (path, created) = match &cmd {
         LogCommand::Created { path, .. } => (path, true),
         LogCommand::Modified { path, .. } => (path, false),
+        LogCommand::Screenshot {
+            path,
+            description,
+            shows,
+            waiver,
+            reason,
+        } => {
+            return screenshot(
+                path.as_deref(),
+                description.clone(),
+                shows.clone(),
+                *waiver,
+                reason.clone(),
+            );
+        }
     };
-    let file = match std::path::absolute(path) {
-        Ok(p) => normalize(&p),
-        Err(e) => return fail(format!("{}: {e}", path.display())),
+    let Target {
+        root,
+        file,
+        settings,
+    } = match target(path) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
-    let root = root_of(&file);
-    if !file.starts_with(&root) {
-        return fail(format!(
-            "{} is outside the workspace {}",
-            path.display(),
-            root.display()
-        ));
-    }
     // Through the workspace model, as the server reads: a FIFO or a device
     // is never opened, and a symlink out of the root is not followed.
-    // The root's own configuration says where its log is.
-    let settings = match crate::config::load(&root, None) {
-        Ok(file) => Settings::from_file(&file),
-        Err(e) => return fail(e.to_string()),
-    };
     let mut ws = Workspace::new(Arc::new(RealFs));
     ws.add_root(&root, false);
     let bytes = match ws.read(&file, MAX_READ) {
@@ -74,6 +126,7 @@ pub fn run(cmd: LogCommand) -> ExitCode {
         LogCommand::Modified {
             description,
             lines: Some(given),
+            changes,
             ..
         } => {
             // Only what the checker reads back as `Lines affected:`.
@@ -90,12 +143,17 @@ pub fn run(cmd: LogCommand) -> ExitCode {
                     path: rel.clone(),
                     lines_affected: given.trim().to_owned(),
                     description,
-                })
+                }
+                .with_changes(changes))
             }
         }
-        LogCommand::Modified { description, .. } => {
-            write::entry_for(&root, &file, &text, false, None, description)
-        }
+        LogCommand::Modified {
+            description,
+            changes,
+            ..
+        } => write::entry_for(&root, &file, &text, false, None, description)
+            .map(|e| e.with_changes(changes)),
+        LogCommand::Screenshot { .. } => unreachable!("handled above"),
     };
     let entry = match entry {
         Ok(e) => e,
@@ -104,18 +162,70 @@ pub fn run(cmd: LogCommand) -> ExitCode {
         }
         Err(e) => return fail(e.to_string()),
     };
-    let log_path = settings.log_path(&root);
-    if let Err(e) = write::write_to_disk(&root, &log_path, &entry, &settings.registry) {
-        return fail(format!(
-            "cannot write {}: {e}",
-            display_rel(&log_path, &root)
-        ));
-    }
     let what = if created {
         "FILE_CREATED"
     } else {
         "FILE_MODIFIED"
     };
-    println!("logged #{what}: {rel} in {}", settings.log); // stdout-ok: the CLI's result
-    ExitCode::SUCCESS
+    log(&root, &settings, &entry, &format!("#{what}: {rel}"))
+}
+
+/// `tagls log screenshot <path>` and `tagls log screenshot --waiver`.
+fn screenshot(
+    path: Option<&Path>,
+    description: Option<String>,
+    shows: Option<String>,
+    waiver: bool,
+    reason: Option<String>,
+) -> ExitCode {
+    if waiver {
+        // The waiver names no file: it goes into the log of the workspace
+        // the command runs in.
+        let cwd = match std::env::current_dir() {
+            Ok(d) => normalize(&d),
+            Err(e) => return fail(format!("the current folder: {e}")),
+        };
+        // `find_root` looks at the folders above a file: this one first.
+        let root = root_of(&cwd.join("waiver"));
+        let settings = match crate::config::load(&root, None) {
+            Ok(file) => Settings::from_file(&file),
+            Err(e) => return fail(e.to_string()),
+        };
+        let entry = NewEntry::ScreenshotWaiver { reason };
+        let what = format!(
+            "#SCREENSHOT_CLAIMED: {}",
+            crate::log::check::SCREENSHOT_WAIVER
+        );
+        return log(&root, &settings, &entry, &what);
+    }
+    let Some(path) = path else {
+        return fail("log screenshot needs the image's path, or --waiver".to_owned());
+    };
+    let Target {
+        root,
+        file,
+        settings,
+    } = match target(path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut ws = Workspace::new(Arc::new(RealFs));
+    ws.add_root(&root, false);
+    let shot = match write::screenshot_entry(&mut ws, &root, &file, description, shows) {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let rel = display_rel(&file, &root);
+    if !shot.in_evidence {
+        eprintln!(
+            "tagls: warning: {rel} is not under {}/, where the method keeps its evidence; logged anyway",
+            write::EVIDENCE_DIR
+        );
+    }
+    log(
+        &root,
+        &settings,
+        &shot.entry,
+        &format!("#SCREENSHOT_CLAIMED: {rel} ({})", shot.format),
+    )
 }

@@ -104,8 +104,14 @@ pub enum Command {
         #[arg(long, value_name = "REV")]
         since: Option<String>,
     },
-    /// Append an entry to the implementation log (the root's configured log),
+    /// Add an entry to the implementation log (the root's configured log),
     /// as the editor's code actions do (safe to run many at once).
+    ///
+    /// Each entry goes under its section of the method's template
+    /// (Assumptions Made, Files Created, Files Modified, Evidence Captured,
+    /// Integration Points): a missing section is added at its place in that
+    /// order, and a new log gets all five. An entry for the same path is
+    /// updated in place, never duplicated.
     #[command(subcommand)]
     Log(LogCommand),
     /// Serve LSP on stdin/stdout.
@@ -121,8 +127,8 @@ pub enum LogCommand {
         #[arg(long)]
         description: Option<String>,
     },
-    /// `#FILE_MODIFIED: <path>` with `Lines affected:` from git (against
-    /// HEAD), or as given.
+    /// `#FILE_MODIFIED: <path>` under `## Files Modified`, with `Lines
+    /// affected:` from git (against HEAD), or as given, and `Changes:`.
     Modified {
         path: PathBuf,
         /// The entry's `Description:`.
@@ -131,6 +137,38 @@ pub enum LogCommand {
         /// `Lines affected`, such as `8, 102-115`, when git cannot tell.
         #[arg(long)]
         lines: Option<String>,
+        /// The entry's `Changes:`, in one line, such as "Added
+        /// passwordHash" (written empty without it).
+        #[arg(long)]
+        changes: Option<String>,
+    },
+    /// `#SCREENSHOT_CLAIMED: <path>` under `## Evidence Captured`, with
+    /// `Description:`, `Shows:` and `Timestamp:` (the image's modification
+    /// time, UTC).
+    ///
+    /// The file must exist inside the workspace (not through a symlink out
+    /// of it) and be a PNG, JPEG, GIF, WebP or BMP image of at most 10 MiB
+    /// by its bytes; otherwise nothing is written and the exit status is 2.
+    /// The method keeps screenshots under .orchestration/evidence/: one
+    /// elsewhere is logged with a warning. With --waiver, logs
+    /// `#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY` with a
+    /// `Reason:` instead: a security policy prevented the capture.
+    Screenshot {
+        /// The image, e.g. .orchestration/evidence/login/after.png.
+        #[arg(required_unless_present = "waiver", conflicts_with = "waiver")]
+        path: Option<PathBuf>,
+        /// The entry's `Description:`.
+        #[arg(long, conflicts_with = "waiver")]
+        description: Option<String>,
+        /// The entry's `Shows:`: what the screenshot shows.
+        #[arg(long, conflicts_with = "waiver")]
+        shows: Option<String>,
+        /// Log the waiver CANNOT_CAPTURE_SECURITY_POLICY instead of an image.
+        #[arg(long)]
+        waiver: bool,
+        /// The waiver's `Reason:`.
+        #[arg(long, requires = "waiver")]
+        reason: Option<String>,
     },
 }
 

@@ -13,7 +13,8 @@ use crate::text::TextRange;
 use crate::workspace::fs::{FileKind, Fs, RealFs, read_after_lstat};
 use crate::workspace::paths::{display_rel, normalize, rel_inside};
 
-use super::parse::{LogDoc, parse};
+use super::check::SCREENSHOT_WAIVER;
+use super::parse::{LogDoc, Section, field_value, parse};
 
 /// An entry to add, or to update when the log already has one for the path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,12 +25,35 @@ pub enum NewEntry {
         lines: Option<usize>,
         description: Option<String>,
     },
-    /// `#FILE_MODIFIED: path` with `Lines affected:`.
+    /// `#FILE_MODIFIED: path` with `Lines affected:` and an empty
+    /// `Changes:` (the editor's code action).
     Modified {
         path: String,
         lines_affected: String,
         description: Option<String>,
     },
+    /// `#FILE_MODIFIED: path` with `Lines affected:` and `Changes:` saying
+    /// what changed, in one line (`tagls log modified --changes "Added
+    /// passwordHash"`); see [`NewEntry::with_changes`].
+    ModifiedWithChanges {
+        path: String,
+        lines_affected: String,
+        description: Option<String>,
+        changes: String,
+    },
+    /// `#SCREENSHOT_CLAIMED: path` under `## Evidence Captured`, with
+    /// `Description:`, `Shows:` and `Timestamp:` (the image's modification
+    /// time, ISO 8601 UTC). Build it with [`screenshot_entry`], which checks
+    /// that the file is an image inside the workspace.
+    Screenshot {
+        path: String,
+        description: Option<String>,
+        shows: Option<String>,
+        timestamp: Option<String>,
+    },
+    /// `#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY`: a security
+    /// policy prevented the capture, with a `Reason:`.
+    ScreenshotWaiver { reason: Option<String> },
     /// An assumption moved out of the code, with where it was.
     Assumption {
         tag: String,
@@ -110,26 +134,228 @@ pub fn entry_for(
     })
 }
 
+/// The largest image tagls logs as a screenshot: what `tagls check`
+/// verifies (a larger one is reported there as not checked).
+pub const MAX_SCREENSHOT: u64 = 10 << 20;
+
+/// The folder of the workspace where the method keeps its evidence.
+pub const EVIDENCE_DIR: &str = ".orchestration/evidence";
+
+/// Why a file cannot be logged as a screenshot. Each names the path as
+/// given or relative to the root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotAScreenshot {
+    /// No such file.
+    Missing(String),
+    /// Outside the root, or reached through a symlink that leads out.
+    Outside(String),
+    /// A folder, a FIFO, a device.
+    NotAFile(String),
+    /// Larger than [`MAX_SCREENSHOT`].
+    TooLarge(String),
+    /// Its bytes are not a PNG, JPEG, GIF, WebP or BMP image (the reason).
+    NotAnImage(String, String),
+    /// The path has a line break.
+    LineBreak(String),
+    /// Any other failure to read it.
+    Unreadable(String, String),
+}
+
+impl std::fmt::Display for NotAScreenshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAScreenshot::Missing(p) => write!(f, "{p} does not exist; nothing to log"),
+            NotAScreenshot::Outside(p) => write!(
+                f,
+                "{p} is outside the workspace; a screenshot must be a file of the workspace"
+            ),
+            NotAScreenshot::NotAFile(p) => write!(f, "{p} is not a regular file"),
+            NotAScreenshot::TooLarge(p) => write!(
+                f,
+                "{p} is larger than {} MiB, which tagls check does not verify",
+                MAX_SCREENSHOT >> 20
+            ),
+            NotAScreenshot::NotAnImage(p, why) => write!(
+                f,
+                "{p} is not an image: {why}; a screenshot must be a PNG, JPEG, GIF, WebP or BMP file"
+            ),
+            NotAScreenshot::LineBreak(p) => write!(
+                f,
+                "{} has a line break in its name, which a log entry cannot hold",
+                p.escape_debug()
+            ),
+            NotAScreenshot::Unreadable(p, e) => write!(f, "{p} cannot be read: {e}"),
+        }
+    }
+}
+
+/// A screenshot checked and ready to log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Screenshot {
+    /// A [`NewEntry::Screenshot`].
+    pub entry: NewEntry,
+    /// `PNG`, `JPEG`, `GIF`, `WebP` or `BMP`.
+    pub format: &'static str,
+    /// Whether it lies under [`EVIDENCE_DIR`], where the method keeps
+    /// evidence.
+    pub in_evidence: bool,
+}
+
+/// The entry that logs `file` as a screenshot, once it is known to be an
+/// image inside the workspace: read through `ws` (which must hold `root`),
+/// so a symlink out of the root is not followed and a FIFO or a device is
+/// never opened; an image by its bytes (PNG, JPEG, GIF, WebP or BMP, whole
+/// enough for its size to be read), whatever its name says. The
+/// `Timestamp:` is the file's modification time.
+pub fn screenshot_entry(
+    ws: &mut crate::workspace::model::Workspace,
+    root: &Path,
+    file: &Path,
+    description: Option<String>,
+    shows: Option<String>,
+) -> Result<Screenshot, NotAScreenshot> {
+    use crate::workspace::model::ReadError;
+    let (root, file) = (normalize(root), normalize(file));
+    let rel = display_rel(&file, &root);
+    if !matches!(rel_inside(&file, &root), Some(r) if !r.as_os_str().is_empty()) {
+        return Err(NotAScreenshot::Outside(file.display().to_string()));
+    }
+    if rel.contains(['\r', '\n']) {
+        return Err(NotAScreenshot::LineBreak(rel));
+    }
+    let bytes = match ws.read(&file, MAX_SCREENSHOT) {
+        Ok(b) => b,
+        Err(ReadError::Outside) => return Err(NotAScreenshot::Outside(rel)),
+        Err(ReadError::Missing) => return Err(NotAScreenshot::Missing(rel)),
+        Err(ReadError::NotAFile) => return Err(NotAScreenshot::NotAFile(rel)),
+        Err(ReadError::TooLarge) => return Err(NotAScreenshot::TooLarge(rel)),
+        Err(ReadError::Io(e)) => return Err(NotAScreenshot::Unreadable(rel, e)),
+    };
+    let format =
+        image_format(&bytes).map_err(|why| NotAScreenshot::NotAnImage(rel.clone(), why))?;
+    // The read above followed only symlinks that stay inside the root.
+    let timestamp = std::fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(iso8601_utc);
+    let in_evidence =
+        rel_inside(&file, &root.join(EVIDENCE_DIR)).is_some_and(|r| !r.as_os_str().is_empty());
+    Ok(Screenshot {
+        entry: NewEntry::Screenshot {
+            path: rel,
+            description,
+            shows,
+            timestamp,
+        },
+        format,
+        in_evidence,
+    })
+}
+
+/// The format of an image by its bytes, or why they are not one tagls
+/// accepts as a screenshot.
+pub fn image_format(bytes: &[u8]) -> Result<&'static str, String> {
+    use imagesize::ImageType;
+    if bytes.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    let format = match imagesize::image_type(bytes) {
+        Ok(ImageType::Png) => "PNG",
+        Ok(ImageType::Jpeg) => "JPEG",
+        Ok(ImageType::Gif) => "GIF",
+        Ok(ImageType::Webp) => "WebP",
+        Ok(ImageType::Bmp) => "BMP",
+        _ => return Err("its bytes are not PNG, JPEG, GIF, WebP or BMP".to_owned()),
+    };
+    match imagesize::blob_size(bytes) {
+        Ok(size) if size.width > 0 && size.height > 0 => Ok(format),
+        _ => Err(format!("its {format} data is cut short or damaged")),
+    }
+}
+
+/// A time as ISO 8601 in UTC to the second: `2026-12-04T17:21:15Z`.
+pub fn iso8601_utc(time: std::time::SystemTime) -> String {
+    let secs: i64 = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        // Before 1970: the second that holds the instant.
+        Err(e) => {
+            let d = e.duration();
+            -i64::try_from(d.as_secs()).unwrap_or(i64::MAX) - i64::from(d.subsec_nanos() > 0)
+        }
+    };
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
 impl NewEntry {
+    /// A `#FILE_MODIFIED` entry with its `Changes:` filled (an empty
+    /// `changes` leaves the field empty); any other entry as it is.
+    pub fn with_changes(self, changes: Option<String>) -> NewEntry {
+        match (self, changes) {
+            (
+                NewEntry::Modified {
+                    path,
+                    lines_affected,
+                    description,
+                }
+                | NewEntry::ModifiedWithChanges {
+                    path,
+                    lines_affected,
+                    description,
+                    ..
+                },
+                Some(changes),
+            ) if !changes.trim().is_empty() => NewEntry::ModifiedWithChanges {
+                path,
+                lines_affected,
+                description,
+                changes,
+            },
+            (entry, _) => entry,
+        }
+    }
+
     fn tag(&self) -> &str {
         match self {
             NewEntry::Created { .. } => "FILE_CREATED",
-            NewEntry::Modified { .. } => "FILE_MODIFIED",
+            NewEntry::Modified { .. } | NewEntry::ModifiedWithChanges { .. } => "FILE_MODIFIED",
+            NewEntry::Screenshot { .. } | NewEntry::ScreenshotWaiver { .. } => "SCREENSHOT_CLAIMED",
             NewEntry::Assumption { tag, .. } => tag,
         }
     }
 
     fn path(&self) -> &str {
         match self {
-            NewEntry::Created { path, .. } | NewEntry::Modified { path, .. } => path,
+            NewEntry::Created { path, .. }
+            | NewEntry::Modified { path, .. }
+            | NewEntry::ModifiedWithChanges { path, .. }
+            | NewEntry::Screenshot { path, .. } => path,
+            NewEntry::ScreenshotWaiver { .. } => SCREENSHOT_WAIVER,
             NewEntry::Assumption { payload, .. } => payload,
         }
     }
 
+    /// The section of the template the entry belongs in.
     fn section(&self) -> &'static str {
         match self {
             NewEntry::Created { .. } => "Files Created",
-            NewEntry::Modified { .. } => "Files Modified",
+            NewEntry::Modified { .. } | NewEntry::ModifiedWithChanges { .. } => "Files Modified",
+            NewEntry::Screenshot { .. } | NewEntry::ScreenshotWaiver { .. } => "Evidence Captured",
             NewEntry::Assumption { .. } => "Assumptions Made",
         }
     }
@@ -150,33 +376,99 @@ impl NewEntry {
             NewEntry::Created {
                 path, lines: None, ..
             } => format!("#FILE_CREATED: {}", written(path)),
-            NewEntry::Modified { path, .. } => format!("#FILE_MODIFIED: {}", written(path)),
+            NewEntry::Modified { path, .. } | NewEntry::ModifiedWithChanges { path, .. } => {
+                format!("#FILE_MODIFIED: {}", written(path))
+            }
+            NewEntry::Screenshot { path, .. } => {
+                format!("#SCREENSHOT_CLAIMED: {}", written(path))
+            }
+            NewEntry::ScreenshotWaiver { .. } => {
+                format!("#SCREENSHOT_CLAIMED: {SCREENSHOT_WAIVER}")
+            }
             NewEntry::Assumption { tag, payload, .. } => {
                 format!("#{tag}: {}", payload.replace(['\r', '\n'], " "))
             }
         }
     }
 
-    /// Every line of the entry.
-    fn lines(&self) -> Vec<String> {
-        let mut out = vec![self.head()];
+    /// The entry's fields in the order they are written, with their values
+    /// (`None`: written empty).
+    fn fields(&self) -> Vec<(&'static str, Option<&str>)> {
         match self {
             NewEntry::Created { description, .. } => {
-                out.push(field("Description", description.as_deref()));
-                out.push(field("Purpose", None));
+                vec![("Description", description.as_deref()), ("Purpose", None)]
             }
             NewEntry::Modified {
                 lines_affected,
                 description,
                 ..
-            } => {
-                out.push(field("Lines affected", Some(lines_affected)));
-                out.push(field("Description", description.as_deref()));
-            }
-            NewEntry::Assumption { context, .. } => out.push(field("Context", Some(context))),
+            } => vec![
+                ("Lines affected", Some(lines_affected)),
+                ("Description", description.as_deref()),
+                ("Changes", None),
+            ],
+            NewEntry::ModifiedWithChanges {
+                lines_affected,
+                description,
+                changes,
+                ..
+            } => vec![
+                ("Lines affected", Some(lines_affected)),
+                ("Description", description.as_deref()),
+                ("Changes", Some(changes)),
+            ],
+            NewEntry::Screenshot {
+                description,
+                shows,
+                timestamp,
+                ..
+            } => vec![
+                ("Description", description.as_deref()),
+                ("Shows", shows.as_deref()),
+                ("Timestamp", timestamp.as_deref()),
+            ],
+            NewEntry::ScreenshotWaiver { reason } => vec![("Reason", reason.as_deref())],
+            NewEntry::Assumption { context, .. } => vec![("Context", Some(context))],
         }
+    }
+
+    /// The fields an update of an existing entry writes, with their value
+    /// and how: only those with a value.
+    fn updated_fields(&self) -> Vec<(&'static str, &str, Update)> {
+        self.fields()
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+                let how = match key {
+                    "Lines affected" | "Timestamp" => Update::Replace,
+                    "Changes" => Update::Append,
+                    _ => Update::Fill,
+                };
+                Some((key, value, how))
+            })
+            .collect()
+    }
+
+    /// Every line of the entry.
+    fn lines(&self) -> Vec<String> {
+        let mut out = vec![self.head()];
+        out.extend(self.fields().into_iter().map(|(k, v)| field(k, v)));
         out
     }
+}
+
+/// How an update writes a field the entry already has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Update {
+    /// What tagls computes (`Lines affected`, `Timestamp`): the new value
+    /// replaces the old.
+    Replace,
+    /// What a person writes (`Description`, `Shows`, `Reason`): the value
+    /// fills an empty field; text already there is kept.
+    Fill,
+    /// `Changes`, which add up: the value is added after `; ` unless the
+    /// field holds it already.
+    Append,
 }
 
 /// A claim's path as the checker reads it back (`log::check::claims`): as
@@ -223,12 +515,15 @@ fn inert(value: &str) -> String {
     out
 }
 
-/// The sections of a new log, in the method's order.
+/// The sections of the method's log, in its template's order: a new log
+/// has all of them, and a section added to a log goes where this order
+/// puts it.
 pub const SKELETON_SECTIONS: &[&str] = &[
+    "Assumptions Made",
     "Files Created",
     "Files Modified",
     "Evidence Captured",
-    "Assumptions Made",
+    "Integration Points",
 ];
 
 /// The text of a new, empty log.
@@ -275,84 +570,193 @@ pub fn plan(text: &str, entry: &NewEntry, registry: &Registry) -> Vec<Edit> {
         return edits;
     }
     let body: String = entry.lines().iter().map(|l| format!("{l}{eol}")).collect();
-    let section = log
+    let Some(s) = find_section(&log, entry.section()) else {
+        return vec![add_section(text, &log, entry.section(), &body, eol)];
+    };
+    // After the last non-blank line of the section, one blank line between
+    // entries.
+    let content = &text[s.heading.end.min(text.len())..s.end.min(text.len())];
+    let last_line_end = last_nonblank_line_end(content).map(|e| s.heading.end + e);
+    let at = last_line_end.unwrap_or_else(|| line_end(text, s.heading.end));
+    let mut insert = String::new();
+    if !text[..at].ends_with('\n') && !text[..at].ends_with('\r') {
+        insert.push_str(eol);
+    }
+    insert.push_str(eol);
+    insert.push_str(&body);
+    // The next heading keeps a blank line before it.
+    let rest = &text[at..];
+    if !rest.is_empty() && !rest.starts_with(['\n', '\r']) {
+        insert.push_str(eol);
+    }
+    vec![Edit {
+        range: TextRange::new(at, at),
+        text: insert,
+    }]
+}
+
+/// The first section whose heading is `title`, whatever its case and the
+/// space around it.
+fn find_section<'a>(log: &'a LogDoc, title: &str) -> Option<&'a Section> {
+    log.sections
+        .iter()
+        .find(|s| s.title.trim().eq_ignore_ascii_case(title))
+}
+
+/// Where a section stands in the template's order, if it is one of its.
+fn template_rank(section: &Section) -> Option<usize> {
+    SKELETON_SECTIONS
+        .iter()
+        .position(|t| section.title.trim().eq_ignore_ascii_case(t))
+}
+
+/// The edit that adds the missing section `title`, holding `body`, where
+/// the template puts it: after the last (in the log's order) of the
+/// template's sections that precede it, else before the first of those that
+/// follow it, else at the end. It gets the level of the section it is put
+/// next to (`##` at the end). Extra sections and odd orders are left as
+/// they are.
+fn add_section(text: &str, log: &LogDoc, title: &str, body: &str, eol: &str) -> Edit {
+    let rank = SKELETON_SECTIONS
+        .iter()
+        .position(|t| *t == title)
+        .unwrap_or(SKELETON_SECTIONS.len());
+    let before = log
         .sections
         .iter()
-        .find(|s| s.title.trim().eq_ignore_ascii_case(entry.section()));
-    match section {
-        Some(s) => {
-            // After the last non-blank line of the section, one blank line
-            // between entries.
-            let content = &text[s.heading.end.min(text.len())..s.end.min(text.len())];
-            let last_line_end = last_nonblank_line_end(content).map(|e| s.heading.end + e);
-            let at = last_line_end.unwrap_or_else(|| line_end(text, s.heading.end));
-            let mut insert = String::new();
-            if !text[..at].ends_with('\n') && !text[..at].ends_with('\r') {
-                insert.push_str(eol);
-            }
-            insert.push_str(eol);
-            insert.push_str(&body);
-            // The next heading keeps a blank line before it.
-            let rest = &text[at..];
-            if !rest.is_empty() && !rest.starts_with(['\n', '\r']) {
-                insert.push_str(eol);
-            }
-            vec![Edit {
-                range: TextRange::new(at, at),
-                text: insert,
-            }]
-        }
-        None => {
-            let mut insert = String::new();
-            if !text.ends_with('\n') && !text.ends_with('\r') {
-                insert.push_str(eol);
-            }
-            insert.push_str(&format!("{eol}## {}{eol}{eol}{body}", entry.section()));
-            vec![Edit {
-                range: TextRange::new(text.len(), text.len()),
-                text: insert,
-            }]
+        .filter(|s| template_rank(s).is_some_and(|r| r < rank))
+        .max_by_key(|s| s.heading.start);
+    let after = log
+        .sections
+        .iter()
+        .filter(|s| template_rank(s).is_some_and(|r| r > rank))
+        .min_by_key(|s| s.heading.start);
+    let (at, level) = match (before, after) {
+        (Some(s), _) if s.end >= text.len() => (text.len(), s.level),
+        (Some(s), _) => (line_start(text, s.end), s.level),
+        (None, Some(s)) => (line_start(text, s.heading.start), s.level),
+        (None, None) => (text.len(), 2),
+    };
+    let (head, rest) = text.split_at(at);
+    let mut insert = String::new();
+    // A final line break first if the log lacks one, then a blank line
+    // before the heading.
+    if !head.is_empty() && !head.ends_with('\n') && !head.ends_with('\r') {
+        insert.push_str(eol);
+        insert.push_str(eol);
+    } else if !head.is_empty() && !ends_with_blank_line(head) {
+        insert.push_str(eol);
+    }
+    let marks = "#".repeat(usize::from(level.clamp(1, 6)));
+    insert.push_str(&format!("{marks} {title}{eol}{eol}{body}"));
+    // The heading that follows keeps a blank line before it.
+    if !rest.is_empty() {
+        insert.push_str(eol);
+    }
+    Edit {
+        range: TextRange::new(at, at),
+        text: insert,
+    }
+}
+
+/// The start of the line holding `offset`.
+fn line_start(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Whether `text`, which ends with a line break, ends with a blank line
+/// (or is nothing but that line break).
+fn ends_with_blank_line(text: &str) -> bool {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let body = body.strip_suffix('\r').unwrap_or(body);
+    body.rsplit('\n').next().is_none_or(|l| l.trim().is_empty())
+}
+
+/// The entry already in the log that `entry` would update: the claim for
+/// the same tag and path (read as the checker reads it, so a quoted path
+/// is one path), or the screenshot waiver.
+fn existing_entry<'a>(log: &'a LogDoc, entry: &NewEntry) -> Option<&'a super::parse::Entry> {
+    match entry {
+        // Each moved assumption is its own entry.
+        NewEntry::Assumption { .. } => None,
+        NewEntry::ScreenshotWaiver { .. } => log.entries.iter().find(|e| {
+            e.tag.name == "SCREENSHOT_CLAIMED"
+                && e.tag
+                    .payload
+                    .split_whitespace()
+                    .next()
+                    .map(|w| w.trim_matches(['`', '"', '\'']))
+                    == Some(SCREENSHOT_WAIVER)
+        }),
+        _ => {
+            let claim = crate::log::check::claims(log)
+                .into_iter()
+                .find(|c| c.tag == entry.tag() && c.path == entry.path())?;
+            log.entries
+                .iter()
+                .find(|e| e.tag.full_range() == claim.entry)
         }
     }
 }
 
-/// Edits that bring an existing entry for the same path up to date.
+/// Edits that bring an existing entry up to date: the first line of a
+/// created file (its count), the fields tagls computes (`Lines affected`,
+/// `Timestamp`), an empty field a value is given for, `Changes:` added to;
+/// a field it lacks is added after its last line. Text a person wrote is
+/// kept.
 fn update_existing(text: &str, log: &LogDoc, entry: &NewEntry, eol: &str) -> Option<Vec<Edit>> {
-    if matches!(entry, NewEntry::Assumption { .. }) {
-        // Each moved assumption is its own entry.
-        return None;
+    let existing = existing_entry(log, entry)?;
+    let mut edits = Vec::new();
+    // Only a created file's first line says more than the path it was
+    // found by; any other keeps what follows its path (`- after the fix`).
+    if matches!(entry, NewEntry::Created { .. }) {
+        edits.push(Edit {
+            range: existing.tag.head_range(),
+            text: entry.head(),
+        });
     }
-    // The entry whose claim names the path, read as the checker reads it
-    // (a quoted path is one path).
-    let claim = crate::log::check::claims(log)
-        .into_iter()
-        .find(|c| c.tag == entry.tag() && c.path == entry.path())?;
-    let existing = log
-        .entries
-        .iter()
-        .find(|e| e.tag.full_range() == claim.entry)?;
-    let mut edits = vec![Edit {
-        range: existing.tag.head_range(),
-        text: entry.head(),
-    }];
-    if let NewEntry::Modified { lines_affected, .. } = entry {
-        let new_field = field("Lines affected", Some(lines_affected))
-            .trim_start()
-            .to_owned();
-        match existing.field("Lines affected") {
-            Some(line) => edits.push(Edit {
+    let mut added = String::new();
+    for (key, value, how) in entry.updated_fields() {
+        let value = inert(value);
+        let Some(line) = existing.field(key) else {
+            added.push_str(&format!("  {key}: {value}{eol}"));
+            continue;
+        };
+        let old = field_value(line);
+        match how {
+            Update::Replace => edits.push(Edit {
                 range: line.range,
-                text: new_field,
+                text: format!("{key}: {value}"),
             }),
-            None => {
-                let at = line_end(text, existing.tag.head_range().end);
-                edits.push(Edit {
-                    range: TextRange::new(at, at),
-                    text: format!("  {new_field}{eol}"),
-                });
-            }
+            Update::Fill | Update::Append if old.is_empty() => edits.push(Edit {
+                range: TextRange::new(line.range.end, line.range.end),
+                text: format!(" {value}"),
+            }),
+            Update::Append if !old.contains(&value) => edits.push(Edit {
+                range: TextRange::new(line.range.end, line.range.end),
+                text: format!("; {value}"),
+            }),
+            Update::Fill | Update::Append => {}
         }
     }
+    if !added.is_empty() {
+        let last = existing
+            .tag
+            .continuation
+            .last()
+            .map_or(existing.tag.head_range().end, |l| l.range.start);
+        let at = line_end(text, last);
+        if !text[..at].ends_with('\n') {
+            added.insert_str(0, eol);
+        }
+        edits.push(Edit {
+            range: TextRange::new(at, at),
+            text: added,
+        });
+    }
+    // In ascending order, as a plan's edits are.
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
     Some(edits)
 }
 
@@ -755,7 +1159,7 @@ mod tests {
         let out = add("", &created("src/a.ts", 12));
         assert_eq!(
             out,
-            "# Implementation Log\n\n## Files Created\n\n#FILE_CREATED: src/a.ts (12 lines)\n  Description:\n  Purpose:\n\n## Files Modified\n\n## Evidence Captured\n\n## Assumptions Made\n"
+            "# Implementation Log\n\n## Assumptions Made\n\n## Files Created\n\n#FILE_CREATED: src/a.ts (12 lines)\n  Description:\n  Purpose:\n\n## Files Modified\n\n## Evidence Captured\n\n## Integration Points\n"
         );
     }
 
@@ -785,7 +1189,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "# Log\nnotes\n\n## Files Modified\n\n#FILE_MODIFIED: src/a.ts\n  Lines affected: 8, 102-115\n  Description: fix\n"
+            "# Log\nnotes\n\n## Files Modified\n\n#FILE_MODIFIED: src/a.ts\n  Lines affected: 8, 102-115\n  Description: fix\n  Changes:\n"
         );
     }
 
@@ -970,5 +1374,423 @@ mod tests {
             );
         }
         assert_eq!(text.matches("## Files Created").count(), 1);
+    }
+
+    /// A valid 1×1 RGBA PNG.
+    const PNG_1X1: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
+        0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
+        0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+
+    /// A 2×1 24-bit BMP: file header, BITMAPINFOHEADER, one padded row.
+    fn bmp_2x1() -> Vec<u8> {
+        let mut b = b"BM".to_vec();
+        b.extend_from_slice(&62u32.to_le_bytes()); // file size
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&54u32.to_le_bytes()); // pixel data offset
+        b.extend_from_slice(&40u32.to_le_bytes()); // header size
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.extend_from_slice(&1i32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes()); // planes
+        b.extend_from_slice(&24u16.to_le_bytes()); // bits per pixel
+        b.extend_from_slice(&[0; 24]);
+        b.extend_from_slice(&[0xff; 6]);
+        b.extend_from_slice(&[0; 2]);
+        b
+    }
+
+    fn modified(path: &str, lines: &str, changes: Option<&str>) -> NewEntry {
+        NewEntry::Modified {
+            path: path.into(),
+            lines_affected: lines.into(),
+            description: None,
+        }
+        .with_changes(changes.map(Into::into))
+    }
+
+    fn shot(path: &str, description: Option<&str>, timestamp: &str) -> NewEntry {
+        NewEntry::Screenshot {
+            path: path.into(),
+            description: description.map(Into::into),
+            shows: None,
+            timestamp: Some(timestamp.into()),
+        }
+    }
+
+    fn assumption() -> NewEntry {
+        NewEntry::Assumption {
+            tag: "COMPLETION_DRIVE".into(),
+            payload: "the retry count is 3".into(),
+            context: "src/h.ts:4".into(),
+        }
+    }
+
+    /// The skeleton without the section `title`.
+    fn skeleton_without(title: &str) -> String {
+        skeleton("\n")
+            .replace(&format!("## {title}\n\n"), "")
+            .replace(&format!("\n\n## {title}\n"), "\n")
+    }
+
+    #[test]
+    fn a_new_log_has_the_five_sections_in_the_templates_order() {
+        assert_eq!(
+            skeleton("\n"),
+            "# Implementation Log\n\n## Assumptions Made\n\n## Files Created\n\n## Files Modified\n\n## Evidence Captured\n\n## Integration Points\n"
+        );
+        assert_eq!(
+            plan_new_log(""),
+            [Edit {
+                range: TextRange::new(0, 0),
+                text: skeleton("\n")
+            }]
+        );
+        let out = add(
+            "",
+            &shot(
+                ".orchestration/evidence/a.png",
+                None,
+                "2026-01-02T03:04:05Z",
+            ),
+        );
+        assert_eq!(
+            out,
+            "# Implementation Log\n\n## Assumptions Made\n\n## Files Created\n\n## Files Modified\n\n## Evidence Captured\n\n#SCREENSHOT_CLAIMED: .orchestration/evidence/a.png\n  Description:\n  Shows:\n  Timestamp: 2026-01-02T03:04:05Z\n\n## Integration Points\n"
+        );
+    }
+
+    /// Whichever section is missing, the entry's section is added where the
+    /// template puts it: the log comes out as if it had been there.
+    #[test]
+    fn a_missing_section_is_added_at_its_place_in_the_template() {
+        for entry in [
+            assumption(),
+            created("src/a.ts", 3),
+            modified("src/a.ts", "2", Some("Added passwordHash")),
+            shot("ev/a.png", Some("login"), "2026-01-02T03:04:05Z"),
+        ] {
+            let title = entry.section();
+            let full = add(&skeleton("\n"), &entry);
+            let without = skeleton_without(title);
+            assert!(!without.contains(title), "{without}");
+            assert_eq!(add(&without, &entry), full, "{title}");
+            // CRLF logs too.
+            let crlf = |t: &str| t.replace('\n', "\r\n");
+            assert_eq!(add(&crlf(&without), &entry), crlf(&full), "{title}");
+        }
+    }
+
+    #[test]
+    fn sections_go_between_those_before_and_after_them_in_the_template() {
+        // Only a later section: before it, after the title.
+        let out = add(
+            "# Log\n\n## Evidence Captured\n\nshots\n",
+            &created("a.ts", 1),
+        );
+        assert_eq!(
+            out,
+            "# Log\n\n## Files Created\n\n#FILE_CREATED: a.ts (1 line)\n  Description:\n  Purpose:\n\n## Evidence Captured\n\nshots\n"
+        );
+        // The first section of the template goes first, even without a blank
+        // line under the title.
+        let out = add("# Log\n## Files Created\n", &assumption());
+        assert_eq!(
+            out,
+            "# Log\n\n## Assumptions Made\n\n#COMPLETION_DRIVE: the retry count is 3\n  Context: src/h.ts:4\n\n## Files Created\n"
+        );
+        // A log that starts with a section.
+        let out = add("## Files Modified\n", &created("a.ts", 1));
+        assert_eq!(
+            out,
+            "## Files Created\n\n#FILE_CREATED: a.ts (1 line)\n  Description:\n  Purpose:\n\n## Files Modified\n"
+        );
+        // Only earlier sections: after the last of them, before an extra
+        // section that follows it; with its subsections.
+        let log = "# Log\n\n## Files Created\n\n### Backend\n#FILE_CREATED: a.ts (1 line)\n\n## Notes\n\nby hand\n";
+        let out = add(log, &shot("ev/a.png", None, "2026-01-02T03:04:05Z"));
+        assert_eq!(
+            out,
+            "# Log\n\n## Files Created\n\n### Backend\n#FILE_CREATED: a.ts (1 line)\n\n## Evidence Captured\n\n#SCREENSHOT_CLAIMED: ev/a.png\n  Description:\n  Shows:\n  Timestamp: 2026-01-02T03:04:05Z\n\n## Notes\n\nby hand\n"
+        );
+        // At the end of a log without a final line break.
+        let out = add(
+            "## Files Created\n#FILE_CREATED: a.ts (1 line)",
+            &modified("a.ts", "1", None),
+        );
+        assert_eq!(
+            out,
+            "## Files Created\n#FILE_CREATED: a.ts (1 line)\n\n## Files Modified\n\n#FILE_MODIFIED: a.ts\n  Lines affected: 1\n  Description:\n  Changes:\n"
+        );
+        // The level of the section it is put next to.
+        let out = add(
+            "# Files Created\n\n# Evidence Captured\n",
+            &modified("a.ts", "1", None),
+        );
+        assert!(
+            out.starts_with("# Files Created\n\n# Files Modified\n\n#FILE_MODIFIED: a.ts\n"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("  Changes:\n\n# Evidence Captured\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn odd_orders_and_extra_sections_keep_entries_under_their_heading() {
+        // In another order: the entry still goes under its own heading, and
+        // nothing moves.
+        let log = "# Log\n\n## Evidence Captured\n\n## Files Modified\n#FILE_MODIFIED: b.ts\n  Lines affected: 1\n\n## Notes\n\n## files created  \n#FILE_CREATED: a.ts (1 line)\n";
+        let out = add(log, &created("c.ts", 2));
+        assert_eq!(
+            out,
+            format!("{log}\n#FILE_CREATED: c.ts (2 lines)\n  Description:\n  Purpose:\n")
+        );
+        let out = add(log, &modified("c.ts", "4", Some("x")));
+        assert_eq!(
+            out,
+            log.replace(
+                "  Lines affected: 1\n\n",
+                "  Lines affected: 1\n\n#FILE_MODIFIED: c.ts\n  Lines affected: 4\n  Description:\n  Changes: x\n\n"
+            )
+        );
+        // The first section of the template goes before the first of the
+        // others, wherever they stand.
+        let out = add(log, &assumption());
+        assert!(
+            out.starts_with("# Log\n\n## Assumptions Made\n\n#COMPLETION_DRIVE: the retry count is 3\n  Context: src/h.ts:4\n\n## Evidence Captured\n"),
+            "{out}"
+        );
+        // Files Created, Files Modified, Assumptions Made in that order: the
+        // screenshot's section goes after the last of them.
+        let log =
+            "## Files Created\n\n## Files Modified\n\n## Assumptions Made\n\nnone\n\n## Notes\n";
+        let out = add(log, &shot("a.png", None, "t"));
+        assert_eq!(
+            out,
+            "## Files Created\n\n## Files Modified\n\n## Assumptions Made\n\nnone\n\n## Evidence Captured\n\n#SCREENSHOT_CLAIMED: a.png\n  Description:\n  Shows:\n  Timestamp: t\n\n## Notes\n"
+        );
+        // A heading in a code block is not a section.
+        let log = "# Log\n\n```\n## Files Created\n```\n\n## Evidence Captured\n";
+        let out = add(log, &created("a.ts", 1));
+        assert!(
+            out.starts_with("# Log\n\n```\n## Files Created\n```\n\n## Files Created\n\n#FILE_CREATED: a.ts (1 line)\n"),
+            "{out}"
+        );
+        // The old skeleton (Assumptions Made last) still takes every entry.
+        let old = "# Implementation Log\n\n## Files Created\n\n## Files Modified\n\n## Evidence Captured\n\n## Assumptions Made\n";
+        let out = add(old, &assumption());
+        assert!(out.ends_with("## Assumptions Made\n\n#COMPLETION_DRIVE: the retry count is 3\n  Context: src/h.ts:4\n"), "{out}");
+        assert_eq!(out.matches("## ").count(), 4, "{out}");
+    }
+
+    #[test]
+    fn modified_entries_carry_changes() {
+        let out = add(
+            "## Files Modified\n",
+            &modified("src/user.ts", "12, 34-36", Some("Added passwordHash")),
+        );
+        assert_eq!(
+            out,
+            "## Files Modified\n\n#FILE_MODIFIED: src/user.ts\n  Lines affected: 12, 34-36\n  Description:\n  Changes: Added passwordHash\n"
+        );
+        // Logged again: the lines are replaced, the changes added to those
+        // written, once; the description kept.
+        let log = "## Files Modified\n#FILE_MODIFIED: src/user.ts\n  Lines affected: 1\n  Description: keep me\n  Changes: old\n";
+        let out = add(log, &modified("src/user.ts", "5-6", Some("Added hash")));
+        assert_eq!(
+            out,
+            "## Files Modified\n#FILE_MODIFIED: src/user.ts\n  Lines affected: 5-6\n  Description: keep me\n  Changes: old; Added hash\n"
+        );
+        assert_eq!(
+            add(&out, &modified("src/user.ts", "5-6", Some("Added hash"))),
+            out
+        );
+        // Without --changes, the changes written are kept.
+        let again = add(&out, &modified("src/user.ts", "7", None));
+        assert!(
+            again.contains(
+                "  Lines affected: 7\n  Description: keep me\n  Changes: old; Added hash\n"
+            ),
+            "{again}"
+        );
+        // An empty field is filled; a description a person wrote is kept.
+        let log = "## Files Modified\n#FILE_MODIFIED: a.ts\n  Lines affected: 1\n  Description:\n  Changes:\n\n#FILE_MODIFIED: b.ts\n  Description: mine\n";
+        let with = |path: &str| {
+            NewEntry::Modified {
+                path: path.into(),
+                lines_affected: "2".into(),
+                description: Some("given".into()),
+            }
+            .with_changes(Some("c".into()))
+        };
+        let out = add(&add(log, &with("a.ts")), &with("b.ts"));
+        assert_eq!(
+            out,
+            "## Files Modified\n#FILE_MODIFIED: a.ts\n  Lines affected: 2\n  Description: given\n  Changes: c\n\n#FILE_MODIFIED: b.ts\n  Description: mine\n  Lines affected: 2\n  Changes: c\n"
+        );
+        // An update writes no empty `Changes:` over anything, and an empty
+        // value is no change.
+        assert_eq!(
+            modified("a.ts", "1", Some("  ")),
+            modified("a.ts", "1", None)
+        );
+        // An entry without the field gets it after its last line, CRLF kept.
+        let log = "## Files Modified\r\n#FILE_MODIFIED: src/user.ts\r\n  Description: d\r\n\r\n## Notes\r\n";
+        let out = add(log, &modified("src/user.ts", "3", Some("x")));
+        assert_eq!(
+            out,
+            "## Files Modified\r\n#FILE_MODIFIED: src/user.ts\r\n  Description: d\r\n  Lines affected: 3\r\n  Changes: x\r\n\r\n## Notes\r\n"
+        );
+        // At the very end of a log without a final line break.
+        let out = add(
+            "## Files Modified\n#FILE_MODIFIED: a.ts",
+            &modified("a.ts", "3", None),
+        );
+        assert_eq!(
+            out,
+            "## Files Modified\n#FILE_MODIFIED: a.ts\n  Lines affected: 3\n"
+        );
+        // The value is inert.
+        let out = add(
+            "",
+            &modified("a.ts", "1", Some("x\n#FILE_CREATED: fake.ts (1 line)")),
+        );
+        assert!(
+            out.contains("  Changes: x \\#FILE_CREATED: fake.ts (1 line)\n"),
+            "{out}"
+        );
+        let claims = crate::log::check::claims(&crate::log::parse(&out, &Registry::builtin()));
+        assert_eq!(claims.len(), 1, "{out}");
+    }
+
+    #[test]
+    fn screenshots_and_the_waiver_are_written_once() {
+        let entry = NewEntry::Screenshot {
+            path: "ev/login page.png".into(),
+            description: Some("after the fix".into()),
+            shows: Some("the form\n#SCREENSHOT_CLAIMED: fake.png".into()),
+            timestamp: Some("2026-01-02T03:04:05Z".into()),
+        };
+        let out = add("## Evidence Captured\n", &entry);
+        assert_eq!(
+            out,
+            "## Evidence Captured\n\n#SCREENSHOT_CLAIMED: `ev/login page.png`\n  Description: after the fix\n  Shows: the form \\#SCREENSHOT_CLAIMED: fake.png\n  Timestamp: 2026-01-02T03:04:05Z\n"
+        );
+        let claims = crate::log::check::claims(&crate::log::parse(&out, &Registry::builtin()));
+        let paths: Vec<&str> = claims.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["ev/login page.png"]);
+        // Again, later: the time is updated, what was written is kept.
+        let again = add(
+            &out,
+            &shot("ev/login page.png", None, "2026-02-03T04:05:06Z"),
+        );
+        assert_eq!(
+            again,
+            out.replace("2026-01-02T03:04:05Z", "2026-02-03T04:05:06Z")
+        );
+        // The waiver, twice: one entry, the last reason given.
+        let waiver = |r: Option<&str>| NewEntry::ScreenshotWaiver {
+            reason: r.map(Into::into),
+        };
+        let w1 = add(&again, &waiver(None));
+        assert!(
+            w1.ends_with("  Timestamp: 2026-02-03T04:05:06Z\n\n#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY\n  Reason:\n"),
+            "{w1}"
+        );
+        let w2 = add(&w1, &waiver(Some("the admin page holds customer data")));
+        assert_eq!(
+            w2,
+            w1.replace(
+                "  Reason:\n",
+                "  Reason: the admin page holds customer data\n"
+            )
+        );
+        assert_eq!(add(&w2, &waiver(None)), w2);
+        // What follows the path on an entry's first line is kept.
+        let log = "## Evidence Captured\n#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY - admin pages\n\n#SCREENSHOT_CLAIMED: a.png (after the fix)\n";
+        let out = add(&add(log, &waiver(Some("r"))), &shot("a.png", None, "t"));
+        assert_eq!(
+            out,
+            "## Evidence Captured\n#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY - admin pages\n  Reason: r\n\n#SCREENSHOT_CLAIMED: a.png (after the fix)\n  Timestamp: t\n"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_iso_8601_utc() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let at = |s: u64| iso8601_utc(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
+        assert_eq!(
+            iso8601_utc(UNIX_EPOCH - Duration::from_millis(500)),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+
+    #[test]
+    fn screenshots_are_images_inside_the_workspace() {
+        use crate::workspace::model::Workspace;
+        let dir = tempfile::tempdir().unwrap();
+        let root = normalize(&dir.path().canonicalize().unwrap());
+        let outside = tempfile::tempdir().unwrap();
+        let ev = root.join(EVIDENCE_DIR);
+        std::fs::create_dir_all(&ev).unwrap();
+        std::fs::write(ev.join("a.png"), PNG_1X1).unwrap();
+        std::fs::write(root.join("b.bmp"), bmp_2x1()).unwrap();
+        std::fs::write(ev.join("text.png"), "not an image\n").unwrap();
+        std::fs::write(ev.join("empty.png"), "").unwrap();
+        std::fs::write(ev.join("cut.png"), &PNG_1X1[..12]).unwrap();
+        std::fs::write(outside.path().join("o.png"), PNG_1X1).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("o.png"), ev.join("out.png")).unwrap();
+        std::os::unix::fs::symlink("a.png", ev.join("in.png")).unwrap();
+        let mut ws = Workspace::new(std::sync::Arc::new(RealFs));
+        ws.add_root(&root, false);
+        let mut entry = |p: &Path| screenshot_entry(&mut ws, &root, p, Some("d".into()), None);
+
+        let a = entry(&ev.join("a.png")).unwrap();
+        assert_eq!((a.format, a.in_evidence), ("PNG", true));
+        let NewEntry::Screenshot {
+            path,
+            timestamp,
+            description,
+            ..
+        } = &a.entry
+        else {
+            panic!("{a:?}")
+        };
+        assert_eq!(path, ".orchestration/evidence/a.png");
+        assert_eq!(description.as_deref(), Some("d"));
+        let mtime = std::fs::metadata(ev.join("a.png"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(timestamp.as_deref(), Some(iso8601_utc(mtime).as_str()));
+        let b = entry(&root.join("b.bmp")).unwrap();
+        assert_eq!((b.format, b.in_evidence), ("BMP", false));
+        assert_eq!(entry(&ev.join("in.png")).unwrap().format, "PNG");
+
+        let refused = |r: Result<Screenshot, NotAScreenshot>| r.unwrap_err().to_string();
+        assert_eq!(
+            refused(entry(&ev.join("text.png"))),
+            ".orchestration/evidence/text.png is not an image: its bytes are not PNG, JPEG, GIF, WebP or BMP; a screenshot must be a PNG, JPEG, GIF, WebP or BMP file"
+        );
+        assert!(refused(entry(&ev.join("empty.png"))).contains("is not an image: it is empty"));
+        assert!(
+            refused(entry(&ev.join("cut.png"))).contains("its PNG data is cut short or damaged")
+        );
+        assert_eq!(
+            refused(entry(&ev.join("none.png"))),
+            ".orchestration/evidence/none.png does not exist; nothing to log"
+        );
+        assert!(refused(entry(&ev.join("out.png"))).contains("out.png is outside the workspace"));
+        assert!(refused(entry(&outside.path().join("o.png"))).contains("is outside the workspace"));
+        assert!(refused(entry(&ev)).contains("is not a regular file"));
+        assert!(image_format(&bmp_2x1()).is_ok());
     }
 }
