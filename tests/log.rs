@@ -485,7 +485,7 @@ async fn a_missing_log_is_noted_once() {
     .await;
     assert_eq!(
         file_where(&root.join(LOG_PATH), |t| !t.is_empty()).await,
-        "# Implementation Log\n\n## Files Created\n\n## Files Modified\n\n## Evidence Captured\n\n## Assumptions Made\n"
+        "# Implementation Log\n\n## Assumptions Made\n\n## Files Created\n\n## Files Modified\n\n## Evidence Captured\n\n## Integration Points\n"
     );
     // The log exists now but holds no claim: the note says so.
     c.diagnostics_where(&a, |p| has_message(p, "holds no claim"))

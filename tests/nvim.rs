@@ -369,6 +369,8 @@ fn run_log_action_test(key: &str, version: &str) {
     let expected = format!(
         "# Implementation Log\n\
          \n\
+         ## Assumptions Made\n\
+         \n\
          ## Files Created\n\
          \n\
          #FILE_CREATED: src/app.ts ({LOG_APP_TS_LINES} lines)\n\
@@ -379,7 +381,7 @@ fn run_log_action_test(key: &str, version: &str) {
          \n\
          ## Evidence Captured\n\
          \n\
-         ## Assumptions Made\n"
+         ## Integration Points\n"
     );
     assert_eq!(result["logged"], true, "no log entry appeared\n{context}");
     let on_disk = fs::read_to_string(&log_path)

@@ -192,7 +192,7 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
     let mut out = "# Verification Report\n\n".to_owned();
     out.push_str(&format!(
         "- Timestamp: {}\n",
-        now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        crate::log::write::iso8601_utc(now.into())
     ));
     out.push_str(&format!("- Task: {}\n", task.replace('\n', " ")));
     out.push_str(&format!("- Implementation log: `{log}`\n"));
