@@ -75,7 +75,10 @@ impl Resolved {
 pub struct Cache {
     generation: u64,
     /// Answers by the folder of the document (relative paths depend on it,
-    /// not on the document) and its language.
+    /// not on the document, and so does whether a path's first segment is
+    /// a folder next to it) and its language. An unconfirmed candidate (a
+    /// bare file name, a `read/write/delete` with no `read/` folder) is kept
+    /// as `None` until the workspace changes, like any other answer.
     answers: HashMap<(PathBuf, Option<Language>), Answers>,
     /// Answers that depend on the root alone (env variables, Python
     /// modules), by root.
@@ -353,7 +356,7 @@ fn resolve_path(
         vec![doc_dir.join(p)]
     } else if p.starts_with('/') {
         vec![PathBuf::from(p)]
-    } else if p.starts_with("~/") {
+    } else if refs::is_home(p) {
         // The home folder is outside every workspace; it is never expanded.
         return Resolution::Outside {
             path: PathBuf::from(p),

@@ -226,10 +226,8 @@ pub fn path_shape(word: &str, is_alias: &dyn Fn(&str) -> bool) -> Option<PathSha
     if !word.chars().any(char::is_alphanumeric) {
         return None;
     }
-    let explicit = word.starts_with("./")
-        || word.starts_with("../")
-        || word.starts_with('/')
-        || word.starts_with("~/");
+    let explicit =
+        word.starts_with("./") || word.starts_with("../") || word.starts_with('/') || is_home(word);
     let alias = word.starts_with("@/") || is_alias(word);
     if word.starts_with('@') && !alias {
         // `@scope/package` is an npm package, not a path.
@@ -264,6 +262,12 @@ pub fn path_shape(word: &str, is_alias: &dyn Fn(&str) -> bool) -> Option<PathSha
         return Some(PathShape::Certain);
     }
     Some(PathShape::FirstSegment)
+}
+
+/// Whether a path is in the user's home (`~/.claude/settings.json`):
+/// outside every workspace, never expanded and never looked up.
+pub fn is_home(path: &str) -> bool {
+    path.starts_with("~/")
 }
 
 /// The extension of a file name: letters and digits after the last dot, not
