@@ -759,7 +759,11 @@ async fn prose_with_slashes_is_no_path_for_the_editor_or_the_check() {
     let mut editor = Vec::new();
     for (rel, language, text) in [
         ("src/prose.ts", "typescript", PROSE),
-        (".orchestration/implementation-log.md", "markdown", PROSE_LOG),
+        (
+            ".orchestration/implementation-log.md",
+            "markdown",
+            PROSE_LOG,
+        ),
     ] {
         let uri = file_uri(&root.join(rel));
         c.open(&uri, language, text).await;
@@ -797,7 +801,9 @@ async fn prose_with_slashes_is_no_path_for_the_editor_or_the_check() {
     let uri = file_uri(&root.join("src/prose.ts"));
     let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
     for (line, character) in [(0, 35), (1, 33), (1, 88)] {
-        let def = c.request("textDocument/definition", at(line, character)).await;
+        let def = c
+            .request("textDocument/definition", at(line, character))
+            .await;
         assert_eq!(def, Value::Null, "{line}:{character}");
         let hover = c.request("textDocument/hover", at(line, character)).await;
         let shown = hover["contents"]["value"].as_str().unwrap_or_default();
