@@ -818,3 +818,58 @@ async fn prose_with_slashes_is_no_path_for_the_editor_or_the_check() {
     assert_eq!(hints, ["✗ missing", "✓", "✓", "✗ outside workspace"]);
     c.finish().await;
 }
+
+/// Whether a word is a path by its first folder follows the disk, through
+/// the server's own watcher: a `read/` folder that appears makes
+/// `read/write/delete` a (missing) path, with no edit, and its removal makes
+/// it prose again; `src/` going makes `src/missing/thing` prose.
+#[tokio::test]
+async fn a_first_folder_that_appears_or_goes_changes_what_is_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/services/user.service.ts", "export {}\n");
+    let text = "\
+// #COMPLETION_DRIVE: Assuming read/write/delete permissions are enough
+// #COMPLETION_DRIVE: Assuming the worker lives in src/missing/thing
+";
+    write(root, "src/prose.ts", text);
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        progress: true,
+        ..ClientOptions::default()
+    })
+    .await;
+    c.progress_end("the index").await;
+    let uri = file_uri(&root.join("src/prose.ts"));
+    c.open(&uri, "typescript", text).await;
+    let missing = |p: &Value| -> Vec<String> {
+        reference_diagnostics(p)
+            .into_iter()
+            .filter(|d| d.0 == "missing-path")
+            .map(|d| d.4)
+            .collect()
+    };
+    let thing = "src/missing/thing does not exist in the workspace".to_owned();
+    let rwd = "read/write/delete does not exist in the workspace".to_owned();
+    c.diagnostics_where(&uri, |p| missing(p) == [thing.clone()])
+        .await;
+
+    // (The server's own watcher reports files, not empty folders.)
+    write(root, "read/notes.md", "# notes\n");
+    c.diagnostics_where(&uri, |p| missing(p) == [rwd.clone(), thing.clone()])
+        .await;
+    std::fs::remove_dir_all(root.join("read")).unwrap();
+    c.diagnostics_where(&uri, |p| missing(p) == [thing.clone()])
+        .await;
+
+    // The document itself lives in `src/`: move it out first.
+    let moved = root.join("prose.ts");
+    std::fs::rename(root.join("src/prose.ts"), &moved).unwrap();
+    let uri = file_uri(&moved);
+    c.open(&uri, "typescript", text).await;
+    c.diagnostics_where(&uri, |p| missing(p) == [thing.clone()])
+        .await;
+    std::fs::remove_dir_all(root.join("src")).unwrap();
+    c.diagnostics_where(&uri, |p| missing(p).is_empty()).await;
+    c.finish().await;
+}
