@@ -417,7 +417,8 @@ fn resolve_unconfirmed_path(
     (!bases.is_empty()).then(|| resolve_bases(ws, lang, bases))
 }
 
-/// The first of the candidates of `bases` that exists.
+/// The first candidate of `bases` (in order) that exists; else outside the
+/// workspace if one of them leads out; else missing, with `bases` as tried.
 fn resolve_bases(ws: &mut Workspace, lang: Option<Language>, bases: Vec<PathBuf>) -> Resolution {
     let bases: Vec<PathBuf> = bases.iter().map(|b| normalize(b)).collect();
     let mut outside = None;
