@@ -625,3 +625,251 @@ async fn definition_between_files_and_their_log_entries() {
     }
     c.finish().await;
 }
+
+const PROSE: &str = "\
+// #COMPLETION_DRIVE: Assuming read/write/delete permissions are enough
+// #COMPLETION_DRIVE: Assuming CPU/memory/disk and/or TCP/IP stay fine for client/server/worker 3/4/5
+// #COMPLETION_DRIVE: Assuming rows of 2024/01/15 are 1/2 N/A, w/o retries, at 5 km/h
+// #COMPLETION_DRIVE: Assuming the worker lives in src/missing/thing
+// #COMPLETION_DRIVE: Assuming src/services/user.service and src/services are there
+// #COMPLETION_DRIVE: Assuming the hooks are in ~/.claude/settings.json
+export const prose = 1;
+";
+
+const PROSE_LOG: &str = "\
+# Implementation Log
+
+## Files Created
+#FILE_CREATED: src/prose.ts (7 lines)
+
+## Assumptions
+#COMPLETION_DRIVE: Assuming read/write/delete and CPU/memory/disk, src/missing/log and ~/.claude/settings.json
+";
+
+/// One finding as both the editor and `tagls check` show it: file (from the
+/// root), zero-based start line and character, end line and character,
+/// code, message.
+type Shown = (String, [u64; 4], String, String);
+
+/// What `tagls check --format json` finds in `root`.
+fn checked(root: &Path) -> Vec<Shown> {
+    let cache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tagls"))
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .env("TAGLS_CACHE_DIR", cache.path().join("cache"))
+        .env("XDG_CONFIG_HOME", cache.path().join("config"))
+        .env("XDG_CACHE_HOME", cache.path().join("cache-home"))
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1 | 3)),
+        "tagls check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<Shown> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let n = |k: &str| f[k].as_u64().unwrap() - 1;
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                [n("line"), n("column"), n("end_line"), n("end_column")],
+                f["code"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn shown(rel: &str, params: &Value) -> Vec<Shown> {
+    params["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let p = |k: &str, f: &str| d["range"][k][f].as_u64().unwrap();
+            (
+                rel.to_owned(),
+                [
+                    p("start", "line"),
+                    p("start", "character"),
+                    p("end", "line"),
+                    p("end", "character"),
+                ],
+                d["code"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Prose joined by slashes is no path, in code and in the log, for the
+/// editor and for `tagls check` alike: `read/write/delete` has no `read/`
+/// folder to make it one. A path under an existing `src/` still is, and is
+/// missing when absent; a home path is outside the workspace.
+#[tokio::test]
+async fn prose_with_slashes_is_no_path_for_the_editor_or_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/services/user.service.ts", "export {}\n");
+    write(root, "src/prose.ts", PROSE);
+    write(root, ".orchestration/implementation-log.md", PROSE_LOG);
+
+    let check = checked(root);
+    let references: Vec<(&str, &str)> = check
+        .iter()
+        .filter(|f| ["missing-path", "outside-workspace"].contains(&f.2.as_str()))
+        .map(|f| (f.2.as_str(), f.3.as_str()))
+        .collect();
+    assert_eq!(
+        references,
+        [
+            (
+                "missing-path",
+                "src/missing/log does not exist in the workspace"
+            ),
+            (
+                "outside-workspace",
+                "~/.claude/settings.json is outside the workspace; tagls does not look there"
+            ),
+            (
+                "missing-path",
+                "src/missing/thing does not exist in the workspace"
+            ),
+            (
+                "outside-workspace",
+                "~/.claude/settings.json is outside the workspace; tagls does not look there"
+            ),
+        ],
+        "{check:#?}"
+    );
+
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        progress: true,
+        ..ClientOptions::default()
+    })
+    .await;
+    c.progress_end("the index").await;
+    let mut editor = Vec::new();
+    for (rel, language, text) in [
+        ("src/prose.ts", "typescript", PROSE),
+        (
+            ".orchestration/implementation-log.md",
+            "markdown",
+            PROSE_LOG,
+        ),
+    ] {
+        let uri = file_uri(&root.join(rel));
+        c.open(&uri, language, text).await;
+        let want: Vec<Shown> = check.iter().filter(|f| f.0 == rel).cloned().collect();
+        // The last publish is the whole answer; wait for the one that
+        // settles, and compare it whatever it is.
+        let settled = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            c.diagnostics_where(&uri, |p| {
+                let mut got = shown(rel, p);
+                got.sort();
+                got == want
+            }),
+        )
+        .await;
+        let params = match settled {
+            Ok(params) => params,
+            // Shown side by side below.
+            Err(_) => c
+                .unread()
+                .filter(|m| {
+                    m["method"] == "textDocument/publishDiagnostics"
+                        && m["params"]["uri"] == uri.as_str()
+                })
+                .last()
+                .map(|m| m["params"].clone())
+                .unwrap_or_else(|| json!({ "diagnostics": [] })),
+        };
+        editor.extend(shown(rel, &params));
+    }
+    editor.sort();
+    assert_eq!(editor, check);
+
+    // No hover, definition or hint for the prose; all three for a path.
+    let uri = file_uri(&root.join("src/prose.ts"));
+    let at = |line: u32, character: u32| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+    for (line, character) in [(0, 35), (1, 33), (1, 88)] {
+        let def = c
+            .request("textDocument/definition", at(line, character))
+            .await;
+        assert_eq!(def, Value::Null, "{line}:{character}");
+        let hover = c.request("textDocument/hover", at(line, character)).await;
+        let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(!shown.contains("exist"), "{line}:{character}: {shown}");
+    }
+    let def = c.request("textDocument/definition", at(4, 40)).await;
+    assert_eq!(
+        def[0]["uri"],
+        file_uri(&root.join("src/services/user.service.ts"))
+    );
+    let hints: Vec<String> = inlay_labels(&mut c, &uri).await;
+    assert_eq!(hints, ["✗ missing", "✓", "✓", "✗ outside workspace"]);
+    c.finish().await;
+}
+
+/// Whether a word is a path by its first folder follows the disk, through
+/// the server's own watcher: a `read/` folder that appears makes
+/// `read/write/delete` a (missing) path, with no edit, and its removal makes
+/// it prose again; `src/` going makes `src/missing/thing` prose.
+#[tokio::test]
+async fn a_first_folder_that_appears_or_goes_changes_what_is_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/services/user.service.ts", "export {}\n");
+    let text = "\
+// #COMPLETION_DRIVE: Assuming read/write/delete permissions are enough
+// #COMPLETION_DRIVE: Assuming the worker lives in src/missing/thing
+";
+    write(root, "src/prose.ts", text);
+    let mut c = start(ClientOptions {
+        root: Some(root.to_path_buf()),
+        progress: true,
+        ..ClientOptions::default()
+    })
+    .await;
+    c.progress_end("the index").await;
+    let uri = file_uri(&root.join("src/prose.ts"));
+    c.open(&uri, "typescript", text).await;
+    let missing = |p: &Value| -> Vec<String> {
+        reference_diagnostics(p)
+            .into_iter()
+            .filter(|d| d.0 == "missing-path")
+            .map(|d| d.4)
+            .collect()
+    };
+    let thing = "src/missing/thing does not exist in the workspace".to_owned();
+    let rwd = "read/write/delete does not exist in the workspace".to_owned();
+    c.diagnostics_where(&uri, |p| missing(p) == [thing.clone()])
+        .await;
+
+    // (The server's own watcher reports files, not empty folders.)
+    write(root, "read/notes.md", "# notes\n");
+    c.diagnostics_where(&uri, |p| missing(p) == [rwd.clone(), thing.clone()])
+        .await;
+    std::fs::remove_dir_all(root.join("read")).unwrap();
+    c.diagnostics_where(&uri, |p| missing(p) == [thing.clone()])
+        .await;
+
+    // The document itself lives in `src/`: move it out first.
+    let moved = root.join("prose.ts");
+    std::fs::rename(root.join("src/prose.ts"), &moved).unwrap();
+    let uri = file_uri(&moved);
+    c.open(&uri, "typescript", text).await;
+    c.diagnostics_where(&uri, |p| missing(p) == [thing.clone()])
+        .await;
+    std::fs::remove_dir_all(root.join("src")).unwrap();
+    c.diagnostics_where(&uri, |p| missing(p).is_empty()).await;
+    c.finish().await;
+}

@@ -75,7 +75,10 @@ impl Resolved {
 pub struct Cache {
     generation: u64,
     /// Answers by the folder of the document (relative paths depend on it,
-    /// not on the document) and its language.
+    /// not on the document, and so does whether a path's first segment is
+    /// a folder next to it) and its language. An unconfirmed candidate (a
+    /// bare file name, a `read/write/delete` with no `read/` folder) is kept
+    /// as `None` until the workspace changes, like any other answer.
     answers: HashMap<(PathBuf, Option<Language>), Answers>,
     /// Answers that depend on the root alone (env variables, Python
     /// modules), by root.
@@ -232,7 +235,19 @@ pub fn resolve(
         .map(|r| r.path.clone())
         .unwrap_or_else(|| doc_dir.clone());
     match kind {
-        RefKind::Path(p) => Some(resolve_path(ws, &root, &doc_dir, lang, p)),
+        RefKind::Path(p) => {
+            let aliases = ws
+                .root_for(doc)
+                .map(|r| Arc::clone(&r.aliases))
+                .unwrap_or_default();
+            match refs::path_shape(p, &|w| aliases.matches(w)) {
+                Some(refs::PathShape::FirstSegment) => {
+                    let base_url = aliases.base_url.as_deref();
+                    resolve_unconfirmed_path(ws, &root, base_url, &doc_dir, lang, p)
+                }
+                _ => Some(resolve_path(ws, &root, &doc_dir, lang, p)),
+            }
+        }
         RefKind::FileName(name) => {
             for base in [&doc_dir, &root] {
                 if let Lookup::Found(kind) = ws.lookup(&base.join(name)) {
@@ -341,7 +356,7 @@ fn resolve_path(
         vec![doc_dir.join(p)]
     } else if p.starts_with('/') {
         vec![PathBuf::from(p)]
-    } else if p.starts_with("~/") {
+    } else if refs::is_home(p) {
         // The home folder is outside every workspace; it is never expanded.
         return Resolution::Outside {
             path: PathBuf::from(p),
@@ -364,6 +379,47 @@ fn resolve_path(
             v
         }
     };
+    resolve_bases(ws, lang, bases)
+}
+
+/// A path whose shape alone does not make it one (`src/services/auth`,
+/// `read/write/delete`): a reference only where its first segment is a
+/// folder (or a symlink in the root that leads out), at the root, under
+/// `baseUrl` or next to the document, and then looked for from there. `None`
+/// when there is no such folder: the word is prose. A file has nothing under
+/// it: `LICENSE/NOTICE` is prose even with a `LICENSE` file.
+fn resolve_unconfirmed_path(
+    ws: &mut Workspace,
+    root: &Path,
+    base_url: Option<&Path>,
+    doc_dir: &Path,
+    lang: Option<Language>,
+    p: &str,
+) -> Option<Resolution> {
+    let first = p.split('/').next().filter(|s| !s.is_empty())?;
+    let mut dirs: Vec<&Path> = vec![root];
+    for dir in base_url.into_iter().chain([doc_dir]) {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    let bases: Vec<PathBuf> = dirs
+        .into_iter()
+        .filter(|dir| match ws.lookup(&dir.join(first)) {
+            Lookup::Found(kind) => kind == FileKind::Dir,
+            // A symlink in the root that leads out: the path names what is
+            // outside.
+            Lookup::Outside => ws.root_for(dir).is_some(),
+            Lookup::Missing => false,
+        })
+        .map(|dir| dir.join(p))
+        .collect();
+    (!bases.is_empty()).then(|| resolve_bases(ws, lang, bases))
+}
+
+/// The first candidate of `bases` (in order) that exists; else outside the
+/// workspace if one of them leads out; else missing, with `bases` as tried.
+fn resolve_bases(ws: &mut Workspace, lang: Option<Language>, bases: Vec<PathBuf>) -> Resolution {
     let bases: Vec<PathBuf> = bases.iter().map(|b| normalize(b)).collect();
     let mut outside = None;
     for base in &bases {
@@ -428,6 +484,7 @@ mod tests {
     use super::*;
     use crate::workspace::fs::FakeFs;
     use crate::workspace::index::FileIndex;
+    use crate::workspace::model::Change;
 
     fn workspace(fs: FakeFs) -> Workspace {
         let fs = Arc::new(fs);
@@ -444,6 +501,9 @@ mod tests {
             .file("/ws/src/app/auth.ts", "")
             .file("/ws/src/lib/auth.ts", "")
             .file("/ws/src/util.ts", "")
+            .file("/ws/src/api/handlers/user.ts", "")
+            .file("/ws/LICENSE", "")
+            .file("/ws/~/.claude/settings.json", "")
             .dir("/ws/internal/auth")
             .file("/ws/internal/auth/auth.go", "")
             .file("/ws/services/__init__.py", "")
@@ -461,9 +521,9 @@ mod tests {
     fn a_cached_payload_gives_its_references_where_it_is_now() {
         let mut ws = fixture();
         let mut cache = Cache::default();
-        let payload = SmolStr::from("Assuming src/util.ts reads JWT_SECRET and ~app/auth");
+        let payload = SmolStr::from("Assuming src/util.ts reads JWT_SECRET and @app/auth");
         let lang = Some(Language::TypeScript);
-        let is_alias = |w: &str| w.starts_with("~app/");
+        let is_alias = |w: &str| w.starts_with("@app/");
         let root = Path::new("/ws");
         let payloads = |cache: &Cache| cache.refs.values().map(HashMap::len).sum::<usize>();
         for offset in [40, 7, 40, 1_000] {
@@ -475,7 +535,7 @@ mod tests {
             assert!(cached.len() >= 2, "{cached:?}");
         }
         assert_eq!(payloads(&cache), 1);
-        // Another root has other aliases: `~app/auth` is no path there.
+        // Another root has other aliases: `@app/auth` is an npm package there.
         let elsewhere: Vec<Reference> = cache
             .payload_refs(&ws, Path::new("/other"))
             .find(&payload, 40, lang, &|_| false)
@@ -483,7 +543,7 @@ mod tests {
         assert_eq!(elsewhere, refs::find(&payload, 40, lang, &|_| false));
         assert_ne!(elsewhere, refs::find(&payload, 40, lang, &is_alias));
         // A change on disk forgets the payloads with the answers.
-        ws.apply(&[crate::workspace::model::Change::Rescan]);
+        ws.apply(&[Change::Rescan]);
         let _ = cache
             .payload_refs(&ws, root)
             .find(&SmolStr::from("x"), 0, lang, &is_alias);
@@ -583,6 +643,143 @@ mod tests {
                 "{p}: {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn home_paths_are_outside_and_never_looked_at() {
+        let mut ws = fixture();
+        // Even with a folder named `~` at the root.
+        for p in ["~/.claude/settings.json", "~/.ssh/id_rsa"] {
+            let probed = ws.probed();
+            assert_eq!(
+                res(&mut ws, DOC, TS, RefKind::Path(p.into())),
+                Some(Resolution::Outside { path: p.into() }),
+                "{p}"
+            );
+            assert_eq!(ws.probed(), probed, "{p}");
+        }
+        // In the log too (no language).
+        assert!(matches!(
+            res(
+                &mut ws,
+                "/ws/.orchestration/implementation-log.md",
+                None,
+                RefKind::Path("~/.claude/settings.json".into())
+            ),
+            Some(Resolution::Outside { .. })
+        ));
+    }
+
+    #[test]
+    fn a_path_by_its_first_segment_needs_the_workspace() {
+        let mut ws = fixture();
+        let p = |s: &str| RefKind::Path(s.into());
+        // No `read`, `CPU`, `and` folder: prose, no reference at all.
+        for word in ["read/write/delete", "CPU/memory/disk", "and/or", "TCP/IP"] {
+            assert_eq!(res(&mut ws, DOC, TS, p(word)), None, "{word}");
+        }
+        // A file has nothing under it.
+        assert_eq!(res(&mut ws, DOC, TS, p("LICENSE/NOTICE")), None);
+        // An existing first folder makes a path, found or missing.
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("src/services/auth")),
+            Some(Resolution::Missing {
+                tried: vec!["/ws/src/services/auth".into()]
+            })
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("src/services/user")),
+            Some(Resolution::Missing {
+                tried: vec!["/ws/src/services/user".into()]
+            })
+        );
+        assert_eq!(
+            res(
+                &mut ws,
+                "/ws/cmd/main.go",
+                Some(Language::Go),
+                p("internal/auth")
+            ),
+            exists("/ws/internal/auth")
+        );
+        assert_eq!(
+            res(
+                &mut ws,
+                "/ws/main.py",
+                Some(Language::Python),
+                p("services/auth")
+            ),
+            exists("/ws/services/auth.py")
+        );
+        // Next to the document, as well as at the root.
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("handlers/user")),
+            exists("/ws/src/api/handlers/user.ts")
+        );
+        assert_eq!(
+            res(&mut ws, DOC, TS, p("handlers/billing")),
+            Some(Resolution::Missing {
+                tried: vec!["/ws/src/api/handlers/billing".into()]
+            })
+        );
+        assert_eq!(res(&mut ws, "/ws/main.ts", TS, p("handlers/user")), None);
+        // A symlink that leads out names what is outside.
+        assert!(matches!(
+            res(&mut ws, DOC, TS, p("link-out/hosts")),
+            Some(Resolution::Outside { .. })
+        ));
+        // The log resolves them the same way.
+        let log = "/ws/.orchestration/implementation-log.md";
+        assert_eq!(res(&mut ws, log, None, p("read/write/delete")), None);
+        assert_eq!(
+            res(&mut ws, log, None, p("src/missing/thing")),
+            Some(Resolution::Missing {
+                tried: vec!["/ws/src/missing/thing".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn first_segment_answers_follow_the_disk() {
+        let fs = FakeFs::new();
+        fs.file("/ws/src/a.ts", "");
+        let fs = Arc::new(fs);
+        let mut ws = Workspace::new(fs.clone());
+        ws.add_root(Path::new("/ws"), false);
+        ws.set_index(Path::new("/ws"), FileIndex::build(&*fs, Path::new("/ws")));
+        let mut cache = Cache::default();
+        let doc = Path::new("/ws/src/a.ts");
+        let payload = SmolStr::from("Assuming read/write/delete and src/missing/thing");
+        let run = |ws: &mut Workspace, cache: &mut Cache| -> Vec<(String, bool)> {
+            let found: Vec<Reference> = cache
+                .payload_refs(ws, Path::new("/ws"))
+                .find(&payload, 0, TS, &|_| false)
+                .collect();
+            resolve_all_cached(ws, cache, doc, TS, found)
+                .into_iter()
+                .map(|r| {
+                    let RefKind::Path(p) = &r.reference.kind else {
+                        panic!("{r:?}")
+                    };
+                    (p.clone(), r.resolution.is_resolved())
+                })
+                .collect()
+        };
+        let missing = |p: &str| (p.to_owned(), false);
+        assert_eq!(run(&mut ws, &mut cache), [missing("src/missing/thing")]);
+        // Asked again from the cache.
+        assert_eq!(run(&mut ws, &mut cache), [missing("src/missing/thing")]);
+        // A `read` folder appears: the prose becomes a path.
+        fs.dir("/ws/read");
+        ws.apply(&[Change::Created("/ws/read".into())]);
+        assert_eq!(
+            run(&mut ws, &mut cache),
+            [missing("read/write/delete"), missing("src/missing/thing")]
+        );
+        // `src` goes: `src/missing/thing` is no path any more.
+        fs.remove("/ws/src");
+        ws.apply(&[Change::Removed("/ws/src".into())]);
+        assert_eq!(run(&mut ws, &mut cache), [missing("read/write/delete")]);
     }
 
     #[test]

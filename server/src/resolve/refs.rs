@@ -4,8 +4,10 @@
 //! Conservative, as marksman is: a word is a reference only when its shape
 //! says so for certain (`./x`, `src/a/b.ts`, `process.env.X`), or when its
 //! shape is suggestive and the workspace confirms it (a bare `auth.ts` that
-//! exists somewhere, a Python `services.auth` whose package exists). The
-//! shapes are documented in `docs/REFERENCES.md`.
+//! exists somewhere, a Python `services.auth` whose package exists, a
+//! `src/services/auth` whose `src/` folder exists). Slashes alone never make
+//! a path: `read/write/delete` is prose unless the workspace has a `read/`
+//! folder. The shapes are documented in `docs/REFERENCES.md`.
 
 use std::sync::LazyLock;
 
@@ -17,7 +19,10 @@ use crate::text::TextRange;
 /// Something a payload names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RefKind {
-    /// A file or directory path as written.
+    /// A file or directory path as written. When its shape alone does not
+    /// make it one ([`PathShape::FirstSegment`]: `src/services/auth`), it is
+    /// a reference only if its first segment is a folder of the workspace,
+    /// as resolution checks.
     Path(String),
     /// A bare file name (`auth.ts`): a reference only if the workspace has a
     /// file of that name.
@@ -183,26 +188,7 @@ fn classify(
         return None;
     }
     if word.contains('/') {
-        let explicit = word.starts_with("./")
-            || word.starts_with("../")
-            || word.starts_with('/')
-            || word.starts_with("~/");
-        let alias = word.starts_with("@/") || is_alias(word);
-        if word.starts_with('@') && !alias {
-            // `@scope/package` is an npm package, not a path.
-            return None;
-        }
-        let segments: Vec<&str> = word.trim_end_matches('/').split('/').collect();
-        if segments.iter().skip(1).any(|s| s.is_empty()) {
-            return None;
-        }
-        let last = segments.last().copied().unwrap_or_default();
-        let has_extension = extension(last).is_some();
-        let is_dir = word.ends_with('/');
-        if explicit || alias || has_extension || is_dir || segments.len() >= 3 {
-            return Some(RefKind::Path(word.to_owned()));
-        }
-        return None;
+        return path_shape(word, is_alias).map(|_| RefKind::Path(word.to_owned()));
     }
     if let Some(ext) = extension(word)
         && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
@@ -213,6 +199,75 @@ fn classify(
         return Some(RefKind::Module(word.to_owned()));
     }
     None
+}
+
+/// How a word with a slash names a path, if it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathShape {
+    /// Its shape says so: it starts `./`, `../`, `/`, `~/` or with an alias,
+    /// its last segment has an extension, or it ends with `/`.
+    Certain,
+    /// Only if the workspace confirms it: its first segment is a folder at
+    /// the root, under `baseUrl` or next to the document (`src/services/auth`
+    /// with a `src/` folder). Otherwise it is prose (`read/write/delete`).
+    FirstSegment,
+}
+
+/// Whether a word with a slash (made of the characters a path may hold) is
+/// a path, and how sure its shape makes it. Slashes alone never make a
+/// path: prose joins words with them (`and/or`, `CPU/memory/disk`).
+/// `is_alias` says whether a word starts with a configured path alias.
+///
+/// [`RefKind::Path`] holds only words this says are paths; resolution asks
+/// it again (with the aliases of the document's root, as [`find`]'s callers
+/// pass them) to know whether the workspace must confirm the word.
+pub fn path_shape(word: &str, is_alias: &dyn Fn(&str) -> bool) -> Option<PathShape> {
+    // Something to name: not a lone `/` between two words.
+    if !word.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let explicit =
+        word.starts_with("./") || word.starts_with("../") || word.starts_with('/') || is_home(word);
+    let alias = word.starts_with("@/") || is_alias(word);
+    if word.starts_with('@') && !alias {
+        // `@scope/package` is an npm package, not a path.
+        return None;
+    }
+    let segments: Vec<&str> = word.trim_end_matches('/').split('/').collect();
+    if segments.iter().skip(1).any(|s| s.is_empty()) {
+        return None;
+    }
+    if explicit || alias {
+        return Some(PathShape::Certain);
+    }
+    // Dates, fractions and numbers: `2024/01/15`, `1/2`, `3/4/5`, `24/7`,
+    // `1.x/2.x`.
+    if segments
+        .iter()
+        .all(|s| s.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    // Abbreviations: `N/A`, `w/o`, `w/`, `km/h`, `I/O`, `A/B`: letters only,
+    // no segment longer than two, one of them a single letter.
+    if segments
+        .iter()
+        .all(|s| (1..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic()))
+        && segments.iter().any(|s| s.len() == 1)
+    {
+        return None;
+    }
+    let last = segments.last().copied().unwrap_or_default();
+    if extension(last).is_some() || word.ends_with('/') {
+        return Some(PathShape::Certain);
+    }
+    Some(PathShape::FirstSegment)
+}
+
+/// Whether a path is in the user's home (`~/.claude/settings.json`):
+/// outside every workspace, never expanded and never looked up.
+pub fn is_home(path: &str) -> bool {
+    path.starts_with("~/")
 }
 
 /// The extension of a file name: letters and digits after the last dot, not
@@ -304,10 +359,12 @@ mod tests {
             "calls https://api.example.com/v1/users and http://localhost:3000/x",
             "connects to localhost:5432 and db:5432/app",
             "needs node v18.2.0 and version 1.2.3",
-            "and/or client/server input/output",
             "uses @nestjs/common and @types/node",
             "glob src/**/*.ts and template ${dir}/x.ts",
             "the word Node.js is not a path without a workspace file",
+            "dated 2024/01/15 or 15/01/2024, half is 1/2, levels 3/4/5, open 24/7, on 1.x/2.x",
+            "N/A, n/a, w/o, w/ care, km/h, m/s, I/O, A/B, c/o, y/n",
+            "read / write and a // comment",
         ] {
             let got: Vec<_> = kinds(text, Some(Language::TypeScript))
                 .into_iter()
@@ -322,6 +379,90 @@ mod tests {
             [(RefKind::FileName("Node.js".into()), "Node.js")]
         );
         assert!(kinds("the user.service class", None).is_empty());
+    }
+
+    fn shape(word: &str) -> Option<PathShape> {
+        path_shape(word, &|w| w.starts_with("~app/"))
+    }
+
+    #[test]
+    fn slashes_alone_do_not_make_a_path() {
+        // Prose with slashes is a path only if the workspace has a folder
+        // named like its first segment; resolution checks.
+        for word in [
+            "read/write/delete",
+            "CPU/memory/disk",
+            "and/or",
+            "TCP/IP",
+            "client/server/worker",
+            "client/server",
+            "input/output",
+            "UI/UX",
+            "Node.js/Deno",
+            "src/services/auth",
+            "internal/auth",
+            "~app2/thing",
+            "v1/users",
+        ] {
+            assert_eq!(shape(word), Some(PathShape::FirstSegment), "{word}");
+        }
+        // Never paths, whatever the workspace holds.
+        for word in [
+            "2024/01/15",
+            "15/01/2024",
+            "1/2",
+            "3/4/5",
+            "24/7",
+            "1.x/2.x",
+            "N/A",
+            "n/a",
+            "w/o",
+            "w/",
+            "km/h",
+            "m/s",
+            "I/O",
+            "A/B",
+            "a/b/c",
+            "/",
+            "//",
+            "~/",
+            "src//x",
+            "@nestjs/common",
+        ] {
+            assert_eq!(shape(word), None, "{word}");
+        }
+        // Paths by their shape alone.
+        for word in [
+            "./x",
+            "../y/z.go",
+            "/etc/hosts",
+            "~/.claude/settings.json",
+            "~/notes",
+            "@/services/user.service",
+            "~app/thing",
+            "src/services/user.service.ts",
+            "read/write.ts",
+            "internal/auth/",
+            "docs/",
+            "ui/",
+            "./1/2",
+            "2024/report.md",
+        ] {
+            assert_eq!(shape(word), Some(PathShape::Certain), "{word}");
+        }
+        // `find` gives the candidates to resolution, which drops the
+        // unconfirmed ones.
+        assert_eq!(
+            kinds(
+                "Assuming read/write/delete permissions, src/a/b and ~/.claude/settings.json",
+                None
+            ),
+            [
+                (path("read/write/delete"), "read/write/delete"),
+                (path("src/a/b"), "src/a/b"),
+                (path("~/.claude/settings.json"), "~/.claude/settings.json"),
+            ]
+        );
     }
 
     #[test]
