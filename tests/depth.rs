@@ -428,7 +428,11 @@ async fn actions_until(
 async fn verified_tags_are_removed_only_after_the_gate_passed() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "src/services/user.service.ts", "export class UserService {}\n");
+    write(
+        root,
+        "src/services/user.service.ts",
+        "export class UserService {}\n",
+    );
     let text = "// #COMPLETION_DRIVE: Assuming src/services/user.service.ts exists
 // #PATH_DECISION: plain objects in src/services/user.service.ts
 export {}
@@ -460,7 +464,13 @@ export {}
         "src/b.ts",
         "// #COMPLETION_DRIVE: Assuming src/gone.ts exists\nexport {}\n",
     );
-    actions_until(&mut c, &uri, |t| !has_remove(t), "the removal to go when BLOCKED").await;
+    actions_until(
+        &mut c,
+        &uri,
+        |t| !has_remove(t),
+        "the removal to go when BLOCKED",
+    )
+    .await;
     c.finish().await;
 }
 

@@ -25,7 +25,7 @@ fn bin() -> PathBuf {
 /// One finding, as every face must agree on it: the file, the zero-based
 /// range in characters, the code, the severity (LSP's number), the message
 /// and the fix data (as canonical JSON).
-type Key = (String, [u64; 4], String, u64, String, String);
+pub(crate) type Key = (String, [u64; 4], String, u64, String, String);
 
 /// The environment every face runs in: its own cache and user config.
 struct Env {
@@ -246,7 +246,7 @@ async fn pushed(c: &mut TestClient, roots: &[PathBuf], expected: &BTreeSet<Key>)
 
 /// Runs the three faces on the roots and asserts they agree; returns the
 /// findings for the scenario's own assertions.
-async fn agree(roots: &[PathBuf]) -> BTreeSet<Key> {
+pub(crate) async fn agree(roots: &[PathBuf]) -> BTreeSet<Key> {
     let env = Env::new();
     let cli = cli_findings(&env, roots);
     let mut c = server(&env, roots).await;
@@ -284,7 +284,7 @@ fn codes(found: &BTreeSet<Key>) -> BTreeMap<String, usize> {
     out
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let target = to.join(e.file_name());

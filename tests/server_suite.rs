@@ -22,6 +22,8 @@ mod hostile;
 mod log;
 #[path = "log_faults.rs"]
 mod log_faults;
+#[path = "method.rs"]
+mod method;
 #[path = "protocol.rs"]
 mod protocol;
 #[path = "resolution.rs"]

@@ -339,7 +339,12 @@ pub fn analyze_log(
             });
         }
     }
-    checks.extend(crate::log::check::visual_work(log, git, &settings.ui_files, &settings.registry));
+    checks.extend(crate::log::check::visual_work(
+        log,
+        git,
+        &settings.ui_files,
+        &settings.registry,
+    ));
     checks.sort_by_key(|c| c.range.start);
     Analysis {
         tags: log.entries.iter().map(|e| e.tag.clone()).collect(),

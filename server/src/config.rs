@@ -189,7 +189,9 @@ impl ConfigFile {
             }
         }
         if let Some(base) = &self.git_base
-            && (base.trim().is_empty() || base.starts_with('-') || base.contains(char::is_whitespace))
+            && (base.trim().is_empty()
+                || base.starts_with('-')
+                || base.contains(char::is_whitespace))
         {
             return Err(ConfigError {
                 path: path.to_path_buf(),

@@ -65,7 +65,9 @@ fn path_in(text: &str) -> Option<String> {
         .find(|w| {
             w.contains('/')
                 || w.rsplit_once('.').is_some_and(|(stem, ext)| {
-                    !stem.is_empty() && (1..=10).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+                    !stem.is_empty()
+                        && (1..=10).contains(&ext.len())
+                        && ext.bytes().all(|b| b.is_ascii_alphanumeric())
                 })
         })
         .map(str::to_owned)
@@ -85,7 +87,10 @@ fn shell_command(f: &Located, log: &str) -> Option<String> {
             format!("git status --short -- {}", claimed()?)
         }
         Code::FalseClaim if msg.contains(" unchanged in ") => {
-            format!("git diff -U0 -- {}", path_in(msg.split(" unchanged in ").nth(1)?)?)
+            format!(
+                "git diff -U0 -- {}",
+                path_in(msg.split(" unchanged in ").nth(1)?)?
+            )
         }
         Code::FalseClaim if msg.contains(" defines no ") => {
             let name = msg.split(" defines no ").nth(1)?.split(';').next()?;
@@ -104,9 +109,7 @@ fn shell_command(f: &Located, log: &str) -> Option<String> {
         Code::MissingPath | Code::AmbiguousPath => format!("ls -d {}", f.subject),
         Code::MissingEnv => format!("grep -n '^{}=' .env*", f.subject),
         Code::MissingLog => format!("ls -l {log}"),
-        Code::MissingScreenshot => {
-            "ls .orchestration/evidence/".to_owned()
-        }
+        Code::MissingScreenshot => "ls .orchestration/evidence/".to_owned(),
         _ => return None,
     })
 }
@@ -133,16 +136,14 @@ fn item(out: &mut String, f: &Located, log: &str) {
 fn is_runtime(f: &Located) -> bool {
     f.finding.tag == "CANNOT_VERIFY_WITHOUT_RUNTIME"
         || (f.finding.code == Code::Unverifiable
-            && f.finding.message.starts_with(crate::log::check::RUNTIME_ONLY))
+            && f.finding
+                .message
+                .starts_with(crate::log::check::RUNTIME_ONLY))
 }
 
 /// A code fence longer than any run of backticks in `text`.
 fn fence(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
@@ -175,11 +176,16 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
     let log = report.log_of(root);
     let verdict = report.verdict();
     let of = |g: Verdict| -> Vec<&Located> {
-        report.findings.iter().filter(|f| f.gate == Some(g)).collect()
+        report
+            .findings
+            .iter()
+            .filter(|f| f.gate == Some(g))
+            .collect()
     };
     let blocked = of(Verdict::Blocked);
-    let (runtime, manual): (Vec<&Located>, Vec<&Located>) =
-        of(Verdict::Conditional).into_iter().partition(|f| is_runtime(f));
+    let (runtime, manual): (Vec<&Located>, Vec<&Located>) = of(Verdict::Conditional)
+        .into_iter()
+        .partition(|f| is_runtime(f));
     let name = root.file_name().map_or_else(
         || root.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -234,9 +240,15 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
             out.push_str(&format!("  {f}\n\n"));
         }
     });
-    section(&mut out, "Failed Verifications", &blocked, |out, f| item(out, f, &log));
-    section(&mut out, "Runtime-Only Items", &runtime, |out, f| item(out, f, &log));
-    section(&mut out, "Manual Items", &manual, |out, f| item(out, f, &log));
+    section(&mut out, "Failed Verifications", &blocked, |out, f| {
+        item(out, f, &log)
+    });
+    section(&mut out, "Runtime-Only Items", &runtime, |out, f| {
+        item(out, f, &log)
+    });
+    section(&mut out, "Manual Items", &manual, |out, f| {
+        item(out, f, &log)
+    });
     section(&mut out, "Verified", &report.verified, |out, v| {
         out.push_str(&format!("- {v}\n"));
     });
@@ -247,15 +259,20 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
             t.family == Some(Family::Suggestion) || t.name.eq_ignore_ascii_case("POTENTIAL_ISSUE")
         })
         .collect();
-    section(&mut out, "Suggestions and Potential Issues", &suggestions, |out, t| {
-        out.push_str(&format!(
-            "- {}:{} #{}: {}\n",
-            t.path,
-            t.span[2].0.line + 1,
-            t.name,
-            crate::secrets::redact_string(t.payload.replace('\n', " "))
-        ));
-    });
+    section(
+        &mut out,
+        "Suggestions and Potential Issues",
+        &suggestions,
+        |out, t| {
+            out.push_str(&format!(
+                "- {}:{} #{}: {}\n",
+                t.path,
+                t.span[2].0.line + 1,
+                t.name,
+                crate::secrets::redact_string(t.payload.replace('\n', " "))
+            ));
+        },
+    );
     out.push_str("## Tag Cleanup\n\n");
     let n = report.cleanup.len();
     let tags = if n == 1 { "tag" } else { "tags" };
@@ -266,7 +283,12 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
                 "Due: the gate passed, so these {n} {tags} are removed now (decisions and suggestions stay):\n\n"
             ));
             for t in &report.cleanup {
-                out.push_str(&format!("- {}:{} #{}\n", t.path, t.span[2].0.line + 1, t.name));
+                out.push_str(&format!(
+                    "- {}:{} #{}\n",
+                    t.path,
+                    t.span[2].0.line + 1,
+                    t.name
+                ));
             }
             out.push('\n');
         }

@@ -205,7 +205,9 @@ impl Code {
             Code::SkippedFile => {
                 "A file too large or binary to parse holds a tag-shaped text that tagls did not check"
             }
-            Code::MissingScreenshot => "Visual work (a change to UI files) has no screenshot in the log",
+            Code::MissingScreenshot => {
+                "Visual work (a change to UI files) has no screenshot in the log"
+            }
             Code::ScreenshotWaived => {
                 "A screenshot was waived by a security policy: a person must check the visual change"
             }

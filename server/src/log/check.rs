@@ -125,7 +125,10 @@ pub const RECIPE_FIELDS: [&str; 3] = ["Verification", "Verifiable by", "Verifica
 
 /// Where the method keeps evidence, relative to the root: a screenshot
 /// shows visual work only from there.
-pub const EVIDENCE_DIRS: [&str; 2] = [".orchestration/evidence/", ".claude/orchestration/evidence/"];
+pub const EVIDENCE_DIRS: [&str; 2] = [
+    ".orchestration/evidence/",
+    ".claude/orchestration/evidence/",
+];
 
 /// The method's rule for visual work: a change to UI files (`ui`, matched
 /// against what git reports changed and what the log claims) needs a
@@ -166,10 +169,14 @@ pub fn visual_work(
     let waivers: Vec<&Entry> = log
         .entries
         .iter()
-        .filter(|e| e.tag.name == "SCREENSHOT_CLAIMED" && e.tag.payload.trim_start().starts_with(SCREENSHOT_WAIVER))
+        .filter(|e| {
+            e.tag.name == "SCREENSHOT_CLAIMED"
+                && e.tag.payload.trim_start().starts_with(SCREENSHOT_WAIVER)
+        })
         .collect();
     for e in &waivers {
-        let start = e.tag.payload_range.start + (e.tag.payload.len() - e.tag.payload.trim_start().len());
+        let start =
+            e.tag.payload_range.start + (e.tag.payload.len() - e.tag.payload.trim_start().len());
         let range = TextRange::new(start, start + SCREENSHOT_WAIVER.len());
         let what = if shown.is_empty() {
             "the visual change".to_owned()
@@ -197,10 +204,15 @@ pub fn visual_work(
     if ui_files.is_empty() || !waivers.is_empty() {
         return out;
     }
-    let screenshots: Vec<&Claim> = all.iter().filter(|c| c.tag == "SCREENSHOT_CLAIMED").collect();
-    let evidence = screenshots
+    let screenshots: Vec<&Claim> = all
         .iter()
-        .any(|c| EVIDENCE_DIRS.iter().any(|d| trimmed(&c.path).starts_with(d)));
+        .filter(|c| c.tag == "SCREENSHOT_CLAIMED")
+        .collect();
+    let evidence = screenshots.iter().any(|c| {
+        EVIDENCE_DIRS
+            .iter()
+            .any(|d| trimmed(&c.path).starts_with(d))
+    });
     if evidence {
         return out;
     }
@@ -281,7 +293,7 @@ pub fn claimed_paths(log: &LogDoc) -> Vec<(String, String)> {
 /// folder (`log_dir`) when it starts with `./` or `../`.
 pub fn claim_target(root: &Path, log_dir: &Path, written: &str) -> PathBuf {
     let p = Path::new(written);
-    if written == "~" || written.starts_with("~/") {
+    if written == "~" || crate::resolve::refs::is_home(written) {
         // A home folder is outside every workspace; the path is not looked
         // up, so it can only answer "outside".
         return PathBuf::from("/~").join(p.strip_prefix("~").unwrap_or(p));
@@ -465,8 +477,14 @@ fn quoted_changes(item: &str) -> Vec<(usize, &str)> {
                 break;
             };
             let inner = item[open + 1..close].trim();
-            if !inner.is_empty() && inner.len() <= 200 {
-                let at = open + 1 + (item[open + 1..close].len() - item[open + 1..close].trim_start().len());
+            // Quotes inside code (`` `f("x")` ``) are part of it.
+            let nested = out
+                .iter()
+                .any(|&(at, q): &(usize, &str)| at <= open && close <= at + q.len());
+            if !inner.is_empty() && inner.len() <= 200 && !nested {
+                let at = open
+                    + 1
+                    + (item[open + 1..close].len() - item[open + 1..close].trim_start().len());
                 out.push((at, inner));
             }
             from = close + 1;
@@ -474,7 +492,9 @@ fn quoted_changes(item: &str) -> Vec<(usize, &str)> {
     }
     for caps in CALLED.captures_iter(item) {
         if let Some(m) = caps.get(1)
-            && !out.iter().any(|&(at, q)| at <= m.start() && m.end() <= at + q.len())
+            && !out
+                .iter()
+                .any(|&(at, q)| at <= m.start() && m.end() <= at + q.len())
         {
             out.push((m.start(), m.as_str()));
         }
@@ -491,7 +511,9 @@ fn method_names(value: &str) -> Vec<(usize, &str)> {
     static NAME: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)(\s*\()?").expect("valid regex")
     });
-    const PROSE: [&str; 8] = ["and", "or", "the", "with", "plus", "async", "static", "methods"];
+    const PROSE: [&str; 8] = [
+        "and", "or", "the", "with", "plus", "async", "static", "methods",
+    ];
     let calls = value.contains('(');
     let mut out = Vec::new();
     let mut depth = 0usize;
@@ -527,10 +549,44 @@ pub const RUNTIME_ONLY: &str = "needs a running system";
 /// Commands a recipe may start with; a recipe that starts with another
 /// word and reads as prose is a check for a person.
 const COMMANDS: &[&str] = &[
-    "ls", "test", "[", "wc", "grep", "egrep", "fgrep", "rg", "file", "find", "sed", "head",
-    "tail", "cat", "git", "stat", "du", "diff", "jq", "npm", "npx", "yarn", "pnpm", "node",
-    "python", "python3", "pytest", "go", "cargo", "make", "curl", "docker", "bash", "sh", "tsc",
-    "eslint", "swift", "xcodebuild",
+    "ls",
+    "test",
+    "[",
+    "wc",
+    "grep",
+    "egrep",
+    "fgrep",
+    "rg",
+    "file",
+    "find",
+    "sed",
+    "head",
+    "tail",
+    "cat",
+    "git",
+    "stat",
+    "du",
+    "diff",
+    "jq",
+    "npm",
+    "npx",
+    "yarn",
+    "pnpm",
+    "node",
+    "python",
+    "python3",
+    "pytest",
+    "go",
+    "cargo",
+    "make",
+    "curl",
+    "docker",
+    "bash",
+    "sh",
+    "tsc",
+    "eslint",
+    "swift",
+    "xcodebuild",
 ];
 
 /// What a recipe written as prose (`Runtime test required`, `Manual check
@@ -551,9 +607,15 @@ fn prose_recipe(recipe: &str) -> Option<String> {
         return None;
     }
     Some(if RUNTIME.is_match(recipe) {
-        format!("{RUNTIME_ONLY} (\"{}\"); check it when it runs", shorten(recipe))
+        format!(
+            "{RUNTIME_ONLY} (\"{}\"); check it when it runs",
+            shorten(recipe)
+        )
     } else {
-        format!("a check for a person (\"{}\"); do it by hand and record the result", shorten(recipe))
+        format!(
+            "a check for a person (\"{}\"); do it by hand and record the result",
+            shorten(recipe)
+        )
     })
 }
 
@@ -876,7 +938,12 @@ impl Checker<'_> {
     /// of a claim's file, checked. Returns the file's status, `None` when
     /// git is not asked (no work tree, work already committed without a
     /// base).
-    fn against_git(&mut self, entry: &Entry, written: &Written, created: bool) -> Option<GitStatus> {
+    fn against_git(
+        &mut self,
+        entry: &Entry,
+        written: &Written,
+        created: bool,
+    ) -> Option<GitStatus> {
         let git = self.git?;
         let rel = self.rel(&self.claim_path(&written.path))?;
         let status = git.status(&rel);
@@ -904,7 +971,9 @@ impl Checker<'_> {
                     GitStatus::New => format!("new against {base}"),
                     GitStatus::Modified => format!("changed against {base}"),
                     GitStatus::Unchanged => format!("unchanged against {base}"),
-                    GitStatus::Untracked => "not tracked by git (ignored), so not checked against git".to_owned(),
+                    GitStatus::Untracked => {
+                        "not tracked by git (ignored), so not checked against git".to_owned()
+                    }
                 };
                 self.push(range, None, format!("{head}: git: {said}"));
             }
@@ -973,7 +1042,11 @@ impl Checker<'_> {
             };
             let how = if defined.is_some() { "defines" } else { "has" };
             if found {
-                self.push(range, None, format!("**Methods** `{name}`: {shown} {how} it"));
+                self.push(
+                    range,
+                    None,
+                    format!("**Methods** `{name}`: {shown} {how} it"),
+                );
                 continue;
             }
             let message = match &defined {
@@ -981,10 +1054,7 @@ impl Checker<'_> {
                     let mut names: Vec<&str> = defs.iter().map(String::as_str).collect();
                     names.dedup();
                     names.truncate(10);
-                    format!(
-                        "{shown} defines no {name}; it defines {}",
-                        names.join(", ")
-                    )
+                    format!("{shown} defines no {name}; it defines {}", names.join(", "))
                 }
                 Some(_) => format!("{shown} defines no {name}; it defines no function"),
                 None => format!("{shown} has no {name}"),
@@ -1001,14 +1071,16 @@ impl Checker<'_> {
     /// something was removed, renamed or replaced are not looked for.
     fn changes(&mut self, entry: &Entry, shown: &str, bytes: &[u8]) {
         let lines = &entry.tag.continuation;
-        let Some(start) = lines
-            .iter()
-            .position(|l| super::parse::line_key(l).is_some_and(|k| k.eq_ignore_ascii_case("changes")))
-        else {
+        let Some(start) = lines.iter().position(|l| {
+            super::parse::line_key(l).is_some_and(|k| k.eq_ignore_ascii_case("changes"))
+        }) else {
             return;
         };
         let text = String::from_utf8_lossy(bytes);
-        let mut items = vec![(field_value(&lines[start]), field_value_offset(&lines[start]))];
+        let mut items = vec![(
+            field_value(&lines[start]),
+            field_value_offset(&lines[start]),
+        )];
         items.extend(
             lines[start + 1..]
                 .iter()
@@ -1151,8 +1223,7 @@ impl Checker<'_> {
         }
         if let Some(message) = prose_recipe(recipe) {
             let hover = format!("**Verification** {recipe}: {message}");
-            let finding =
-                Self::finding(entry, range, Severity::Information, UNVERIFIABLE, message);
+            let finding = Self::finding(entry, range, Severity::Information, UNVERIFIABLE, message);
             self.push(range, finding, hover);
             self.mark_recipe();
             return;
@@ -1480,7 +1551,8 @@ mod tests {
                 (
                     7,
                     FALSE_CLAIM,
-                    "ev/fake.png is not an image: its bytes are not PNG, JPEG, GIF, WebP or BMP".into()
+                    "ev/fake.png is not an image: its bytes are not PNG, JPEG, GIF, WebP or BMP"
+                        .into()
                 ),
                 (
                     8,
@@ -1872,7 +1944,11 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
         assert_eq!(parse_ranges("most of it"), None);
     }
 
-    fn git_state(changed: &[(&str, bool)], hunks: &[(&str, Vec<(usize, usize)>)], base: &[&str]) -> GitState {
+    fn git_state(
+        changed: &[(&str, bool)],
+        hunks: &[(&str, Vec<(usize, usize)>)],
+        base: &[&str],
+    ) -> GitState {
         GitState {
             base: "HEAD".into(),
             has_base: true,
@@ -1883,14 +1959,23 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
                     created,
                 })
                 .collect(),
-            hunks: hunks.iter().map(|(p, h)| (p.to_string(), h.clone())).collect(),
+            hunks: hunks
+                .iter()
+                .map(|(p, h)| (p.to_string(), h.clone()))
+                .collect(),
             in_base: base.iter().map(|p| p.to_string()).collect(),
         }
     }
 
     fn run_git(fs: FakeFs, log: &str, git: &GitState) -> Vec<Check> {
         let doc = parse(log, &Registry::builtin());
-        check(&doc, log, Path::new(LOG), &mut workspace(fs, false), Some(git))
+        check(
+            &doc,
+            log,
+            Path::new(LOG),
+            &mut workspace(fs, false),
+            Some(git),
+        )
     }
 
     #[test]
@@ -2121,21 +2206,29 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
         let found = run_visual(ui, None);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, Code::MissingScreenshot);
-        assert!(found[0].1.contains("src/components/Login.tsx changed"), "{found:?}");
+        assert!(
+            found[0].1.contains("src/components/Login.tsx changed"),
+            "{found:?}"
+        );
         // A change git reports counts even when the log does not name it.
         let git = git_state(&[("src/styles/app.css", false)], &[], &[]);
         let api = "## Files Modified\n#FILE_MODIFIED: src/api.ts\n";
         assert_eq!(run_visual(api, Some(&git))[0].0, Code::MissingScreenshot);
         assert_eq!(run_visual(api, None), []);
-        let shot = format!("{ui}## Evidence Captured\n#SCREENSHOT_CLAIMED: .orchestration/evidence/login.png\n");
+        let shot = format!(
+            "{ui}## Evidence Captured\n#SCREENSHOT_CLAIMED: .orchestration/evidence/login.png\n"
+        );
         assert_eq!(run_visual(&shot, None), []);
         let waived = format!("{ui}#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY\n");
         let found = run_visual(&waived, None);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, Code::ScreenshotWaived);
-        assert!(found[0].1.contains("a person must check the visual change to src/components/Login.tsx"));
+        assert!(
+            found[0]
+                .1
+                .contains("a person must check the visual change to src/components/Login.tsx")
+        );
         // A log with no claim is not held to the rule.
         assert_eq!(run_visual("# Log\n", Some(&git)), []);
     }
-
 }

@@ -336,7 +336,12 @@ struct Actor {
     #[allow(clippy::type_complexity)]
     git_status: HashMap<
         PathBuf,
-        (u64, Instant, Option<String>, Option<Arc<crate::log::git::GitState>>),
+        (
+            u64,
+            Instant,
+            Option<String>,
+            Option<Arc<crate::log::git::GitState>>,
+        ),
     >,
     /// Resolutions reused across keystrokes until the workspace changes.
     resolutions: crate::resolve::Cache,

@@ -226,8 +226,17 @@ pub fn path_shape(word: &str, is_alias: &dyn Fn(&str) -> bool) -> Option<PathSha
     if !word.chars().any(char::is_alphanumeric) {
         return None;
     }
-    let explicit =
-        word.starts_with("./") || word.starts_with("../") || word.starts_with('/') || is_home(word);
+    let explicit = word.starts_with("./")
+        || word.starts_with("../")
+        || is_home(word)
+        || is_file_system_path(word);
+    // `/api/auth/login` is a route of a web API, not a file: a word that
+    // starts with `/` is a path only as a file (an extension), a folder
+    // (`/`), or under a folder every system has.
+    if word.starts_with('/') && !explicit {
+        let last = word.rsplit('/').next().unwrap_or_default();
+        return (extension(last).is_some() && word.len() > 1).then_some(PathShape::Certain);
+    }
     let alias = word.starts_with("@/") || is_alias(word);
     if word.starts_with('@') && !alias {
         // `@scope/package` is an npm package, not a path.
@@ -262,6 +271,18 @@ pub fn path_shape(word: &str, is_alias: &dyn Fn(&str) -> bool) -> Option<PathSha
         return Some(PathShape::Certain);
     }
     Some(PathShape::FirstSegment)
+}
+
+/// Whether an absolute path starts in a folder of the system (`/etc`,
+/// `/usr`, `/home`, `/Users` ...): outside the workspace, whatever follows.
+fn is_file_system_path(word: &str) -> bool {
+    const SYSTEM: [&str; 16] = [
+        "etc", "usr", "home", "Users", "tmp", "var", "opt", "root", "bin", "srv", "mnt", "private",
+        "Volumes", "proc", "dev", "sys",
+    ];
+    word.strip_prefix('/')
+        .and_then(|rest| rest.split('/').next())
+        .is_some_and(|first| SYSTEM.contains(&first))
 }
 
 /// Whether a path is in the user's home (`~/.claude/settings.json`):
@@ -428,6 +449,10 @@ mod tests {
             "~/",
             "src//x",
             "@nestjs/common",
+            // Routes of a web API.
+            "/api/auth/login",
+            "/users/:id",
+            "/health",
         ] {
             assert_eq!(shape(word), None, "{word}");
         }
@@ -436,6 +461,9 @@ mod tests {
             "./x",
             "../y/z.go",
             "/etc/hosts",
+            "/etc/nginx",
+            "/Users/me/project/src/x",
+            "/public/logo.svg",
             "~/.claude/settings.json",
             "~/notes",
             "@/services/user.service",

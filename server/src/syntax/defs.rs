@@ -108,11 +108,9 @@ mod tests {
             ]
         );
         let go = "package a\nfunc Login() {}\nfunc (s *Svc) Register() {}\ntype Svc struct{}\n";
-        assert_eq!(
-            definitions(Language::Go, go),
-            ["Login", "Register", "Svc"]
-        );
-        let py = "def login():\n    pass\nclass Auth:\n    def register(self):\n        pass\nx = 1\n";
+        assert_eq!(definitions(Language::Go, go), ["Login", "Register", "Svc"]);
+        let py =
+            "def login():\n    pass\nclass Auth:\n    def register(self):\n        pass\nx = 1\n";
         assert_eq!(
             definitions(Language::Python, py),
             ["login", "Auth", "register"]
