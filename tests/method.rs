@@ -300,3 +300,152 @@ async fn the_task_done_and_logged_passes_and_lists_what_to_clean_up() {
     let report = check_json(root, &["--since", &base]);
     assert_eq!(report["verdict"], "BLOCKED", "{report:#}");
 }
+
+/// A workspace written from `(path, text)` pairs.
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        crate::support::write(dir.path(), path, text);
+    }
+    dir
+}
+
+/// The codes every face agrees on, with the file and one-based line, and
+/// the verdict of `tagls check`.
+async fn rule(files: &[(&str, &str)]) -> (String, Vec<(String, u64, String)>) {
+    let dir = workspace(files);
+    let root = dir.path();
+    let found = agree(&[root.to_path_buf()]).await;
+    let report = check_json(root, &[]);
+    let mut codes: Vec<(String, u64, String)> = found
+        .iter()
+        .map(|k| {
+            let prefix = format!("{}/", crate::support::file_uri(root).replace(' ', "%20"));
+            let rel = k.0.strip_prefix(&prefix).unwrap_or(&k.0);
+            (rel.to_owned(), k.1[0] + 1, k.2.clone())
+        })
+        .filter(|(_, _, code)| {
+            !matches!(
+                code.as_str(),
+                "assumption" | "claim" | "decision" | "suggestion" | "pattern"
+            )
+        })
+        .collect();
+    codes.sort();
+    (report["verdict"].as_str().unwrap().to_owned(), codes)
+}
+
+/// The method's zero-tag gate: a log that exists puts the workspace under
+/// the method, so an empty one, or one whose tags are all examples in code
+/// blocks, blocks, even when no code holds a tag. The editor shows it on the
+/// log, where the check puts it.
+#[tokio::test]
+async fn the_zero_tag_gate() {
+    let (verdict, codes) = rule(&[(LOG, "\n"), ("src/a.ts", "export const a = 1;\n")]).await;
+    assert_eq!(verdict, "BLOCKED");
+    assert_eq!(codes, [at(LOG, 1, "missing-log")]);
+    let fenced = "# Log\n\n```\n#FILE_CREATED: src/a.ts (1 line)\n```\n";
+    let (verdict, codes) = rule(&[(LOG, fenced), ("src/a.ts", "export const a = 1;\n")]).await;
+    assert_eq!(verdict, "BLOCKED");
+    assert_eq!(codes, [at(LOG, 1, "missing-log")]);
+}
+
+/// A project that never used the method is never blocked by it: a
+/// `#TODO:` and an unknown tag naming a missing file, with no log, pass.
+#[tokio::test]
+async fn a_project_that_never_used_the_method_passes() {
+    let (verdict, codes) = rule(&[
+        (
+            "src/a.ts",
+            "// #TODO: split this module\nexport const a = 1;\n",
+        ),
+        (
+            "src/b.py",
+            "# #NOTE: see docs/missing.md for the design\nB = 1\n",
+        ),
+    ])
+    .await;
+    assert_eq!(verdict, "PASSED", "{codes:?}");
+    assert!(
+        codes
+            .iter()
+            .all(|(_, _, c)| c == "unknown-tag" || c == "missing-path"),
+        "{codes:?}"
+    );
+}
+
+/// The waiver of a screenshot is accepted, never silently: CONDITIONAL, on
+/// the waiver; visual work without either blocks.
+#[tokio::test]
+async fn visual_work_needs_a_screenshot_or_a_visible_waiver() {
+    let form = "export function Form() { return <form />; }\n";
+    let waived = "# Log\n\n## Files Created\n#FILE_CREATED: src/Form.tsx (1 line)\n\n## Evidence Captured\n#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY\n  Description: the admin pages are behind the VPN\n";
+    let (verdict, codes) = rule(&[(LOG, waived), ("src/Form.tsx", form)]).await;
+    assert_eq!(verdict, "CONDITIONAL");
+    assert_eq!(codes, [at(LOG, 7, "screenshot-waived")]);
+    let bare = "# Log\n\n## Files Created\n#FILE_CREATED: src/Form.tsx (1 line)\n";
+    let (verdict, codes) = rule(&[(LOG, bare), ("src/Form.tsx", form)]).await;
+    assert_eq!(verdict, "BLOCKED");
+    assert_eq!(codes, [at(LOG, 4, "missing-screenshot")]);
+    // A change to files that are not UI needs none.
+    let api = "# Log\n\n## Files Created\n#FILE_CREATED: src/api.ts (1 line)\n";
+    let (verdict, codes) = rule(&[(LOG, api), ("src/api.ts", "export {};\n")]).await;
+    assert_eq!((verdict.as_str(), codes), ("PASSED", vec![]));
+}
+
+/// Smaller claim forms, each through every face: `(N LOC)` is a count, a
+/// BMP is an image, a `#VERIFIED` entry naming a missing file is a false
+/// claim, a path in the home folder is outside the workspace, and prose
+/// with slashes is no path.
+#[tokio::test]
+async fn smaller_claim_forms_through_every_face() {
+    let mut bmp = b"BM".to_vec();
+    bmp.extend_from_slice(&58u32.to_le_bytes());
+    bmp.extend_from_slice(&[0; 4]);
+    bmp.extend_from_slice(&54u32.to_le_bytes());
+    bmp.extend_from_slice(&40u32.to_le_bytes());
+    bmp.extend_from_slice(&1i32.to_le_bytes());
+    bmp.extend_from_slice(&1i32.to_le_bytes());
+    bmp.extend_from_slice(&1u16.to_le_bytes());
+    bmp.extend_from_slice(&24u16.to_le_bytes());
+    bmp.extend_from_slice(&[0; 28]);
+    let log = "# Log
+
+## Files Created
+#FILE_CREATED: src/a.ts (3 LOC)
+#FILE_CREATED: src/a.ts (30 LOC)
+#FILE_CREATED: ~/.claude/agents/helper.md (12 lines)
+
+## Evidence Captured
+#SCREENSHOT_CLAIMED: .orchestration/evidence/shot.bmp
+
+#VERIFIED: src/a.ts and src/gone.ts behave
+";
+    let dir = workspace(&[
+        (LOG, log),
+        (
+            "src/a.ts",
+            "// #COMPLETION_DRIVE: Assuming read/write/delete permissions are enough\nexport const a = 1;\nexport const b = 2;\n",
+        ),
+    ]);
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".orchestration/evidence")).unwrap();
+    std::fs::write(root.join(".orchestration/evidence/shot.bmp"), &bmp).unwrap();
+    let found = agree(&[root.to_path_buf()]).await;
+    let report = check_json(root, &[]);
+    assert_eq!(
+        gated(&report, "BLOCKED"),
+        [
+            at(LOG, 5, "false-claim"),
+            at(LOG, 6, "outside-workspace"),
+            at(LOG, 11, "false-claim"),
+        ],
+        "{report:#}"
+    );
+    // The assumption names nothing checkable: a person looks, nothing blocks.
+    assert_eq!(
+        gated(&report, "CONDITIONAL"),
+        [at("src/a.ts", 1, "unchecked-assumption")]
+    );
+    assert!(!found.iter().any(|k| k.2 == "missing-path"), "{found:?}");
+}
