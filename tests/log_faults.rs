@@ -275,26 +275,26 @@ fn killed_mid_write_leaves_the_old_log_or_the_new_one() {
         ));
         i += 1;
     }
-    workspace_in(&root, KILLS + 1, &big);
+    workspace_in(&root, KILLS * 10 + 1, &big);
     // How long one uninterrupted write takes, to spread the kills over it.
     let started = Instant::now();
-    let out = log_created(&root, KILLS).output().unwrap();
+    let out = log_created(&root, KILLS * 10).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let full = started.elapsed();
     let mut old = std::fs::read_to_string(root.join(LOG_PATH)).unwrap();
     assert_eq!(
         old,
-        format!("{big}{}", entry(KILLS)).replacen(&entry(KILLS), &format!("\n{}", entry(KILLS)), 1)
+        format!("{big}{}", entry(KILLS * 10)).replacen(&entry(KILLS * 10), &format!("\n{}", entry(KILLS * 10)), 1)
     );
     let (mut kept_old, mut got_new) = (0, 0);
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    for k in 0..KILLS {
-        // A cheap xorshift: the moments differ from kill to kill but the
-        // run is the same every time.
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let at = full.mul_f64((seed % 1000) as f64 / 1000.0 * 1.1);
+    // The moment of each kill follows what the last one found, so that the
+    // kills land on both sides of the write however fast the machine is at
+    // the time: later after a kill that kept the old log, earlier after one
+    // that let the write finish. The factors are irrational to each other,
+    // so that the moments do not repeat.
+    let mut at = full.mul_f64(0.5);
+    let mut k = 0;
+    while k < KILLS || (kept_old == 0 || got_new == 0) && k < KILLS * 10 {
         let mut child = log_created(&root, k)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -307,6 +307,7 @@ fn killed_mid_write_leaves_the_old_log_or_the_new_one() {
         let with_entry = format!("{old}\n{}", entry(k));
         if now == old {
             kept_old += 1;
+            at = at.mul_f64(1.414);
         } else {
             assert!(
                 now == with_entry,
@@ -316,13 +317,15 @@ fn killed_mid_write_leaves_the_old_log_or_the_new_one() {
             );
             got_new += 1;
             old = now;
+            at = at.mul_f64(0.618);
         }
+        k += 1;
     }
     let left = leftovers(&root);
     // Killed processes cannot remove their temporary files; the log itself
     // is never affected by them.
     eprintln!(
-        "log faults: {KILLS} kills over {full:?} writes of a {} MB log: {kept_old} kept the old log, {got_new} the new one; {} temporary files left behind",
+        "log faults: {k} kills around {full:?} writes of a {} MB log: {kept_old} kept the old log, {got_new} the new one; {} temporary files left behind",
         big.len() / (1024 * 1024),
         left.len()
     );
