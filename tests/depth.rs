@@ -421,9 +421,10 @@ async fn actions_until(
     }
 }
 
-/// The method cleans up after PASSED and never before: "Remove verified
-/// tags" is offered once the gate has passed the workspace, and taken back
-/// when the workspace stops passing.
+/// The method cleans up after PASSED and never before: "Clean up tags" is
+/// offered once the gate has passed the workspace (the verified assumption
+/// and the pattern go, the decision stays), and taken back when the
+/// workspace stops passing.
 #[tokio::test]
 async fn verified_tags_are_removed_only_after_the_gate_passed() {
     let dir = tempfile::tempdir().unwrap();
@@ -435,27 +436,31 @@ async fn verified_tags_are_removed_only_after_the_gate_passed() {
     );
     let text = "// #COMPLETION_DRIVE: Assuming src/services/user.service.ts exists
 // #PATH_DECISION: plain objects in src/services/user.service.ts
+// #CARGO_CULT: the export list copied from src/services/user.service.ts
 export {}
 ";
     write(root, "src/h.ts", text);
     write(
         root,
         ".orchestration/implementation-log.md",
-        "# Implementation Log\n\n## Files Created\n#FILE_CREATED: src/h.ts (3 lines)\n#FILE_CREATED: src/services/user.service.ts (1 line)\n",
+        "# Implementation Log\n\n## Files Created\n#FILE_CREATED: src/h.ts (4 lines)\n#FILE_CREATED: src/services/user.service.ts (1 line)\n",
     );
     let mut c = client(root).await;
     let uri = file_uri(&root.join("src/h.ts"));
     c.open(&uri, "typescript", text).await;
     c.diagnostics(&uri).await;
-    let has_remove = |t: &[String]| t.iter().any(|t| t == "Remove verified tags (1)");
+    let has_remove = |t: &[String]| t.iter().any(|t| t == "Clean up tags (2)");
     let actions = actions_until(&mut c, &uri, has_remove, "the removal, once PASSED").await;
-    // The removal is an edit on this version of the buffer: only the
-    // verified assumption's line goes; the decision stays.
+    // The removal is an edit on this version of the buffer: the verified
+    // assumption's line and the pattern's go; the decision stays.
     let edit = &actions[0]["edit"]["documentChanges"][0];
     assert_eq!(edit["textDocument"]["version"], 1);
     assert_eq!(
         edit["edits"],
-        json!([{ "range": range(0, 0, 1, 0), "newText": "" }])
+        json!([
+            { "range": range(0, 0, 1, 0), "newText": "" },
+            { "range": range(2, 0, 3, 0), "newText": "" }
+        ])
     );
     // A file on disk that names a missing file BLOCKS the workspace: the
     // removal is no longer offered.

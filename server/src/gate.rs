@@ -221,13 +221,7 @@ pub fn task_of(log: &str) -> Option<String> {
     (!rest.is_empty()).then(|| rest.to_owned())
 }
 
-/// Whether the method removes a tag of this family from the code once the
-/// gate has PASSED: every tag but decisions (`#PATH_DECISION`,
-/// `#PATH_RATIONALE`, kept as documentation) and suggestions (follow-ups).
-pub fn is_removed_after_passing(family: crate::tags::Family) -> bool {
-    use crate::tags::Family;
-    !matches!(family, Family::Decision | Family::Suggestion)
-}
+pub use crate::housekeeping::is_removed_after_passing;
 
 impl Report {
     /// Adds what another part of the scan found, after what is here.

@@ -1,28 +1,26 @@
-//! The method's housekeeping: which assumption tags are verified, and the
-//! text to remove when a tag leaves the code.
+//! The method's housekeeping: which tags leave the code once the gate has
+//! PASSED, and the text to remove when a tag leaves it.
 
 use crate::analysis::Analysis;
 use crate::tags::{Family, Registry, Tag};
 use crate::text::TextRange;
 
-/// Assumption tags that name something and whose every reference resolves.
-/// Decisions (`#PATH_DECISION`, `#PATH_RATIONALE`) are documentation and
-/// never count.
-pub fn verified_assumptions<'a>(a: &'a Analysis, registry: &Registry) -> Vec<&'a Tag> {
+/// Whether the method removes a tag of this family from the code once the
+/// gate has PASSED: every tag but decisions (`#PATH_DECISION`,
+/// `#PATH_RATIONALE`, kept as documentation) and suggestions (follow-ups).
+pub fn is_removed_after_passing(family: Family) -> bool {
+    !matches!(family, Family::Decision | Family::Suggestion)
+}
+
+/// The tags of a document that the method removes once the gate has
+/// PASSED ([`is_removed_after_passing`]), in document order.
+pub fn cleanup_tags<'a>(a: &'a Analysis, registry: &Registry) -> Vec<&'a Tag> {
     a.tags
         .iter()
         .filter(|t| {
             registry
                 .get(&t.name)
-                .is_some_and(|d| d.family == Family::Assumption)
-        })
-        .filter(|t| {
-            let refs: Vec<_> = a
-                .tag_refs
-                .iter()
-                .filter(|r| t.payload_range.touches(r.reference.range))
-                .collect();
-            !refs.is_empty() && refs.iter().all(|r| r.resolution.is_resolved())
+                .is_some_and(|d| is_removed_after_passing(d.family))
         })
         .collect()
 }

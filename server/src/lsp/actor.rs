@@ -800,10 +800,10 @@ impl Actor {
 
     fn snapshot(&mut self, uri: &Uri) -> Option<Snapshot> {
         let analysis = self.analysis(uri)?;
-        // Removing verified tags is offered only once the gate has PASSED
-        // the root: a document that has some asks for the root's verdict.
+        // Cleaning up tags is offered only once the gate has PASSED the
+        // root: a document that has some asks for the root's verdict.
         let settings = self.settings_for(self.docs.get(uri)?.path.as_deref());
-        if !crate::housekeeping::verified_assumptions(&analysis, &settings.registry).is_empty()
+        if !crate::housekeeping::cleanup_tags(&analysis, &settings.registry).is_empty()
             && let Some(root) = self.root_of(self.docs.get(uri)?.path.as_deref())
         {
             self.check_tagged(&root);

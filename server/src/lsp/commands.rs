@@ -195,8 +195,9 @@ pub fn code_actions(
     out
 }
 
-/// "Remove verified tags" for the file and "Move assumption to the log" for
-/// the assumptions under the cursor.
+/// "Clean up tags" for the file, once the gate has PASSED its root (the
+/// method's cleanup: every tag but decisions and suggestions), and "Move
+/// assumption to the log" for the assumptions under the cursor.
 fn housekeeping_actions(
     snap: &Snapshot,
     params: &ls_types::CodeActionParams,
@@ -209,7 +210,7 @@ fn housekeeping_actions(
     // The method cleans up only after the gate has PASSED.
     if wants(&remove_kind) && snap.verdict == Some(crate::findings::Verdict::Passed) {
         let edits: Vec<OneOf<TextEdit, ls_types::AnnotatedTextEdit>> =
-            crate::housekeeping::verified_assumptions(&snap.analysis, registry)
+            crate::housekeeping::cleanup_tags(&snap.analysis, registry)
                 .into_iter()
                 .filter_map(|t| crate::housekeeping::removal(&text, t))
                 .map(|r| {
@@ -220,7 +221,7 @@ fn housekeeping_actions(
                 })
                 .collect();
         if !edits.is_empty() {
-            let title = format!("Remove verified tags ({})", edits.len());
+            let title = format!("Clean up tags ({})", edits.len());
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title,
                 kind: Some(remove_kind),
