@@ -276,10 +276,15 @@ fn report_writes_the_method_structure() {
     let report =
         std::fs::read_to_string(root.join(".orchestration/verification-report.md")).unwrap();
     let order: Vec<usize> = [
+        "- Timestamp: ",
         "## Summary",
+        "## Commands Run",
         "## Failed Verifications",
-        "## Runtime-Only and Manual Items",
+        "## Runtime-Only Items",
+        "## Manual Items",
         "## Verified",
+        "## Suggestions and Potential Issues",
+        "## Tag Cleanup",
         "## Verdict",
     ]
     .iter()
@@ -291,7 +296,17 @@ fn report_writes_the_method_structure() {
     .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{report}");
     assert!(report.contains("### src/a.ts:1 [missing-path]\n\n- Claim: `src/gone.ts`\n- Found: src/gone.ts does not exist in the workspace\n- Check: `ls -d src/gone.ts`\n- Fix: Create src/gone.ts, correct the path, or drop the assumption.\n"), "{report}");
-    assert!(report.contains("### worker.py:1 [verdict]"), "{report}");
+    // A runtime-only item, in its own section.
+    let runtime = &report[report.find("## Runtime-Only Items").unwrap()..report.find("## Manual Items").unwrap()];
+    assert!(runtime.contains("### worker.py:1 [verdict]"), "{runtime}");
+    assert!(
+        report.contains("## Commands Run\n\n- `grep \"export\" src/a.ts` (.orchestration/implementation-log.md:3): passed\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("## Tag Cleanup\n\nNot yet: the method cleans up only after PASSED; 1 tag will be removed then.\n"),
+        "{report}"
+    );
     assert!(report.contains("| verdict | **BLOCKED** |"), "{report}");
     assert!(
         report.ends_with("## Verdict\n\n**BLOCKED**: 1 missing path(s).\n"),

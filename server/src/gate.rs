@@ -836,9 +836,16 @@ fn scan_log(
     );
     let text = read.ok().flatten();
     let (doc, text) = (doc.unwrap_or_default(), text.unwrap_or_default());
-    let git = crate::log::git::state(root, settings.git_base.as_deref());
+    // git is asked only where the method is in use: without a log there is
+    // no claim to check against it and no log to have forgotten a change.
+    let git = if problem == Some(log::LogProblem::Missing) {
+        None
+    } else {
+        crate::log::git::state(root, settings.git_base.as_deref())
+    };
     if let Some(base) = &settings.git_base
         && git.is_none()
+        && problem != Some(log::LogProblem::Missing)
     {
         report.problems.push(format!(
             "git-base {base}: not a revision of a git work tree here; claims were not checked against git"
