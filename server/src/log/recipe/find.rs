@@ -74,6 +74,15 @@ impl Evaluator<'_> {
             if pred == "-print" {
                 continue;
             }
+            const TAKES_VALUE: &[&str] = &[
+                "-maxdepth", "-mindepth", "-type", "-name", "-iname", "-path", "-ipath",
+                "-wholename", "-iwholename",
+            ];
+            if !TAKES_VALUE.contains(&pred) {
+                return unverifiable(format!(
+                    "find's `{pred}` is not evaluated (tagls evaluates -name, -iname, -path, -type, -maxdepth and -mindepth)"
+                ));
+            }
             let Some(value) = args.get(i).cloned() else {
                 return unverifiable(format!("find's `{pred}` has no value"));
             };

@@ -162,6 +162,11 @@ pub(super) fn check(
             }
             return Err(format!("tagls does not run git {sub} with `{w}`"));
         }
+        if w.contains(':') {
+            return Err(format!(
+                "tagls does not pass git `{w}`: a revision with a path, or a pathspec"
+            ));
+        }
         // A revision, or a path written without `--` before it: a path
         // that exists in the workspace is a path, as git decides.
         let as_path = normalize(&root.join(w));

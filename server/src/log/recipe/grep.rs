@@ -226,6 +226,8 @@ pub(super) struct Found {
     pub skipped: usize,
     /// What it searched, for messages.
     pub operands: Vec<String>,
+    /// Whether it prints file names.
+    pub names: bool,
 }
 
 impl Evaluator<'_> {
@@ -339,6 +341,7 @@ impl Evaluator<'_> {
             lines,
             skipped,
             operands,
+            names: many,
         })
     }
 

@@ -650,7 +650,7 @@ impl Evaluator<'_> {
             Err(o) => return o,
         };
         let searched = found.operands.join(", ");
-        self.grep_outcome(&g, found.lines, &searched, found.skipped, false)
+        self.grep_outcome(&g, found.lines, &searched, found.skipped, false, Some(found.names))
     }
 
     /// What a grep that selected `lines` from `searched` comes to.
@@ -661,6 +661,8 @@ impl Evaluator<'_> {
         searched: &str,
         skipped: usize,
         approximate: bool,
+        // Whether it prints file names; `None` when it reads a pipe.
+        names: Option<bool>,
     ) -> Outcome {
         let quoted = g.quoted();
         let skipped_note = if skipped > 0 {
@@ -685,7 +687,9 @@ impl Evaluator<'_> {
             }
             return Outcome::failed(format!("grep found no {quoted} in {searched}"));
         }
-        if approximate && g.invert {
+        // A name found is found in the long format too, unless the
+        // pattern is anchored at the start of the line or inverted.
+        if approximate && (g.invert || g.mode.line || g.patterns.iter().any(|p| p.contains('^'))) {
             return Outcome::unverifiable(Some(
                 "tagls lists the names `ls` prints, not its long format".to_owned(),
             ));
@@ -705,7 +709,10 @@ impl Evaluator<'_> {
         } else if g.list {
             let mut files: Vec<String> = Vec::new();
             for l in &lines {
-                let f = l.file.clone().unwrap_or_else(|| "(standard input)".to_owned());
+                let f = match names {
+                    Some(_) => l.file.clone().unwrap_or_default(),
+                    None => "(standard input)".to_owned(),
+                };
                 if !files.contains(&f) {
                     files.push(f);
                 }
@@ -715,7 +722,10 @@ impl Evaluator<'_> {
         } else if g.count {
             let mut counts: Vec<(String, usize)> = Vec::new();
             for l in &lines {
-                let f = l.file.clone().unwrap_or_default();
+                let f = match names {
+                    Some(true) => l.file.clone().unwrap_or_default(),
+                    _ => String::new(),
+                };
                 match counts.iter_mut().find(|(x, _)| *x == f) {
                     Some((_, n)) => *n += 1,
                     None => counts.push((f, 1)),
@@ -749,11 +759,16 @@ impl Evaluator<'_> {
         let Some((first, rest)) = stages.split_first() else {
             return Outcome::unverifiable(None);
         };
-        if rest.is_empty() || rest.iter().any(|s| s[0] != "grep") {
+        let first_is_grep = first[0] == "grep";
+        if rest.iter().any(|s| s[0] != "grep") || (rest.is_empty() && !(count && first_is_grep)) {
             return Outcome::unverifiable(Some(
                 "tagls evaluates a pipeline only when grep reads it (`... | grep X`, optionally `| wc -l` after)".to_owned(),
             ));
         }
+        let mut searched = format!("the output of `{}`", shell_words::join(first));
+        let mut last_args = None;
+        let mut skipped = 0;
+        let mut names = None;
         let produced = match first[0].as_str() {
             "git" => self.git(&first[1..]),
             "grep" => {
@@ -761,7 +776,16 @@ impl Evaluator<'_> {
                     Ok(g) => g,
                     Err(why) => return Outcome::unverifiable(Some(why)),
                 };
-                self.grep_files(&g).map(|f| Produced {
+                let found = self.grep_files(&g);
+                if rest.is_empty() {
+                    if let Ok(f) = &found {
+                        searched = f.operands.join(", ");
+                        skipped = f.skipped;
+                        names = Some(f.names);
+                    }
+                    last_args = Some(g);
+                }
+                found.map(|f| Produced {
                     lines: f.lines,
                     hover: String::new(),
                     approximate: f.skipped > 0,
@@ -781,9 +805,6 @@ impl Evaluator<'_> {
             Err(o) => return o,
         };
         let mut lines = produced.lines;
-        let mut searched = format!("the output of `{}`", shell_words::join(first));
-        let mut skipped = 0;
-        let mut last_args = None;
         for stage in rest {
             let g = match GrepArgs::parse(&stage[1..]) {
                 Ok(g) => g,
@@ -796,6 +817,7 @@ impl Evaluator<'_> {
                         lines = f.lines;
                         skipped = f.skipped;
                         searched = f.operands.join(", ");
+                        names = Some(f.names);
                     }
                     Err(o) => return o,
                 }
@@ -805,32 +827,33 @@ impl Evaluator<'_> {
                     Err(why) => return Outcome::unverifiable(Some(why)),
                 };
                 lines = grep::filter(&g, &re, &lines);
+                names = None;
             }
             last_args = Some(g);
         }
         let Some(g) = last_args else {
             return Outcome::unverifiable(None);
         };
-        let outcome = self.grep_outcome(&g, lines, &searched, skipped, produced.approximate);
-        match outcome {
-            Outcome::Passed { hover, output } if count => {
-                let n = if output.is_empty() { 0 } else { output.lines().count() };
-                let _ = n;
-                let total = hover
-                    .split_once(" (")
-                    .and_then(|(_, r)| r.split_once(' '))
-                    .map(|(n, _)| n.to_owned())
-                    .unwrap_or_default();
-                Outcome::Passed {
-                    hover: format!("`wc -l` counts {total}: {hover}"),
-                    output: total,
-                }
+        if count {
+            // `| wc -l` prints a count, and succeeds whatever it is; the
+            // method reads a count of 0 as "not found", but some recipes
+            // expect 0.
+            if lines.is_empty() {
+                return Outcome::unverifiable(Some(
+                    "it counts the lines grep selects, and there are none; tagls cannot tell whether 0 is expected".to_owned(),
+                ));
             }
-            Outcome::Failed { .. } if count => Outcome::unverifiable(Some(
-                "it counts the lines grep selects, and there are none; tagls cannot tell whether 0 is expected".to_owned(),
-            )),
-            o => o,
+            let n = lines.len();
+            return Outcome::Passed {
+                hover: format!(
+                    "`wc -l` counts {} that grep selected from {searched}:\n\n{}",
+                    plural(n, "line", "lines"),
+                    listed(&lines)
+                ),
+                output: n.to_string(),
+            };
         }
+        self.grep_outcome(&g, lines, &searched, skipped, produced.approximate, names)
     }
 
     /// `git ...`: the real git, checked first ([`git::check`]).
@@ -1165,3 +1188,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod form_tests;
