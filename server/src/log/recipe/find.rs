@@ -75,8 +75,15 @@ impl Evaluator<'_> {
                 continue;
             }
             const TAKES_VALUE: &[&str] = &[
-                "-maxdepth", "-mindepth", "-type", "-name", "-iname", "-path", "-ipath",
-                "-wholename", "-iwholename",
+                "-maxdepth",
+                "-mindepth",
+                "-type",
+                "-name",
+                "-iname",
+                "-path",
+                "-ipath",
+                "-wholename",
+                "-iwholename",
             ];
             if !TAKES_VALUE.contains(&pred) {
                 return unverifiable(format!(
@@ -103,7 +110,9 @@ impl Evaluator<'_> {
                         "f" => FileKind::File,
                         "d" => FileKind::Dir,
                         "l" => FileKind::Symlink,
-                        _ => return unverifiable(format!("find's `-type {value}` is not evaluated")),
+                        _ => {
+                            return unverifiable(format!("find's `-type {value}` is not evaluated"));
+                        }
                     };
                     walk.tests.push(Test::Type(kind));
                     described.push(format!("-type {value}"));
@@ -118,11 +127,12 @@ impl Evaluator<'_> {
                         return unverifiable(format!("`{value}` is not a pattern tagls can read"));
                     };
                     let m = g.compile_matcher();
-                    walk.tests.push(if pred.ends_with("name") && !pred.contains("whole") {
-                        Test::Name(m)
-                    } else {
-                        Test::Path(m)
-                    });
+                    walk.tests
+                        .push(if pred.ends_with("name") && !pred.contains("whole") {
+                            Test::Name(m)
+                        } else {
+                            Test::Path(m)
+                        });
                     described.push(format!("{pred} {value}"));
                 }
                 _ => {
@@ -147,7 +157,10 @@ impl Evaluator<'_> {
                     self.find_under(&mut walk, &path, start, 1);
                 }
                 stat => {
-                    return Err(Outcome::failed(format!("find: {}", self.problem(stat, start))));
+                    return Err(Outcome::failed(format!(
+                        "find: {}",
+                        self.problem(stat, start)
+                    )));
                 }
             }
         }
@@ -163,7 +176,9 @@ impl Evaluator<'_> {
                     "it searches more than {MAX_ENTRIES} entries, where tagls stops"
                 ));
             }
-            return Err(Outcome::failed(format!("find found nothing for {what} in {searched}")));
+            return Err(Outcome::failed(format!(
+                "find found nothing for {what} in {searched}"
+            )));
         }
         let mut items: Vec<String> = walk
             .found
@@ -173,7 +188,10 @@ impl Evaluator<'_> {
             .collect();
         if walk.found.len() > super::MAX_MATCHES {
             let more = walk.found.len() - super::MAX_MATCHES;
-            items.push(format!("- and {more}{} more", if walk.stopped { "+" } else { "" }));
+            items.push(format!(
+                "- and {more}{} more",
+                if walk.stopped { "+" } else { "" }
+            ));
         }
         Ok(Produced {
             hover: format!(

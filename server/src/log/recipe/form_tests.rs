@@ -69,22 +69,34 @@ fn unverifiable(ws: &mut Workspace, recipe: &str) -> String {
 
 fn evidence() -> FakeFs {
     let fs = FakeFs::new();
-    fs.file("/ws/.orchestration/evidence/task-234/api-test-1.png", PNG_1X1)
-        .file("/ws/.orchestration/evidence/task-234/api-test-2.png", PNG_1X1)
-        .file("/ws/.orchestration/evidence/task-234/notes.txt", "a\nb\n")
-        .file("/ws/src/a.ts", "export const a = 1\n")
-        .file("/ws/src/b.ts", "export const b = 2\nimport { a } from './a'\n")
-        .file("/ws/src/.hidden.ts", "export const h = 3\n")
-        .file("/ws/src/deep/c/d.ts", "export const d = 4\n")
-        .file("/ws/src/deep/c/e.js", "export const e = 5\n")
-        .file("/outside/secret.txt", "CANARY_outside\n");
+    fs.file(
+        "/ws/.orchestration/evidence/task-234/api-test-1.png",
+        PNG_1X1,
+    )
+    .file(
+        "/ws/.orchestration/evidence/task-234/api-test-2.png",
+        PNG_1X1,
+    )
+    .file("/ws/.orchestration/evidence/task-234/notes.txt", "a\nb\n")
+    .file("/ws/src/a.ts", "export const a = 1\n")
+    .file(
+        "/ws/src/b.ts",
+        "export const b = 2\nimport { a } from './a'\n",
+    )
+    .file("/ws/src/.hidden.ts", "export const h = 3\n")
+    .file("/ws/src/deep/c/d.ts", "export const d = 4\n")
+    .file("/ws/src/deep/c/e.js", "export const e = 5\n")
+    .file("/outside/secret.txt", "CANARY_outside\n");
     fs
 }
 
 #[test]
 fn ls_expands_globs_inside_the_workspace_only() {
     let mut ws = workspace(evidence());
-    let e = passes(&mut ws, "ls .orchestration/evidence/task-234/api-test-*.png");
+    let e = passes(
+        &mut ws,
+        "ls .orchestration/evidence/task-234/api-test-*.png",
+    );
     assert_eq!(
         e.hover,
         "**Verification** `ls .orchestration/evidence/task-234/api-test-*.png`\n\n\
@@ -107,29 +119,38 @@ fn ls_expands_globs_inside_the_workspace_only() {
     );
     // `?`, `[...]`, `**`; hidden files only for a pattern that starts with `.`.
     let e = passes(&mut ws, "ls src/?.ts src/[b].ts");
-    assert!(e.hover.contains("`src/a.ts`") && e.hover.contains("`src/b.ts`"), "{}", e.hover);
+    assert!(
+        e.hover.contains("`src/a.ts`") && e.hover.contains("`src/b.ts`"),
+        "{}",
+        e.hover
+    );
     let e = passes(&mut ws, "ls src/**/*.ts");
     assert_eq!(
-        e.commands[0].output,
-        "src/a.ts\nsrc/b.ts\nsrc/deep/c/d.ts",
+        e.commands[0].output, "src/a.ts\nsrc/b.ts\nsrc/deep/c/d.ts",
         "{}",
         e.hover
     );
     let e = passes(&mut ws, "ls src/.*.ts");
     assert_eq!(e.commands[0].output, "src/.hidden.ts");
     // Quoted, a glob character is itself.
-    assert_eq!(fails(&mut ws, "ls 'src/*.ts'"), "ls: src/*.ts does not exist");
+    assert_eq!(
+        fails(&mut ws, "ls 'src/*.ts'"),
+        "ls: src/*.ts does not exist"
+    );
     // Never outside the workspace.
-    for recipe in ["ls ../*", "ls /**/*", "ls /outside/*.txt", "ls ../outside/*"] {
+    for recipe in [
+        "ls ../*",
+        "ls /**/*",
+        "ls /outside/*.txt",
+        "ls ../outside/*",
+    ] {
         let glob = recipe.trim_start_matches("ls ");
         assert_eq!(
             fails(&mut ws, recipe),
             format!("ls: {glob} is outside the workspace; not checked")
         );
     }
-    assert!(
-        unverifiable(&mut ws, "ls src/*/../../../outside/*").contains("`..` after a wildcard")
-    );
+    assert!(unverifiable(&mut ws, "ls src/*/../../../outside/*").contains("`..` after a wildcard"));
 }
 
 #[test]
@@ -147,7 +168,11 @@ fn globs_expand_in_the_operands_of_other_commands() {
         "grep: no file matches src/*.py"
     );
     let e = passes(&mut ws, "file .orchestration/evidence/*/*.png");
-    assert!(e.hover.contains("api-test-2.png`: PNG image, 1×1"), "{}", e.hover);
+    assert!(
+        e.hover.contains("api-test-2.png`: PNG image, 1×1"),
+        "{}",
+        e.hover
+    );
 }
 
 #[test]
@@ -195,7 +220,11 @@ fn file_says_what_each_file_is() {
         fails(&mut ws, "file ../outside/secret.txt"),
         "file: ../outside/secret.txt is outside the workspace; not checked"
     );
-    assert!(passes(&mut ws, "file cut.png").hover.contains("PNG image data, cut short or damaged"));
+    assert!(
+        passes(&mut ws, "file cut.png")
+            .hover
+            .contains("PNG image data, cut short or damaged")
+    );
     assert!(unverifiable(&mut ws, "file --mime-type src/a.ts").contains("`--mime-type`"));
 }
 
@@ -208,7 +237,8 @@ fn find_evaluates_the_common_subset_and_never_runs_actions() {
         "src/.hidden.ts\nsrc/a.ts\nsrc/b.ts\nsrc/deep/c/d.ts"
     );
     assert!(
-        e.hover.contains("find found 4 paths for -name *.ts in src:\n\n- `src/.hidden.ts`"),
+        e.hover
+            .contains("find found 4 paths for -name *.ts in src:\n\n- `src/.hidden.ts`"),
         "{}",
         e.hover
     );
@@ -237,7 +267,10 @@ fn find_evaluates_the_common_subset_and_never_runs_actions() {
         ("find . -newer src/a.ts", "-newer"),
     ] {
         let why = unverifiable(&mut ws, recipe);
-        assert!(why.contains(&format!("find's `{pred}` is not evaluated")), "{why}");
+        assert!(
+            why.contains(&format!("find's `{pred}` is not evaluated")),
+            "{why}"
+        );
     }
 }
 
@@ -256,22 +289,43 @@ fn grep_reads_its_options_and_real_patterns() {
     assert_eq!(out(&mut ws, "grep -c export src/b.ts"), "1");
     assert_eq!(out(&mut ws, "grep -q export src/b.ts"), "");
     assert_eq!(
-        out(&mut ws, "grep -rn --include='*.ts' --exclude-dir=c 'const [ab] ' src"),
+        out(
+            &mut ws,
+            "grep -rn --include='*.ts' --exclude-dir=c 'const [ab] ' src"
+        ),
         "src/a.ts:1:export const a = 1\nsrc/b.ts:1:export const b = 2"
     );
     assert_eq!(
-        out(&mut ws, "grep -r --exclude=*.ts -e 'const e' -e nothing src"),
+        out(
+            &mut ws,
+            "grep -r --exclude=*.ts -e 'const e' -e nothing src"
+        ),
         "src/deep/c/e.js:export const e = 5"
     );
     assert_eq!(
         out(&mut ws, "grep -rhi 'export const loud' src"),
         "Export Const Loud = 1"
     );
-    assert_eq!(out(&mut ws, "grep -Ew 'const (a|b)' src/b.ts"), "export const b = 2");
-    assert_eq!(out(&mut ws, r"grep 'const \(a\|b\)' src/a.ts"), "export const a = 1");
-    assert_eq!(out(&mut ws, "grep -F './a' src/b.ts"), "import { a } from './a'");
-    assert_eq!(out(&mut ws, "grep -E '^export const [a-z] = [0-9]+$' src/a.ts"), "export const a = 1");
-    assert_eq!(out(&mut ws, "grep -v export src/b.ts"), "import { a } from './a'");
+    assert_eq!(
+        out(&mut ws, "grep -Ew 'const (a|b)' src/b.ts"),
+        "export const b = 2"
+    );
+    assert_eq!(
+        out(&mut ws, r"grep 'const \(a\|b\)' src/a.ts"),
+        "export const a = 1"
+    );
+    assert_eq!(
+        out(&mut ws, "grep -F './a' src/b.ts"),
+        "import { a } from './a'"
+    );
+    assert_eq!(
+        out(&mut ws, "grep -E '^export const [a-z] = [0-9]+$' src/a.ts"),
+        "export const a = 1"
+    );
+    assert_eq!(
+        out(&mut ws, "grep -v export src/b.ts"),
+        "import { a } from './a'"
+    );
     assert_eq!(
         fails(&mut ws, "grep -w 'const' src/deep/c/test.ts"),
         "grep found no \"const\" in src/deep/c/test.ts"
@@ -287,18 +341,24 @@ fn grep_reads_its_options_and_real_patterns() {
     let e = passes(&mut ws, "grep -rn API_KEY .");
     assert!(!format!("{e:?}").contains("CANARY_env_value"), "{e:?}");
     assert!(e.hover.contains("- `.env` line 1\n"), "{}", e.hover);
-    assert_eq!(e.commands[0].output, ".env:1:[a line of a secret file; not shown]");
+    assert_eq!(
+        e.commands[0].output,
+        ".env:1:[a line of a secret file; not shown]"
+    );
 }
 
 #[test]
 fn sed_head_tail_and_cat_show_a_few_lines() {
     let fs = evidence();
-    fs.file("/ws/ten.txt", (1..=10).map(|i| format!("line {i}\n")).collect::<String>())
-        .file("/ws/.env.local", "A=CANARY_a\nB=CANARY_b\nC=CANARY_c\n")
-        .file(
-            "/ws/src/token.ts",
-            "const k = \"sk_live_51HqLyjWDarjtT1zdp7dcXqNh\"\n",
-        );
+    fs.file(
+        "/ws/ten.txt",
+        (1..=10).map(|i| format!("line {i}\n")).collect::<String>(),
+    )
+    .file("/ws/.env.local", "A=CANARY_a\nB=CANARY_b\nC=CANARY_c\n")
+    .file(
+        "/ws/src/token.ts",
+        "const k = \"sk_live_51HqLyjWDarjtT1zdp7dcXqNh\"\n",
+    );
     let mut ws = workspace(fs);
     let e = passes(&mut ws, "sed -n '3,4p' ten.txt");
     assert_eq!(
@@ -307,29 +367,57 @@ fn sed_head_tail_and_cat_show_a_few_lines() {
          - `ten.txt` line 3: `line 3`\n- `ten.txt` line 4: `line 4`"
     );
     assert_eq!(e.commands[0].output, "line 3\nline 4");
-    assert_eq!(passes(&mut ws, "sed -n 10p ten.txt").commands[0].output, "line 10");
+    assert_eq!(
+        passes(&mut ws, "sed -n 10p ten.txt").commands[0].output,
+        "line 10"
+    );
     assert_eq!(
         fails(&mut ws, "sed -n '11,20p' ten.txt"),
         "sed: ten.txt has 10 lines; line 11 is past its end"
     );
-    for recipe in ["sed 's/a/b/' ten.txt", "sed -n '/x/p' ten.txt", "sed -i -n 1p ten.txt"] {
+    for recipe in [
+        "sed 's/a/b/' ten.txt",
+        "sed -n '/x/p' ten.txt",
+        "sed -i -n 1p ten.txt",
+    ] {
         let why = unverifiable(&mut ws, recipe);
         assert!(why.contains("sed"), "{why}");
     }
-    assert_eq!(passes(&mut ws, "head -n 2 ten.txt").commands[0].output, "line 1\nline 2");
-    assert_eq!(passes(&mut ws, "tail -2 ten.txt").commands[0].output, "line 9\nline 10");
-    assert_eq!(passes(&mut ws, "tail -n +9 ten.txt").commands[0].output, "line 9\nline 10");
+    assert_eq!(
+        passes(&mut ws, "head -n 2 ten.txt").commands[0].output,
+        "line 1\nline 2"
+    );
+    assert_eq!(
+        passes(&mut ws, "tail -2 ten.txt").commands[0].output,
+        "line 9\nline 10"
+    );
+    assert_eq!(
+        passes(&mut ws, "tail -n +9 ten.txt").commands[0].output,
+        "line 9\nline 10"
+    );
     let e = passes(&mut ws, "cat ten.txt");
     // The hover shows the first lines only.
-    assert!(e.hover.contains("`ten.txt` line 5: `line 5`\n- and 5 more") || e.hover.contains("line 5: `line 5`"), "{}", e.hover);
+    assert!(
+        e.hover.contains("`ten.txt` line 5: `line 5`\n- and 5 more")
+            || e.hover.contains("line 5: `line 5`"),
+        "{}",
+        e.hover
+    );
     assert!(!e.hover.contains("line 6`"), "{}", e.hover);
-    assert_eq!(fails(&mut ws, "cat missing.txt"), "cat: missing.txt does not exist");
+    assert_eq!(
+        fails(&mut ws, "cat missing.txt"),
+        "cat: missing.txt does not exist"
+    );
     assert_eq!(
         fails(&mut ws, "head -n 1 ../outside/secret.txt"),
         "head: ../outside/secret.txt is outside the workspace; not checked"
     );
     // Secret files: no line; tokens redacted.
-    for recipe in ["sed -n '1,3p' .env.local", "cat .env.local", "head .env.local"] {
+    for recipe in [
+        "sed -n '1,3p' .env.local",
+        "cat .env.local",
+        "head .env.local",
+    ] {
         let e = passes(&mut ws, recipe);
         assert!(!format!("{e:?}").contains("CANARY"), "{e:?}");
     }
@@ -373,7 +461,9 @@ fn pipelines_into_grep_read_what_the_first_command_prints() {
         fails(&mut ws, "cat src/a.ts | grep nothing"),
         "grep found no \"nothing\" in the output of `cat src/a.ts`"
     );
-    assert!(unverifiable(&mut ws, "grep nothing src/a.ts | wc -l").contains("cannot tell whether 0"));
+    assert!(
+        unverifiable(&mut ws, "grep nothing src/a.ts | wc -l").contains("cannot tell whether 0")
+    );
     // Secret lines are matched, never shown.
     let e = passes(&mut ws, "cat .env | grep API");
     assert!(!format!("{e:?}").contains("CANARY"), "{e:?}");
@@ -389,7 +479,10 @@ fn pipelines_into_grep_read_what_the_first_command_prints() {
     }
     // `ls -l` is listed as names: a name found is found, a miss or an
     // anchored pattern proves nothing.
-    assert_eq!(passes(&mut ws, "ls -la src | grep deep").commands[0].output, "deep");
+    assert_eq!(
+        passes(&mut ws, "ls -la src | grep deep").commands[0].output,
+        "deep"
+    );
     assert!(unverifiable(&mut ws, "ls -l src | grep '^d'").contains("long format"));
     assert!(unverifiable(&mut ws, "ls -l src | grep nothing").contains("long format"));
 }
@@ -398,7 +491,10 @@ fn pipelines_into_grep_read_what_the_first_command_prints() {
 fn shell_syntax_tagls_does_not_evaluate_says_why() {
     let mut ws = workspace(evidence());
     for (recipe, why) in [
-        ("npm test", "tagls cannot evaluate `npm test`; check it by hand"),
+        (
+            "npm test",
+            "tagls cannot evaluate `npm test`; check it by hand",
+        ),
         (
             "ls src > out.txt",
             "tagls cannot evaluate `ls src > out.txt`: it redirects input or output; check it by hand",
@@ -420,7 +516,11 @@ fn shell_syntax_tagls_does_not_evaluate_says_why() {
     let statuses: Vec<RunStatus> = e.commands.iter().map(|c| c.status).collect();
     assert_eq!(
         statuses,
-        [RunStatus::Passed, RunStatus::Failed, RunStatus::NotEvaluated]
+        [
+            RunStatus::Passed,
+            RunStatus::Failed,
+            RunStatus::NotEvaluated
+        ]
     );
     assert_eq!(e.commands[1].output, "ls: src/none.ts does not exist");
     assert_eq!(e.commands[2].command, "npm test");
@@ -484,7 +584,12 @@ fn repo() -> (tempfile::TempDir, std::path::PathBuf, Workspace) {
             .arg("-C")
             .arg(&root)
             .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args([
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
             .args(args)
             .output()
             .expect("git runs");
@@ -495,7 +600,11 @@ fn repo() -> (tempfile::TempDir, std::path::PathBuf, Workspace) {
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "first commit"]);
-    std::fs::write(root.join("src/a.ts"), "export const a = 1\nexport const added = 2\n").unwrap();
+    std::fs::write(
+        root.join("src/a.ts"),
+        "export const a = 1\nexport const added = 2\n",
+    )
+    .unwrap();
     std::fs::write(root.join(".env"), "API_KEY=CANARY_git_value\n").unwrap();
     std::fs::write(root.join("src/new.ts"), "new\n").unwrap();
     let mut ws = Workspace::new(Arc::new(RealFs));
@@ -509,7 +618,12 @@ fn git_stages_run_the_real_git_read_only() {
     let ev = |ws: &mut Workspace, r: &str| evaluate(r, &root, ws);
     let pass = |ws: &mut Workspace, r: &str| {
         let e = ev(ws, r);
-        assert_eq!((&e.failed, &e.unverifiable), (&None, &None), "{r}: {}", e.hover);
+        assert_eq!(
+            (&e.failed, &e.unverifiable),
+            (&None, &None),
+            "{r}: {}",
+            e.hover
+        );
         e
     };
     let e = pass(&mut ws, "git diff | grep 'added'");
@@ -519,7 +633,10 @@ fn git_stages_run_the_real_git_read_only() {
         "{}",
         e.hover
     );
-    assert_eq!(pass(&mut ws, "git diff --stat | grep -c 'src/a.ts'").commands[0].output, "1");
+    assert_eq!(
+        pass(&mut ws, "git diff --stat | grep -c 'src/a.ts'").commands[0].output,
+        "1"
+    );
     assert_eq!(
         pass(&mut ws, "git diff --name-only HEAD -- src | grep a.ts").commands[0].output,
         "src/a.ts"
@@ -541,7 +658,11 @@ fn git_stages_run_the_real_git_read_only() {
             .output
             .ends_with(" first commit")
     );
-    assert!(pass(&mut ws, "git log --oneline -1 | grep first").commands[0].output.contains("first"));
+    assert!(
+        pass(&mut ws, "git log --oneline -1 | grep first").commands[0]
+            .output
+            .contains("first")
+    );
     let e = ev(&mut ws, "git log --oneline | grep 'second commit'");
     assert_eq!(
         e.failed.as_deref(),
@@ -551,23 +672,39 @@ fn git_stages_run_the_real_git_read_only() {
     let e = pass(&mut ws, "git diff | grep API_KEY");
     assert!(!format!("{e:?}").contains("CANARY_git_value"), "{e:?}");
     assert!(!format!("{e:?}").contains("API_KEY=old"), "{e:?}");
-    assert!(e.hover.contains("- a line of `.env` (not shown)"), "{}", e.hover);
+    assert!(
+        e.hover.contains("- a line of `.env` (not shown)"),
+        "{}",
+        e.hover
+    );
     // A bare git command passes when git succeeds.
     let e = pass(&mut ws, "git diff --stat");
     assert!(e.hover.contains("src/a.ts"), "{}", e.hover);
     let e = ev(&mut ws, "git diff no-such-revision | grep x");
-    assert!(e.failed.is_some_and(|m| m.starts_with("git diff no-such-revision: ")));
+    assert!(
+        e.failed
+            .is_some_and(|m| m.starts_with("git diff no-such-revision: "))
+    );
     // Refused: what writes, runs a program, or reads outside.
     for (recipe, why) in [
         ("git diff --output=/tmp/x | grep a", "`--output=/tmp/x`"),
         ("git diff --ext-diff | grep a", "`--ext-diff`"),
         ("git diff --textconv | grep a", "`--textconv`"),
         ("git -c core.pager=evil diff | grep a", "not `git -c`"),
-        ("git --exec-path=/tmp diff | grep a", "not `git --exec-path=/tmp`"),
+        (
+            "git --exec-path=/tmp diff | grep a",
+            "not `git --exec-path=/tmp`",
+        ),
         ("git push | grep a", "not `git push`"),
         ("git difftool | grep a", "not `git difftool`"),
-        ("git diff -- ../outside | grep a", "../outside is outside the workspace"),
-        ("git diff ../../etc | grep a", "../../etc is outside the workspace"),
+        (
+            "git diff -- ../outside | grep a",
+            "../outside is outside the workspace",
+        ),
+        (
+            "git diff ../../etc | grep a",
+            "../../etc is outside the workspace",
+        ),
         ("git diff HEAD:.env | grep a", "HEAD:.env"),
         ("git log --format=%H -p | grep a", "`--format=%H`"),
         ("git status -- :/ | grep a", "pathspec"),
@@ -600,6 +737,8 @@ fn git_outside_a_work_tree_is_unverifiable() {
     let e = evaluate("git status --short | grep x", &root, &mut ws);
     assert_eq!(
         e.unverifiable.as_deref(),
-        Some("tagls cannot evaluate `git status --short | grep x`: the workspace root is not a git work tree; check it by hand")
+        Some(
+            "tagls cannot evaluate `git status --short | grep x`: the workspace root is not a git work tree; check it by hand"
+        )
     );
 }

@@ -148,7 +148,9 @@ pub(super) fn check(
                 } else {
                     w.strip_prefix('-').map(str::to_owned)
                 };
-                if let Some(n) = count.filter(|n| !n.is_empty() && n.len() < 10 && n.chars().all(|c| c.is_ascii_digit())) {
+                if let Some(n) = count.filter(|n| {
+                    !n.is_empty() && n.len() < 10 && n.chars().all(|c| c.is_ascii_digit())
+                }) {
                     args.push(format!("--max-count={n}"));
                     continue;
                 }
@@ -203,6 +205,7 @@ fn check_path(w: &str, ws: &mut Workspace, root: &Path) -> Result<String, String
 }
 
 /// What git printed, or why it could not be run.
+#[derive(Clone, Debug)]
 pub(super) enum GitOutput {
     Printed(Vec<Line>),
     /// git ran and failed: its message.
@@ -227,7 +230,7 @@ fn git(root: &Path) -> Command {
             "-c",
             "color.ui=never",
             "-c",
-            "diff.external=",
+            "log.showSignature=false",
             "-c",
             "core.quotePath=true",
         ])
@@ -300,22 +303,54 @@ fn run(mut cmd: Command) -> std::io::Result<(Vec<u8>, String, bool)> {
     ))
 }
 
-/// Runs a checked git command at `root`. Lines of the diff of a secret
-/// file (by name, or an env file of the workspace) are marked hidden.
-pub(super) fn output(cmd: &GitCommand, root: &Path, ws: &Workspace) -> GitOutput {
+/// What git printed for a command at a root: its top folder and output,
+/// or what it comes to when it did not print.
+type Raw = Result<(PathBuf, Vec<u8>), GitOutput>;
+
+/// How long a run of git is reused: a log is checked again on every edit,
+/// and a recipe's git command would otherwise run each time.
+const REUSE_FOR: Duration = Duration::from_secs(2);
+
+/// Recent runs, by root, arguments and the workspace's generation (a
+/// change on disk the workspace saw runs git again).
+type Cache = std::collections::HashMap<(PathBuf, Vec<String>, u64), (Instant, Raw)>;
+static RECENT: std::sync::LazyLock<std::sync::Mutex<Cache>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn raw(cmd: &GitCommand, root: &Path, generation: u64) -> Raw {
+    let key = (root.to_path_buf(), cmd.args.clone(), generation);
+    if let Ok(recent) = RECENT.lock()
+        && let Some((at, raw)) = recent.get(&key)
+        && at.elapsed() < REUSE_FOR
+    {
+        return raw.clone();
+    }
+    let raw = run_raw(cmd, root);
+    if let Ok(mut recent) = RECENT.lock() {
+        recent.retain(|_, (at, _)| at.elapsed() < REUSE_FOR);
+        if recent.len() < 64 {
+            recent.insert(key, (Instant::now(), raw.clone()));
+        }
+    }
+    raw
+}
+
+fn run_raw(cmd: &GitCommand, root: &Path) -> Raw {
     let mut probe = git(root);
     probe.args(["rev-parse", "--is-inside-work-tree", "--show-toplevel"]);
     let (top, ok) = match run(probe) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return GitOutput::Unavailable("git is not installed".to_owned());
+            return Err(GitOutput::Unavailable("git is not installed".to_owned()));
         }
-        Err(e) => return GitOutput::Unavailable(format!("git could not be run: {e}")),
+        Err(e) => return Err(GitOutput::Unavailable(format!("git could not be run: {e}"))),
         Ok((out, _, ok)) => (out, ok),
     };
     let top = String::from_utf8_lossy(&top).into_owned();
     let mut top_lines = top.lines();
     if !ok || top_lines.next() != Some("true") {
-        return GitOutput::Unavailable("the workspace root is not a git work tree".to_owned());
+        return Err(GitOutput::Unavailable(
+            "the workspace root is not a git work tree".to_owned(),
+        ));
     }
     let top = PathBuf::from(top_lines.next().unwrap_or_default());
     let mut c = git(root);
@@ -326,12 +361,24 @@ pub(super) fn output(cmd: &GitCommand, root: &Path, ws: &Workspace) -> GitOutput
     c.args(&cmd.args[1..]);
     let (out, err, ok) = match run(c) {
         Ok(r) => r,
-        Err(e) => return GitOutput::Unavailable(format!("git could not be run: {e}")),
+        Err(e) => return Err(GitOutput::Unavailable(format!("git could not be run: {e}"))),
     };
     if !ok {
         let first = err.lines().next().unwrap_or("it failed").trim().to_owned();
-        return GitOutput::Failed(first);
+        return Err(GitOutput::Failed(first));
     }
+    Ok((top, out))
+}
+
+/// Runs a checked git command at `root` (or reuses a run of the last two
+/// seconds in the same state of the workspace). Lines of the diff of a
+/// secret file (by name, or an env file of the workspace) are marked
+/// hidden.
+pub(super) fn output(cmd: &GitCommand, root: &Path, ws: &Workspace) -> GitOutput {
+    let (top, out) = match raw(cmd, root, ws.generation()) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
     let mut lines = Vec::new();
     let mut section: Option<(String, bool)> = None;
     let body = out.strip_suffix(b"\n").unwrap_or(&out);
@@ -341,7 +388,7 @@ pub(super) fn output(cmd: &GitCommand, root: &Path, ws: &Workspace) -> GitOutput
     for line in body.split(|b| *b == b'\n') {
         if let Some(header) = line.strip_prefix(b"diff --git ") {
             let header = String::from_utf8_lossy(header).into_owned();
-            section = Some(diff_section(&header, &top, ws));
+            section = Some(diff_section(&header, &[&top, root], ws));
         } else if line.starts_with(b"commit ") {
             // A new commit of `git log` or `git show`.
             section = None;
@@ -363,8 +410,9 @@ pub(super) fn output(cmd: &GitCommand, root: &Path, ws: &Workspace) -> GitOutput
 
 /// The file a `diff --git` header names, and whether its lines are secret:
 /// any name in the header that is a secret file's, whatever the prefixes
-/// (`a/`, `b/`, none) and quoting.
-fn diff_section(header: &str, top: &Path, ws: &Workspace) -> (String, bool) {
+/// (`a/`, `b/`, none) and quoting, from the repository's top or the root
+/// (`--relative`).
+fn diff_section(header: &str, bases: &[&Path], ws: &Workspace) -> (String, bool) {
     let name = header
         .rsplit_once(" b/")
         .or_else(|| header.rsplit_once(" \"b/"))
@@ -374,8 +422,9 @@ fn diff_section(header: &str, top: &Path, ws: &Workspace) -> (String, bool) {
         let token = token.trim_matches('"');
         let unprefixed = token.split_once('/').map_or(token, |(_, rest)| rest);
         secrets::is_secret_file(Path::new(token))
-            || ws.is_env_path(&top.join(token))
-            || ws.is_env_path(&top.join(unprefixed))
+            || bases.iter().any(|base| {
+                ws.is_env_path(&base.join(token)) || ws.is_env_path(&base.join(unprefixed))
+            })
     });
     (name, secret)
 }

@@ -31,7 +31,10 @@ pub(super) enum Expanded {
 
 enum Comp {
     Literal(String),
-    Glob { matcher: GlobMatcher, hidden: bool },
+    Glob {
+        matcher: GlobMatcher,
+        hidden: bool,
+    },
     /// `**`: any number of folders.
     Globstar,
 }

@@ -114,7 +114,9 @@ impl GrepArgs {
                     "perl-regexp" => {
                         return Err("its pattern is a Perl regular expression (`-P`)".to_owned());
                     }
-                    "files-without-match" => return Err("it lists files without a match (`-L`)".to_owned()),
+                    "files-without-match" => {
+                        return Err("it lists files without a match (`-L`)".to_owned());
+                    }
                     "file" => return Err("it reads its patterns from a file".to_owned()),
                     _ => return Err(format!("grep's `--{name}` is not evaluated")),
                 }
@@ -130,15 +132,18 @@ impl GrepArgs {
                     k += 1;
                     // An option with a value takes the rest of the word, or
                     // the next word.
-                    let mut value = |it: &mut std::slice::Iter<'_, String>| -> Result<String, String> {
-                        let rest: String = flags[k..].iter().collect();
-                        k = flags.len();
-                        if rest.is_empty() {
-                            it.next().cloned().ok_or_else(|| format!("`-{c}` has no value"))
-                        } else {
-                            Ok(rest)
-                        }
-                    };
+                    let mut value =
+                        |it: &mut std::slice::Iter<'_, String>| -> Result<String, String> {
+                            let rest: String = flags[k..].iter().collect();
+                            k = flags.len();
+                            if rest.is_empty() {
+                                it.next()
+                                    .cloned()
+                                    .ok_or_else(|| format!("`-{c}` has no value"))
+                            } else {
+                                Ok(rest)
+                            }
+                        };
                     match c {
                         'r' | 'R' => g.recursive = true,
                         'F' => g.syntax = Some(Syntax::Fixed),
@@ -165,7 +170,9 @@ impl GrepArgs {
                             number(&value(&mut it)?)?;
                         }
                         'P' => {
-                            return Err("its pattern is a Perl regular expression (`-P`)".to_owned());
+                            return Err(
+                                "its pattern is a Perl regular expression (`-P`)".to_owned()
+                            );
                         }
                         'L' => return Err("it lists files without a match (`-L`)".to_owned()),
                         'f' => return Err("it reads its patterns from a file".to_owned()),
@@ -239,7 +246,9 @@ impl Evaluator<'_> {
         let mut operands: Vec<String> = g.paths.clone();
         if operands.is_empty() {
             if !g.recursive {
-                return Err(Outcome::unverifiable(Some("it reads standard input".to_owned())));
+                return Err(Outcome::unverifiable(Some(
+                    "it reads standard input".to_owned(),
+                )));
             }
             operands.push(".".to_owned());
         }

@@ -173,7 +173,14 @@ pub(super) fn split(recipe: &str) -> Result<Vec<Pipeline>, &'static str> {
         }
     }
     cur.end(&mut words)?;
-    finish(recipe, start, recipe.len(), &mut stages, &mut words, &mut out)?;
+    finish(
+        recipe,
+        start,
+        recipe.len(),
+        &mut stages,
+        &mut words,
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -192,7 +199,10 @@ struct WordBuf {
 impl WordBuf {
     fn quoted(&mut self, c: char) {
         self.text.push(c);
-        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '\\' | '!' | '-' | '^') {
+        if matches!(
+            c,
+            '*' | '?' | '[' | ']' | '{' | '}' | ',' | '\\' | '!' | '-' | '^'
+        ) {
             self.pattern.push('\\');
         }
         self.pattern.push(c);

@@ -86,7 +86,12 @@ pub fn evaluate(recipe: &str, root: &Path, ws: &mut Workspace) -> Evaluation {
         git_runs: 0,
     };
     let mut runs: Vec<(String, Outcome)> = Vec::new();
-    let whole = |why: &str| vec![(recipe.to_owned(), Outcome::unverifiable(Some(why.to_owned())))];
+    let whole = |why: &str| {
+        vec![(
+            recipe.to_owned(),
+            Outcome::unverifiable(Some(why.to_owned())),
+        )]
+    };
     if recipe.len() > MAX_RECIPE {
         runs = whole("it is longer than 16 KiB");
     } else if recipe.contains('\0') {
@@ -134,7 +139,10 @@ pub fn evaluate(recipe: &str, root: &Path, ws: &mut Workspace) -> Evaluation {
             Outcome::Passed { hover, .. } => hover.clone(),
             Outcome::Failed { message, .. } => format!("**{message}**"),
             Outcome::Unverifiable(Some(why)) => {
-                format!("{}: not evaluated ({why}); check it by hand", inline_code(command))
+                format!(
+                    "{}: not evaluated ({why}); check it by hand",
+                    inline_code(command)
+                )
             }
             Outcome::Unverifiable(None) => {
                 format!("{}: not evaluated; check it by hand", inline_code(command))
@@ -650,7 +658,14 @@ impl Evaluator<'_> {
             Err(o) => return o,
         };
         let searched = found.operands.join(", ");
-        self.grep_outcome(&g, found.lines, &searched, found.skipped, false, Some(found.names))
+        self.grep_outcome(
+            &g,
+            found.lines,
+            &searched,
+            found.skipped,
+            false,
+            Some(found.names),
+        )
     }
 
     /// What a grep that selected `lines` from `searched` comes to.
@@ -734,7 +749,13 @@ impl Evaluator<'_> {
             counts
                 .iter()
                 .take(MAX_MATCHES)
-                .map(|(f, n)| if f.is_empty() { n.to_string() } else { format!("{f}:{n}") })
+                .map(|(f, n)| {
+                    if f.is_empty() {
+                        n.to_string()
+                    } else {
+                        format!("{f}:{n}")
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         } else {
@@ -858,7 +879,8 @@ impl Evaluator<'_> {
 
     /// `git ...`: the real git, checked first ([`git::check`]).
     fn git(&mut self, args: &[String]) -> Result<Produced, Outcome> {
-        let cmd = git::check(args, self.ws, self.root).map_err(|w| Outcome::unverifiable(Some(w)))?;
+        let cmd =
+            git::check(args, self.ws, self.root).map_err(|w| Outcome::unverifiable(Some(w)))?;
         if self.git_runs >= MAX_GIT_RUNS {
             return Err(Outcome::unverifiable(Some(format!(
                 "tagls runs git at most {MAX_GIT_RUNS} times for a recipe"
@@ -883,7 +905,9 @@ impl Evaluator<'_> {
                     approximate: false,
                 })
             }
-            git::GitOutput::Failed(message) => Err(Outcome::failed(format!("{written}: {message}"))),
+            git::GitOutput::Failed(message) => {
+                Err(Outcome::failed(format!("{written}: {message}")))
+            }
             git::GitOutput::Unavailable(why) => Err(Outcome::unverifiable(Some(why))),
         }
     }
@@ -1152,11 +1176,17 @@ mod tests {
         for (s, why) in [
             ("test -f x || echo no", "it uses `||`"),
             ("ls $HOME", "it uses variables or command substitution"),
-            ("cat \"$(pwd)/x\"", "it uses variables or command substitution"),
+            (
+                "cat \"$(pwd)/x\"",
+                "it uses variables or command substitution",
+            ),
             ("ls ~/x", "it names a home directory (`~`)"),
             ("ls x > out", "it redirects input or output"),
             ("ls x 2>/dev/null", "it redirects input or output"),
-            ("sleep 1 &", "it runs a command in the background or redirects output (`&`)"),
+            (
+                "sleep 1 &",
+                "it runs a command in the background or redirects output (`&`)",
+            ),
             ("'unclosed", "a quote is not closed"),
             ("ls src/{a,b}.ts", "it uses brace expansion"),
             ("(cd src && ls)", "it uses a subshell or parentheses"),
@@ -1183,7 +1213,17 @@ mod tests {
         );
         assert_eq!(words[0].written, "ls 'a|b' src/*.ts 'q*'\\?x [");
         // Hostile input: no panic, a reason or words.
-        for s in ["\"", "\\", "&&", "|", ";;;", "#", "a\0b", "\u{202e}ls", "ls \"a\\"] {
+        for s in [
+            "\"",
+            "\\",
+            "&&",
+            "|",
+            ";;;",
+            "#",
+            "a\0b",
+            "\u{202e}ls",
+            "ls \"a\\",
+        ] {
             let _ = lex::split(s);
         }
     }

@@ -90,8 +90,9 @@ pub(super) fn translate(pattern: &str, extended: bool) -> Result<String, String>
                         at_start = e == '(' || e == '|';
                     }
                     '{' if !extended => {
-                        let (interval, len) = interval(&chars[i + 1..], true)
-                            .ok_or_else(|| "its pattern has an interval tagls cannot read".to_owned())?;
+                        let (interval, len) = interval(&chars[i + 1..], true).ok_or_else(|| {
+                            "its pattern has an interval tagls cannot read".to_owned()
+                        })?;
                         if starting {
                             return Err("its pattern starts with an interval".to_owned());
                         }
@@ -108,7 +109,9 @@ pub(super) fn translate(pattern: &str, extended: bool) -> Result<String, String>
                         return Err("its pattern has a back-reference".to_owned());
                     }
                     e if e.is_ascii_alphanumeric() => {
-                        return Err(format!("its pattern has `\\{e}`, which grep does not read as tagls would"));
+                        return Err(format!(
+                            "its pattern has `\\{e}`, which grep does not read as tagls would"
+                        ));
                     }
                     e => out.push_str(&regex::escape(&e.to_string())),
                 }
@@ -236,7 +239,9 @@ fn bracket(rest: &[char]) -> Result<(String, usize), String> {
                     continue;
                 }
                 Some('=' | '.') => {
-                    return Err("its pattern has an equivalence class or a collating element".to_owned());
+                    return Err(
+                        "its pattern has an equivalence class or a collating element".to_owned(),
+                    );
                 }
                 _ => {}
             }
@@ -284,8 +289,16 @@ mod tests {
         assert!(!matches("a+b", Basic, "aab"));
         assert!(matches("a+b", Extended, "aab"));
         assert!(matches(r"a\+b", Basic, "aab"));
-        assert!(matches("^export (const|function)", Extended, "export function f"));
-        assert!(matches(r"^export \(const\|function\)", Basic, "export const f"));
+        assert!(matches(
+            "^export (const|function)",
+            Extended,
+            "export function f"
+        ));
+        assert!(matches(
+            r"^export \(const\|function\)",
+            Basic,
+            "export const f"
+        ));
         assert!(matches("*x", Basic, "a*x"));
         assert!(matches("a^b$c", Basic, "a^b$c"));
         assert!(matches("x$", Basic, "ax"));
@@ -300,7 +313,10 @@ mod tests {
         assert!(!matches("a.c", Fixed, "abc"));
         assert!(matches("[]a]", Basic, "]"));
         for refused in [r"(a)\1", r"\d+", "[[=a=]]", "[abc", r"x\", "[[:nope:]]"] {
-            assert!(translate(refused, refused.contains('(')).is_err(), "{refused}");
+            assert!(
+                translate(refused, refused.contains('(')).is_err(),
+                "{refused}"
+            );
         }
         let word = Mode {
             word: true,

@@ -49,7 +49,10 @@ impl Evaluator<'_> {
                 paths.push(a.as_str());
             } else if a == "--" {
                 options_done = true;
-            } else if !matches!(a.as_str(), "-b" | "--brief" | "-L" | "--dereference" | "-h" | "--no-dereference") {
+            } else if !matches!(
+                a.as_str(),
+                "-b" | "--brief" | "-L" | "--dereference" | "-h" | "--no-dereference"
+            ) {
                 return Outcome::unverifiable(Some(format!("file's `{a}` is not evaluated")));
             }
         }
@@ -69,7 +72,9 @@ impl Evaluator<'_> {
                     Err(Ok(stat)) => {
                         return Outcome::failed(format!("file: {}", self.problem(stat, p)));
                     }
-                    Err(Err(e)) => return Outcome::failed(format!("file: {p} cannot be read: {e}")),
+                    Err(Err(e)) => {
+                        return Outcome::failed(format!("file: {p} cannot be read: {e}"));
+                    }
                 },
                 stat => return Outcome::failed(format!("file: {}", self.problem(stat, p))),
             };
@@ -90,15 +95,25 @@ impl Evaluator<'_> {
         let path = self.command_path(p);
         let stat = self.stat(&path);
         if stat != Stat::File {
-            return Err(Outcome::failed(format!("{program}: {}", self.problem(stat, p))));
+            return Err(Outcome::failed(format!(
+                "{program}: {}",
+                self.problem(stat, p)
+            )));
         }
         let bytes = match self.read(&path) {
             Ok(Body::Bytes(b)) => b,
             Ok(Body::TooLarge) => return Ok(None),
             Err(Ok(stat)) => {
-                return Err(Outcome::failed(format!("{program}: {}", self.problem(stat, p))));
+                return Err(Outcome::failed(format!(
+                    "{program}: {}",
+                    self.problem(stat, p)
+                )));
             }
-            Err(Err(e)) => return Err(Outcome::failed(format!("{program}: {p} cannot be read: {e}"))),
+            Err(Err(e)) => {
+                return Err(Outcome::failed(format!(
+                    "{program}: {p} cannot be read: {e}"
+                )));
+            }
         };
         let shown = display_rel(&path, self.root);
         let hidden = if self.is_secret(&path, &shown) {
@@ -188,10 +203,14 @@ impl Evaluator<'_> {
         }
         if program == "sed" {
             let (Some(script), true, [_]) = (script, quiet, files.as_slice()) else {
-                return unverifiable("tagls evaluates only `sed -n 'Np' FILE` and `sed -n 'a,bp' FILE`");
+                return unverifiable(
+                    "tagls evaluates only `sed -n 'Np' FILE` and `sed -n 'a,bp' FILE`",
+                );
             };
             let Some((a, b)) = sed_range(script) else {
-                return unverifiable("tagls evaluates only `sed -n 'Np' FILE` and `sed -n 'a,bp' FILE`");
+                return unverifiable(
+                    "tagls evaluates only `sed -n 'Np' FILE` and `sed -n 'a,bp' FILE`",
+                );
             };
             from = a;
             to = b;
@@ -204,9 +223,13 @@ impl Evaluator<'_> {
         for p in files {
             let Some(all) = self.lines_of(program, p)? else {
                 if program == "sed" {
-                    return unverifiable("the file is larger than 10 MiB, which tagls does not read");
+                    return unverifiable(
+                        "the file is larger than 10 MiB, which tagls does not read",
+                    );
                 }
-                hover.push(format!("`{p}`: exists; larger than 10 MiB, so its lines are not shown"));
+                hover.push(format!(
+                    "`{p}`: exists; larger than 10 MiB, so its lines are not shown"
+                ));
                 continue;
             };
             let total = all.len();
@@ -223,7 +246,9 @@ impl Evaluator<'_> {
             let end = to.map_or(total, |t| t.min(total)).max(start);
             let selected: Vec<Line> = all[start..end].to_vec();
             let what = match (program, selected.first(), selected.last()) {
-                (_, None, _) | (_, _, None) => format!("`{p}`: exists, {}", plural(total, "line", "lines")),
+                (_, None, _) | (_, _, None) => {
+                    format!("`{p}`: exists, {}", plural(total, "line", "lines"))
+                }
                 ("cat", _, _) => format!("`{p}`: exists, {}", plural(total, "line", "lines")),
                 (_, Some(a), Some(b)) => format!(
                     "`{p}`: exists, {}; lines {}-{}",
