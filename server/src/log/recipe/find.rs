@@ -111,7 +111,9 @@ impl Evaluator<'_> {
                         "d" => FileKind::Dir,
                         "l" => FileKind::Symlink,
                         _ => {
-                            return unverifiable(format!("find's `-type {value}` is not evaluated"));
+                            return unverifiable(format!(
+                                "find's `-type {value}` is not evaluated"
+                            ));
                         }
                     };
                     walk.tests.push(Test::Type(kind));

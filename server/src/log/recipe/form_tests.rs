@@ -510,6 +510,12 @@ fn shell_syntax_tagls_does_not_evaluate_says_why() {
     ] {
         assert_eq!(unverifiable(&mut ws, recipe), why);
     }
+    // `[` is a command, not a glob.
+    passes(&mut ws, "[ -f src/a.ts ] && [ -d src ]");
+    assert_eq!(
+        fails(&mut ws, "[ -d src/a.ts ]"),
+        "test -d: src/a.ts is not a directory; it is a file"
+    );
     // `&&` and `;` chains: every command, the first failure reported.
     let e = eval(&mut ws, "ls src/a.ts && ls src/none.ts; npm test");
     assert_eq!(e.failed.as_deref(), Some("ls: src/none.ts does not exist"));

@@ -297,40 +297,38 @@ fn printed(lines: &[Line]) -> String {
 fn listed(lines: &[Line]) -> String {
     let mut redacted = false;
     let mut items: Vec<String> = Vec::new();
+    let mut binary_files: Vec<&str> = Vec::new();
     for l in lines.iter().take(MAX_MATCHES) {
-        let place = match (&l.file, l.number) {
-            (Some(f), Some(n)) => Some(format!("`{f}` line {n}")),
-            _ => None,
-        };
-        items.push(match (l.hidden, place) {
-            (Some(Hidden::Secret), Some(place)) => format!("- {place}"),
+        let file = l.file.as_deref();
+        items.push(match (l.hidden, file.zip(l.number)) {
+            (Some(Hidden::Secret), Some((f, n))) => format!("- `{f}` line {n}"),
             (Some(Hidden::Secret), None) => format!(
                 "- a line of `{}` (not shown)",
-                l.file.as_deref().unwrap_or("a secret file")
+                file.unwrap_or("a secret file")
             ),
-            (Some(Hidden::Binary), _) => format!(
-                "- `{}`: a binary file matches",
-                l.file.as_deref().unwrap_or("(standard input)")
-            ),
+            (Some(Hidden::Binary), _) => {
+                // grep says once per binary file that it matches.
+                let f = file.unwrap_or("(standard input)");
+                if binary_files.contains(&f) {
+                    continue;
+                }
+                binary_files.push(f);
+                format!("- `{f}`: a binary file matches")
+            }
             (None, place) => {
-                let text = String::from_utf8_lossy(if place.is_some() {
-                    &l.content
-                } else {
-                    &l.content[..]
-                })
-                .trim()
-                .to_owned();
+                let content = String::from_utf8_lossy(&l.content);
                 let text = match place {
-                    Some(_) => text,
-                    None => format!("{}{}", l.prefix, text),
+                    Some(_) => content.trim().to_owned(),
+                    None => format!("{}{}", l.prefix, content.trim()),
                 };
                 // Redacted before it is cut, so that no part of a token is
                 // left to show.
                 let clean = redact(&text);
                 redacted |= clean != text.as_str();
-                match &l.file.as_ref().zip(l.number) {
-                    Some((f, n)) => format!("- `{f}` line {n}: {}", inline_code(&shorten(&clean))),
-                    None => format!("- {}", inline_code(&shorten(&clean))),
+                let code = inline_code(&shorten(&clean));
+                match place {
+                    Some((f, n)) => format!("- `{f}` line {n}: {code}"),
+                    None => format!("- {code}"),
                 }
             }
         });
@@ -417,7 +415,7 @@ impl Evaluator<'_> {
         let Some((program, args)) = words.split_first() else {
             return Err(Outcome::unverifiable(None));
         };
-        if program.glob.is_some() {
+        if program.glob.as_deref().is_some_and(glob::is_valid) {
             return Err(Outcome::unverifiable(Some(
                 "its command name is a glob".to_owned(),
             )));
