@@ -355,6 +355,7 @@ fn sed_head_tail_and_cat_show_a_few_lines() {
         (1..=10).map(|i| format!("line {i}\n")).collect::<String>(),
     )
     .file("/ws/.env.local", "A=CANARY_a\nB=CANARY_b\nC=CANARY_c\n")
+    .file("/ws/blob.bin", [0u8, 159, 146, 150])
     .file(
         "/ws/src/token.ts",
         "const k = \"sk_live_51HqLyjWDarjtT1zdp7dcXqNh\"\n",
@@ -421,6 +422,13 @@ fn sed_head_tail_and_cat_show_a_few_lines() {
         let e = passes(&mut ws, recipe);
         assert!(!format!("{e:?}").contains("CANARY"), "{e:?}");
     }
+    let e = passes(&mut ws, "head -n 3 blob.bin");
+    assert!(
+        e.hover
+            .ends_with("`blob.bin`: exists, 1 line; lines 1-1; binary, so its lines are not shown"),
+        "{}",
+        e.hover
+    );
     let e = passes(&mut ws, "cat src/token.ts");
     assert!(!format!("{e:?}").contains("sk_live_51"), "{e:?}");
     assert!(e.hover.contains("[redacted]"), "{}", e.hover);

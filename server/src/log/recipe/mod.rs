@@ -63,8 +63,10 @@ pub struct CommandRun {
     pub status: RunStatus,
     /// What a person running it would have seen, redacted, at most 20
     /// lines and a last line saying how many more there were; lines of
-    /// secret files are replaced by a note. For a command tagls did not
-    /// evaluate, the reason.
+    /// secret files are replaced by a note. For a command that failed
+    /// without printing anything (a grep that found nothing, a missing
+    /// file), the finding's message; for a command tagls did not evaluate,
+    /// the reason.
     pub output: String,
 }
 

@@ -262,7 +262,12 @@ impl Evaluator<'_> {
             } else {
                 &selected[..selected.len().min(SHOWN)]
             };
-            if shown_lines.is_empty() {
+            if shown_lines
+                .first()
+                .is_some_and(|l| l.hidden == Some(Hidden::Binary))
+            {
+                hover.push(format!("{what}; binary, so its lines are not shown"));
+            } else if shown_lines.is_empty() {
                 hover.push(what);
             } else {
                 hover.push(format!("{what}:\n\n{}", listed(shown_lines)));
