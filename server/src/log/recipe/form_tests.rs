@@ -477,9 +477,12 @@ fn pipelines_into_grep_read_what_the_first_command_prints() {
     assert!(!format!("{e:?}").contains("CANARY"), "{e:?}");
     assert!(e.hover.contains("- `.env` line 1"), "{}", e.hover);
     for (recipe, why) in [
-        ("ls src | wc -l", "only when grep reads it"),
+        ("ls src | wc -l", "only a pipeline into grep is evaluated"),
         ("npm ls | grep react", "does not evaluate `npm`"),
-        ("cat src/a.ts | sort | grep a", "only when grep reads it"),
+        (
+            "cat src/a.ts | sort | grep a",
+            "only a pipeline into grep is evaluated",
+        ),
         ("grep -r x src | grep -f list", "from a file"),
     ] {
         let got = unverifiable(&mut ws, recipe);

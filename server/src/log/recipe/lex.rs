@@ -141,22 +141,16 @@ pub(super) fn split(recipe: &str) -> Result<Vec<Pipeline>, &'static str> {
             '(' | ')' => return Err("it uses a subshell or parentheses"),
             '~' if !cur.started => return Err("it names a home directory (`~`)"),
             '#' if !cur.started => {
-                // A comment runs to the end of the line.
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
+                // A comment runs to the end of the line, which ends the
+                // command.
+                let end = chars
+                    .clone()
+                    .find(|(_, c)| *c == '\n')
+                    .map_or(recipe.len(), |(nl, _)| nl);
+                while chars.next_if(|(j, _)| *j < end).is_some() {}
                 cur.end(&mut words)?;
-                let end = recipe[..i].len();
-                finish(recipe, start, end, &mut stages, &mut words, &mut out)?;
-                // Whatever follows the comment's line is another command.
-                let rest = &recipe[i..];
-                if let Some(nl) = rest.find('\n') {
-                    let more = split(&rest[nl + 1..])?;
-                    out.extend(more);
-                }
-                return Ok(out);
+                finish(recipe, start, i, &mut stages, &mut words, &mut out)?;
+                start = end;
             }
             '*' | '?' | '[' => {
                 cur.started = true;

@@ -783,7 +783,7 @@ impl Evaluator<'_> {
         let first_is_grep = first[0] == "grep";
         if rest.iter().any(|s| s[0] != "grep") || (rest.is_empty() && !(count && first_is_grep)) {
             return Outcome::unverifiable(Some(
-                "tagls evaluates a pipeline only when grep reads it (`... | grep X`, optionally `| wc -l` after)".to_owned(),
+                "only a pipeline into grep is evaluated (`... | grep X`, optionally then `| wc -l`)".to_owned(),
             ));
         }
         let mut searched = format!("the output of `{}`", shell_words::join(first));
@@ -798,18 +798,22 @@ impl Evaluator<'_> {
                     Err(why) => return Outcome::unverifiable(Some(why)),
                 };
                 let found = self.grep_files(&g);
-                if rest.is_empty() {
-                    if let Ok(f) = &found {
+                if let Ok(f) = &found {
+                    // A file it did not search may hold what the rest of
+                    // the pipeline looks for.
+                    skipped = f.skipped;
+                    if rest.is_empty() {
                         searched = f.operands.join(", ");
-                        skipped = f.skipped;
                         names = Some(f.names);
                     }
+                }
+                if rest.is_empty() {
                     last_args = Some(g);
                 }
                 found.map(|f| Produced {
                     lines: f.lines,
                     hover: String::new(),
-                    approximate: f.skipped > 0,
+                    approximate: false,
                 })
             }
             "ls" => self.ls(&first[1..]),
@@ -1212,6 +1216,12 @@ mod tests {
             ]
         );
         assert_eq!(words[0].written, "ls 'a|b' src/*.ts 'q*'\\?x [");
+        // A comment ends its line; the next line is another command.
+        let ps = lex::split("ls a # note && ls b\nls c #x\n# only\nls d").unwrap();
+        let written: Vec<&str> = ps.iter().map(|p| p.written.as_str()).collect();
+        assert_eq!(written, ["ls a", "ls c", "ls d"]);
+        let many_comments = "#\n".repeat(8000) + "ls a";
+        assert_eq!(lex::split(&many_comments).unwrap().len(), 1);
         // Hostile input: no panic, a reason or words.
         for s in [
             "\"",
