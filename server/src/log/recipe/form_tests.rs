@@ -759,3 +759,30 @@ fn git_outside_a_work_tree_is_unverifiable() {
         )
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any recipe made of shell-looking pieces is evaluated without a
+    /// panic, and nothing outside the workspace shows.
+    #[test]
+    fn any_recipe_is_evaluated_without_a_panic(
+        pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "ls", "grep", "-r", "-E", "-e", "-n", "-w", "--include=*.ts", "find", "-name",
+                "-maxdepth", "1", "sed", "-n", "'1,2p'", "head", "tail", "cat", "file", "wc", "-l",
+                "src", "src/*.ts", "src/**", "../", "/etc/*", "..", "*", "?", "[", "]", "'", "\"",
+                "\\", "|", "&&", ";", "#", "$", "(", ")", "{a,b}", "~", "x\\(y", "a+b", "^",
+                "[[:alpha:]]", "\\1", ".env", "test", "-f", "\u{0}", "é", "\n",
+            ]),
+            0..12,
+        )
+    ) {
+        let mut ws = workspace(evidence());
+        let recipe = pieces.join(" ");
+        let e = eval(&mut ws, &recipe);
+        let all = format!("{e:?}");
+        proptest::prop_assert!(!all.contains("CANARY_outside"));
+        proptest::prop_assert!(!e.commands.is_empty());
+    }
+}
