@@ -476,13 +476,31 @@ fn pipelines_into_grep_read_what_the_first_command_prints() {
     let e = passes(&mut ws, "cat .env | grep API");
     assert!(!format!("{e:?}").contains("CANARY"), "{e:?}");
     assert!(e.hover.contains("- `.env` line 1"), "{}", e.hover);
+    // head, tail, sort and uniq arrange; `wc -l` counts.
+    assert_eq!(passes(&mut ws, "ls src | wc -l").commands[0].output, "3");
+    assert_eq!(
+        passes(&mut ws, "find src -type f | sort -r | head -n 2").commands[0].output,
+        "src/deep/c/e.js\nsrc/deep/c/d.ts"
+    );
+    assert_eq!(
+        passes(&mut ws, "cat src/b.ts | tail -1 | grep -c import").commands[0].output,
+        "1"
+    );
+    let e = passes(&mut ws, "cat src/a.ts src/a.ts | sort | uniq");
+    assert_eq!(e.commands[0].output, "export const a = 1");
     for (recipe, why) in [
-        ("ls src | wc -l", "only a pipeline into grep is evaluated"),
         ("npm ls | grep react", "does not evaluate `npm`"),
+        ("cat src/a.ts | xargs grep a", "not `xargs grep a`"),
+        ("cat src/a.ts | sort -n | grep a", "not `sort -n`"),
         (
-            "cat src/a.ts | sort | grep a",
-            "only a pipeline into grep is evaluated",
+            "ls src/none | wc -l",
+            "there are none (ls: src/none does not exist)",
         ),
+        (
+            "find src -name '*.py' | wc -l",
+            "there are none (find found nothing",
+        ),
+        ("cat src/a.ts | grep nothing | wc -l", "there are none"),
         ("grep -r x src | grep -f list", "from a file"),
     ] {
         let got = unverifiable(&mut ws, recipe);
@@ -521,8 +539,13 @@ fn shell_syntax_tagls_does_not_evaluate_says_why() {
     ] {
         assert_eq!(unverifiable(&mut ws, recipe), why);
     }
-    // `[` is a command, not a glob.
-    passes(&mut ws, "[ -f src/a.ts ] && [ -d src ]");
+    // `[` is a command, not a glob; `echo` prints.
+    let e = passes(
+        &mut ws,
+        "[ -f src/a.ts ] && [ -d src ] && echo \"found it\"",
+    );
+    assert_eq!(e.commands[2].output, "found it");
+    assert!(e.hover.ends_with("`echo` prints `found it`"), "{}", e.hover);
     assert_eq!(
         fails(&mut ws, "[ -d src/a.ts ]"),
         "test -d: src/a.ts is not a directory; it is a file"

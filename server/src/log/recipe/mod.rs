@@ -490,6 +490,19 @@ impl Evaluator<'_> {
             "find" => alone(self.find(args)),
             "sed" | "head" | "tail" | "cat" => alone(self.text(program, args)),
             "git" => alone(self.git(args)),
+            // `test -f X && echo found`: it prints, and succeeds.
+            "echo" => {
+                let text = args
+                    .iter()
+                    .skip_while(|a| matches!(a.as_str(), "-n" | "-e" | "-E"))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Outcome::Passed {
+                    hover: format!("`echo` prints {}", inline_code(&shorten(&text))),
+                    output: text,
+                }
+            }
             _ => Outcome::unverifiable(None),
         }
     }
@@ -764,8 +777,11 @@ impl Evaluator<'_> {
         Outcome::Passed { hover, output }
     }
 
-    /// A pipeline: its first command prints lines, each `grep` after it
-    /// selects from them, and the last is `grep` (or `grep` then `wc -l`).
+    /// A pipeline: its first command prints lines, and each command after
+    /// it reads them: `grep` selects, `head`, `tail`, `sort` and `uniq`
+    /// arrange, and a last `wc -l` counts. A pipeline whose last reader is
+    /// `grep` passes when it selects a line; one counted by `wc -l`, when
+    /// the count is not 0; any other when its first command succeeds.
     fn pipe(&mut self, stages: &[Vec<String>]) -> Outcome {
         let mut stages = stages;
         let mut count = false;
@@ -780,14 +796,21 @@ impl Evaluator<'_> {
         let Some((first, rest)) = stages.split_first() else {
             return Outcome::unverifiable(None);
         };
-        let first_is_grep = first[0] == "grep";
-        if rest.iter().any(|s| s[0] != "grep") || (rest.is_empty() && !(count && first_is_grep)) {
-            return Outcome::unverifiable(Some(
-                "only a pipeline into grep is evaluated (`... | grep X`, optionally then `| wc -l`)".to_owned(),
-            ));
+        let mut filters = Vec::new();
+        for stage in rest {
+            match Filter::parse(stage) {
+                Ok(f) => filters.push(f),
+                Err(why) => return Outcome::unverifiable(Some(why)),
+            }
         }
-        let mut searched = format!("the output of `{}`", shell_words::join(first));
-        let mut last_args = None;
+        if filters.is_empty() && !count {
+            return Outcome::unverifiable(None);
+        }
+        let written = shell_words::join(first);
+        let mut searched = format!("the output of `{written}`");
+        // The grep whose result is the pipeline's, while it is the last
+        // command that reads.
+        let mut decider: Option<GrepArgs> = None;
         let mut skipped = 0;
         let mut names = None;
         let produced = match first[0].as_str() {
@@ -802,14 +825,10 @@ impl Evaluator<'_> {
                     // A file it did not search may hold what the rest of
                     // the pipeline looks for.
                     skipped = f.skipped;
-                    if rest.is_empty() {
-                        searched = f.operands.join(", ");
-                        names = Some(f.names);
-                    }
+                    searched = f.operands.join(", ");
+                    names = Some(f.names);
                 }
-                if rest.is_empty() {
-                    last_args = Some(g);
-                }
+                decider = Some(g);
                 found.map(|f| Produced {
                     lines: f.lines,
                     hover: String::new(),
@@ -821,64 +840,88 @@ impl Evaluator<'_> {
             "cat" | "head" | "tail" | "sed" => self.text(&first[0], &first[1..]),
             other => {
                 return Outcome::unverifiable(Some(format!(
-                    "tagls does not evaluate `{other}`, whose output grep reads"
+                    "tagls does not evaluate `{other}`, whose output the pipe reads"
                 )));
             }
         };
         let produced = match produced {
             Ok(p) => p,
+            // `wc -l` counts 0 lines of a command that failed.
+            Err(Outcome::Failed { message, .. }) if count => {
+                return Outcome::unverifiable(Some(format!(
+                    "it counts lines, and there are none ({message}); tagls cannot tell whether 0 is expected"
+                )));
+            }
             Err(o) => return o,
         };
         let mut lines = produced.lines;
-        for stage in rest {
-            let g = match GrepArgs::parse(&stage[1..]) {
-                Ok(g) => g,
-                Err(why) => return Outcome::unverifiable(Some(why)),
-            };
-            if !g.paths.is_empty() || g.recursive {
-                // grep reads its files, not the pipe.
-                match self.grep_files(&g) {
-                    Ok(f) => {
-                        lines = f.lines;
-                        skipped = f.skipped;
-                        searched = f.operands.join(", ");
-                        names = Some(f.names);
+        for filter in filters {
+            match filter {
+                Filter::Grep(g) => {
+                    if !g.paths.is_empty() || g.recursive {
+                        // grep reads its files, not the pipe.
+                        match self.grep_files(&g) {
+                            Ok(f) => {
+                                lines = f.lines;
+                                skipped = f.skipped;
+                                searched = f.operands.join(", ");
+                                names = Some(f.names);
+                            }
+                            Err(o) => return o,
+                        }
+                    } else {
+                        let re = match g.regex() {
+                            Ok(re) => re,
+                            Err(why) => return Outcome::unverifiable(Some(why)),
+                        };
+                        lines = grep::filter(&g, &re, &lines);
+                        names = None;
                     }
-                    Err(o) => return o,
+                    decider = Some(g);
                 }
-            } else {
-                let re = match g.regex() {
-                    Ok(re) => re,
-                    Err(why) => return Outcome::unverifiable(Some(why)),
-                };
-                lines = grep::filter(&g, &re, &lines);
-                names = None;
+                other => {
+                    other.apply(&mut lines);
+                    decider = None;
+                }
             }
-            last_args = Some(g);
         }
-        let Some(g) = last_args else {
-            return Outcome::unverifiable(None);
-        };
         if count {
             // `| wc -l` prints a count, and succeeds whatever it is; the
             // method reads a count of 0 as "not found", but some recipes
             // expect 0.
             if lines.is_empty() {
                 return Outcome::unverifiable(Some(
-                    "it counts the lines grep selects, and there are none; tagls cannot tell whether 0 is expected".to_owned(),
+                    "it counts lines, and there are none; tagls cannot tell whether 0 is expected"
+                        .to_owned(),
                 ));
             }
             let n = lines.len();
             return Outcome::Passed {
                 hover: format!(
-                    "`wc -l` counts {} that grep selected from {searched}:\n\n{}",
+                    "`wc -l` counts {} from {searched}:\n\n{}",
                     plural(n, "line", "lines"),
                     listed(&lines)
                 ),
                 output: n.to_string(),
             };
         }
-        self.grep_outcome(&g, lines, &searched, skipped, produced.approximate, names)
+        match decider {
+            Some(g) => {
+                self.grep_outcome(&g, lines, &searched, skipped, produced.approximate, names)
+            }
+            None => Outcome::Passed {
+                hover: if lines.is_empty() {
+                    format!("`{written}` printed nothing")
+                } else {
+                    format!(
+                        "{} of {searched}:\n\n{}",
+                        plural(lines.len(), "line", "lines"),
+                        listed(&lines)
+                    )
+                },
+                output: printed(&lines),
+            },
+        }
     }
 
     /// `git ...`: the real git, checked first ([`git::check`]).
@@ -913,6 +956,99 @@ impl Evaluator<'_> {
                 Err(Outcome::failed(format!("{written}: {message}")))
             }
             git::GitOutput::Unavailable(why) => Err(Outcome::unverifiable(Some(why))),
+        }
+    }
+}
+
+/// A command that reads a pipe.
+enum Filter {
+    Grep(GrepArgs),
+    /// `head -n N`: the first N lines.
+    Head(usize),
+    /// `tail -n N`: the last N lines.
+    Tail(usize),
+    /// `tail -n +N`: from line N.
+    From(usize),
+    /// `sort [-r] [-u]`.
+    Sort {
+        reverse: bool,
+        unique: bool,
+    },
+    /// `uniq`: adjacent duplicates once.
+    Uniq,
+}
+
+impl Filter {
+    fn parse(words: &[String]) -> Result<Filter, String> {
+        let (program, args) = words.split_first().ok_or_else(String::new)?;
+        let unsupported = || {
+            format!(
+                "tagls evaluates a pipe only into grep, head, tail, sort, uniq or a last `wc -l`, not `{}`",
+                shell_words::join(words)
+            )
+        };
+        match program.as_str() {
+            "grep" => GrepArgs::parse(args).map(Filter::Grep),
+            "head" | "tail" => {
+                let count = match args {
+                    [] => "10".to_owned(),
+                    [n, c] if n == "-n" => c.clone(),
+                    [o] if o.starts_with("-n") => o[2..].to_owned(),
+                    [o] if o.starts_with('-') => o[1..].to_owned(),
+                    _ => return Err(unsupported()),
+                };
+                let (plus, digits) = match count.strip_prefix('+') {
+                    Some(d) => (true, d),
+                    None => (false, count.as_str()),
+                };
+                let n: usize = digits.parse().map_err(|_| unsupported())?;
+                Ok(match (program.as_str(), plus) {
+                    ("head", false) => Filter::Head(n),
+                    ("tail", false) => Filter::Tail(n),
+                    ("tail", true) => Filter::From(n),
+                    _ => return Err(unsupported()),
+                })
+            }
+            "sort" => {
+                let (mut reverse, mut unique) = (false, false);
+                for a in args {
+                    match a.as_str() {
+                        "-r" => reverse = true,
+                        "-u" => unique = true,
+                        "-ru" | "-ur" => (reverse, unique) = (true, true),
+                        _ => return Err(unsupported()),
+                    }
+                }
+                Ok(Filter::Sort { reverse, unique })
+            }
+            "uniq" if args.is_empty() => Ok(Filter::Uniq),
+            _ => Err(unsupported()),
+        }
+    }
+
+    /// Applies any filter but `grep`.
+    fn apply(self, lines: &mut Vec<Line>) {
+        match self {
+            Filter::Grep(_) => {}
+            Filter::Head(n) => lines.truncate(n),
+            Filter::Tail(n) => {
+                let cut = lines.len().saturating_sub(n);
+                lines.drain(..cut);
+            }
+            Filter::From(n) => {
+                let cut = n.saturating_sub(1).min(lines.len());
+                lines.drain(..cut);
+            }
+            Filter::Sort { reverse, unique } => {
+                lines.sort_by_key(Line::text);
+                if reverse {
+                    lines.reverse();
+                }
+                if unique {
+                    lines.dedup_by_key(|l| l.text());
+                }
+            }
+            Filter::Uniq => lines.dedup_by_key(|l| l.text()),
         }
     }
 }
