@@ -230,6 +230,8 @@ fn git(root: &Path) -> Command {
             "-c",
             "color.ui=never",
             "-c",
+            "color.status=never",
+            "-c",
             "log.showSignature=false",
             "-c",
             "core.quotePath=true",
