@@ -1,6 +1,8 @@
 //! `find DIR [-maxdepth N] [-mindepth N] [-type f|d|l] [-name P | -iname P
 //! | -path P | -ipath P]`: the common subset, walked through the
-//! workspace without following symlinks, with bounded work. Any other
+//! workspace without following symlinks, with bounded work, and without
+//! entering `.git` or the folders excluded by default (`node_modules`,
+//! `target`, `dist`, `vendor`: a miss is then not evaluated). Any other
 //! predicate (`-exec`, `-delete`, `-o` ...) is never evaluated.
 
 use std::path::Path;
@@ -11,6 +13,7 @@ use super::files::{Stat, plural};
 use super::glob::{self, MAX_ENTRIES, MAX_MATCHES, join_written};
 use super::{Evaluator, Line, Outcome, Produced, inline_code};
 use crate::workspace::fs::FileKind;
+use crate::workspace::walk::is_default_exclude;
 
 enum Test {
     Name(GlobMatcher),
@@ -25,6 +28,8 @@ struct Walk {
     found: Vec<String>,
     entries: usize,
     stopped: bool,
+    /// Folders excluded by default (`node_modules` ...) not entered.
+    pruned: Vec<String>,
 }
 
 impl Walk {
@@ -66,6 +71,7 @@ impl Evaluator<'_> {
             found: Vec::new(),
             entries: 0,
             stopped: false,
+            pruned: Vec::new(),
         };
         let mut described = Vec::new();
         while i < args.len() {
@@ -178,6 +184,11 @@ impl Evaluator<'_> {
                     "it searches more than {MAX_ENTRIES} entries, where tagls stops"
                 ));
             }
+            if let Some(dir) = walk.pruned.first() {
+                return unverifiable(format!(
+                    "find found nothing for {what} in {searched}, but tagls does not walk {dir}, where it may be"
+                ));
+            }
             return Err(Outcome::failed(format!(
                 "find found nothing for {what} in {searched}"
             )));
@@ -219,7 +230,12 @@ impl Evaluator<'_> {
         for (name, kind) in entries {
             let shown = join_written(written, &name);
             walk.visit(&shown, &name, kind, depth);
-            if kind == FileKind::Dir {
+            // Folders the workspace's walk skips: `.git` holds nothing a
+            // recipe looks for; the others may, so a miss is not proof.
+            if kind != FileKind::Dir || name == ".git" {
+            } else if is_default_exclude(&name) {
+                walk.pruned.push(format!("`{shown}`"));
+            } else {
                 self.find_under(walk, &dir.join(&name), &shown, depth + 1);
             }
             if walk.stopped {

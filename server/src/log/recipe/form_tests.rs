@@ -252,6 +252,24 @@ fn find_evaluates_the_common_subset_and_never_runs_actions() {
         fails(&mut ws, "find src -maxdepth 1 -name '*.js'"),
         "find found nothing for -name *.js in src"
     );
+    // `.git` is not entered; `node_modules` neither, so a miss proves
+    // nothing there.
+    let fs = evidence();
+    fs.file("/ws/.git/config", "");
+    assert_eq!(
+        fails(&mut workspace(fs), "find . -name config"),
+        "find found nothing for -name config in ."
+    );
+    let fs = evidence();
+    fs.file("/ws/node_modules/x/index.js", "");
+    let mut big = workspace(fs);
+    let e = passes(&mut big, "find . -name '*.ts' -path './src/*'");
+    assert!(e.commands[0].output.contains("./src/a.ts"));
+    let why = unverifiable(&mut big, "find . -name index.js");
+    assert!(
+        why.contains("but tagls does not walk `./node_modules`, where it may be"),
+        "{why}"
+    );
     assert_eq!(
         fails(&mut ws, "find nowhere -name x"),
         "find: nowhere does not exist"
