@@ -297,14 +297,15 @@ fn report_writes_the_method_structure() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{report}");
     assert!(report.contains("### src/a.ts:1 [missing-path]\n\n- Claim: `src/gone.ts`\n- Found: src/gone.ts does not exist in the workspace\n- Check: `ls -d src/gone.ts`\n- Fix: Create src/gone.ts, correct the path, or drop the assumption.\n"), "{report}");
     // A runtime-only item, in its own section.
-    let runtime = &report[report.find("## Runtime-Only Items").unwrap()..report.find("## Manual Items").unwrap()];
+    let runtime = &report
+        [report.find("## Runtime-Only Items").unwrap()..report.find("## Manual Items").unwrap()];
     assert!(runtime.contains("### worker.py:1 [verdict]"), "{runtime}");
     assert!(
         report.contains("## Commands Run\n\n- `grep \"export\" src/a.ts` (.orchestration/implementation-log.md:3): passed\n"),
         "{report}"
     );
     assert!(
-        report.contains("## Tag Cleanup\n\nNot yet: the method cleans up only after PASSED; 1 tag will be removed then.\n"),
+        report.contains("## Tag Cleanup\n\nNot yet: the method cleans up only after PASSED; 2 tags will be removed then.\n"),
         "{report}"
     );
     assert!(report.contains("| verdict | **BLOCKED** |"), "{report}");

@@ -284,7 +284,11 @@ fn killed_mid_write_leaves_the_old_log_or_the_new_one() {
     let mut old = std::fs::read_to_string(root.join(LOG_PATH)).unwrap();
     assert_eq!(
         old,
-        format!("{big}{}", entry(KILLS * 10)).replacen(&entry(KILLS * 10), &format!("\n{}", entry(KILLS * 10)), 1)
+        format!("{big}{}", entry(KILLS * 10)).replacen(
+            &entry(KILLS * 10),
+            &format!("\n{}", entry(KILLS * 10)),
+            1
+        )
     );
     let (mut kept_old, mut got_new) = (0, 0);
     // The moment of each kill follows what the last one found, so that the

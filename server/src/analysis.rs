@@ -323,7 +323,7 @@ pub fn analyze_log(
             checks.push(Check {
                 range: TextRange::new(0, 0),
                 entry: None,
-                recipe: false,
+                runs: None,
                 hover: message.clone(),
                 finding: Some(Finding {
                     range: TextRange::new(0, 0),

@@ -168,39 +168,17 @@ pub struct Report {
     pub tasks: BTreeMap<PathBuf, String>,
 }
 
-/// One `Verification:` recipe of the log, as tagls evaluated it (in
-/// process, never through a shell).
+/// One command of a `Verification:` recipe of the log, as tagls evaluated
+/// it (in process, never through a shell).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandRun {
     pub root: PathBuf,
     /// The log, relative to the root.
     pub path: String,
-    /// One-based.
+    /// One-based: the recipe's line.
     pub line: u32,
-    /// The recipe as written, redacted.
-    pub recipe: String,
-    pub outcome: RunOutcome,
-    /// What it found, as plain text, redacted.
-    pub output: String,
-}
-
-/// How a recipe came out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunOutcome {
-    Passed,
-    Failed,
-    /// tagls cannot evaluate it, or it needs a person or a running system.
-    NotEvaluated,
-}
-
-impl RunOutcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            RunOutcome::Passed => "passed",
-            RunOutcome::Failed => "failed",
-            RunOutcome::NotEvaluated => "not evaluated",
-        }
-    }
+    /// The command, what it did and what it printed, redacted.
+    pub run: crate::log::recipe::CommandRun,
 }
 
 /// The task a log is about: its `Task:` line, else its first title, with a
@@ -857,31 +835,16 @@ fn scan_log(
     for c in a.checks.iter().filter(|c| c.finding.is_none()) {
         report.verified.push(strip_markdown(&c.hover));
     }
-    for c in a.checks.iter().filter(|c| c.recipe) {
-        let outcome = match c.finding.as_ref().map(|f| f.code) {
-            None => RunOutcome::Passed,
-            Some(crate::findings::Code::VerificationFailed) => RunOutcome::Failed,
-            Some(_) => RunOutcome::NotEvaluated,
-        };
-        let output: Vec<String> = c
-            .hover
-            .lines()
-            .skip(1)
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.replace("**", "").replace('`', ""))
-            .collect();
-        report.commands.push(CommandRun {
-            root: root.to_path_buf(),
-            path: log_rel.clone(),
-            line: rope.byte_to_line(c.range.start.min(rope.len_bytes())) as u32 + 1,
-            recipe: crate::secrets::redact_string(
-                text.get(c.range.start..c.range.end)
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
-            outcome,
-            output: output.join("\n"),
-        });
+    for c in a.checks.iter() {
+        let line = rope.byte_to_line(c.range.start.min(rope.len_bytes())) as u32 + 1;
+        for run in c.runs.iter().flatten() {
+            report.commands.push(CommandRun {
+                root: root.to_path_buf(),
+                path: log_rel.clone(),
+                line,
+                run: run.clone(),
+            });
+        }
     }
     if let Some(task) = task_of(&text) {
         report

@@ -226,15 +226,15 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
     section(&mut out, "Commands Run", &commands, |out, c| {
         out.push_str(&format!(
             "- `{}` ({}:{}): {}\n",
-            c.recipe.replace('`', "'"),
+            c.run.command.replace('`', "'"),
             c.path,
             c.line,
-            c.outcome.name()
+            c.run.status.name()
         ));
-        if !c.output.is_empty() {
-            let f = fence(&c.output);
+        if !c.run.output.is_empty() {
+            let f = fence(&c.run.output);
             out.push_str(&format!("\n  {f}text\n"));
-            for l in c.output.lines() {
+            for l in c.run.output.lines() {
                 out.push_str(&format!("  {l}\n"));
             }
             out.push_str(&format!("  {f}\n\n"));

@@ -78,6 +78,17 @@ pub enum RunStatus {
     NotEvaluated,
 }
 
+impl RunStatus {
+    /// In words, as the report says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::NotEvaluated => "not evaluated",
+        }
+    }
+}
+
 /// Evaluates every command of a recipe, with paths relative to `root`,
 /// where such commands are run.
 pub fn evaluate(recipe: &str, root: &Path, ws: &mut Workspace) -> Evaluation {
