@@ -2,7 +2,8 @@
 //! with tags, a full implementation log) is checked, fixed and checked again
 //! until the verdict is the one a careful reviewer gives. Each version is a
 //! real git repository: the base project committed, the agent's work on top
-//! (tests/fixtures/task). Every version is also checked for one engine:
+//! (tests/fixtures/task: `base`, the agent's code in `work`, and each
+//! version's log and fixes). Every version is also checked for one engine:
 //! what the editor shows, what a pull reports and what `tagls check` prints
 //! agree (crate::differential::agree).
 //!
@@ -66,8 +67,10 @@ fn git(root: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The task's workspace in `version`: the base committed, the version's
-/// files on top, uncommitted, as an agent leaves them.
+/// The task's workspace in `version`: the base committed, the agent's
+/// code (`work`, the same in every version) and the version's own files
+/// (its log, and what it fixed) on top, uncommitted, as an agent leaves
+/// them.
 fn task(version: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -78,6 +81,7 @@ fn task(version: &str) -> tempfile::TempDir {
         root,
         &["commit", "-q", "-m", "the shop API before the task"],
     );
+    copy_dir(&fixtures().join("work"), root);
     copy_dir(&fixtures().join(version), root);
     if version == "fixed" {
         let shot = root.join(".orchestration/evidence/task-234/login-form.png");

@@ -11,7 +11,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use imagesize::ImageType;
 use regex::Regex;
 
 use super::files::{self, Body, Stat, plural};
@@ -1172,22 +1171,9 @@ impl Checker<'_> {
                 return;
             }
         };
-        let format = match imagesize::image_type(&bytes) {
-            Ok(ImageType::Png) => Some("PNG"),
-            Ok(ImageType::Jpeg) => Some("JPEG"),
-            Ok(ImageType::Gif) => Some("GIF"),
-            Ok(ImageType::Webp) => Some("WebP"),
-            Ok(ImageType::Bmp) => Some("BMP"),
-            _ => None,
-        };
-        let problem = match (bytes.is_empty(), format) {
-            (true, _) => Err("it is empty".to_owned()),
-            (false, None) => Err("its bytes are not PNG, JPEG, GIF, WebP or BMP".to_owned()),
-            (false, Some(format)) => match imagesize::blob_size(&bytes) {
-                Ok(size) => Ok(format!("{format}, {}×{}", size.width, size.height)),
-                Err(_) => Err(format!("its {format} data is cut short or damaged")),
-            },
-        };
+        let problem = files::image(&bytes)
+            .map(|i| format!("{}, {}×{}", i.format, i.width, i.height))
+            .map_err(|e| e.to_string());
         match problem {
             Ok(what) => self.push(range, None, format!("{head}: {what}")),
             Err(why) => {

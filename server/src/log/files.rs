@@ -23,6 +23,60 @@ pub fn count_lines(bytes: &[u8]) -> usize {
     }
 }
 
+/// A real image, by its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// `PNG`, `JPEG`, `GIF`, `WebP` or `BMP`.
+    pub format: &'static str,
+    pub width: usize,
+    pub height: usize,
+}
+
+/// Why bytes are not an image a screenshot can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotAnImage {
+    Empty,
+    /// Not one of the formats, whatever the file's name says.
+    Unknown,
+    /// The start of an image of this format, cut short or damaged.
+    Damaged(&'static str),
+}
+
+impl std::fmt::Display for NotAnImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAnImage::Empty => f.write_str("it is empty"),
+            NotAnImage::Unknown => f.write_str("its bytes are not PNG, JPEG, GIF, WebP or BMP"),
+            NotAnImage::Damaged(format) => write!(f, "its {format} data is cut short or damaged"),
+        }
+    }
+}
+
+/// What image `bytes` are, by their content: the one answer for a
+/// screenshot claim, the `file` recipe and `tagls log screenshot`.
+pub fn image(bytes: &[u8]) -> Result<Image, NotAnImage> {
+    use imagesize::ImageType;
+    if bytes.is_empty() {
+        return Err(NotAnImage::Empty);
+    }
+    let format = match imagesize::image_type(bytes) {
+        Ok(ImageType::Png) => "PNG",
+        Ok(ImageType::Jpeg) => "JPEG",
+        Ok(ImageType::Gif) => "GIF",
+        Ok(ImageType::Webp) => "WebP",
+        Ok(ImageType::Bmp) => "BMP",
+        _ => return Err(NotAnImage::Unknown),
+    };
+    match imagesize::blob_size(bytes) {
+        Ok(size) if size.width > 0 && size.height > 0 => Ok(Image {
+            format,
+            width: size.width,
+            height: size.height,
+        }),
+        _ => Err(NotAnImage::Damaged(format)),
+    }
+}
+
 pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("{n} {one}")

@@ -255,22 +255,9 @@ pub fn screenshot_entry(
 /// The format of an image by its bytes, or why they are not one tagls
 /// accepts as a screenshot.
 pub fn image_format(bytes: &[u8]) -> Result<&'static str, String> {
-    use imagesize::ImageType;
-    if bytes.is_empty() {
-        return Err("it is empty".to_owned());
-    }
-    let format = match imagesize::image_type(bytes) {
-        Ok(ImageType::Png) => "PNG",
-        Ok(ImageType::Jpeg) => "JPEG",
-        Ok(ImageType::Gif) => "GIF",
-        Ok(ImageType::Webp) => "WebP",
-        Ok(ImageType::Bmp) => "BMP",
-        _ => return Err("its bytes are not PNG, JPEG, GIF, WebP or BMP".to_owned()),
-    };
-    match imagesize::blob_size(bytes) {
-        Ok(size) if size.width > 0 && size.height > 0 => Ok(format),
-        _ => Err(format!("its {format} data is cut short or damaged")),
-    }
+    super::files::image(bytes)
+        .map(|i| i.format)
+        .map_err(|e| e.to_string())
 }
 
 /// A time as ISO 8601 in UTC to the second: `2026-12-04T17:21:15Z`.

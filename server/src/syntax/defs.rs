@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::Language;
+use super::{Language, Visit};
 
 /// Parses too deep or too long are cut here: a file's definitions are
 /// looked for in at most this many nodes.
@@ -17,28 +17,18 @@ pub fn definitions(lang: Language, text: &str) -> Vec<String> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut cursor = tree.walk();
     let mut seen = 0usize;
-    // A pre-order walk without recursion: a deeply nested file cannot
-    // overflow the stack.
-    'walk: loop {
-        let node = cursor.node();
+    super::preorder(&tree, |node| {
         seen += 1;
         if let Some(name) = defined_name(node, text) {
             out.push(name.to_owned());
         }
-        if seen < MAX_NODES && cursor.goto_first_child() {
-            continue;
+        if seen < MAX_NODES {
+            Visit::Descend
+        } else {
+            Visit::Stop
         }
-        loop {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+    });
     out
 }
 

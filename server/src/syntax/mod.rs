@@ -127,6 +127,38 @@ pub enum CommentStyle {
     Hash,
 }
 
+/// What a [`preorder`] walk does after a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visit {
+    /// Visit its children next.
+    Descend,
+    /// Go on after it, without its children.
+    Skip,
+    /// End the walk.
+    Stop,
+}
+
+/// Visits the nodes of `tree` in document order (pre-order), as `visit`
+/// says, without recursion: a deeply nested file cannot overflow the stack.
+pub fn preorder<'t>(tree: &'t Tree, mut visit: impl FnMut(tree_sitter::Node<'t>) -> Visit) {
+    let mut cursor = tree.walk();
+    'walk: loop {
+        match visit(cursor.node()) {
+            Visit::Stop => return,
+            Visit::Descend if cursor.goto_first_child() => continue,
+            Visit::Descend | Visit::Skip => {}
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+}
+
 /// Byte ranges of the comment nodes of `tree` that intersect `within`, in
 /// document order.
 pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Vec<TextRange> {
@@ -139,34 +171,23 @@ pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Ve
         Some(_) => start < hi && (end > lo || (start == end && start >= lo)),
     };
     let mut out = Vec::new();
-    let mut cursor = tree.walk();
-    'walk: loop {
-        let node = cursor.node();
+    preorder(tree, |node| {
         let (start, end) = (node.start_byte(), node.end_byte());
         if within.is_some() && start >= hi && start > lo {
             // Everything after this node starts later still.
-            break;
+            return Visit::Stop;
         }
-        let descend = if node.kind_id() == kind {
+        if node.kind_id() == kind {
             if start < end && intersects(start, end) {
                 out.push(TextRange::new(start, end));
             }
-            false
+            Visit::Skip
+        } else if intersects(start, end) {
+            Visit::Descend
         } else {
-            intersects(start, end)
-        };
-        if descend && cursor.goto_first_child() {
-            continue;
+            Visit::Skip
         }
-        loop {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+    });
     out
 }
 

@@ -3,9 +3,7 @@
 //! the first line it prints); their hover shows a few lines, redacted, and
 //! none of a secret file.
 
-use imagesize::ImageType;
-
-use super::files::{Body, Stat, count_lines, plural};
+use super::files::{self, Body, NotAnImage, Stat, count_lines, plural};
 use super::grep::is_binary;
 use super::{Evaluator, Hidden, Line, Outcome, Produced, listed};
 use crate::workspace::paths::display_rel;
@@ -15,22 +13,13 @@ const SHOWN: usize = 5;
 
 /// What `file` says a file is.
 fn describe(bytes: &[u8]) -> String {
-    if bytes.is_empty() {
-        return "empty".to_owned();
-    }
-    let format = match imagesize::image_type(bytes) {
-        Ok(ImageType::Png) => Some("PNG"),
-        Ok(ImageType::Jpeg) => Some("JPEG"),
-        Ok(ImageType::Gif) => Some("GIF"),
-        Ok(ImageType::Webp) => Some("WebP"),
-        Ok(ImageType::Bmp) => Some("BMP"),
-        _ => None,
-    };
-    if let Some(format) = format {
-        return match imagesize::blob_size(bytes) {
-            Ok(size) => format!("{format} image, {}×{}", size.width, size.height),
-            Err(_) => format!("{format} image data, cut short or damaged"),
-        };
+    match files::image(bytes) {
+        Ok(i) => return format!("{} image, {}×{}", i.format, i.width, i.height),
+        Err(NotAnImage::Empty) => return "empty".to_owned(),
+        Err(NotAnImage::Damaged(format)) => {
+            return format!("{format} image data, cut short or damaged");
+        }
+        Err(NotAnImage::Unknown) => {}
     }
     if is_binary(bytes) {
         "data".to_owned()
