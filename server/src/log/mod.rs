@@ -7,6 +7,8 @@ pub mod files;
 pub mod git;
 pub mod parse;
 pub mod recipe;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod unlogged;
 pub mod write;
 

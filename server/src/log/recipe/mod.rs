@@ -1100,22 +1100,12 @@ fn inline_code(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
     use crate::log::files::MAX_FILE;
     use crate::workspace::fs::FakeFs;
-    use crate::workspace::index::FileIndex;
 
-    fn workspace(fs: FakeFs, indexed: bool) -> Workspace {
-        let fs = Arc::new(fs);
-        let mut ws = Workspace::new(fs.clone());
-        ws.add_root(Path::new("/ws"), false);
-        if indexed {
-            ws.set_index(Path::new("/ws"), FileIndex::build(&*fs, Path::new("/ws")));
-        }
-        ws
-    }
+    use crate::log::testing::workspace;
 
     fn eval(ws: &mut Workspace, recipe: &str) -> Evaluation {
         evaluate(recipe, Path::new("/ws"), ws)
