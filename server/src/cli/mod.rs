@@ -47,13 +47,16 @@ pub enum Command {
     /// puts it), resolves what they name
     /// and checks every claim.
     ///
-    /// Verdict: BLOCKED when a claim is false, a verification recipe fails, a
-    /// reference in an assumption does not resolve, a #FAILED_VERIFICATION is
-    /// present, or the workspace uses tags but its log is missing, empty or
-    /// holds no claim. CONDITIONAL when nothing blocks but a person must
-    /// still look (assumptions naming nothing checkable,
-    /// #CANNOT_VERIFY_WITHOUT_RUNTIME items, recipes tagls cannot evaluate,
-    /// ambiguous file names). PASSED otherwise.
+    /// Verdict: BLOCKED when a claim is false (against the disk or against
+    /// git), a verification recipe fails, a reference in an assumption does
+    /// not resolve, a #FAILED_VERIFICATION is present, visual work has no
+    /// screenshot, or the workspace is under the method (a registered tag, or
+    /// a log) but its log is missing, empty or holds no claim. CONDITIONAL
+    /// when nothing blocks but a person must still look (assumptions naming
+    /// nothing checkable, #CANNOT_VERIFY_WITHOUT_RUNTIME items, recipes for a
+    /// person or tagls cannot evaluate, a waived screenshot, ambiguous file
+    /// names). PASSED otherwise; then the tags the method cleans up are
+    /// listed.
     ///
     /// Exit status: 0 PASSED, 1 BLOCKED, 3 CONDITIONAL, 2 usage errors and
     /// unreadable input.
