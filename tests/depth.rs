@@ -521,8 +521,7 @@ async fn the_log_lists_what_git_changed_and_it_forgot() {
     assert_eq!(
         messages,
         [
-            "src/new.go is added in git, but no #FILE_CREATED entry mentions it",
-            "src/services/billing.ts is modified in git, but no #FILE_MODIFIED entry mentions it"
+            "2 files changed in git that no #FILE_CREATED or #FILE_MODIFIED entry mentions: src/new.go (new), src/services/billing.ts (modified)"
         ]
     );
     assert!(unlogged.iter().all(|d| d["severity"] == 3));

@@ -309,17 +309,8 @@ pub fn analyze_log(
     {
         let claimed = crate::log::check::claimed_paths(log);
         let missing = crate::log::unlogged::unlogged(git.changed.clone(), &claimed);
-        let n = missing.len();
-        for f in missing {
-            let (tag, what) = if f.created {
-                ("FILE_CREATED", "added")
-            } else {
-                ("FILE_MODIFIED", "modified")
-            };
-            let message = format!(
-                "{} is {what} in git, but no #{tag} entry mentions it",
-                f.path
-            );
+        if !missing.is_empty() {
+            let message = crate::log::unlogged::message(&missing);
             checks.push(Check {
                 range: TextRange::new(0, 0),
                 entry: None,
@@ -329,11 +320,11 @@ pub fn analyze_log(
                     range: TextRange::new(0, 0),
                     severity: crate::tags::Severity::Information,
                     code: findings::Code::UnloggedChange,
-                    tag: tag.into(),
+                    tag: Default::default(),
                     message,
                     fix: Some(findings::Fix::LogChanged {
                         root: root.clone(),
-                        count: n,
+                        count: missing.len(),
                     }),
                 }),
             });

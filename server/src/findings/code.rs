@@ -57,7 +57,8 @@ pub enum Code {
     MissingLog,
     /// An assumption that names nothing tagls can check.
     UncheckedAssumption,
-    /// A file git reports changed that no log entry mentions.
+    /// Files git reports changed that no log entry mentions: one finding
+    /// for them all.
     UnloggedChange,
     /// A source file tagls did not parse (too large or binary) that holds a
     /// tag-shaped text (`#NAME:`) in the bytes it read.
@@ -201,7 +202,7 @@ impl Code {
                 "The workspace uses tags but its implementation log is missing, empty or holds no claim"
             }
             Code::UncheckedAssumption => "An assumption that names nothing checkable",
-            Code::UnloggedChange => "A file git reports changed that no log entry mentions",
+            Code::UnloggedChange => "Files git reports changed that no log entry mentions",
             Code::SkippedFile => {
                 "A file too large or binary to parse holds a tag-shaped text that tagls did not check"
             }

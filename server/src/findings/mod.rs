@@ -160,6 +160,86 @@ fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
 
 /// Findings for references: in tags, anything that does not resolve; in
 /// code (`from_code`), env variables that no env file defines.
+/// Variables the platform sets, not the project: the shell's and the
+/// system's (`HOME`, `PATH`, `PWD`, `LANG`, `TZ` ...), CI's (`CI`,
+/// `GITHUB_*`, `RUNNER_*`), and the toolchains' own (`NODE_ENV`, `GOPATH`,
+/// `PYTHONPATH`, `VIRTUAL_ENV` ...). Code that reads one is never told to
+/// declare it (docs/REFERENCES.md).
+pub fn is_platform_var(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "HOME",
+        "PATH",
+        "PWD",
+        "OLDPWD",
+        "USER",
+        "USERNAME",
+        "LOGNAME",
+        "SHELL",
+        "TERM",
+        "COLORTERM",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "HOSTNAME",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "DISPLAY",
+        "CI",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "DEBUG",
+        "NODE_ENV",
+        "NODE_OPTIONS",
+        "NODE_PATH",
+        "NODE_DEBUG",
+        "GOPATH",
+        "GOROOT",
+        "GOOS",
+        "GOARCH",
+        "GOFLAGS",
+        "GOCACHE",
+        "GOBIN",
+        "GOPROXY",
+        "CGO_ENABLED",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONUNBUFFERED",
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "JAVA_HOME",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "USERPROFILE",
+        "PROGRAMFILES",
+        "SYSTEMROOT",
+        "WINDIR",
+        "COMSPEC",
+        "PATHEXT",
+        "SSH_AUTH_SOCK",
+    ];
+    const PREFIXES: &[&str] = &[
+        "LC_",
+        "XDG_",
+        "GITHUB_",
+        "RUNNER_",
+        "GITLAB_",
+        "CI_",
+        "BUILDKITE_",
+        "CIRCLE",
+        "TRAVIS",
+        "npm_",
+        "CARGO_",
+        "RUSTUP_",
+        "DOCKER_",
+        "KUBERNETES_",
+    ];
+    NAMES.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
 pub fn for_references<'a>(
     resolved: impl IntoIterator<Item = &'a Resolved>,
     from_code: bool,
@@ -198,6 +278,14 @@ pub fn for_references<'a>(
                             .join(", ")
                     ),
                 ),
+                // Code reads variables of its platform (`HOME`, `NODE_ENV`,
+                // `CI`), and a workspace without an env file declares none:
+                // neither is an undeclared variable.
+                Resolution::EnvMissing { files }
+                    if from_code && (files.is_empty() || is_platform_var(&name)) =>
+                {
+                    return None;
+                }
                 Resolution::EnvMissing { files } => {
                     let where_ = if files.is_empty() {
                         "there is no env file at the workspace root".to_owned()
@@ -344,6 +432,48 @@ mod tests {
         let reg = Registry::builtin();
         let tags = scan_lines(&content_lines(CommentStyle::CFamily, comment, 0), &reg);
         for_tags(&tags, &reg)
+    }
+
+    #[test]
+    fn undeclared_env_only_where_the_workspace_declares_its_variables() {
+        let env = |name: &str, files: &[&str]| Resolved {
+            reference: crate::resolve::Reference {
+                kind: crate::resolve::RefKind::Env(name.into()),
+                range: TextRange::new(0, name.len()),
+            },
+            resolution: std::sync::Arc::new(Resolution::EnvMissing {
+                files: files.iter().map(|f| f.to_string()).collect(),
+            }),
+            root: None,
+        };
+        let codes = |r: &Resolved, from_code: bool| {
+            for_references([r], from_code)
+                .into_iter()
+                .map(|f| f.code)
+                .collect::<Vec<_>>()
+        };
+        let example = [".env.example"];
+        assert_eq!(
+            codes(&env("STRIPE_KEY", &example), true),
+            [Code::UndeclaredEnv]
+        );
+        // No env file: the workspace declares no variable.
+        assert_eq!(codes(&env("STRIPE_KEY", &[]), true), []);
+        // The platform's own.
+        for name in [
+            "HOME",
+            "PWD",
+            "CI",
+            "NODE_ENV",
+            "GOPATH",
+            "GITHUB_SHA",
+            "LC_ALL",
+        ] {
+            assert_eq!(codes(&env(name, &example), true), [], "{name}");
+        }
+        // A tag that names a variable is a claim about the env files.
+        assert_eq!(codes(&env("NODE_ENV", &example), false), [Code::MissingEnv]);
+        assert_eq!(codes(&env("STRIPE_KEY", &[]), false), [Code::MissingEnv]);
     }
 
     #[test]
