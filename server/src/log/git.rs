@@ -191,7 +191,10 @@ pub fn state(root: &Path, base: Option<&str>) -> Option<GitState> {
     changed.dedup_by(|a, b| a.path == b.path);
     let mut hunks = HashMap::new();
     let mut in_base = HashSet::new();
-    if has_base {
+    // A tree with no change against `HEAD` has its claims checked against
+    // git only with a base (see `check`): the lines and the base's files
+    // are not asked for.
+    if has_base && !(base.is_none() && changed.is_empty()) {
         if let Some(diff) = output({
             let mut c = git(&root);
             c.args([
@@ -215,7 +218,8 @@ pub fn state(root: &Path, base: Option<&str>) -> Option<GitState> {
         }
         if let Some(files) = output({
             let mut c = git(&root);
-            c.args(["ls-tree", "-r", "-z", "--name-only", "--full-tree"])
+            // The root's part of the tree, named from the repository's top.
+            c.args(["ls-tree", "-r", "-z", "--name-only", "--full-name"])
                 .arg(base_name);
             c
         }) {
@@ -338,6 +342,22 @@ mod tests {
         assert_eq!(s.status("same.ts"), GitStatus::Unchanged);
         assert_eq!(s.base_name(), "the base base");
         assert_eq!(state(&dir, Some("no-such-rev")), None);
+        // A root below the repository's top sees its own part, by its own
+        // paths.
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/in.ts"), "1\n").unwrap();
+        run(&dir, &["add", "."]);
+        run(&dir, &["commit", "-q", "-m", "sub"]);
+        std::fs::write(dir.join("sub/in.ts"), "2\n").unwrap();
+        let s = state(&dir.join("sub"), None).unwrap();
+        assert_eq!(s.status("in.ts"), GitStatus::Modified);
+        assert_eq!(s.hunks["in.ts"], vec![(1, 1)]);
+        assert_eq!(s.status("old.ts"), GitStatus::Untracked, "outside the root");
+        assert!(
+            s.in_base.iter().all(|p| !p.contains("old.ts")),
+            "{:?}",
+            s.in_base
+        );
         assert_eq!(state(&dir, Some("--output=/tmp/x")), None);
     }
 }
