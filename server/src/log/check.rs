@@ -1107,15 +1107,8 @@ impl Checker<'_> {
     /// `#VERIFIED` in the log: what it names exists. A verification of a
     /// file that is not there is a false claim.
     fn verified(&mut self, entry: &Entry, log_path: &Path) {
-        let aliases = self
-            .ws
-            .root_for(log_path)
-            .map(|r| r.aliases.clone())
-            .unwrap_or_default();
-        let is_alias = |w: &str| aliases.matches(w);
         let tag = &entry.tag;
-        let found = refs::find(&tag.payload, tag.payload_range.start, None, &is_alias);
-        for r in resolve::resolve_all(self.ws, log_path, None, found) {
+        for r in self.references(entry, log_path) {
             let finding = findings::for_references(std::slice::from_ref(&r), false)
                 .into_iter()
                 .next()
@@ -1236,9 +1229,9 @@ impl Checker<'_> {
         }
     }
 
-    /// References in an assumption written in the log resolve as they do
-    /// in code.
-    fn assumption(&mut self, entry: &Entry, log_path: &Path) {
+    /// What an entry's payload names, resolved as references in code are,
+    /// with the aliases of the log's root.
+    fn references(&mut self, entry: &Entry, log_path: &Path) -> Vec<resolve::Resolved> {
         let aliases = self
             .ws
             .root_for(log_path)
@@ -1247,7 +1240,14 @@ impl Checker<'_> {
         let is_alias = |w: &str| aliases.matches(w);
         let tag = &entry.tag;
         let found = refs::find(&tag.payload, tag.payload_range.start, None, &is_alias);
-        for r in resolve::resolve_all(self.ws, log_path, None, found) {
+        resolve::resolve_all(self.ws, log_path, None, found)
+    }
+
+    /// References in an assumption written in the log resolve as they do
+    /// in code.
+    fn assumption(&mut self, entry: &Entry, log_path: &Path) {
+        let tag = &entry.tag;
+        for r in self.references(entry, log_path) {
             let finding = findings::for_references(std::slice::from_ref(&r), false)
                 .into_iter()
                 .next()

@@ -76,15 +76,46 @@ pub enum GitStatus {
     Untracked,
 }
 
-fn git(root: &Path) -> Command {
+/// A `git` command in `root` with the settings that keep it from writing,
+/// running another program (external diff, text conversion, pager,
+/// fsmonitor) or asking for anything: every git tagls runs starts here.
+pub fn command(root: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.arg("-C")
         .arg(root)
-        .args(["-c", "core.quotePath=false"])
+        .args([
+            "--no-pager",
+            "--no-optional-locks",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.pager=cat",
+            "-c",
+            "color.ui=never",
+            "-c",
+            "color.status=never",
+            "-c",
+            "log.showSignature=false",
+        ])
         .env("GIT_PAGER", "cat")
+        .env("PAGER", "cat")
         .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
         .env_remove("GIT_EXTERNAL_DIFF")
-        .stdin(Stdio::null())
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_CONFIG_PARAMETERS")
+        .env_remove("GIT_CONFIG_COUNT")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// [`command`], with paths printed as they are (not quoted), for parsing.
+fn git(root: &Path) -> Command {
+    let mut cmd = command(root);
+    cmd.args(["-c", "core.quotePath=false"])
         .stderr(Stdio::null());
     cmd
 }
@@ -240,6 +271,22 @@ pub fn state(root: &Path, base: Option<&str>) -> Option<GitState> {
     })
 }
 
+/// The new side's lines of a `git diff` hunk header, `@@ -a,b +c,d @@`,
+/// 1-based and inclusive; a deletion (`+c,0`) touches the line it follows.
+pub fn hunk(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("@@ ")?;
+    let new = rest.split_whitespace().find(|w| w.starts_with('+'))?;
+    let (start, count) = match new[1..].split_once(',') {
+        Some((s, n)) => (s.parse::<usize>().ok()?, n.parse::<usize>().ok()?),
+        None => (new[1..].parse::<usize>().ok()?, 1),
+    };
+    Some(if count == 0 {
+        (start.max(1), start.max(1))
+    } else {
+        (start.max(1), start + count - 1)
+    })
+}
+
 /// The new side's changed line ranges of each file in a `git diff -U0`.
 fn parse_diff(diff: &str) -> Vec<(String, Vec<(usize, usize)>)> {
     let mut out: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
@@ -253,19 +300,8 @@ fn parse_diff(diff: &str) -> Vec<(String, Vec<(usize, usize)>)> {
             }
             continue;
         }
-        let Some(rest) = line.strip_prefix("@@ ") else {
+        let Some(range) = hunk(line) else {
             continue;
-        };
-        let Some(new) = rest.split_whitespace().find(|w| w.starts_with('+')) else {
-            continue;
-        };
-        let mut parts = new[1..].splitn(2, ',');
-        let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        let count: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-        let range = if count == 0 {
-            (start.max(1), start.max(1))
-        } else {
-            (start.max(1), start + count - 1)
         };
         if let Some((_, ranges)) = out.last_mut() {
             ranges.push(range);

@@ -1047,8 +1047,8 @@ pub fn changed_lines(old: &str, new: &str) -> Vec<(u32, u32)> {
 pub fn git_changed_lines(root: &Path, file: &Path, line_count: u32) -> Option<Vec<(u32, u32)>> {
     let rel = file.strip_prefix(root).ok()?;
     let git = |args: &[&str], path: Option<&Path>| {
-        let mut cmd = std::process::Command::new("git");
-        cmd.arg("-C").arg(root).args(args);
+        let mut cmd = super::git::command(root);
+        cmd.args(args);
         if let Some(p) = path {
             cmd.arg(p);
         }
@@ -1083,23 +1083,12 @@ pub fn git_changed_lines(root: &Path, file: &Path, line_count: u32) -> Option<Ve
     Some(parse_hunks(&String::from_utf8_lossy(&out.stdout)))
 }
 
-/// The new-side line ranges of `@@ -a,b +c,d @@` hunk headers.
+/// The new-side line ranges of the hunk headers of a one-file diff.
 fn parse_hunks(diff: &str) -> Vec<(u32, u32)> {
+    let to = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     diff.lines()
-        .filter_map(|l| {
-            let rest = l.strip_prefix("@@ ")?;
-            let plus = rest.split_whitespace().find(|w| w.starts_with('+'))?;
-            let (start, len) = match plus[1..].split_once(',') {
-                Some((s, n)) => (s.parse::<u32>().ok()?, n.parse::<u32>().ok()?),
-                None => (plus[1..].parse::<u32>().ok()?, 1),
-            };
-            // A pure deletion (`+c,0`) touches the line after it.
-            Some(if len == 0 {
-                (start.max(1), start.max(1))
-            } else {
-                (start, start + len - 1)
-            })
-        })
+        .filter_map(super::git::hunk)
+        .map(|(a, b)| (to(a), to(b)))
         .collect()
 }
 

@@ -214,40 +214,11 @@ pub(super) enum GitOutput {
     Unavailable(String),
 }
 
-/// A `git` command with the settings that keep it from writing, running
-/// programs, or paging.
+/// The hardened git of [`crate::log::git::command`], with paths quoted as
+/// git prints them by default, as a person running the recipe sees them.
 fn git(root: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C")
-        .arg(root)
-        .args([
-            "--no-pager",
-            "--no-optional-locks",
-            "-c",
-            "core.fsmonitor=false",
-            "-c",
-            "core.pager=cat",
-            "-c",
-            "color.ui=never",
-            "-c",
-            "color.status=never",
-            "-c",
-            "log.showSignature=false",
-            "-c",
-            "core.quotePath=true",
-        ])
-        .env("GIT_PAGER", "cat")
-        .env("PAGER", "cat")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env_remove("GIT_EXTERNAL_DIFF")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_CONFIG_PARAMETERS")
-        .env_remove("GIT_CONFIG_COUNT")
-        .stdin(Stdio::null());
+    let mut cmd = crate::log::git::command(root);
+    cmd.args(["-c", "core.quotePath=true"]);
     cmd
 }
 
