@@ -63,8 +63,9 @@ fn severity_number(name: &str) -> u64 {
     }
 }
 
-/// What `tagls check --format json` finds, keyed by absolute file.
-fn cli_findings(env: &Env, roots: &[PathBuf]) -> BTreeSet<Key> {
+/// What `tagls check --format json` finds, keyed by absolute file, and its
+/// verdict.
+fn cli_findings(env: &Env, roots: &[PathBuf]) -> (BTreeSet<Key>, String) {
     let mut cmd = Command::new(bin());
     cmd.arg("check").arg("--format").arg("json").args(roots);
     for (k, v) in env.vars() {
@@ -78,7 +79,8 @@ fn cli_findings(env: &Env, roots: &[PathBuf]) -> BTreeSet<Key> {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let one_root = roots.len() == 1;
-    report["findings"]
+    let verdict = report["verdict"].as_str().unwrap().to_owned();
+    let findings = report["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -105,7 +107,40 @@ fn cli_findings(env: &Env, roots: &[PathBuf]) -> BTreeSet<Key> {
                 f["fix"].to_string(),
             )
         })
-        .collect()
+        .collect();
+    (findings, verdict)
+}
+
+/// What the `tagls.gate` command answers: the findings of every root, and
+/// the worst of the roots' verdicts.
+async fn gated(c: &mut TestClient) -> (BTreeSet<Key>, String) {
+    let answer = c
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.gate", "arguments": [] }),
+        )
+        .await;
+    let mut out = BTreeSet::new();
+    let mut verdicts = Vec::new();
+    for root in answer["roots"].as_array().unwrap() {
+        verdicts.push(root["verdict"].as_str().unwrap().to_owned());
+        for f in root["findings"].as_array().unwrap() {
+            let mut key = key_of(f["uri"].as_str().unwrap(), f);
+            key.3 = severity_number(f["severity"].as_str().unwrap());
+            key.5 = f["fix"].to_string();
+            out.insert(key);
+        }
+    }
+    let rank = |v: &str| {
+        ["PASSED", "CONDITIONAL", "BLOCKED"]
+            .iter()
+            .position(|x| *x == v)
+    };
+    let worst = verdicts
+        .into_iter()
+        .max_by_key(|v| rank(v))
+        .unwrap_or_else(|| "PASSED".to_owned());
+    (out, worst)
 }
 
 fn key_of(uri: &str, d: &Value) -> Key {
@@ -248,9 +283,10 @@ async fn pushed(c: &mut TestClient, roots: &[PathBuf], expected: &BTreeSet<Key>)
 /// findings for the scenario's own assertions.
 pub(crate) async fn agree(roots: &[PathBuf]) -> BTreeSet<Key> {
     let env = Env::new();
-    let cli = cli_findings(&env, roots);
+    let (cli, verdict) = cli_findings(&env, roots);
     let mut c = server(&env, roots).await;
     let pull = pulled(&mut c).await;
+    let (gate, gate_verdict) = gated(&mut c).await;
     let push = pushed(&mut c, roots, &cli).await;
     c.finish().await;
     let show = |s: &BTreeSet<Key>| {
@@ -266,6 +302,14 @@ pub(crate) async fn agree(roots: &[PathBuf]) -> BTreeSet<Key> {
         show(&pull),
         show(&cli)
     );
+    assert_eq!(
+        gate,
+        cli,
+        "the tagls.gate command differs from tagls check\n--- tagls.gate\n{}\n--- check\n{}",
+        show(&gate),
+        show(&cli)
+    );
+    assert_eq!(gate_verdict, verdict, "the verdicts differ");
     assert_eq!(
         push,
         cli,

@@ -62,7 +62,8 @@ async fn advertises_exactly_what_it_implements() {
             "tagls.createLog",
             "tagls.logChanged",
             "tagls.moveAssumption",
-            "tagls.logPath"
+            "tagls.logPath",
+            "tagls.gate"
         ])
     );
     assert_eq!(
@@ -685,4 +686,96 @@ async fn multi_byte_text_across_the_binary_sniff_is_checked() {
         );
         c.finish().await;
     }
+}
+
+/// `tagls.gate` answers the whole-project view: each root's verdict and
+/// reason, its findings with what they mean for the gate, and every tag by
+/// family, at LSP positions in the negotiated encoding; `file` narrows it to
+/// the root that holds the file.
+#[tokio::test]
+async fn the_gate_command_answers_for_each_root() {
+    let ws = tempfile::tempdir().unwrap();
+    let base = ws.path().canonicalize().unwrap();
+    let (a, b) = (base.join("a"), base.join("b"));
+    // "é" and "😀" put UTF-16 columns apart from character columns.
+    write(
+        &a,
+        "src/app.ts",
+        "// é😀 #COMPLETION_DRIVE: Assuming the helper exists at src/missing.ts\n",
+    );
+    write(&b, "src/ok.py", "# #PATTERN_MOMENTUM: two retry loops\n");
+    write(
+        &b,
+        ".orchestration/implementation-log.md",
+        "#FILE_CREATED: src/ok.py (1 lines)\n",
+    );
+    let mut c = start(ClientOptions {
+        folders: vec![a.clone(), b.clone()],
+        ..ClientOptions::default()
+    })
+    .await;
+    // Once a document's diagnostics are in, the roots and their
+    // configuration are.
+    let app = file_uri(&a.join("src/app.ts"));
+    c.open(
+        &app,
+        "typescript",
+        &std::fs::read_to_string(a.join("src/app.ts")).unwrap(),
+    )
+    .await;
+    c.diagnostics(&app).await;
+    let gate = |args: Value| json!({ "command": "tagls.gate", "arguments": args });
+    let all = c.request("workspace/executeCommand", gate(json!([]))).await;
+    let roots = all["roots"].as_array().unwrap();
+    assert_eq!(roots.len(), 2, "{all:#}");
+    let of = |dir: &std::path::Path| {
+        roots
+            .iter()
+            .find(|r| r["root"] == file_uri(dir))
+            .unwrap_or_else(|| panic!("no answer for {}: {all:#}", dir.display()))
+            .clone()
+    };
+    let (ra, rb) = (of(&a), of(&b));
+    assert_eq!(ra["verdict"], "BLOCKED", "{ra:#}");
+    assert_eq!(rb["verdict"], "PASSED", "{rb:#}");
+    let missing = ra["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "missing-path")
+        .unwrap_or_else(|| panic!("{ra:#}"));
+    assert_eq!(missing["gate"], "BLOCKED");
+    assert_eq!(missing["uri"], file_uri(&a.join("src/app.ts")));
+    // "// é😀 " is 7 UTF-16 units before the tag, 6 characters.
+    let tag = &ra["tags"][0];
+    assert_eq!(tag["tag"], "COMPLETION_DRIVE");
+    assert_eq!(tag["family"], "assumption");
+    assert_eq!(
+        tag["range"]["start"],
+        json!({ "line": 0, "character": 7 }),
+        "{tag:#}"
+    );
+    // The missing path and the missing log block.
+    assert_eq!(ra["summary"]["blocking"], 2, "{ra:#}");
+    let families: Vec<&Value> = rb["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["family"])
+        .collect();
+    assert_eq!(families, [&json!("pattern"), &json!("claim")], "{rb:#}");
+    // Narrowed to the root of a file.
+    let only_b = c
+        .request(
+            "workspace/executeCommand",
+            gate(json!([{ "file": file_uri(&b.join("src/ok.py")) }])),
+        )
+        .await;
+    assert_eq!(only_b["roots"].as_array().unwrap().len(), 1, "{only_b:#}");
+    assert_eq!(only_b["roots"][0]["root"], file_uri(&b));
+    let refused = c
+        .request_raw("workspace/executeCommand", gate(json!([{ "file": 7 }])))
+        .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    c.finish().await;
 }

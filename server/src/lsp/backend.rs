@@ -346,7 +346,7 @@ async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -
     }
 }
 
-fn enc_index(enc: crate::text::Encoding) -> usize {
+pub(super) fn enc_index(enc: crate::text::Encoding) -> usize {
     match enc {
         crate::text::Encoding::Utf8 => 0,
         crate::text::Encoding::Utf16 => 1,
@@ -758,6 +758,15 @@ impl LanguageServer for Backend {
             return commands::log_path(&self.actor, first_root, &params.arguments)
                 .await
                 .map_err(Error::invalid_params);
+        }
+        if params.command == commands::GATE {
+            // A query too: the check runs off the async threads.
+            let roots = self.scan_roots().await;
+            let roots = commands::gate_roots(&self.actor, roots, &params.arguments)
+                .await
+                .map_err(Error::invalid_params)?;
+            let enc = self.encoding();
+            return off_thread(move || Some(super::project::answer(&roots, enc))).await;
         }
         // The command is queued and the request answered at once: a command
         // waits for the editor to apply its edit and report the change back,

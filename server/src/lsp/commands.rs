@@ -45,9 +45,12 @@ pub const MOVE_ASSUMPTION: &str = "tagls.moveAssumption";
 /// A query, answered at once: where the implementation log is (see
 /// [`log_path`]). Editors ask it to open the log.
 pub const LOG_PATH: &str = "tagls.logPath";
+/// A query, answered when the check is done: the gate's answer for the
+/// workspace (see [`super::project`]), for the editors' whole-project view.
+pub const GATE: &str = "tagls.gate";
 
 /// Every command the server executes.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 9] = [
     LOG_CREATED,
     LOG_MODIFIED,
     CREATE_FILE,
@@ -56,6 +59,7 @@ pub const ALL: [&str; 8] = [
     LOG_CHANGED,
     MOVE_ASSUMPTION,
     LOG_PATH,
+    GATE,
 ];
 
 /// How long the client has to apply an edit, and then to report it back.
@@ -726,6 +730,26 @@ pub async fn log_path(
         }
     }
     Ok(None)
+}
+
+/// The roots [`GATE`] answers for: the one that holds the argument's
+/// `file` (an absolute path or a `file:` URI) when there is one, else all.
+pub async fn gate_roots(
+    actor: &actor::Handle,
+    roots: Vec<(PathBuf, crate::config::ConfigFile)>,
+    args: &[Value],
+) -> Result<Vec<(PathBuf, crate::config::ConfigFile)>, String> {
+    let file = match args.first().and_then(|a| a.get("file")) {
+        None | Some(Value::Null) => return Ok(roots),
+        Some(Value::String(s)) => file_of(s)
+            .ok_or_else(|| format!("`file` is not an absolute path or a file URI: {s}"))?,
+        Some(other) => return Err(format!("`file` must be a path or a URI, not {other}")),
+    };
+    let root = inspect(actor, &file).await?.root;
+    Ok(roots
+        .into_iter()
+        .filter(|(r, _)| Some(r) == root.as_ref())
+        .collect())
 }
 
 /// An absolute path, or the path of a `file:` URI.

@@ -11,6 +11,7 @@ mod documents;
 mod handlers;
 mod input;
 mod lifecycle;
+mod project;
 mod proto;
 
 use std::sync::Arc;
