@@ -39,13 +39,7 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
-        Some(Command::Check {
-            paths,
-            format,
-            config,
-            no_cache,
-            since,
-        }) => check::run(paths, format, config, no_cache, since),
+        Some(Command::Check(args)) => check::run(args),
         Some(Command::Report {
             root,
             config,
