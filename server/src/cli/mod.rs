@@ -1,7 +1,10 @@
 //! The command line: `tagls` serves LSP on stdio; `tagls check`, `tagls
-//! report` and `tagls log` answer the same questions from a shell.
+//! report`, `tagls log`, `tagls init` and `tagls explain` answer the same
+//! questions from a shell.
 
 pub mod check;
+pub mod explain;
+pub mod init;
 pub mod logcmd;
 pub mod report;
 
@@ -76,6 +79,7 @@ pub enum Command {
     /// Only the result goes to stdout; progress goes to stderr when it is a
     /// terminal. Colour is used only on a terminal, never with NO_COLOR set
     /// (CLICOLOR_FORCE or --color always force it).
+    #[command(after_long_help = explain::codes_help())]
     Check(CheckArgs),
     /// Write .orchestration/verification-report.md: the gate's findings in
     /// the method's structure (summary, failed verifications with the shell
@@ -109,6 +113,30 @@ pub enum Command {
     /// updated in place, never duplicated.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Start using the method in a workspace: write the log's skeleton
+    /// (the configured log, else .orchestration/implementation-log.md, with
+    /// the template's sections) and a .tagls.toml with every key commented
+    /// out at its default, then print a CI step that runs `tagls check`.
+    ///
+    /// An existing file is never overwritten: it is kept, and said so.
+    /// Nothing is written outside ROOT, and each file is written
+    /// atomically. Exit status: 0 when a file was written, 1 when both
+    /// were already there (nothing to do), 2 when ROOT cannot be used or a
+    /// file cannot be written.
+    Init {
+        /// The workspace root (default: the current directory).
+        root: Option<PathBuf>,
+    },
+    /// Explain a finding code: what it means, what it does to the verdict,
+    /// an example, how to fix it and how to silence it.
+    ///
+    /// Without CODE, lists every code. An unknown code is an error (exit
+    /// status 2) that lists the codes.
+    Explain {
+        /// A finding's code, as `tagls check` prints it: missing-path,
+        /// false-claim, assumption ...
+        code: Option<String>,
+    },
     /// Serve LSP on stdin/stdout.
     Serve,
 }
