@@ -127,7 +127,7 @@ pub fn markdown() -> String {
     out
 }
 
-/// The list `tagls explain` prints without a code, and with an unknown one.
+/// The codes, as an unknown one is answered.
 fn list() -> String {
     codes().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
 }
@@ -138,10 +138,26 @@ pub fn run(code: Option<String>) -> ExitCode {
         println!("{}", codes_help());
         return ExitCode::SUCCESS;
     };
-    let name = name.trim().trim_start_matches('#');
-    match Code::parse(name).or_else(|| Code::parse(&name.to_lowercase())) {
-        Some(code) => {
-            print!("{}", text(code));
+    let name = name.trim().trim_start_matches('#').trim_end_matches(':');
+    if let Some(code) = Code::parse(name).or_else(|| Code::parse(&name.to_lowercase())) {
+        print!("{}", text(code));
+        return ExitCode::SUCCESS;
+    }
+    // A tag's name stands for its family's code.
+    match Registry::builtin().get(name) {
+        Some(def) => {
+            println!(
+                "#{} is {} {} tag: {}\n",
+                def.name,
+                if def.family == Family::Assumption {
+                    "an"
+                } else {
+                    "a"
+                },
+                def.family.name(),
+                def.description
+            );
+            print!("{}", text(Code::Tag(def.family)));
             ExitCode::SUCCESS
         }
         None => {

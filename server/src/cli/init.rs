@@ -162,9 +162,23 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
             "every setting, commented out at its default".to_owned(),
         ),
     ];
+    // A .tagls.toml in a folder above already applies here: a new one
+    // would replace it for this root.
+    let applies = config::workspace_file(&root);
     let (mut written, mut failed) = (0, 0);
     for (path, text, what) in &files {
         let shown = display_rel(path, &root);
+        if let Some(above) = applies
+            .as_ref()
+            .filter(|a| *a != path && path.ends_with(config::FILE_NAME))
+        {
+            println!(
+                "kept {}: it applies to this folder, and a {} here would replace it",
+                above.display(),
+                config::FILE_NAME
+            );
+            continue;
+        }
         match write_new(&root, path, text) {
             Outcome::Written => {
                 written += 1;

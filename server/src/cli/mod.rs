@@ -118,7 +118,8 @@ pub enum Command {
     /// the template's sections) and a .tagls.toml with every key commented
     /// out at its default, then print a CI step that runs `tagls check`.
     ///
-    /// An existing file is never overwritten: it is kept, and said so.
+    /// An existing file is never overwritten: it is kept, and said so; nor
+    /// is a .tagls.toml written where one in a folder above already applies.
     /// Nothing is written outside ROOT, and each file is written
     /// atomically. Exit status: 0 when a file was written, 1 when both
     /// were already there (nothing to do), 2 when ROOT cannot be used or a
@@ -130,8 +131,9 @@ pub enum Command {
     /// Explain a finding code: what it means, what it does to the verdict,
     /// an example, how to fix it and how to silence it.
     ///
-    /// Without CODE, lists every code. An unknown code is an error (exit
-    /// status 2) that lists the codes.
+    /// Without CODE, lists every code. A tag's name (COMPLETION_DRIVE)
+    /// explains its family's code. An unknown code is an error (exit status
+    /// 2) that lists the codes.
     Explain {
         /// A finding's code, as `tagls check` prints it: missing-path,
         /// false-claim, assumption ...
