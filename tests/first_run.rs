@@ -408,6 +408,20 @@ fn init_never_overwrites_and_never_writes_outside() {
     // What could be written was.
     assert!(root2.path().join(".tagls.toml").is_file());
 
+    // A .tagls.toml above the root applies to it: none is written that
+    // would replace it, and its log setting is followed.
+    let parent = tempfile::tempdir().unwrap();
+    write(parent.path(), ".tagls.toml", "log = \"notes/log.md\"\n");
+    std::fs::create_dir(parent.path().join("pkg")).unwrap();
+    let out = tagls(parent.path(), &["init", "pkg"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout(&out).contains("it applies to this folder, and a .tagls.toml here would replace it"),
+        "{out:?}"
+    );
+    assert!(!parent.path().join("pkg/.tagls.toml").exists());
+    assert!(read(parent.path(), "pkg/notes/log.md").starts_with("# Implementation Log\n"));
+
     // A root that does not exist is a usage error.
     let out = tagls(root, &["init", "no-such-folder"]);
     assert_eq!(out.status.code(), Some(2));
@@ -443,6 +457,14 @@ fn explain_knows_every_code() {
             );
         }
     }
+    // A tag's name stands for its family.
+    let text = stdout(&tagls(&repo, &["explain", "#FAILED_VERIFICATION:"]));
+    assert!(
+        text.starts_with("#FAILED_VERIFICATION is a verdict tag: ")
+            && text.contains("\nverdict: The outcome of a verification\n")
+            && text.contains("BLOCKS the verdict on #FAILED_VERIFICATION"),
+        "{text}"
+    );
     let text = stdout(&tagls(&repo, &["explain", "false-claim"]));
     assert!(
         text.contains("Verdict:  Always BLOCKS the verdict.\n"),
