@@ -274,6 +274,11 @@ fn the_cap_counts_what_it_leaves_out_and_never_changes_the_exit_status() {
         stdout(&out).lines().filter(|l| l.contains("]: ")).count(),
         total
     );
+    // `text`, the one-line form's former name, is the same form.
+    assert_eq!(
+        stdout(&tagls(root, &["check", "--format", "text"])),
+        stdout(&out)
+    );
     let out = tagls(root, &["check", "--format", "short", "--max-findings", "3"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
