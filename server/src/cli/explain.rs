@@ -53,7 +53,8 @@ pub fn codes_help() -> String {
     let mut out = String::from(
         "Finding codes (`tagls explain CODE` says what each means, how to fix and how to silence it).\n\
          Checks; turn one off in .tagls.toml with `[checks]` `CODE = \"off\"` (it then no longer counts\n\
-         towards the verdict), or change its severity (\"error\", \"warning\", \"information\", \"hint\"):\n\n",
+         towards the verdict), or change its severity (\"error\", \"warning\", \"information\", \"hint\").\n\
+         \"may block\": on some tags only; `tagls explain CODE` says which.\n\n",
     );
     for c in Code::CHECKS {
         out.push_str(&line(c));

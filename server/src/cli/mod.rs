@@ -113,10 +113,13 @@ pub enum Command {
     /// updated in place, never duplicated.
     #[command(subcommand)]
     Log(LogCommand),
-    /// Start using the method in a workspace: write the log's skeleton
-    /// (the configured log, else .orchestration/implementation-log.md, with
-    /// the template's sections) and a .tagls.toml with every key commented
-    /// out at its default, then print a CI step that runs `tagls check`.
+    /// Start using the method in a workspace: the log's skeleton, a
+    /// commented .tagls.toml and the CI step.
+    ///
+    /// Writes the log's skeleton (the configured log, else
+    /// .orchestration/implementation-log.md, with the template's sections)
+    /// and a .tagls.toml with every key commented out at its default, then
+    /// prints a CI step that runs `tagls check`.
     ///
     /// An existing file is never overwritten: it is kept, and said so; nor
     /// is a .tagls.toml written where one in a folder above already applies.
