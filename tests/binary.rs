@@ -55,8 +55,9 @@ async fn the_binary_publishes_diagnostics_over_stdio() {
 #[test]
 fn check_lists_the_tags_of_the_demo_workspace() {
     let out = Command::new(bin())
-        .args(["check", "examples/demo"])
+        .args(["check", "--format", "short", "examples/demo"])
         .current_dir(repo())
+        .env_remove("CLICOLOR_FORCE")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();

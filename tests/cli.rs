@@ -20,6 +20,7 @@ fn tagls(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
         .output()
         .unwrap()
 }
@@ -42,7 +43,7 @@ fn exit_status_follows_the_verdict() {
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .ends_with("verdict: PASSED (no tags and no claims: nothing to verify)\n")
+            .starts_with("verdict: PASSED (no tags and no claims: nothing to verify)\n")
     );
 
     // Everything resolves.
@@ -62,7 +63,7 @@ fn exit_status_follows_the_verdict() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.ends_with("verdict: PASSED (every claim holds and every reference resolves)\n"),
+        stdout.starts_with("verdict: PASSED (every claim holds and every reference resolves)\n"),
         "{stdout}"
     );
 
@@ -99,6 +100,18 @@ fn exit_status_follows_the_verdict() {
         "#FILE_CREATED: src/a.ts (156 lines)\n",
     );
     let out = tagls(blocked.path(), &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("verdict: BLOCKED (1 false claim(s))\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n.orchestration/implementation-log.md\n  1:16: error[false-claim] BLOCKS: src/a.ts has 2 lines, not 156\n"),
+        "{stdout}"
+    );
+    // The one-line form keeps the compiler-style line problem matchers read.
+    let out = tagls(blocked.path(), &["check", "--format", "short"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -231,7 +244,11 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         // stderr (progress) goes elsewhere: only stdout is on the terminal.
         let cmd = format!("{} check examples/demo 2>/dev/null", bin().display());
         let mut c = Command::new("script");
-        c.args(["-qec", &cmd, "/dev/null"]).current_dir(repo());
+        c.args(["-qec", &cmd, "/dev/null"])
+            .current_dir(repo())
+            .env("TERM", "xterm-256color")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR");
         if no_color {
             c.env("NO_COLOR", "1");
         } else {
@@ -239,7 +256,16 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         }
         String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
     };
-    assert!(run(false).contains("\x1b[1;33mwarning[missing-path]\x1b[0m"));
+    let coloured = run(false);
+    // The verdict and the blocking marker in bold red.
+    assert!(
+        coloured.contains("verdict: \x1b[1m\x1b[31mBLOCKED\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\x1b[1m\x1b[31mBLOCKS\x1b[0m"),
+        "{coloured}"
+    );
     assert!(!run(true).contains('\x1b'));
     // Piped, as in CI: no colour either.
     assert!(
@@ -1266,7 +1292,7 @@ fn odd_file_names_in_sarif_uris_and_text_lines() {
         "{sarif:#}"
     );
 
-    let out = tagls(root, &["check", "--no-cache"]);
+    let out = tagls(root, &["check", "--no-cache", "--format", "short"]);
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text
         .lines()

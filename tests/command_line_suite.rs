@@ -1,9 +1,11 @@
-//! `tagls check`, `report` and `log` as a user runs them, the grammar
+//! `tagls check`, `report`, `log`, `init` and `explain` as a user runs them, the grammar
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
 #[path = "cli.rs"]
 mod cli;
+#[path = "first_run.rs"]
+mod first_run;
 #[path = "fixtures.rs"]
 mod fixtures;
 #[path = "fuzz_regressions.rs"]

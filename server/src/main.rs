@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tagls::cli::{Cli, Command, check, logcmd, report};
+use tagls::cli::{Cli, Command, check, explain, init, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
 // mimalloc for Rust's allocations; tagls::alloc hands it to tree-sitter.
@@ -39,13 +39,7 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
-        Some(Command::Check {
-            paths,
-            format,
-            config,
-            no_cache,
-            since,
-        }) => check::run(paths, format, config, no_cache, since),
+        Some(Command::Check(args)) => check::run(args),
         Some(Command::Report {
             root,
             config,
@@ -53,6 +47,8 @@ fn main() -> ExitCode {
             since,
         }) => report::run(root, config, no_cache, since),
         Some(Command::Log(cmd)) => logcmd::run(cmd),
+        Some(Command::Init { root }) => init::run(root),
+        Some(Command::Explain { code }) => explain::run(code),
         Some(Command::Serve) | None => serve(),
     }
 }

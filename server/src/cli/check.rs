@@ -1,7 +1,8 @@
-//! `tagls check`: the gate's findings as text, JSON or SARIF.
+//! `tagls check`: the gate's findings for a person (grouped by file, the
+//! summary first), as compiler-style lines, JSON or SARIF.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -11,7 +12,9 @@ use crate::findings::Code;
 use crate::gate::{self, Located, Report, Verdict};
 use crate::tags::{Family, Severity};
 
-use super::{EXIT_USAGE, Format};
+use anstyle::{AnsiColor, Style};
+
+use super::{CheckArgs, ColorWhen, EXIT_USAGE, Format};
 
 /// The version of the JSON output's schema; bumped on incompatible changes.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -92,14 +95,39 @@ pub fn scan_with_progress(
     Ok(report)
 }
 
-#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
-pub fn run(
-    paths: Vec<PathBuf>,
-    format: Format,
-    config: Option<PathBuf>,
-    no_cache: bool,
-    since: Option<String>,
-) -> ExitCode {
+/// How many findings the human format prints unless `--max-findings`
+/// says otherwise.
+pub const HUMAN_MAX_FINDINGS: usize = 50;
+
+/// How many findings the human summary puts first.
+const TOP: usize = 3;
+
+/// What the text formats print, as `--quiet` and `--max-findings` ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown {
+    /// Only the verdict line and the findings that block.
+    pub quiet: bool,
+    /// At most this many findings; `None`: all.
+    pub max: Option<usize>,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let CheckArgs {
+        paths,
+        format,
+        config,
+        no_cache,
+        since,
+        quiet,
+        max_findings,
+        color,
+    } = args;
+    if matches!(format, Format::Json | Format::Sarif) && (quiet || max_findings.is_some()) {
+        eprintln!(
+            "tagls: --quiet and --max-findings apply to the human and short formats; JSON and SARIF hold every finding"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     let roots = match roots(paths) {
         Ok(r) => r,
         Err(e) => {
@@ -117,18 +145,40 @@ pub fn run(
     for p in &report.problems {
         eprintln!("tagls: {p}");
     }
-    let out = match format {
-        Format::Text => text(&report, colour()),
-        Format::Json => {
-            serde_json::to_string_pretty(&json_report(&report)).unwrap_or_default() + "\n"
-        }
-        Format::Sarif => serde_json::to_string_pretty(&sarif(&report)).unwrap_or_default() + "\n",
+    let max = |default: Option<usize>| match max_findings {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => default,
     };
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    let written = match format {
+        Format::Human => write_styled(
+            &human(
+                &report,
+                Shown {
+                    quiet,
+                    max: max(Some(HUMAN_MAX_FINDINGS)),
+                },
+            ),
+            color,
+        ),
+        Format::Short => write_styled(
+            &short(
+                &report,
+                Shown {
+                    quiet,
+                    max: max(None),
+                },
+            ),
+            color,
+        ),
+        Format::Json => write_plain(
+            &(serde_json::to_string_pretty(&json_report(&report)).unwrap_or_default() + "\n"),
+        ),
+        Format::Sarif => {
+            write_plain(&(serde_json::to_string_pretty(&sarif(&report)).unwrap_or_default() + "\n"))
+        }
+    };
+    match written {
         Ok(()) => {}
         // A closed pipe (`tagls check | head`) is not worth a message.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
@@ -140,55 +190,217 @@ pub fn run(
     ExitCode::from(exit_code(report.verdict()))
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set (no-color.org).
-fn colour() -> bool {
-    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+fn write_plain(out: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()
 }
 
-fn paint(on: bool, code: &str, s: &str) -> String {
-    if on {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_owned()
+/// Writes text with ANSI styles, which anstream strips unless colour is
+/// wanted: `--color`, then `CLICOLOR_FORCE`, `NO_COLOR` and whether stdout
+/// is a terminal.
+fn write_styled(out: &str, when: ColorWhen) -> io::Result<()> {
+    let choice = match when {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::AlwaysAnsi,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    let mut stdout = anstream::AutoStream::new(io::stdout(), choice).lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()
+}
+
+/// `s` in `style`: the escapes are stripped on the way out when colour is
+/// off.
+fn paint(style: Style, s: &str) -> String {
+    format!("{style}{s}{style:#}")
+}
+
+fn severity_style(s: Severity) -> Style {
+    let colour = match s {
+        Severity::Error => AnsiColor::Red,
+        Severity::Warning => AnsiColor::Yellow,
+        Severity::Information => AnsiColor::Blue,
+        Severity::Hint => return Style::new().dimmed(),
+    };
+    colour.on_default().bold()
+}
+
+fn verdict_style(v: Verdict) -> Style {
+    match v {
+        Verdict::Passed => AnsiColor::Green,
+        Verdict::Conditional => AnsiColor::Yellow,
+        Verdict::Blocked => AnsiColor::Red,
+    }
+    .on_default()
+    .bold()
+}
+
+/// The marker of a finding that changes the verdict.
+fn gate_marker(gate: Option<Verdict>) -> Option<String> {
+    match gate {
+        Some(Verdict::Blocked) => Some(paint(verdict_style(Verdict::Blocked), "BLOCKS")),
+        Some(Verdict::Conditional) => {
+            Some(paint(verdict_style(Verdict::Conditional), "CONDITIONAL"))
+        }
+        _ => None,
     }
 }
 
-fn severity_colour(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "1;31",
-        Severity::Warning => "1;33",
-        Severity::Information => "1;34",
-        Severity::Hint => "2",
+/// A finding's path as a shell in the current folder can open it.
+fn shown_path(f: &Located, cwd: Option<&Path>) -> String {
+    let full = f.root.join(&f.path);
+    match cwd.and_then(|c| full.strip_prefix(c).ok()) {
+        Some(rel) => escape_controls(&rel.display().to_string()).into_owned(),
+        None => escape_controls(&full.display().to_string()).into_owned(),
     }
 }
 
-/// Compiler-style lines, then the summary.
-pub fn text(report: &Report, colour: bool) -> String {
-    let mut out = String::new();
+/// The order a person reads findings in: blocking first, then those that
+/// make the verdict conditional, then the rest, each in place order.
+fn importance(f: &Located) -> u8 {
+    match f.gate {
+        Some(Verdict::Blocked) => 0,
+        Some(Verdict::Conditional) => 1,
+        _ => 2,
+    }
+}
+
+fn verdict_line(report: &Report) -> String {
+    let v = report.verdict();
+    format!(
+        "verdict: {} ({})\n",
+        paint(verdict_style(v), v.name()),
+        escape_controls(&report.reason())
+    )
+}
+
+/// A line that says how many findings were not shown, and how to see them.
+fn not_shown(n: usize, format: &str) -> String {
+    format!(
+        "... {n} more finding{} not shown (`--max-findings 0` shows all{format})\n",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// The human format: the verdict and why, the findings that matter most
+/// with what to do, the counts, then the findings grouped by file, blocking
+/// ones first within each.
+pub fn human(report: &Report, shown: Shown) -> String {
     let cwd = std::env::current_dir().ok();
-    for f in &report.findings {
-        let sev = f.finding.severity.name();
-        // Paths as a shell in the current folder can open them.
-        let full = f.root.join(&f.path);
-        let shown = match cwd.as_deref().and_then(|c| full.strip_prefix(c).ok()) {
-            Some(rel) => rel.display().to_string(),
-            None => full.display().to_string(),
-        };
-        // A control character in a path or a message (a newline in a file
-        // name) would split the line: it is escaped.
+    let cwd = cwd.as_deref();
+    let mut out = verdict_line(report);
+    let mut gating: Vec<&Located> = report
+        .findings
+        .iter()
+        .filter(|f| f.gate.is_some())
+        .collect();
+    gating.sort_by_key(|f| importance(f));
+    if shown.quiet {
+        let blocking: Vec<&Located> = gating
+            .iter()
+            .copied()
+            .filter(|f| f.gate == Some(Verdict::Blocked))
+            .collect();
+        let limit = shown.max.unwrap_or(usize::MAX);
+        for f in blocking.iter().take(limit) {
+            out.push_str(&short_line(f, cwd, true));
+        }
+        if blocking.len() > limit {
+            out.push_str(&not_shown(blocking.len() - limit, ""));
+        }
+        return out;
+    }
+    if !gating.is_empty() {
+        let n = gating.len();
         out.push_str(&format!(
-            "{}:{}:{}: {}: {}\n",
-            escape_controls(&shown),
-            f.line,
-            f.column,
-            paint(
-                colour,
-                severity_colour(f.finding.severity),
-                &format!("{sev}[{}]", f.finding.code)
-            ),
-            escape_controls(&f.finding.message)
+            "\n{}:\n",
+            if n > TOP {
+                format!("the {TOP} findings that matter most, of {n} that change the verdict")
+            } else if n == 1 {
+                "the finding that changes the verdict".to_owned()
+            } else {
+                format!("the {n} findings that change the verdict")
+            }
+        ));
+        for f in gating.iter().take(TOP) {
+            out.push_str(&format!(
+                "  {} {}:{}:{} [{}] {}\n      fix: {}\n",
+                gate_marker(f.gate).unwrap_or_default(),
+                shown_path(f, cwd),
+                f.line,
+                f.column,
+                f.finding.code,
+                escape_controls(&f.finding.message),
+                escape_controls(&f.finding.code.fix_text(&f.subject)),
+            ));
+        }
+        out.push_str("  (`tagls explain CODE` tells more about a code)\n");
+    }
+    out.push('\n');
+    out.push_str(&counts(report));
+    if report.findings.is_empty() {
+        return out;
+    }
+    // Grouped by file, in path order; the findings of a file in importance
+    // order, then by place.
+    let mut groups: Vec<(&Path, &str, Vec<&Located>)> = Vec::new();
+    for f in &report.findings {
+        match groups.last_mut() {
+            Some((root, path, list)) if *root == f.root.as_path() && *path == f.path => {
+                list.push(f)
+            }
+            _ => groups.push((f.root.as_path(), f.path.as_str(), vec![f])),
+        }
+    }
+    let limit = shown.max.unwrap_or(usize::MAX);
+    let mut printed = 0;
+    for (_, _, list) in &mut groups {
+        list.sort_by_key(|f| (importance(f), f.line, f.column));
+    }
+    // Files with a blocking finding first, so that a cap never hides one
+    // behind findings that do not matter.
+    groups.sort_by_key(|(_, _, list)| list.iter().map(|f| importance(f)).min());
+    for (_, _, list) in &groups {
+        if printed >= limit {
+            break;
+        }
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(Style::new().bold().underline(), &shown_path(list[0], cwd))
+        ));
+        for f in list.iter().take(limit - printed) {
+            let code = paint(
+                severity_style(f.finding.severity),
+                &format!("{}[{}]", f.finding.severity.name(), f.finding.code),
+            );
+            out.push_str(&format!(
+                "  {}:{}: {code}{}: {}\n",
+                f.line,
+                f.column,
+                gate_marker(f.gate)
+                    .map(|m| format!(" {m}"))
+                    .unwrap_or_default(),
+                escape_controls(&f.finding.message)
+            ));
+            printed += 1;
+        }
+    }
+    let total = report.findings.len();
+    if total > printed {
+        out.push('\n');
+        out.push_str(&not_shown(
+            total - printed,
+            ", `--format short` one per line",
         ));
     }
+    out
+}
+
+/// The counts: findings, tagged files, tags per family, skipped files and
+/// the cleanup due.
+fn counts(report: &Report) -> String {
+    let mut out = String::new();
     let families: Vec<String> = Family::ALL
         .iter()
         .filter_map(|fam| {
@@ -200,7 +412,7 @@ pub fn text(report: &Report, colour: bool) -> String {
         .collect();
     let n = report.findings.len();
     out.push_str(&format!(
-        "\n{n} finding{} in {} tagged file{}\n",
+        "{n} finding{} in {} tagged file{}\n",
         if n == 1 { "" } else { "s" },
         report.tagged_files,
         if report.tagged_files == 1 { "" } else { "s" },
@@ -221,20 +433,63 @@ pub fn text(report: &Report, colour: bool) -> String {
     if !report.skipped.is_empty() {
         out.push_str(&skipped_line(report));
     }
-    let v = report.verdict();
-    if v == Verdict::Passed && !report.cleanup.is_empty() {
+    if report.verdict() == Verdict::Passed && !report.cleanup.is_empty() {
         out.push_str(&cleanup_line(report));
     }
-    let colour_of = match v {
-        Verdict::Passed => "1;32",
-        Verdict::Conditional => "1;33",
-        Verdict::Blocked => "1;31",
-    };
-    out.push_str(&format!(
-        "verdict: {} ({})\n",
-        paint(colour, colour_of, v.name()),
-        report.reason()
-    ));
+    out
+}
+
+/// One compiler-style line: `path:line:column: severity[code]: message`,
+/// with `BLOCKS` after the code when `mark` and the finding blocks.
+fn short_line(f: &Located, cwd: Option<&Path>, mark: bool) -> String {
+    let sev = f.finding.severity.name();
+    // A control character in a path or a message (a newline in a file
+    // name) would split the line: it is escaped.
+    format!(
+        "{}:{}:{}: {}{}: {}\n",
+        shown_path(f, cwd),
+        f.line,
+        f.column,
+        paint(
+            severity_style(f.finding.severity),
+            &format!("{sev}[{}]", f.finding.code)
+        ),
+        if mark {
+            gate_marker(f.gate)
+                .map(|m| format!(" {m}"))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        },
+        escape_controls(&f.finding.message)
+    )
+}
+
+/// The short format: compiler-style lines in path order, then the counts
+/// and the verdict. Quiet, the verdict line and the blocking findings.
+pub fn short(report: &Report, shown: Shown) -> String {
+    let mut out = String::new();
+    let cwd = std::env::current_dir().ok();
+    let cwd = cwd.as_deref();
+    let listed: Vec<&Located> = report
+        .findings
+        .iter()
+        .filter(|f| !shown.quiet || f.gate == Some(Verdict::Blocked))
+        .collect();
+    let limit = shown.max.unwrap_or(usize::MAX);
+    for f in listed.iter().take(limit) {
+        out.push_str(&short_line(f, cwd, false));
+    }
+    if listed.len() > limit {
+        out.push_str(&not_shown(listed.len() - limit, ""));
+    }
+    if shown.quiet {
+        out.push_str(&verdict_line(report));
+        return out;
+    }
+    out.push('\n');
+    out.push_str(&counts(report));
+    out.push_str(&verdict_line(report));
     out
 }
 

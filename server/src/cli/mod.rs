@@ -1,13 +1,16 @@
 //! The command line: `tagls` serves LSP on stdio; `tagls check`, `tagls
-//! report` and `tagls log` answer the same questions from a shell.
+//! report`, `tagls log`, `tagls init` and `tagls explain` answer the same
+//! questions from a shell.
 
 pub mod check;
+pub mod explain;
+pub mod init;
 pub mod logcmd;
 pub mod report;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,8 +31,13 @@ pub struct Cli {
 /// Output formats of `tagls check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// `path:line:column: severity[code]: message` lines and a summary.
-    Text,
+    /// For a person: the verdict, why, the findings that matter most and
+    /// what to do, then the findings grouped by file, blocking ones first.
+    Human,
+    /// One `path:line:column: severity[code]: message` line per finding, in
+    /// path order, then a summary: for grep and editors' problem matchers.
+    #[value(alias = "text")]
+    Short,
     /// One JSON object with `verdict` and `findings` (schema: docs/check-output.schema.json).
     Json,
     /// SARIF 2.1.0.
@@ -61,30 +69,18 @@ pub enum Command {
     /// Exit status: 0 PASSED, 1 BLOCKED, 3 CONDITIONAL, 2 usage errors and
     /// unreadable input.
     ///
+    /// The default output is for a person: the verdict and why, the three
+    /// findings that matter most (blocking ones first, then those that make
+    /// it CONDITIONAL) with what to do about each, then the findings grouped
+    /// by file. A finding that blocks is marked BLOCKS, one that makes the
+    /// verdict conditional CONDITIONAL. `--format short` prints one
+    /// compiler-style line per finding instead.
+    ///
     /// Only the result goes to stdout; progress goes to stderr when it is a
-    /// terminal. Colour is used only on a terminal, never with NO_COLOR set.
-    Check {
-        /// Workspace folders (or single files) to check.
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Read this configuration file instead of the workspace's
-        /// .tagls.toml (the user file still applies first).
-        #[arg(long, value_name = "PATH")]
-        config: Option<PathBuf>,
-        /// Parse every file again: neither read nor write the scan cache
-        /// (kept in $TAGLS_CACHE_DIR, else the user's cache folder, e.g.
-        /// ~/.cache/tagls; an unchanged file is not parsed twice).
-        #[arg(long)]
-        no_cache: bool,
-        /// Check the log's claims against this git revision (a branch, tag
-        /// or commit: the work's starting point), not the working tree
-        /// against HEAD. For work already committed, as in CI. Overrides
-        /// `git-base` in .tagls.toml.
-        #[arg(long, value_name = "REV")]
-        since: Option<String>,
-    },
+    /// terminal. Colour is used only on a terminal, never with NO_COLOR set
+    /// (CLICOLOR_FORCE or --color always force it).
+    #[command(after_long_help = explain::codes_help())]
+    Check(CheckArgs),
     /// Write .orchestration/verification-report.md: the gate's findings in
     /// the method's structure (summary, failed verifications with the shell
     /// command to see it and the fix, runtime-only items, verified items,
@@ -117,6 +113,35 @@ pub enum Command {
     /// updated in place, never duplicated.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Start using the method in a workspace: the log's skeleton, a
+    /// commented .tagls.toml and the CI step.
+    ///
+    /// Writes the log's skeleton (the configured log, else
+    /// .orchestration/implementation-log.md, with the template's sections)
+    /// and a .tagls.toml with every key commented out at its default, then
+    /// prints a CI step that runs `tagls check`.
+    ///
+    /// An existing file is never overwritten: it is kept, and said so; nor
+    /// is a .tagls.toml written where one in a folder above already applies.
+    /// Nothing is written outside ROOT, and each file is written
+    /// atomically. Exit status: 0 when a file was written, 1 when both
+    /// were already there (nothing to do), 2 when ROOT cannot be used or a
+    /// file cannot be written.
+    Init {
+        /// The workspace root (default: the current directory).
+        root: Option<PathBuf>,
+    },
+    /// Explain a finding code: what it means, what it does to the verdict,
+    /// an example, how to fix it and how to silence it.
+    ///
+    /// Without CODE, lists every code. A tag's name (COMPLETION_DRIVE)
+    /// explains its family's code. An unknown code is an error (exit status
+    /// 2) that lists the codes.
+    Explain {
+        /// A finding's code, as `tagls check` prints it: missing-path,
+        /// false-claim, assumption ...
+        code: Option<String>,
+    },
     /// Serve LSP on stdin/stdout.
     Serve,
 }
@@ -173,6 +198,53 @@ pub enum LogCommand {
         #[arg(long, requires = "waiver")]
         reason: Option<String>,
     },
+}
+
+/// When `tagls check` colours its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set; always with CLICOLOR_FORCE set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// The arguments of `tagls check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Workspace folders (or single files) to check.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Read this configuration file instead of the workspace's
+    /// .tagls.toml (the user file still applies first).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Parse every file again: neither read nor write the scan cache
+    /// (kept in $TAGLS_CACHE_DIR, else the user's cache folder, e.g.
+    /// ~/.cache/tagls; an unchanged file is not parsed twice).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Check the log's claims against this git revision (a branch, tag
+    /// or commit: the work's starting point), not the working tree
+    /// against HEAD. For work already committed, as in CI. Overrides
+    /// `git-base` in .tagls.toml.
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// Print only the verdict line and the findings that block it (human
+    /// and short formats).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print at most N findings (default: 50 in the human format, all in
+    /// the short one; 0 prints all). A line says how many were left out.
+    /// The verdict and the exit status count every finding.
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
+    /// Colour the human and short formats: auto (on a terminal, unless
+    /// NO_COLOR is set, or when CLICOLOR_FORCE is), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 }
 
 /// The exit status of usage errors and unreadable input.

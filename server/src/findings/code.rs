@@ -259,6 +259,210 @@ impl Code {
         }
     }
 
+    /// Text that gives a finding with this code (`tagls explain`, docs/CHECK.md).
+    pub fn example(self) -> &'static str {
+        match self {
+            Code::Tag(Family::Assumption) => {
+                "// #COMPLETION_DRIVE: Assuming UserService exists at src/services/user.service.ts"
+            }
+            Code::Tag(Family::Pattern) => {
+                "// #CARGO_CULT: copied the retry loop from the payments client"
+            }
+            Code::Tag(Family::Suggestion) => {
+                "// #SUGGEST_VALIDATION: check the email format before saving"
+            }
+            Code::Tag(Family::Decision) => {
+                "// #PATH_DECISION: sessions live in Redis, not in the database"
+            }
+            Code::Tag(Family::Claim) => {
+                "#FILE_CREATED: src/api/routes/auth.ts (26 lines)   (an entry of the log)"
+            }
+            Code::Tag(Family::Verdict) => {
+                "# #CANNOT_VERIFY_WITHOUT_RUNTIME: needs a running database"
+            }
+            Code::UnknownTag => "// #COMPLETION_DIRVE: Assuming the cache is warm   (misspelt)",
+            Code::MissingPath => {
+                "// #COMPLETION_DRIVE: Assuming src/config/rate-limit.ts exists   (no such file)"
+            }
+            Code::OutsideWorkspace => {
+                "// #COMPLETION_DRIVE: Assuming ../shared/auth.ts exports verify()"
+            }
+            Code::AmbiguousPath => {
+                "// #COMPLETION_DRIVE: Assuming index.ts exports the router   (src/index.ts and lib/index.ts exist)"
+            }
+            Code::MissingEnv => {
+                "// #COMPLETION_DRIVE: Assuming process.env.RATE_LIMIT_MAX is set   (no env file defines it)"
+            }
+            Code::UndeclaredEnv => "const port = process.env.PORT   (no env file defines PORT)",
+            Code::FalseClaim => {
+                "#FILE_CREATED: src/a.ts (156 lines)   (in the log, while src/a.ts has 2 lines)"
+            }
+            Code::VerificationFailed => {
+                "Verification: grep \"model User\" prisma/schema.prisma   (under a log entry; the file has no such text)"
+            }
+            Code::Unverifiable => {
+                "Verification: Runtime test required   (under a log entry: a person must run it)"
+            }
+            Code::BadField => "Lines affected: most of the file   (under #FILE_MODIFIED)",
+            Code::MissingLog => {
+                "// #COMPLETION_DRIVE: ...   (in code, while .orchestration/implementation-log.md is missing or holds no #FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
+            }
+            Code::UncheckedAssumption => {
+                "// #COMPLETION_DRIVE: Assuming the API returns {token, user}"
+            }
+            Code::UnloggedChange => {
+                "src/b.ts changed (git status) and no entry of the log names it"
+            }
+            Code::SkippedFile => {
+                "// #COMPLETION_DRIVE: ...   (in a 3 MiB generated bundle, over max-file-size)"
+            }
+            Code::MissingScreenshot => {
+                "#FILE_MODIFIED: src/components/LoginForm.tsx   (and no #SCREENSHOT_CLAIMED in the log)"
+            }
+            Code::ScreenshotWaived => "#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY",
+            Code::Config => "[checks] missing-pth = \"warning\"   (in .tagls.toml: no such check)",
+        }
+    }
+
+    /// The text [`Code::example`] is about, as [`Code::fix_text`] takes it.
+    pub fn example_subject(self) -> &'static str {
+        match self {
+            Code::MissingPath => "src/config/rate-limit.ts",
+            Code::MissingEnv => "RATE_LIMIT_MAX",
+            Code::Tag(_)
+            | Code::UnknownTag
+            | Code::OutsideWorkspace
+            | Code::AmbiguousPath
+            | Code::UndeclaredEnv
+            | Code::FalseClaim
+            | Code::VerificationFailed
+            | Code::Unverifiable
+            | Code::BadField
+            | Code::MissingLog
+            | Code::UncheckedAssumption
+            | Code::UnloggedChange
+            | Code::SkippedFile
+            | Code::MissingScreenshot
+            | Code::ScreenshotWaived
+            | Code::Config => "",
+        }
+    }
+
+    /// How a finding with this code is turned off or made quieter
+    /// (docs/CONFIG.md: `[checks]`, `[families]`, `[tags.NAME]`, inline
+    /// suppressions).
+    pub fn silence_text(self) -> String {
+        let inline = "In code, a `tagls: ignore-next-line` comment silences the line below it, and `tagls: ignore-file` the whole file.";
+        match self {
+            Code::Tag(family) => format!(
+                "In .tagls.toml: `[families]` `{family} = \"off\"` drops every {family} tag's own finding; `[tags.NAME]` `severity = \"off\"` one tag's, `enabled = false` takes the tag out. A severity (\"error\", \"warning\", \"information\", \"hint\") changes how it is shown, not the verdict. {inline}",
+                family = family.name()
+            ),
+            Code::UnknownTag
+            | Code::MissingPath
+            | Code::OutsideWorkspace
+            | Code::AmbiguousPath
+            | Code::MissingEnv
+            | Code::UndeclaredEnv
+            | Code::FalseClaim
+            | Code::VerificationFailed
+            | Code::Unverifiable
+            | Code::BadField
+            | Code::MissingLog
+            | Code::UncheckedAssumption
+            | Code::UnloggedChange
+            | Code::SkippedFile
+            | Code::MissingScreenshot
+            | Code::ScreenshotWaived => format!(
+                "In .tagls.toml: `[checks]` `{self} = \"off\"` drops it from the editor and from `tagls check`, and then it does not count towards the verdict; a severity (\"error\", \"warning\", \"information\", \"hint\") changes how it is shown, not the verdict. {inline}"
+            ),
+            Code::Config => "It cannot be silenced: fix the file. The editor keeps the file's last good version in force meanwhile; `tagls check` stops with exit status 2.".to_owned(),
+        }
+    }
+
+    /// What a finding with this code does to the verdict, in words, for the
+    /// tags of `registry`: read from [`Code::gate`], never stated apart.
+    pub fn effect_text(self, registry: &Registry) -> String {
+        // Every registered tag a finding of this code can be on, and none.
+        let tags: Vec<(&str, Option<Family>)> = registry
+            .defs()
+            .iter()
+            .filter(|d| !matches!(self, Code::Tag(f) if f != d.family))
+            .map(|d| (d.name.as_str(), Some(d.family)))
+            .collect();
+        let untagged = match self {
+            Code::Tag(_) => None,
+            _ => Some(self.gate("", None)),
+        };
+        let outcomes: Vec<Option<Verdict>> = tags
+            .iter()
+            .map(|(t, f)| self.gate(t, *f))
+            .chain(untagged)
+            .collect();
+        let words = |v: Option<Verdict>| match v {
+            Some(Verdict::Blocked) => "BLOCKS the verdict",
+            Some(Verdict::Conditional) => {
+                "makes the verdict CONDITIONAL (a person must look), unless something blocks"
+            }
+            _ => "informational: it does not change the verdict",
+        };
+        if outcomes.windows(2).all(|w| w[0] == w[1]) {
+            let v = outcomes.first().copied().flatten();
+            return match v {
+                Some(_) => format!("Always {}.", words(v)),
+                None => format!("{}{}.", words(v)[..1].to_uppercase(), &words(v)[1..]),
+            };
+        }
+        // Where the outcome differs: by family where a whole family agrees,
+        // else by tag.
+        let mut parts = Vec::new();
+        for v in [Some(Verdict::Blocked), Some(Verdict::Conditional)] {
+            let mut on: Vec<String> = Vec::new();
+            for family in Family::ALL {
+                let of: Vec<&str> = tags
+                    .iter()
+                    .filter(|(_, f)| *f == Some(family))
+                    .map(|(t, _)| *t)
+                    .collect();
+                let hit: Vec<&str> = of
+                    .iter()
+                    .copied()
+                    .filter(|t| self.gate(t, Some(family)) == v)
+                    .collect();
+                if hit.is_empty() {
+                    continue;
+                }
+                if hit.len() == of.len() && !matches!(self, Code::Tag(_)) {
+                    on.push(family.name().to_owned());
+                } else {
+                    on.extend(hit.iter().map(|t| format!("#{t}")));
+                }
+            }
+            if !on.is_empty() {
+                let what = match v {
+                    Some(Verdict::Blocked) => "BLOCKS the verdict",
+                    _ => "makes it CONDITIONAL",
+                };
+                let last = on.pop().unwrap_or_default();
+                let on = if on.is_empty() {
+                    last
+                } else {
+                    format!("{} and {last}", on.join(", "))
+                };
+                let on = if matches!(self, Code::Tag(_)) {
+                    on
+                } else {
+                    format!("{on} tags")
+                };
+                parts.push(format!("{what} on {on}"));
+            }
+        }
+        format!(
+            "{}; otherwise informational: it does not change the verdict.",
+            parts.join("; ")
+        )
+    }
+
     /// What a finding with this code means, given the registry: the tag's
     /// family is looked up for the gate.
     pub fn gate_with(self, tag: &str, registry: &Registry) -> Option<Verdict> {

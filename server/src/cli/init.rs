@@ -1,0 +1,245 @@
+//! `tagls init [ROOT]`: the log's skeleton, a commented `.tagls.toml` and
+//! the CI step, for a workspace that starts using the method.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::config::{self, ConfigFile, DEFAULT_UI_FILES, MAX_FILE_SIZE_LIMIT, Settings};
+use crate::findings::Code;
+use crate::log::write::{SKELETON_SECTIONS, skeleton, update_file};
+use crate::tags::Family;
+use crate::workspace::paths::display_rel;
+
+use super::EXIT_USAGE;
+
+/// `.tagls.toml` with every key commented out at its default (docs/CONFIG.md).
+/// Uncommented, every setting parses (a test does it).
+pub fn config_template() -> String {
+    let defaults = ConfigFile::default();
+    let settings = Settings::from_file(&defaults);
+    let list = |items: &[&str]| {
+        format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let mut out = String::new();
+    out.push_str(
+        "# tagls configuration (docs/CONFIG.md). Every key is commented out at its default:\n\
+         # uncomment a line to change it. Paths and globs are relative to this folder.\n\n",
+    );
+    out.push_str(&format!(
+        "# Where the implementation log is.\n# log = \"{}\"\n\n",
+        settings.log
+    ));
+    out.push_str(
+        "# Env files at the root, as names or globs.\n# env-files = [\".env\", \".env.*\"]\n\n",
+    );
+    out.push_str("# Files tagls does not look at (no diagnostics, not checked), as globs.\n# ignore = []\n\n");
+    out.push_str(&format!(
+        "# Files larger than this many bytes are not parsed (at most {MAX_FILE_SIZE_LIMIT}).\n# max-file-size = {}\n\n",
+        settings.max_file_size
+    ));
+    out.push_str(&format!(
+        "# Whether environment variables read in code are checked (undeclared-env).\n# env-in-code = {}\n\n",
+        settings.env_in_code
+    ));
+    out.push_str(
+        "# The git revision the log's claims are checked against (`tagls check --since REV`\n\
+         # overrides it). Unset: the working tree against HEAD.\n# git-base = \"origin/main\"\n\n",
+    );
+    out.push_str(&format!(
+        "# Files whose change is visual work and needs a screenshot (missing-screenshot).\n# ui-files = {}\n\n",
+        list(&DEFAULT_UI_FILES)
+    ));
+    out.push_str(
+        "# A team's own tag, or changes to a built-in one (`enabled = false` takes it out,\n\
+         # `resolve = false` stops checking what it names).\n\
+         # [tags.QUESTION_SUPPRESSION]\n\
+         # family = \"assumption\"   # assumption | pattern | suggestion | decision | claim | verdict\n\
+         # severity = \"warning\"    # error | warning | information | hint | off\n\
+         # description = \"A question the author chose not to ask.\"\n\
+         # enabled = true\n\
+         # resolve = true\n\n",
+    );
+    out.push_str(
+        "# Severity per tag family (default: each tag's own): error | warning | information | hint | off.\n# [families]\n",
+    );
+    for f in Family::ALL {
+        out.push_str(&format!("# {} = \"off\"\n", f.name()));
+    }
+    out.push_str(
+        "\n# Severity per check (default: as `tagls explain CODE` says); \"off\" drops the check's\n\
+         # findings, and then they do not count towards the verdict.\n# [checks]\n",
+    );
+    for c in Code::CHECKS {
+        out.push_str(&format!(
+            "# {:<24} # {}\n",
+            format!("{c} = \"off\""),
+            c.rule()
+        ));
+    }
+    out
+}
+
+/// The CI step `tagls init` prints.
+pub fn ci_snippet() -> &'static str {
+    "Run the gate in CI (exit status 0 PASSED, 3 CONDITIONAL, 1 BLOCKED). GitHub Actions, after\n\
+     `actions/checkout` with `fetch-depth: 0`, with tagls on the PATH:\n\
+     \n\
+     \x20     - name: tagls check\n\
+     \x20       run: tagls check --since \"origin/${{ github.base_ref || github.event.repository.default_branch }}\" .\n\
+     \n\
+     Any other CI, as a shell step:\n\
+     \n\
+     \x20   tagls check --since origin/main .\n"
+}
+
+/// What became of one file.
+enum Outcome {
+    Written,
+    Kept,
+    Failed(String),
+}
+
+/// Writes `path` (inside `root`) with `text` unless it exists: atomically,
+/// through the one writer (`log::write::update_file`), which refuses
+/// symlinks and anything outside the root.
+fn write_new(root: &Path, path: &Path, text: &str) -> Outcome {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Outcome::Kept;
+    }
+    let mut kept = false;
+    let result = update_file(root, path, |old| {
+        // Created meanwhile: kept as it is.
+        if old.is_empty() {
+            text.to_owned()
+        } else {
+            kept = true;
+            old.to_owned()
+        }
+    });
+    match result {
+        Ok(()) if kept => Outcome::Kept,
+        Ok(()) => Outcome::Written,
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+pub fn run(root: Option<PathBuf>) -> ExitCode {
+    let root = match super::check::roots(root.into_iter().collect()) {
+        Ok(mut roots) => roots.remove(0),
+        Err(e) => {
+            eprintln!("tagls: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    // The log goes where the configuration in force says.
+    let settings = match config::load(&root, None) {
+        Ok(file) => Settings::from_file(&file),
+        Err(e) => {
+            eprintln!("tagls: {e}; fix it, then run `tagls init` again");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let files = [
+        (
+            settings.log_path(&root),
+            skeleton("\n"),
+            format!(
+                "the implementation log's skeleton ({})",
+                SKELETON_SECTIONS.join(", ")
+            ),
+        ),
+        (
+            root.join(config::FILE_NAME),
+            config_template(),
+            "every setting, commented out at its default".to_owned(),
+        ),
+    ];
+    // A .tagls.toml in a folder above already applies here: a new one
+    // would replace it for this root.
+    let applies = config::workspace_file(&root);
+    let (mut written, mut failed) = (0, 0);
+    for (path, text, what) in &files {
+        let shown = display_rel(path, &root);
+        if let Some(above) = applies
+            .as_ref()
+            .filter(|a| *a != path && path.ends_with(config::FILE_NAME))
+        {
+            println!(
+                "kept {}: it applies to this folder, and a {} here would replace it",
+                above.display(),
+                config::FILE_NAME
+            );
+            continue;
+        }
+        match write_new(&root, path, text) {
+            Outcome::Written => {
+                written += 1;
+                println!("wrote {shown}: {what}");
+            }
+            Outcome::Kept => {
+                println!("kept {shown}: it exists, and tagls init never overwrites a file")
+            }
+            Outcome::Failed(e) => {
+                failed += 1;
+                eprintln!("tagls: cannot write {shown}: {e}");
+            }
+        }
+    }
+    println!(
+        "\nRecord the work in the log as it is done (`tagls log created <path>`, `tagls log modified\n\
+         <path>`, or the editor's code actions). Until the log holds a claim, `tagls check` reports\n\
+         BLOCKED (missing-log): the method's gate wants a log with at least one claim.\n"
+    );
+    print!("{}", ci_snippet());
+    if failed > 0 {
+        ExitCode::from(EXIT_USAGE)
+    } else if written == 0 {
+        println!("\nNothing written: both files exist.");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every commented setting, uncommented, is read by the real loader.
+    #[test]
+    fn the_template_parses_commented_and_uncommented() {
+        let text = config_template();
+        let path = Path::new(".tagls.toml");
+        assert_eq!(
+            ConfigFile::parse(&text, path).unwrap(),
+            ConfigFile::default()
+        );
+        let setting = regex::Regex::new(r"^# (\[[a-z.A-Z_]+\]|[a-z-]+ = )").unwrap();
+        let uncommented: String = text
+            .lines()
+            .map(|l| {
+                if setting.is_match(l) {
+                    format!("{}\n", &l[2..])
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let file = ConfigFile::parse(&uncommented, path).unwrap();
+        assert_eq!(file.log.as_deref(), Some(crate::log::DEFAULT_LOG_PATH));
+        assert_eq!(file.max_file_size, Some(2 * 1024 * 1024));
+        assert_eq!(file.env_in_code, Some(true));
+        assert_eq!(file.ui_files.unwrap().len(), DEFAULT_UI_FILES.len());
+        assert_eq!(file.checks.len(), Code::CHECKS.len());
+        assert_eq!(file.families.len(), Family::ALL.len());
+        assert!(file.tags.contains_key("QUESTION_SUPPRESSION"));
+    }
+}
