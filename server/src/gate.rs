@@ -860,7 +860,7 @@ fn scan_log(
     // itself.
     let (path, span) = match first_tag {
         Some(first) => (first.path.clone(), first.span),
-        None if problem != log::LogProblem::Missing => (log_rel.clone(), Spans::default()),
+        None if problem.without_tags() => (log_rel.clone(), Spans::default()),
         None => return,
     };
     let finding = log::missing_log(problem, &settings.log, log_path, Default::default());

@@ -195,8 +195,9 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
     }
     println!(
         "\nRecord the work in the log as it is done (`tagls log created <path>`, `tagls log modified\n\
-         <path>`, or the editor's code actions). Until the log holds a claim, `tagls check` reports\n\
-         BLOCKED (missing-log): the method's gate wants a log with at least one claim.\n"
+         <path>`, or the editor's code actions). While neither the code nor the log holds a tag,\n\
+         `tagls check` has nothing to verify; once the code does, the log must hold a claim\n\
+         (missing-log blocks until then).\n"
     );
     print!("{}", ci_snippet());
     if failed > 0 {

@@ -141,7 +141,7 @@ pub fn visual_work(
     ui: &globset::GlobSet,
     registry: &crate::tags::Registry,
 ) -> Vec<Check> {
-    if super::LogProblem::of_parsed(log, true, registry).is_some() {
+    if super::LogProblem::of_parsed(log, super::Shape::Prose, registry).is_some() {
         return Vec::new();
     }
     let all = claims(log);

@@ -52,12 +52,52 @@ pub fn problem_on_disk(ws: &mut Workspace, path: &Path, registry: &Registry) -> 
     )
 }
 
+/// What a log's text holds, as far as the zero-tag gate cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Nothing but blanks.
+    Blank,
+    /// Headings, HTML comments and blank lines only: the template's
+    /// skeleton.
+    Skeleton,
+    /// Anything else.
+    Prose,
+}
+
+impl Shape {
+    /// The shape of the lines of a text; reads up to the first line of
+    /// prose.
+    pub fn of<L: AsRef<str>>(lines: impl IntoIterator<Item = L>) -> Shape {
+        let mut shape = Shape::Blank;
+        for line in lines {
+            let line = line.as_ref().trim();
+            if line.is_empty() {
+                continue;
+            }
+            let heading = line.starts_with('#')
+                && line.trim_start_matches('#').starts_with([' ', '\t'])
+                && line.len() - line.trim_start_matches('#').len() <= 6;
+            let comment = line.starts_with("<!--") && line.ends_with("-->");
+            if !(heading || comment) {
+                return Shape::Prose;
+            }
+            shape = Shape::Skeleton;
+        }
+        shape
+    }
+}
+
 /// Why a log does not satisfy the method, for a workspace that uses tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogProblem {
     Missing,
     Empty,
     NoClaim,
+    /// It holds nothing but headings and blank lines: the template's
+    /// skeleton (`tagls init`, the "create the log" action), set up for work
+    /// that has not started. Like [`LogProblem::NoClaim`] for a workspace
+    /// whose code holds tags; nothing to verify for one whose code does not.
+    Unstarted,
     /// It exists but cannot be read as a regular file inside the root (a
     /// symlink out of it, a folder, a file too large or unreadable).
     Unreadable,
@@ -70,19 +110,21 @@ impl LogProblem {
         let Some((log, text)) = log else {
             return Some(LogProblem::Missing);
         };
-        LogProblem::of_parsed(log, !text.trim().is_empty(), registry)
+        LogProblem::of_parsed(log, Shape::of(text.lines()), registry)
     }
 
-    /// What is wrong with a log that exists, parsed, and whether its text
-    /// holds anything but blanks; `None` when it holds a claim.
-    pub fn of_parsed(log: &LogDoc, has_text: bool, registry: &Registry) -> Option<LogProblem> {
+    /// What is wrong with a log that exists, parsed, given the shape of its
+    /// text; `None` when it holds a claim.
+    pub fn of_parsed(log: &LogDoc, shape: Shape, registry: &Registry) -> Option<LogProblem> {
         let has_claim = log.entries.iter().any(|e| {
             registry
                 .get(&e.tag.name)
                 .is_some_and(|d| d.family == Family::Claim)
         });
-        if !has_text {
+        if shape == Shape::Blank {
             Some(LogProblem::Empty)
+        } else if !has_claim && log.entries.is_empty() && shape == Shape::Skeleton {
+            Some(LogProblem::Unstarted)
         } else if !has_claim {
             Some(LogProblem::NoClaim)
         } else {
@@ -102,11 +144,18 @@ impl LogProblem {
         }
     }
 
+    /// Whether the problem puts a workspace whose code holds no tag under
+    /// the method: a log that exists and says something is the method in
+    /// use; a skeleton with no entry, or no log at all, is not.
+    pub fn without_tags(self) -> bool {
+        !matches!(self, LogProblem::Missing | LogProblem::Unstarted)
+    }
+
     fn what(self) -> &'static str {
         match self {
             LogProblem::Missing => "is missing",
             LogProblem::Empty => "is empty",
-            LogProblem::NoClaim => {
+            LogProblem::NoClaim | LogProblem::Unstarted => {
                 "holds no claim (#FILE_CREATED, #FILE_MODIFIED or #SCREENSHOT_CLAIMED)"
             }
             LogProblem::Unreadable => {
@@ -133,5 +182,33 @@ pub fn missing_log(problem: LogProblem, log: &str, log_path: &Path, range: TextR
         fix: matches!(problem, LogProblem::Missing | LogProblem::Empty).then(|| Fix::CreateLog {
             path: log_path.to_path_buf(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::Shape;
+
+    #[test]
+    fn a_skeleton_is_headings_comments_and_blanks() {
+        assert_eq!(Shape::of(["", "  "]), Shape::Blank);
+        assert_eq!(
+            Shape::of([
+                "# Implementation Log",
+                "",
+                "## Files Created",
+                "<!-- none yet -->"
+            ]),
+            Shape::Skeleton
+        );
+        // A tag is not a heading, nor is a line of prose or a list item.
+        for prose in [
+            "#FILE_CREATED: src/a.ts",
+            "Work on login",
+            "- item",
+            "####### seven",
+        ] {
+            assert_eq!(Shape::of(["# Log", prose]), Shape::Prose, "{prose}");
+        }
     }
 }

@@ -1165,7 +1165,9 @@ impl Actor {
                 .find(|t| settings.registry.get(&t.name).is_some())?
                 .head_range()
         };
-        let problem = self.log_problem(&root, &settings)?;
+        let problem = self
+            .log_problem(&root, &settings)
+            .filter(|p| !is_log || p.without_tags())?;
         // The gate's answer needs every tagged file of the root: a check
         // of the root on disk is asked for, once per state of the workspace.
         self.check_tagged(&root);
@@ -1181,9 +1183,9 @@ impl Actor {
             && let Content::Log { log, rope } = &e.content
         {
             // Asked on the publishes of a tagged document: the open log is
-            // not copied, its first non-blank character answers.
-            let has_text = rope.chars().any(|c| !c.is_whitespace());
-            return LogProblem::of_parsed(log, has_text, &settings.registry);
+            // not copied, its lines are read up to the first of prose.
+            let shape = log::Shape::of(rope.lines().map(|l| l.to_string()));
+            return LogProblem::of_parsed(log, shape, &settings.registry);
         }
         let generation = self.ws.generation();
         if let Some((g, p)) = self.log_state.get(root)
