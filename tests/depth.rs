@@ -92,13 +92,23 @@ async fn completion_of_tags_fields_paths_and_variables() {
 
     // In a string: nothing.
     assert!(complete(&mut c, &uri, 0, 15).await.is_empty());
-    // After `#` in a comment: every registered tag, replacing what is typed.
+    // After `#` in a comment: the registered tags that start with what is
+    // typed, replacing it.
     let items = complete(&mut c, &uri, 1, 7).await;
-    assert_eq!(items.len(), 20);
-    let drive = items.iter().find(|i| i.0 == "COMPLETION_DRIVE").unwrap();
+    let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "#COMPLETION_DRIVE",
+            "#COMPLETION_DRIVE_INTEGRATION",
+            "#COMPLETION_DRIVE_SUGGESTION"
+        ]
+    );
+    // The `#` is replaced too, so no client doubles it.
+    let drive = items.iter().find(|i| i.0 == "#COMPLETION_DRIVE").unwrap();
     assert_eq!(
         (drive.1.as_str(), &drive.2),
-        ("COMPLETION_DRIVE: ", &range(1, 4, 1, 7))
+        ("#COMPLETION_DRIVE: ", &range(1, 3, 1, 7))
     );
     // A path in a payload: the folder's entries.
     let items = complete(&mut c, &uri, 2, 37).await;

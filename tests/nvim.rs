@@ -514,7 +514,7 @@ fn run_depth_test(key: &str, version: &str) {
         "tag-name completion items {hash:?}\n{context}"
     );
     assert!(
-        hash.contains(&("COMPLETION_DRIVE", Some("COMPLETION_DRIVE: "))),
+        hash.contains(&("#COMPLETION_DRIVE", Some("#COMPLETION_DRIVE: "))),
         "no COMPLETION_DRIVE item in {hash:?}\n{context}"
     );
 
