@@ -739,6 +739,7 @@ impl LanguageServer for Backend {
         let actions = off_thread(move || {
             let mut actions = handlers::code_actions(&params);
             actions.extend(commands::code_actions(snap.as_ref(), &params));
+            handlers::order_code_actions(&mut actions, params.range);
             actions
         })
         .await?;

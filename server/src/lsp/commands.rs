@@ -199,9 +199,10 @@ pub fn code_actions(
     out
 }
 
-/// "Clean up tags" for the file, once the gate has PASSED its root (the
-/// method's cleanup: every tag but decisions and suggestions), and "Move
-/// assumption to the log" for the assumptions under the cursor.
+/// The file's cleanup, once the gate has PASSED its root (the method's
+/// cleanup: every tag but decisions and suggestions), a file-wide source
+/// action named for what it removes; and "Move assumption to the log" for
+/// the assumptions under the cursor.
 fn housekeeping_actions(
     snap: &Snapshot,
     params: &ls_types::CodeActionParams,
@@ -210,7 +211,7 @@ fn housekeeping_actions(
     let mut out = Vec::new();
     let registry = &snap.settings.registry;
     let text = snap.rope.to_string();
-    let remove_kind = CodeActionKind::new("source.tagls.removeVerified");
+    let remove_kind = CodeActionKind::new(CLEANUP_KIND);
     // The method cleans up only after the gate has PASSED.
     if wants(&remove_kind) && snap.verdict == Some(crate::findings::Verdict::Passed) {
         let edits: Vec<OneOf<TextEdit, ls_types::AnnotatedTextEdit>> =
@@ -225,7 +226,7 @@ fn housekeeping_actions(
                 })
                 .collect();
         if !edits.is_empty() {
-            let title = format!("Clean up tags ({})", edits.len());
+            let title = cleanup_title(edits.len());
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title,
                 kind: Some(remove_kind),
@@ -273,6 +274,18 @@ fn housekeeping_actions(
         }
     }
     out
+}
+
+/// The kind of the cleanup after PASSED: a source action, for the whole
+/// file, never a quick fix.
+pub const CLEANUP_KIND: &str = "source.tagls.cleanup";
+
+/// What the cleanup after PASSED does, in its title.
+fn cleanup_title(n: usize) -> String {
+    let tags = if n == 1 { "tag" } else { "tags" };
+    format!(
+        "Remove the {n} {tags} the method cleans up after PASSED (decisions and suggestions stay)"
+    )
 }
 
 fn show(snap: Option<&Snapshot>, path: &Path) -> String {
