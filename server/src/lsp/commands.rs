@@ -460,9 +460,39 @@ impl Runner {
         .map_err(|e| e.to_string())?;
         let log_path = info.settings.log_path(&root);
         let registry = info.settings.registry.clone();
-        self.change(&log_path, move |text| write::plan(text, &entry, &registry))
-            .await?;
-        Ok(String::new())
+        let (tag, rel) = (
+            if created {
+                "FILE_CREATED"
+            } else {
+                "FILE_MODIFIED"
+            },
+            display_rel(file, &root),
+        );
+        // An entry the log already holds as it would be written: nothing
+        // to change, and the user is told where it is.
+        let unchanged = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let seen = unchanged.clone();
+        self.change(&log_path, move |text| {
+            let edits = write::plan(text, &entry, &registry);
+            if !edits.is_empty() && write::apply(text, &edits) != text {
+                return edits;
+            }
+            if let Ok(mut seen) = seen.lock() {
+                *seen = Some(write::logged_line(text, &entry, &registry));
+            }
+            Vec::new()
+        })
+        .await?;
+        let unchanged = unchanged.lock().ok().and_then(|mut u| u.take());
+        Ok(match unchanged {
+            Some(Some(line)) => format!(
+                "{rel} is already logged as #{tag} ({}, line {}); nothing to change",
+                display_rel(&log_path, &root),
+                line + 1
+            ),
+            Some(None) => format!("the log's #{tag} entry for {rel} is up to date"),
+            None => String::new(),
+        })
     }
 
     /// Moves an assumption tag from a source file into the log's
@@ -790,11 +820,19 @@ async fn read_inside(file: &Path, info: &Inspected) -> Option<String> {
     .flatten()
 }
 
-/// Tells the user why a command did nothing.
+/// Tells the user why a command did nothing, or what it found.
 pub async fn report(client: &Client, outcome: &Outcome) {
-    if let Err(why) = outcome {
-        client
-            .show_message(MessageType::ERROR, format!("tagls: {why}"))
-            .await;
+    match outcome {
+        Err(why) => {
+            client
+                .show_message(MessageType::ERROR, format!("tagls: {why}"))
+                .await;
+        }
+        Ok(said) if !said.is_empty() => {
+            client
+                .show_message(MessageType::INFO, format!("tagls: {said}"))
+                .await;
+        }
+        Ok(_) => {}
     }
 }
