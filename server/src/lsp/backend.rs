@@ -159,6 +159,15 @@ async fn forward(
                     }
                 });
             }
+            Outbound::RefreshLenses => {
+                if shared.facts.get().is_some_and(|f| f.lens_refresh) {
+                    let client = client.clone();
+                    // A request: its answer is not waited for here.
+                    tokio::spawn(async move {
+                        let _ = client.code_lens_refresh().await;
+                    });
+                }
+            }
             Outbound::RefreshTokens => {
                 if shared.facts.get().is_some_and(|f| f.tokens_refresh) {
                     let client = client.clone();
