@@ -15,9 +15,14 @@
 //! `PATH`), must show the user no warning about its settings, and `:TaglsOpenLog` must open
 //! the log where `.tagls.toml` puts it, with tagls attached to it.
 //!
+//! Everyday use through the plugin, in both releases: `// #COMP` typed and completed with
+//! `<C-x><C-o>` (with one `#`), the fix first in the code-action menu on a missing path,
+//! code lenses shown and kept current without a refresh by hand, patterns coloured as
+//! hints (0.11), and the quickfix lists of `:TaglsGate` and `:TaglsTags`.
+//!
 //! The Neovim side lives in `tests/nvim/lsp_core.lua`, `tests/nvim/lsp_resolution.lua`,
-//! `tests/nvim/lsp_log_action.lua` and `tests/nvim/plugin_settings_log.lua` (with
-//! `tests/nvim/common.lua`).
+//! `tests/nvim/lsp_log_action.lua`, `tests/nvim/plugin_settings_log.lua` and
+//! `tests/nvim/plugin_everyday.lua` (with `tests/nvim/common.lua`).
 
 use std::ffi::OsStr;
 use std::fs;
