@@ -92,13 +92,23 @@ async fn completion_of_tags_fields_paths_and_variables() {
 
     // In a string: nothing.
     assert!(complete(&mut c, &uri, 0, 15).await.is_empty());
-    // After `#` in a comment: every registered tag, replacing what is typed.
+    // After `#` in a comment: the registered tags that start with what is
+    // typed, replacing it.
     let items = complete(&mut c, &uri, 1, 7).await;
-    assert_eq!(items.len(), 20);
-    let drive = items.iter().find(|i| i.0 == "COMPLETION_DRIVE").unwrap();
+    let labels: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "#COMPLETION_DRIVE",
+            "#COMPLETION_DRIVE_INTEGRATION",
+            "#COMPLETION_DRIVE_SUGGESTION"
+        ]
+    );
+    // The `#` is replaced too, so no client doubles it.
+    let drive = items.iter().find(|i| i.0 == "#COMPLETION_DRIVE").unwrap();
     assert_eq!(
         (drive.1.as_str(), &drive.2),
-        ("COMPLETION_DRIVE: ", &range(1, 4, 1, 7))
+        ("#COMPLETION_DRIVE: ", &range(1, 3, 1, 7))
     );
     // A path in a payload: the folder's entries.
     let items = complete(&mut c, &uri, 2, 37).await;
@@ -421,7 +431,7 @@ async fn actions_until(
     }
 }
 
-/// The method cleans up after PASSED and never before: "Clean up tags" is
+/// The method cleans up after PASSED and never before: the cleanup is
 /// offered once the gate has passed the workspace (the verified assumption
 /// and the pattern go, the decision stays), and taken back when the
 /// workspace stops passing.
@@ -449,11 +459,17 @@ export {}
     let uri = file_uri(&root.join("src/h.ts"));
     c.open(&uri, "typescript", text).await;
     c.diagnostics(&uri).await;
-    let has_remove = |t: &[String]| t.iter().any(|t| t == "Clean up tags (2)");
+    const CLEANUP: &str =
+        "Remove the 2 tags the method cleans up after PASSED (decisions and suggestions stay)";
+    let has_remove = |t: &[String]| t.iter().any(|t| t == CLEANUP);
     let actions = actions_until(&mut c, &uri, has_remove, "the removal, once PASSED").await;
+    // A file-wide source action.
+    let all = actions.as_array().unwrap();
+    let cleanup = all.iter().position(|a| a["title"] == CLEANUP).unwrap();
+    assert_eq!(all[cleanup]["kind"], "source.tagls.cleanup");
     // The removal is an edit on this version of the buffer: the verified
     // assumption's line and the pattern's go; the decision stays.
-    let edit = &actions[0]["edit"]["documentChanges"][0];
+    let edit = &all[cleanup]["edit"]["documentChanges"][0];
     assert_eq!(edit["textDocument"]["version"], 1);
     assert_eq!(
         edit["edits"],

@@ -6,6 +6,8 @@
 //!   - tagls' hover (`space k`) on the assumption tag;
 //!   - the quick fix "Change to #COMPLETION_DRIVE" (`space a`) on a misspelt tag, applied,
 //!     then written with `:w` (checked on disk);
+//!   - tag-name completion: `#COMP` typed in a comment, the first item taken, completes to
+//!     `// #COMPLETION_DRIVE: ` with one `#` (checked on disk);
 //!   - when the test Helix has a TypeScript grammar (tests/install-helix.sh builds one),
 //!     the highlight queries that `editors/helix/install.sh` writes: they must compile
 //!     (no query error in Helix's log) and colour a tagged comment unlike a plain one.
@@ -469,7 +471,37 @@ fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
         s.contains("'src/app.ts' written")
     });
 
-    // 6. Helix quits cleanly.
+    // 6. Completion after `#`: `#COMP` typed in a comment on a new last line, the first
+    // item taken, written: the `#` is replaced, not doubled.
+    // Helix continues the comment of the line above: the new line starts with `// `.
+    session.keys(&["g", "e", "o"]);
+    session.wait_for("the comment continued on line 6", |s| {
+        buffer_line(s, 6).is_some_and(|l| l.trim_end().ends_with(" 6  //"))
+    });
+    session.type_text("#COMP");
+    session.wait_for("tagls' tag names in the completion menu", |s| {
+        s.contains("#COMPLETION_DRIVE_INTEGRATION")
+    });
+    session.keys(&["Tab", "Enter", "Escape"]);
+    session.type_text(":w");
+    session.keys(&["Enter"]);
+    let completed = format!("{FIXED_TS}// #COMPLETION_DRIVE: \n");
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while fs::read_to_string(&file).unwrap_or_default() != completed {
+        assert!(
+            Instant::now() < deadline,
+            "{} after the completion and :w:\n{}\n--- screen ---\n{}",
+            file.display(),
+            fs::read_to_string(&file).unwrap_or_default(),
+            session.screen(false)
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    session.wait_for("Helix's word that it wrote the file again", |s| {
+        s.contains("'src/app.ts' written") && !s.contains("[+]")
+    });
+
+    // 7. Helix quits cleanly.
     quit(&session);
     let log = session.helix_log();
     assert!(

@@ -15,9 +15,14 @@
 //! `PATH`), must show the user no warning about its settings, and `:TaglsOpenLog` must open
 //! the log where `.tagls.toml` puts it, with tagls attached to it.
 //!
+//! Everyday use through the plugin, in both releases: `// #COMP` typed and completed with
+//! `<C-x><C-o>` (with one `#`), the fix first in the code-action menu on a missing path,
+//! code lenses shown and kept current without a refresh by hand, patterns coloured as
+//! hints (0.11), and the quickfix lists of `:TaglsGate` and `:TaglsTags`.
+//!
 //! The Neovim side lives in `tests/nvim/lsp_core.lua`, `tests/nvim/lsp_resolution.lua`,
-//! `tests/nvim/lsp_log_action.lua` and `tests/nvim/plugin_settings_log.lua` (with
-//! `tests/nvim/common.lua`).
+//! `tests/nvim/lsp_log_action.lua`, `tests/nvim/plugin_settings_log.lua` and
+//! `tests/nvim/plugin_everyday.lua` (with `tests/nvim/common.lua`).
 
 use std::ffi::OsStr;
 use std::fs;
@@ -514,7 +519,7 @@ fn run_depth_test(key: &str, version: &str) {
         "tag-name completion items {hash:?}\n{context}"
     );
     assert!(
-        hash.contains(&("COMPLETION_DRIVE", Some("COMPLETION_DRIVE: "))),
+        hash.contains(&("#COMPLETION_DRIVE", Some("#COMPLETION_DRIVE: "))),
         "no COMPLETION_DRIVE item in {hash:?}\n{context}"
     );
 
@@ -634,4 +639,205 @@ fn run_plugin_settings_log_test(key: &str, version: &str) {
         "clients on README.md\n{context}"
     );
     assert_eq!(result["client_count"], 1, "tagls clients in all\n{context}");
+}
+
+/// A tag naming a path that is not there (after text that is wider in bytes than in
+/// UTF-16), in a workspace with a pattern in another file and a log that has both.
+const EVERYDAY_APP_TS: &str = "\
+// #COMPLETION_DRIVE: 日本語 Assuming the cache lives in src/cache/redis.ts
+export const cache = null
+";
+const EVERYDAY_B_TS: &str = "// #CARGO_CULT: retry loop copied from src/app.ts\nexport {}\n";
+const EVERYDAY_LOG: &str = "# Implementation Log\n\n## Files Created\n\n\
+#FILE_CREATED: src/app.ts (2 lines)\n#FILE_CREATED: src/b.ts (2 lines)\n";
+
+#[test]
+fn neovim_0_11_everyday_completion_actions_lenses_colours_and_the_project_view() {
+    run_everyday_test("TAGLS_NVIM_011", "0.11");
+}
+
+#[test]
+fn neovim_0_7_everyday_completion_actions_lenses_and_the_project_view() {
+    run_everyday_test("TAGLS_NVIM_07", "0.7");
+}
+
+fn run_everyday_test(key: &str, version: &str) {
+    let Some(nvim) = find_nvim(key, version, "test") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::create_dir_all(root.join(".orchestration")).unwrap();
+    fs::write(root.join("src/app.ts"), EVERYDAY_APP_TS).unwrap();
+    fs::write(root.join("src/b.ts"), EVERYDAY_B_TS).unwrap();
+    fs::write(root.join(LOG_PATH), EVERYDAY_LOG).unwrap();
+
+    let (result, context) = run_driver(
+        &nvim,
+        version,
+        &dir,
+        "plugin_everyday.lua",
+        "ws/src/app.ts",
+        &[("TAGLS_ROOT", root.as_os_str())],
+    );
+
+    // Completion after `#`: set up by the plugin, and `#COMP` completes to the tag, with
+    // one `#`, whether `#` is a word character or not. (0.11 inserts the word up to the
+    // first space, 0.7 the whole text.)
+    assert_eq!(
+        result["omnifunc"], "v:lua.vim.lsp.omnifunc",
+        "omnifunc\n{context}"
+    );
+    for (i, line) in result["completed_lines"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            line.as_str().map(str::trim_end),
+            Some("// #COMPLETION_DRIVE:"),
+            "completed line {i}\n{context}"
+        );
+        let words = result["completion_words"][i]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            !words.is_empty()
+                && words.iter().all(|w| w
+                    .as_str()
+                    .is_some_and(|w| w.starts_with("#COMPLETION_DRIVE"))),
+            "completion menu {i}: {words:?}\n{context}"
+        );
+    }
+    assert_eq!(
+        result["completed_lines"].as_array().map(Vec::len),
+        Some(2),
+        "completions\n{context}"
+    );
+
+    // The first action on the missing path's line is its fix; the file-wide ones last.
+    let kinds: Vec<&str> = result["action_kinds"]
+        .as_array()
+        .map(|k| k.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        result["action_titles"][0], "Create src/cache/redis.ts",
+        "first code action\n{context}"
+    );
+    assert_eq!(
+        kinds,
+        ["quickfix", "quickfix", "source.tagls", "source.tagls"],
+        "code action kinds, in order\n{context}"
+    );
+
+    // Lenses without a refresh by hand: on attach, then after an edit outside Insert
+    // mode (the server's workspace/codeLens/refresh).
+    assert_eq!(
+        result["lens_before"],
+        serde_json::json!(["tagls: 1 assumption · 1 unresolved"]),
+        "lens on attach\n{context}"
+    );
+    assert_eq!(
+        result["lens_after"],
+        serde_json::json!(["tagls: 3 assumption · 1 pattern · 1 unresolved"]),
+        "lens after the edits\n{context}"
+    );
+
+    // Patterns are coloured as hints.
+    if version != "0.7" {
+        assert_eq!(
+            result["pattern_hl"], result["hint_hl"],
+            "@lsp.type.tagPattern resolves to DiagnosticHint\n{context}"
+        );
+        assert_eq!(result["pattern_hl"]["name"], "DiagnosticHint", "{context}");
+        assert_ne!(
+            result["pattern_hl"]["fg"], result["warn_hl"]["fg"],
+            "a pattern is not coloured as a warning\n{context}"
+        );
+    }
+
+    // :TaglsGate: the gate's findings, the blocking one first and marked, the verdict in
+    // the title; columns in bytes (the UTF-16 and UTF-8 columns differ on line 1).
+    let file = |rel: &str| root.join(rel).to_string_lossy().into_owned();
+    let item = |f: &str, lnum: u32, col: u32, typ: &str, text: &str| serde_json::json!({ "file": file(f), "lnum": lnum, "col": col, "type": typ, "text": text });
+    assert_eq!(
+        result["gate_title"], "tagls gate: BLOCKED (1 missing path(s)), 5 finding(s), 1 blocking",
+        "quickfix title\n{context}"
+    );
+    assert_eq!(
+        result["gate_items"],
+        serde_json::json!([
+            item(
+                "src/app.ts",
+                1,
+                61,
+                "W",
+                "[BLOCKED] missing-path: src/cache/redis.ts does not exist in the workspace"
+            ),
+            item(LOG_PATH, 5, 1, "I", "claim: Claim: src/app.ts (2 lines)"),
+            item(LOG_PATH, 6, 1, "I", "claim: Claim: src/b.ts (2 lines)"),
+            item(
+                "src/app.ts",
+                1,
+                4,
+                "I",
+                "assumption: Assumption: 日本語 Assuming the cache lives in src/cache/redis.ts"
+            ),
+            item(
+                "src/b.ts",
+                1,
+                4,
+                "N",
+                "pattern: Pattern: retry loop copied from src/app.ts"
+            ),
+        ]),
+        "quickfix items of :TaglsGate\n{context}"
+    );
+
+    // :TaglsTags: every tag on disk, by family, then file.
+    assert_eq!(
+        result["tags_title"], "tagls tags: 4 tag(s) in 3 file(s), gate BLOCKED (1 missing path(s))",
+        "quickfix title\n{context}"
+    );
+    assert_eq!(
+        result["tags_items"],
+        serde_json::json!([
+            item(
+                "src/app.ts",
+                1,
+                4,
+                "I",
+                "assumption: #COMPLETION_DRIVE: 日本語 Assuming the cache lives in src/cache/redis.ts"
+            ),
+            item(
+                LOG_PATH,
+                5,
+                1,
+                "I",
+                "claim: #FILE_CREATED: src/app.ts (2 lines)"
+            ),
+            item(
+                LOG_PATH,
+                6,
+                1,
+                "I",
+                "claim: #FILE_CREATED: src/b.ts (2 lines)"
+            ),
+            item(
+                "src/b.ts",
+                1,
+                4,
+                "I",
+                "pattern: #CARGO_CULT: retry loop copied from src/app.ts"
+            ),
+        ]),
+        "quickfix items of :TaglsTags\n{context}"
+    );
+    assert_eq!(result["server_exit_code"], 0, "server exit\n{context}");
 }

@@ -16,6 +16,8 @@ mod config;
 mod depth;
 #[path = "differential.rs"]
 mod differential;
+#[path = "everyday.rs"]
+mod everyday;
 #[path = "hostile.rs"]
 mod hostile;
 #[path = "log.rs"]

@@ -71,14 +71,21 @@ pub fn complete(cx: &Context<'_>, offset: usize) -> Vec<Item> {
         let boundary = prev
             .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '[' | '{' | '*' | '-' | '>'));
         if boundary {
-            let range = TextRange::new(line_start + hash, offset);
+            // The `#` is part of what is replaced, and of the item's text,
+            // so no client doubles it, whether or not it counts `#` as a
+            // word character; and only the names that start with what is
+            // typed are offered, since some clients (Neovim) leave the
+            // filtering of items with a text edit to the server.
+            let range = TextRange::new(line_start + hash - 1, offset);
+            let typed = &before[hash..];
             return cx
                 .registry
                 .defs()
                 .iter()
+                .filter(|d| d.name.starts_with(typed))
                 .map(|d| Item {
-                    label: d.name.clone(),
-                    text: format!("{}: ", d.name),
+                    label: format!("#{}", d.name),
+                    text: format!("#{}: ", d.name),
                     range,
                     kind: ItemKind::Tag,
                     detail: Some(format!("{} tag", d.family.name())),

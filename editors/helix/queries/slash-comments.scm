@@ -9,9 +9,9 @@
 ((comment) @error
  (#match? @error "(^|[\\s/*(\\[{])#FAILED_VERIFICATION:"))
 
-; pattern family: a suspicious habit
-((comment) @warning
- (#match? @warning "(^|[\\s/*(\\[{])#(CARGO_CULT|PATTERN_MOMENTUM|ASSUMPTION_BLINDNESS|CONTEXT_ROT|FALSE_COMPLETION|POISON_PATH):"))
+; pattern family: a suspicious habit, for the reviewer (a hint, as its diagnostic is)
+((comment) @hint
+ (#match? @hint "(^|[\\s/*(\\[{])#(CARGO_CULT|PATTERN_MOMENTUM|ASSUMPTION_BLINDNESS|CONTEXT_ROT|FALSE_COMPLETION|POISON_PATH):"))
 
 ; assumption family, and the verdict that needs a runtime check
 ((comment) @info

@@ -639,6 +639,20 @@ fn ends_with_blank_line(text: &str) -> bool {
     body.rsplit('\n').next().is_none_or(|l| l.trim().is_empty())
 }
 
+/// Where the log already has the entry `entry` would update: the 0-based
+/// line of its first line, or `None` when adding it would add a new entry.
+pub fn logged_line(text: &str, entry: &NewEntry, registry: &Registry) -> Option<usize> {
+    let log = parse(text, registry);
+    let existing = existing_entry(&log, entry)?;
+    let at = existing.tag.head_range().start.min(text.len());
+    Some(
+        text.as_bytes()[..at]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count(),
+    )
+}
+
 /// The entry already in the log that `entry` would update: the claim for
 /// the same tag and path (read as the checker reads it, so a quoted path
 /// is one path), or the screenshot waiver.

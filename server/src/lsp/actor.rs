@@ -158,6 +158,9 @@ pub enum Outbound {
     /// What the disk says changed: inlay hints and code lenses, which show
     /// whether references resolve, are out of date.
     RefreshDerived,
+    /// A document's code lens says something else than when it was last
+    /// published (a tag added, a reference resolved by an edit).
+    RefreshLenses,
 }
 
 /// A document as it was when a request arrived.
@@ -251,6 +254,8 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         resolutions: Default::default(),
         handled: 0,
         disk_changed: false,
+        lenses: HashMap::new(),
+        lenses_changed: false,
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -351,6 +356,11 @@ struct Actor {
     /// The disk changed since the last publish: hints and lenses are to be
     /// refreshed with it.
     disk_changed: bool,
+    /// Each open document's code lens title: as last worked out, and as
+    /// last published with its diagnostics.
+    lenses: HashMap<Uri, (Option<String>, Option<Option<String>>)>,
+    /// A published lens changed since the lenses were last refreshed.
+    lenses_changed: bool,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -477,6 +487,7 @@ impl Actor {
                 changes,
             } => self.change(&uri, version, changes),
             Msg::Close { uri } => {
+                self.lenses.remove(&uri);
                 if self.docs.remove(&uri).is_some() {
                     self.send(Outbound::Publish {
                         uri,
@@ -943,6 +954,10 @@ impl Actor {
     /// What a document's publish holds: its findings, the same the gate
     /// reports for its file, converted once.
     fn diagnostics(&mut self, uri: &Uri, snap: &Snapshot) -> Vec<ls_types::Diagnostic> {
+        let lens = super::handlers::code_lenses(snap)
+            .into_iter()
+            .find_map(|l| l.command.map(|c| c.title));
+        self.lenses.entry(uri.clone()).or_default().0 = lens;
         let mut all = snap.analysis.findings(&snap.settings);
         if self.designated.contains(uri)
             && let Some(f) = self.missing_log_finding(snap)
@@ -973,7 +988,13 @@ impl Actor {
         // lenses are asked for again.
         if self.disk_changed && !self.docs.iter().any(|(_, e)| e.pending.is_some()) {
             self.disk_changed = false;
+            self.lenses_changed = false;
             self.send(Outbound::RefreshDerived);
+        }
+        // Lenses that edits changed, once every pending publish went out.
+        if self.lenses_changed && !self.docs.iter().any(|(_, e)| e.pending.is_some()) {
+            self.lenses_changed = false;
+            self.send(Outbound::RefreshLenses);
         }
     }
 
@@ -1049,6 +1070,14 @@ impl Actor {
             if std::mem::take(&mut entry.tokens_behind) {
                 self.send(Outbound::RefreshTokens);
             }
+        }
+        // The first publish of a document is not a change: the editor asks
+        // for its lenses when it shows it.
+        if let Some((now, shown)) = self.lenses.get_mut(uri)
+            && shown.as_ref() != Some(now)
+        {
+            self.lenses_changed |= shown.is_some();
+            *shown = Some(now.clone());
         }
         self.send(Outbound::Publish {
             uri: uri.clone(),

@@ -159,6 +159,15 @@ async fn forward(
                     }
                 });
             }
+            Outbound::RefreshLenses => {
+                if shared.facts.get().is_some_and(|f| f.lens_refresh) {
+                    let client = client.clone();
+                    // A request: its answer is not waited for here.
+                    tokio::spawn(async move {
+                        let _ = client.code_lens_refresh().await;
+                    });
+                }
+            }
             Outbound::RefreshTokens => {
                 if shared.facts.get().is_some_and(|f| f.tokens_refresh) {
                     let client = client.clone();
@@ -739,6 +748,7 @@ impl LanguageServer for Backend {
         let actions = off_thread(move || {
             let mut actions = handlers::code_actions(&params);
             actions.extend(commands::code_actions(snap.as_ref(), &params));
+            handlers::order_code_actions(&mut actions, params.range);
             actions
         })
         .await?;

@@ -199,9 +199,10 @@ pub fn code_actions(
     out
 }
 
-/// "Clean up tags" for the file, once the gate has PASSED its root (the
-/// method's cleanup: every tag but decisions and suggestions), and "Move
-/// assumption to the log" for the assumptions under the cursor.
+/// The file's cleanup, once the gate has PASSED its root (the method's
+/// cleanup: every tag but decisions and suggestions), a file-wide source
+/// action named for what it removes; and "Move assumption to the log" for
+/// the assumptions under the cursor.
 fn housekeeping_actions(
     snap: &Snapshot,
     params: &ls_types::CodeActionParams,
@@ -210,7 +211,7 @@ fn housekeeping_actions(
     let mut out = Vec::new();
     let registry = &snap.settings.registry;
     let text = snap.rope.to_string();
-    let remove_kind = CodeActionKind::new("source.tagls.removeVerified");
+    let remove_kind = CodeActionKind::new(CLEANUP_KIND);
     // The method cleans up only after the gate has PASSED.
     if wants(&remove_kind) && snap.verdict == Some(crate::findings::Verdict::Passed) {
         let edits: Vec<OneOf<TextEdit, ls_types::AnnotatedTextEdit>> =
@@ -225,7 +226,7 @@ fn housekeeping_actions(
                 })
                 .collect();
         if !edits.is_empty() {
-            let title = format!("Clean up tags ({})", edits.len());
+            let title = cleanup_title(edits.len());
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title,
                 kind: Some(remove_kind),
@@ -273,6 +274,18 @@ fn housekeeping_actions(
         }
     }
     out
+}
+
+/// The kind of the cleanup after PASSED: a source action, for the whole
+/// file, never a quick fix.
+pub const CLEANUP_KIND: &str = "source.tagls.cleanup";
+
+/// What the cleanup after PASSED does, in its title.
+fn cleanup_title(n: usize) -> String {
+    let tags = if n == 1 { "tag" } else { "tags" };
+    format!(
+        "Remove the {n} {tags} the method cleans up after PASSED (decisions and suggestions stay)"
+    )
 }
 
 fn show(snap: Option<&Snapshot>, path: &Path) -> String {
@@ -447,9 +460,39 @@ impl Runner {
         .map_err(|e| e.to_string())?;
         let log_path = info.settings.log_path(&root);
         let registry = info.settings.registry.clone();
-        self.change(&log_path, move |text| write::plan(text, &entry, &registry))
-            .await?;
-        Ok(String::new())
+        let (tag, rel) = (
+            if created {
+                "FILE_CREATED"
+            } else {
+                "FILE_MODIFIED"
+            },
+            display_rel(file, &root),
+        );
+        // An entry the log already holds as it would be written: nothing
+        // to change, and the user is told where it is.
+        let unchanged = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let seen = unchanged.clone();
+        self.change(&log_path, move |text| {
+            let edits = write::plan(text, &entry, &registry);
+            if !edits.is_empty() && write::apply(text, &edits) != text {
+                return edits;
+            }
+            if let Ok(mut seen) = seen.lock() {
+                *seen = Some(write::logged_line(text, &entry, &registry));
+            }
+            Vec::new()
+        })
+        .await?;
+        let unchanged = unchanged.lock().ok().and_then(|mut u| u.take());
+        Ok(match unchanged {
+            Some(Some(line)) => format!(
+                "{rel} is already logged as #{tag} ({}, line {}); nothing to change",
+                display_rel(&log_path, &root),
+                line + 1
+            ),
+            Some(None) => format!("the log's #{tag} entry for {rel} is up to date"),
+            None => String::new(),
+        })
     }
 
     /// Moves an assumption tag from a source file into the log's
@@ -777,11 +820,19 @@ async fn read_inside(file: &Path, info: &Inspected) -> Option<String> {
     .flatten()
 }
 
-/// Tells the user why a command did nothing.
+/// Tells the user why a command did nothing, or what it found.
 pub async fn report(client: &Client, outcome: &Outcome) {
-    if let Err(why) = outcome {
-        client
-            .show_message(MessageType::ERROR, format!("tagls: {why}"))
-            .await;
+    match outcome {
+        Err(why) => {
+            client
+                .show_message(MessageType::ERROR, format!("tagls: {why}"))
+                .await;
+        }
+        Ok(said) if !said.is_empty() => {
+            client
+                .show_message(MessageType::INFO, format!("tagls: {said}"))
+                .await;
+        }
+        Ok(_) => {}
     }
 }

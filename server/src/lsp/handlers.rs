@@ -156,6 +156,38 @@ pub fn code_actions(params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
     out
 }
 
+/// Puts the actions in the order a user picks from: quick fixes for a
+/// diagnostic under the cursor first (a preferred one before the others),
+/// then the other quick fixes, then refactorings such as moving the
+/// assumption under the cursor, then the file-wide `source.*` actions.
+/// Within each group the order is kept.
+pub fn order_code_actions(actions: &mut [CodeActionOrCommand], at: Range) {
+    let overlaps = |r: &Range| r.start <= at.end && at.start <= r.end;
+    actions.sort_by_key(|a| {
+        let CodeActionOrCommand::CodeAction(a) = a else {
+            return 5;
+        };
+        let kind = a.kind.as_ref().map_or("", |k| k.as_str());
+        let is = |k: &CodeActionKind| {
+            kind == k.as_str() || kind.starts_with(&format!("{}.", k.as_str()))
+        };
+        if is(&CodeActionKind::QUICKFIX) {
+            let here = a.diagnostics.iter().flatten().any(|d| overlaps(&d.range));
+            match (here, a.is_preferred == Some(true)) {
+                (true, true) => 0,
+                (true, false) => 1,
+                _ => 2,
+            }
+        } else if is(&CodeActionKind::REFACTOR) {
+            3
+        } else if is(&CodeActionKind::SOURCE) {
+            4
+        } else {
+            5
+        }
+    });
+}
+
 /// Where a reference leads: the file, or the line of the env file that
 /// defines the variable.
 pub fn definition(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {

@@ -141,7 +141,14 @@ pub fn completion_item(
         }),
         detail: item.detail,
         documentation: item.documentation.map(Documentation::String),
-        filter_text: Some(item.text.trim_end().trim_end_matches(':').to_owned()),
+        // Only where the label is not what the client should match against
+        // the text the edit replaces (a path's label is its last part): Neovim
+        // 0.7 places the completion at the edit's start only for items
+        // without one.
+        filter_text: {
+            let filter = item.text.trim_end().trim_end_matches(':');
+            (!item.label.starts_with(filter)).then(|| filter.to_owned())
+        },
         text_edit: Some(CompletionTextEdit::Edit(ls_types::TextEdit {
             range: range(rope, item.range, enc),
             new_text: item.text,

@@ -16,6 +16,16 @@
 -- setting, from .tagls.toml or `settings`, says where), and only the server knows which
 -- file it is; it stays silent on other Markdown. M.open_log() (:TaglsOpenLog) asks the
 -- server where the log is and opens it.
+--
+-- On attach: 'omnifunc' is set to LSP completion when the buffer has none (so <C-x><C-o>
+-- completes tag names after `#` on every release), and code lenses are asked for on
+-- attach, BufEnter, InsertLeave and whenever the server sends workspace/codeLens/refresh
+-- (the plugin answers that request itself: Neovim 0.7 .. 0.11 do not).
+--
+-- The whole project, in the quickfix list, from the server's `tagls.gate` command (the
+-- answer `tagls check` gives): :TaglsGate (M.gate()) lists the gate's findings, blocking
+-- first, with the verdict in the list's title; :TaglsTags (M.tags()) lists every tag, by
+-- family and file.
 
 local M = {}
 
@@ -40,7 +50,8 @@ M.defaults = {
 -- by default. Linked with `default = true`, so a colour scheme's own definitions win.
 M.token_links = {
   tagAssumption = 'DiagnosticInfo',
-  tagPattern = 'DiagnosticWarn',
+  -- Patterns are hints for the reviewer (their diagnostics are hints), not warnings.
+  tagPattern = 'DiagnosticHint',
   tagSuggestion = 'DiagnosticHint',
   tagDecision = 'Special',
   tagClaim = 'Title',
@@ -123,17 +134,74 @@ function M.set_highlights()
   end
 end
 
--- Options of setup() that go to the client configuration as they are.
+-- Options of setup() that go to the client configuration as they are (on_attach,
+-- capabilities and handlers are merged with the plugin's own, below).
 local PASSTHROUGH = {
-  'on_attach',
   'on_init',
   'on_exit',
-  'capabilities',
-  'handlers',
   'flags',
   'cmd_env',
   'before_init',
 }
+
+-- Asks for the code lenses of `bufnr` again (0.10+ takes the buffer; 0.7 .. 0.9 refresh
+-- the current one).
+function M.refresh_lenses(bufnr)
+  if not (bufnr and vim.api.nvim_buf_is_valid(bufnr) and vim.api.nvim_buf_is_loaded(bufnr)) then
+    return
+  end
+  if has('nvim-0.10') then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  else
+    vim.api.nvim_buf_call(bufnr, function()
+      vim.lsp.codelens.refresh()
+    end)
+  end
+end
+
+-- The buffers a client is attached to.
+local function client_buffers(client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+  local out = {}
+  if client and type(client.attached_buffers) == 'table' then
+    for bufnr, attached in pairs(client.attached_buffers) do
+      if attached then
+        table.insert(out, bufnr)
+      end
+    end
+  elseif vim.lsp.get_buffers_by_client_id then
+    out = vim.lsp.get_buffers_by_client_id(client_id)
+  end
+  return out
+end
+
+-- The server asks for the lenses again (they changed with an edit or on disk).
+local function on_lens_refresh(_, _, ctx)
+  for _, bufnr in ipairs(client_buffers(ctx.client_id)) do
+    M.refresh_lenses(bufnr)
+  end
+  return vim.NIL
+end
+
+-- What the plugin does for every buffer tagls attaches to, before the user's on_attach.
+local function on_attach(client, bufnr)
+  if vim.bo[bufnr].omnifunc == '' then
+    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+  end
+  local group = vim.api.nvim_create_augroup('tagls.lenses.' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      M.refresh_lenses(bufnr)
+    end,
+  })
+  M.refresh_lenses(bufnr)
+  local user = M.config and M.config.on_attach
+  if user then
+    return user(client, bufnr)
+  end
+end
 
 -- The client configuration (without root_dir) for the current M.config.
 local function client_config()
@@ -149,6 +217,14 @@ local function client_config()
     -- section `tagls` (answered from `settings`).
     init_options = (not empty) and settings or nil,
     settings = { tagls = empty and vim.empty_dict() or settings },
+    on_attach = on_attach,
+    -- The plugin answers workspace/codeLens/refresh, so the server may send it.
+    capabilities = vim.tbl_deep_extend(
+      'force',
+      cfg.capabilities or vim.lsp.protocol.make_client_capabilities(),
+      { workspace = { codeLens = { refreshSupport = true } } }
+    ),
+    handlers = vim.tbl_extend('force', { ['workspace/codeLens/refresh'] = on_lens_refresh }, cfg.handlers or {}),
   }
   for _, key in ipairs(PASSTHROUGH) do
     if cfg[key] ~= nil then
@@ -260,6 +336,12 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('TaglsOpenLog', function()
     M.open_log()
   end, { nargs = 0, desc = 'Open the implementation log of the current tagls workspace' })
+  vim.api.nvim_create_user_command('TaglsGate', function()
+    M.gate()
+  end, { nargs = 0, desc = "The gate's findings for the current tagls workspace, in the quickfix list" })
+  vim.api.nvim_create_user_command('TaglsTags', function()
+    M.tags()
+  end, { nargs = 0, desc = 'Every tag of the current tagls workspace, by family and file, in the quickfix list' })
 end
 
 -- The tagls clients that are running (every Neovim release since 0.7).
@@ -340,6 +422,228 @@ function M.open_log()
       vim.notify('tagls: cannot open ' .. path .. ': ' .. tostring(err), vim.log.levels.ERROR)
     elseif not path_exists(path) then
       vim.notify('tagls: ' .. path .. ' does not exist yet; :write creates it', vim.log.levels.INFO)
+    end
+  end)
+end
+
+-- The whole project: the server's `tagls.gate` answer (docs/ARCHITECTURE.md, "The
+-- whole-project view"), for the root of `bufnr`'s file. Calls on_answer(roots) with the
+-- answer's `roots`, or on_answer(nil, why).
+function M.project(bufnr, on_answer)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client = client_for(bufnr)
+  if not client then
+    on_answer(nil, 'no tagls client is running; open a file of the project first')
+    return
+  end
+  local file = buffer_file(bufnr)
+  local params = {
+    command = 'tagls.gate',
+    arguments = { file and { file = file } or vim.empty_dict() },
+  }
+  local encoding = client.offset_encoding or 'utf-16'
+  client_request(client, 'workspace/executeCommand', params, function(err, result)
+    vim.schedule(function()
+      if err then
+        on_answer(nil, 'the server could not check the project: ' .. tostring(err.message or err))
+      elseif type(result) ~= 'table' or type(result.roots) ~= 'table' or #result.roots == 0 then
+        on_answer(nil, 'the server has no workspace root to check')
+      else
+        on_answer(result.roots, nil, encoding)
+      end
+    end)
+  end, bufnr)
+end
+
+-- The lines of files, read once each: from the buffer when it is loaded, else from disk.
+local function line_reader()
+  local files = {}
+  return function(path, line)
+    local lines = files[path]
+    if lines == nil then
+      local bufnr = vim.fn.bufnr(path)
+      if bufnr > 0 and vim.api.nvim_buf_is_loaded(bufnr) then
+        lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+      else
+        local ok, read = pcall(vim.fn.readfile, path)
+        lines = ok and read or {}
+      end
+      files[path] = lines
+    end
+    return lines[line + 1]
+  end
+end
+
+-- An LSP position's column (in the client's encoding) as a byte column.
+local function byte_col(text, character, encoding)
+  if character == 0 or encoding == 'utf-8' or text == nil then
+    return character
+  end
+  local ok, col
+  if has('nvim-0.11') then
+    ok, col = pcall(vim.str_byteindex, text, encoding, character, false)
+  else
+    ok, col = pcall(vim.str_byteindex, text, character, encoding == 'utf-16')
+  end
+  return ok and col or #text
+end
+
+-- A quickfix item at an answer's `uri` and `range`.
+local function qf_item(entry, text, typ, read_line, encoding)
+  local path = vim.uri_to_fname(entry.uri)
+  local s, e = entry.range.start, entry.range['end']
+  return {
+    filename = path,
+    lnum = s.line + 1,
+    col = byte_col(read_line(path, s.line), s.character, encoding) + 1,
+    end_lnum = e.line + 1,
+    end_col = byte_col(read_line(path, e.line), e.character, encoding) + 1,
+    text = text,
+    type = typ,
+  }
+end
+
+-- The verdict of each root, as the list's title says it.
+local function verdicts(roots)
+  local parts = {}
+  for _, root in ipairs(roots) do
+    local part = root.verdict
+    if type(root.reason) == 'string' and root.reason ~= '' then
+      part = part .. ' (' .. root.reason .. ')'
+    end
+    if #roots > 1 and type(root.root) == 'string' then
+      part = vim.fn.fnamemodify(vim.uri_to_fname(root.root), ':t') .. ': ' .. part
+    end
+    table.insert(parts, part)
+  end
+  return table.concat(parts, '; ')
+end
+
+local QF_TYPE = { error = 'E', warning = 'W', information = 'I', info = 'I', hint = 'N' }
+
+-- The quickfix items of the gate's findings: blocking first, then conditional, then the
+-- rest, each in the server's order, the gate's effect in front of the message.
+function M.gate_items(roots, encoding)
+  local read_line = line_reader()
+  local rank = { BLOCKED = 1, CONDITIONAL = 2 }
+  local ranked = {}
+  for _, root in ipairs(roots) do
+    for _, f in ipairs(root.findings or {}) do
+      local gate = type(f.gate) == 'string' and f.gate or nil
+      local text = (gate and ('[' .. gate .. '] ') or '') .. f.code .. ': ' .. f.message
+      local item = qf_item(f, text, QF_TYPE[f.severity] or 'I', read_line, encoding)
+      table.insert(ranked, { rank = rank[gate] or 3, n = #ranked, item = item })
+    end
+  end
+  table.sort(ranked, function(a, b)
+    if a.rank ~= b.rank then
+      return a.rank < b.rank
+    end
+    return a.n < b.n
+  end)
+  local items = {}
+  for _, r in ipairs(ranked) do
+    table.insert(items, r.item)
+  end
+  return items
+end
+
+-- The quickfix items of every tag: by family (a tag the registry does not know last),
+-- then file, then line.
+function M.tag_items(roots, encoding)
+  local read_line = line_reader()
+  local all = {}
+  for _, root in ipairs(roots) do
+    for _, t in ipairs(root.tags or {}) do
+      local family = type(t.family) == 'string' and t.family or 'unknown'
+      local text = family .. ': #' .. t.tag .. (t.payload ~= '' and (': ' .. t.payload) or '')
+      table.insert(all, {
+        family = family,
+        known = type(t.family) == 'string',
+        path = t.path,
+        line = t.range.start.line,
+        item = qf_item(t, text, 'I', read_line, encoding),
+      })
+    end
+  end
+  table.sort(all, function(a, b)
+    if a.known ~= b.known then
+      return a.known
+    end
+    if a.family ~= b.family then
+      return a.family < b.family
+    end
+    if a.path ~= b.path then
+      return a.path < b.path
+    end
+    return a.line < b.line
+  end)
+  local items = {}
+  for _, t in ipairs(all) do
+    table.insert(items, t.item)
+  end
+  return items
+end
+
+-- Fills the quickfix list with `items` and `title`, and opens it unless opts.open is false.
+local function show_list(items, title, opts)
+  vim.fn.setqflist({}, ' ', { title = title, items = items })
+  if opts.open ~= false then
+    vim.cmd('botright copen')
+  end
+end
+
+-- :TaglsGate: the gate's findings for the current buffer's workspace, in the quickfix
+-- list, blocking ones first and marked, with the verdict in the title. opts.open = false
+-- leaves the quickfix window closed; opts.on_done() is called once the list is filled.
+function M.gate(opts)
+  opts = opts or {}
+  M.project(0, function(roots, why, encoding)
+    if not roots then
+      vim.notify('tagls: ' .. why, vim.log.levels.WARN)
+      return
+    end
+    local items = M.gate_items(roots, encoding)
+    local blocking = 0
+    for _, root in ipairs(roots) do
+      blocking = blocking + ((root.summary and root.summary.blocking) or 0)
+    end
+    local title = string.format(
+      'tagls gate: %s, %d finding(s), %d blocking',
+      verdicts(roots),
+      #items,
+      blocking
+    )
+    show_list(items, title, opts)
+    if opts.on_done then
+      opts.on_done()
+    end
+  end)
+end
+
+-- :TaglsTags: every tag of the current buffer's workspace, by family and file, in the
+-- quickfix list, with the verdict in the title.
+function M.tags(opts)
+  opts = opts or {}
+  M.project(0, function(roots, why, encoding)
+    if not roots then
+      vim.notify('tagls: ' .. why, vim.log.levels.WARN)
+      return
+    end
+    local items = M.tag_items(roots, encoding)
+    local files = {}
+    for _, item in ipairs(items) do
+      files[item.filename] = true
+    end
+    local title = string.format(
+      'tagls tags: %d tag(s) in %d file(s), gate %s',
+      #items,
+      vim.tbl_count(files),
+      verdicts(roots)
+    )
+    show_list(items, title, opts)
+    if opts.on_done then
+      opts.on_done()
     end
   end)
 end
