@@ -1,8 +1,11 @@
 //! One engine, one answer: for the same workspace, what the server pushes
-//! for every file opened in it, what it reports when the workspace's
-//! diagnostics are pulled, and what `tagls check --format json` prints are
-//! the same findings: same file, range, code, severity, message and fix
-//! data. Any disagreement fails, with the three lists side by side.
+//! for every file opened in it, what the `tagls.gate` command answers and
+//! what `tagls check --format json` prints are the same findings: same file,
+//! range, code, severity, message and fix data; what it reports when the
+//! workspace's diagnostics are pulled (nothing open) is exactly those of them
+//! that need attention (`tagls::gate::needs_attention`: they change the
+//! verdict, or are warnings or errors). Any disagreement fails, with the
+//! lists side by side.
 //!
 //! Workspaces: the shipped demo, and generated ones that exercise each rule
 //! that used to be written twice: a non-default log, custom env files, two
@@ -63,9 +66,9 @@ fn severity_number(name: &str) -> u64 {
     }
 }
 
-/// What `tagls check --format json` finds, keyed by absolute file, and its
-/// verdict.
-fn cli_findings(env: &Env, roots: &[PathBuf]) -> (BTreeSet<Key>, String) {
+/// What `tagls check --format json` finds, keyed by absolute file, its
+/// verdict, and the findings of it that need attention.
+fn cli_findings(env: &Env, roots: &[PathBuf]) -> (BTreeSet<Key>, String, BTreeSet<Key>) {
     let mut cmd = Command::new(bin());
     cmd.arg("check").arg("--format").arg("json").args(roots);
     for (k, v) in env.vars() {
@@ -80,6 +83,7 @@ fn cli_findings(env: &Env, roots: &[PathBuf]) -> (BTreeSet<Key>, String) {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let one_root = roots.len() == 1;
     let verdict = report["verdict"].as_str().unwrap().to_owned();
+    let mut attention = BTreeSet::new();
     let findings = report["findings"]
         .as_array()
         .unwrap()
@@ -98,17 +102,41 @@ fn cli_findings(env: &Env, roots: &[PathBuf]) -> (BTreeSet<Key>, String) {
                     .unwrap_or_else(|| panic!("no root holds {rel}"))
             };
             let n = |k: &str| f[k].as_u64().unwrap() - 1;
-            (
+            let key = (
                 uri(&path),
                 [n("line"), n("column"), n("end_line"), n("end_column")],
                 f["code"].as_str().unwrap().to_owned(),
                 severity_number(f["severity"].as_str().unwrap()),
                 f["message"].as_str().unwrap().to_owned(),
                 f["fix"].to_string(),
-            )
+            );
+            if needs_attention(f) {
+                attention.insert(key.clone());
+            }
+            key
         })
         .collect();
-    (findings, verdict)
+    (findings, verdict, attention)
+}
+
+/// The core's rule, applied to a finding of `tagls check --format json`.
+fn needs_attention(f: &Value) -> bool {
+    use tagls::gate::Verdict;
+    use tagls::tags::Severity;
+    let severity = match f["severity"].as_str().unwrap() {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        "information" => Severity::Information,
+        "hint" => Severity::Hint,
+        other => panic!("unknown severity {other}"),
+    };
+    let gate = match f["gate"].as_str() {
+        Some("BLOCKED") => Some(Verdict::Blocked),
+        Some("CONDITIONAL") => Some(Verdict::Conditional),
+        None => None,
+        Some(other) => panic!("unknown gate {other}"),
+    };
+    tagls::gate::needs_attention(severity, gate)
 }
 
 /// What the `tagls.gate` command answers: the findings of every root, and
@@ -283,7 +311,7 @@ async fn pushed(c: &mut TestClient, roots: &[PathBuf], expected: &BTreeSet<Key>)
 /// findings for the scenario's own assertions.
 pub(crate) async fn agree(roots: &[PathBuf]) -> BTreeSet<Key> {
     let env = Env::new();
-    let (cli, verdict) = cli_findings(&env, roots);
+    let (cli, verdict, attention) = cli_findings(&env, roots);
     let mut c = server(&env, roots).await;
     let pull = pulled(&mut c).await;
     let (gate, gate_verdict) = gated(&mut c).await;
@@ -297,10 +325,10 @@ pub(crate) async fn agree(roots: &[PathBuf]) -> BTreeSet<Key> {
     };
     assert_eq!(
         pull,
-        cli,
-        "pulled diagnostics differ from tagls check\n--- pulled\n{}\n--- check\n{}",
+        attention,
+        "pulled diagnostics differ from what needs attention in tagls check\n--- pulled\n{}\n--- check (needs attention)\n{}",
         show(&pull),
-        show(&cli)
+        show(&attention)
     );
     assert_eq!(
         gate,

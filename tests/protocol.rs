@@ -779,3 +779,118 @@ async fn the_gate_command_answers_for_each_root() {
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
     c.finish().await;
 }
+
+/// A false line count in the log has a quick fix that writes the file's count
+/// in its place, as a versioned edit of the open log; once applied, the claim
+/// is true. `(N LOC)` is corrected the same way. The real binary, over stdio.
+#[tokio::test]
+async fn a_false_line_count_has_a_quick_fix_that_corrects_it() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path().canonicalize().unwrap();
+    write(&root, "src/a.ts", &"let x = 1;\n".repeat(29));
+    write(&root, "src/b.ts", "a\nb\n");
+    let log = "# Log\n\n## Files Created\n#FILE_CREATED: src/a.ts (156 lines)\n#FILE_CREATED: src/b.ts (9 LOC)\n";
+    write(&root, ".orchestration/implementation-log.md", log);
+    let mut c = support::start_binary(
+        std::path::Path::new(env!("CARGO_BIN_EXE_tagls")),
+        ClientOptions {
+            root: Some(root.clone()),
+            ..ClientOptions::default()
+        },
+    )
+    .await;
+    let log_uri = file_uri(&root.join(".orchestration/implementation-log.md"));
+    c.open(&log_uri, "markdown", log).await;
+    let false_claims = |d: &Value| -> Vec<Value> {
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "false-claim")
+            .cloned()
+            .collect()
+    };
+    let d = c
+        .diagnostics_where(&log_uri, |d| false_claims(d).len() == 2)
+        .await;
+    let mut version = 1;
+    for (claims, title, line, fixed) in [
+        (
+            "src/a.ts has 29 lines, not 156",
+            "Correct to 29 lines",
+            3,
+            "#FILE_CREATED: src/a.ts (29 lines)",
+        ),
+        (
+            "src/b.ts has 2 lines, not 9",
+            "Correct to 2 lines",
+            4,
+            "#FILE_CREATED: src/b.ts (2 LOC)",
+        ),
+    ] {
+        let diag = false_claims(&d)
+            .into_iter()
+            .find(|x| x["message"] == claims)
+            .unwrap_or_else(|| panic!("no {claims:?} in {d}"));
+        let actions = c
+            .request(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": log_uri }, "range": diag["range"], "context": { "diagnostics": [diag], "only": ["quickfix"] } }),
+            )
+            .await;
+        let action = actions
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["title"] == title))
+            .unwrap_or_else(|| panic!("no {title:?} in {actions}"));
+        assert_eq!(action["kind"], "quickfix");
+        assert_eq!(action["isPreferred"], true);
+        let change = &action["edit"]["documentChanges"][0];
+        assert_eq!(
+            change["textDocument"],
+            json!({ "uri": log_uri, "version": version })
+        );
+        let edits = change["edits"].as_array().unwrap();
+        assert_eq!(edits.len(), 1, "{action}");
+        // Apply it, as the editor does.
+        let text = c.docs[&log_uri].1.clone();
+        let (s, e) = (&edits[0]["range"]["start"], &edits[0]["range"]["end"]);
+        assert_eq!(
+            (s["line"].as_u64(), e["line"].as_u64()),
+            (Some(line), Some(line))
+        );
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let l = &mut lines[line as usize];
+        let (a, b) = (
+            s["character"].as_u64().unwrap() as usize,
+            e["character"].as_u64().unwrap() as usize,
+        );
+        l.replace_range(a..b, edits[0]["newText"].as_str().unwrap());
+        assert_eq!(l, fixed);
+        let new_text = lines.join("\n") + "\n";
+        version += 1;
+        c.docs.insert(log_uri.clone(), (version, new_text.clone()));
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": log_uri, "version": version }, "contentChanges": [{ "text": new_text }] }),
+        )
+        .await;
+    }
+    c.diagnostics_where(&log_uri, |d| false_claims(d).is_empty())
+        .await;
+    // A stale diagnostic, whose place no longer reads as the claimed count,
+    // gets no fix.
+    let stale = json!({
+        "range": { "start": { "line": 3, "character": 15 }, "end": { "line": 3, "character": 34 } },
+        "severity": 1, "code": "false-claim", "source": "tagls",
+        "message": "src/a.ts has 29 lines, not 156",
+        "data": { "fix": "correct-count", "claimed": 156, "lines": 29 },
+    });
+    let none = c
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": log_uri }, "range": stale["range"], "context": { "diagnostics": [stale], "only": ["quickfix"] } }),
+        )
+        .await;
+    assert_eq!(none, Value::Null);
+    c.finish().await;
+}

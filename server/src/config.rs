@@ -115,6 +115,30 @@ pub struct ConfigFile {
     pub checks: BTreeMap<String, Level>,
 }
 
+/// An editor setting as the configuration reads it, or `None` when it is
+/// unset. A settings form edits a single type, so each setting has a value
+/// that means "unset" (what `.tagls.toml` or the default says applies):
+/// `null` for any of them, `""` for `log` and `git-base`, an empty list for
+/// `env-files`, `ignore` and `ui-files`, `0` for `max-file-size`, and
+/// `"default"` for `env-in-code`, whose other choices are `"on"` and `"off"`
+/// (or `true` and `false`).
+fn editor_unset(key: &str, value: &serde_json::Value) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    match (key, value) {
+        (_, Value::Null) => None,
+        ("log" | "git-base", Value::String(s)) if s.trim().is_empty() => None,
+        ("env-files" | "ignore" | "ui-files", Value::Array(items)) if items.is_empty() => None,
+        ("max-file-size", Value::Number(n)) if n.as_u64() == Some(0) => None,
+        ("env-in-code", Value::String(s)) => match s.as_str() {
+            "default" => None,
+            "on" => Some(Value::Bool(true)),
+            "off" => Some(Value::Bool(false)),
+            _ => Some(value.clone()),
+        },
+        _ => Some(value.clone()),
+    }
+}
+
 /// A configuration file that could not be used, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -147,7 +171,17 @@ impl ConfigFile {
     /// `workspace/configuration`). `null`, `[]` and `{}` are an empty layer:
     /// "no settings" reaches the server in all three shapes, and `[]` is how
     /// Neovim encodes Lua's empty table, as in `setup({ settings = {} })`.
+    /// A setting left at the value an editor's settings form starts from is
+    /// unset (see [`editor_unset`]).
     pub fn from_json(value: &serde_json::Value) -> Result<ConfigFile, String> {
+        let value = &match value {
+            serde_json::Value::Object(keys) => serde_json::Value::Object(
+                keys.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), editor_unset(k, v)?)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
         let empty = match value {
             serde_json::Value::Null => true,
             serde_json::Value::Array(items) => items.is_empty(),
@@ -694,6 +728,44 @@ mod tests {
             let e = ConfigFile::from_json(&wrong).unwrap_err();
             assert!(e.contains("expected"), "{wrong}: {e}");
         }
+    }
+
+    #[test]
+    fn editor_settings_at_their_form_defaults_are_unset() {
+        let form = serde_json::json!({
+            "log": "", "git-base": " ", "env-files": [], "ignore": [], "ui-files": [],
+            "max-file-size": 0, "env-in-code": "default", "tags": {}, "families": {},
+            "checks": {},
+        });
+        assert_eq!(ConfigFile::from_json(&form), Ok(ConfigFile::default()));
+        let nulls = serde_json::json!({
+            "log": null, "git-base": null, "env-files": null, "max-file-size": null,
+            "env-in-code": null,
+        });
+        assert_eq!(ConfigFile::from_json(&nulls), Ok(ConfigFile::default()));
+        let set = ConfigFile::from_json(&serde_json::json!({
+            "log": "docs/log.md", "env-files": ["config.env"], "max-file-size": 10,
+            "env-in-code": "off",
+        }))
+        .unwrap();
+        assert_eq!(set.log.as_deref(), Some("docs/log.md"));
+        assert_eq!(set.env_files, Some(vec!["config.env".to_owned()]));
+        assert_eq!(set.max_file_size, Some(10));
+        assert_eq!(set.env_in_code, Some(false));
+        for (value, want) in [
+            (serde_json::json!("on"), Some(true)),
+            (serde_json::json!(true), Some(true)),
+            (serde_json::json!(false), Some(false)),
+        ] {
+            let file = ConfigFile::from_json(&serde_json::json!({ "env-in-code": value })).unwrap();
+            assert_eq!(file.env_in_code, want, "{value}");
+        }
+        let e =
+            ConfigFile::from_json(&serde_json::json!({ "env-in-code": "sometimes" })).unwrap_err();
+        assert!(
+            e.contains("expected a boolean") || e.contains("invalid type"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -278,6 +278,25 @@ pub fn gate_of(f: &Finding, registry: &Registry) -> Option<Verdict> {
     f.gate(registry)
 }
 
+/// Whether a finding needs attention: it changes the verdict, or it is a
+/// warning or an error. What a tag merely records (an assumption, a
+/// decision: information or a hint) does not. The server's workspace-wide
+/// diagnostics (`workspace/diagnostic`) report only these for the files that
+/// are not open, so that the Problems panel of a large tagged workspace lists
+/// what needs doing rather than one line per tag; an open file shows every
+/// finding.
+pub fn needs_attention(severity: crate::tags::Severity, gate: Option<Verdict>) -> bool {
+    use crate::tags::Severity;
+    gate.is_some() || matches!(severity, Severity::Error | Severity::Warning)
+}
+
+impl Located {
+    /// [`needs_attention`] for this finding.
+    pub fn needs_attention(&self) -> bool {
+        needs_attention(self.finding.severity, self.gate)
+    }
+}
+
 /// Each root with its configuration read from its files (docs/CONFIG.md),
 /// or from `explicit` when given, as `tagls check` reads it; an unusable
 /// file is an error.

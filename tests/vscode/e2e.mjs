@@ -10,14 +10,26 @@
 //   1. tagls's diagnostic appears in the Problems panel, with the severity that the
 //      user's `tagls.checks` setting gives it (so the server's settings reach it),
 //   2. hovering a tag shows tagls's hover,
+//   2b. the status bar shows the gate's verdict (BLOCKED (1)); clicking it shows the
+//      "tagls Tags" view with the blocking finding, the families with their counts and,
+//      under a family, its files; a tag there opens its place; once the missing file is
+//      created on disk, the status bar says CONDITIONAL (the demo's other findings for the
+//      gate),
 //   3. "Log #FILE_CREATED for src/services/user.service.ts", applied from the Source
 //      Action menu, writes that entry into the copy's implementation log on disk,
 //   4. the command "tagls: Open Implementation Log" opens the log, and the claim tag in it
-//      has the extension's default semantic-token colour; once `.tagls.toml` moves the log
-//      (`log = "docs/impl-log.md"`), the same command opens that file (4b),
+//      has the extension's default semantic-token colour; its false line count has the
+//      quick fix "Correct to 26 lines", which corrects it (4a); once `.tagls.toml` moves
+//      the log (`log = "docs/impl-log.md"`), the same command opens that file (4b),
 //   5. "tagls: Restart Server" starts the server again and "tagls: Show Output" shows it,
 //   6. with tagls.server.path naming nothing, the extension says so, and the message's
-//      "Install Instructions" button opens the extension's README.
+//      "Install Instructions" button opens the extension's README,
+//   7. with tagls.server.path naming a program that is not the server (`/bin/true`, a
+//      script that writes something else), the extension says so in one sentence, starts
+//      it once, and the message's "Open Settings" opens the Remote settings on
+//      tagls.server.path,
+//   8. the Settings editor edits each of the server's settings in place (a text box, a
+//      list or a choice), not only through "Edit in settings.json".
 // A screenshot of each step goes to $TAGLS_SCREENSHOTS. Every wait has a timeout; the
 // script always exits, and kills code-server (its whole process group) and chromium.
 //
@@ -422,6 +434,45 @@ async function steps(page, logFile, logBefore, userData) {
   await screenshot(page, 'hover');
   await page.keyboard.press('Escape');
 
+  // ------------------------------------------------------------ 2b. the gate
+  const workspaceDir = path.dirname(path.dirname(logFile));
+  const blocked = page.locator('.statusbar-item', { hasText: 'tagls: BLOCKED (1)' }).first();
+  await blocked.waitFor({ state: 'visible', timeout: 60_000 });
+  await blocked.click();
+  // Room for the tags view: fold the Explorer's folder section, as a user would.
+  const folders = page.locator('.pane-header[aria-expanded="true"]', { hasText: path.basename(workspaceDir) }).first();
+  if (await folders.isVisible()) {
+    await folders.click();
+  }
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'tagls Tags' }) }).first();
+  const row = (text) => tree.locator('.monaco-list-row', { hasText: text }).first();
+  await row('BLOCKED: 1 missing path(s)').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  await row(DIAGNOSTIC_TEXT).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  for (const family of ['assumption (6)', 'pattern (2)', 'claim (3)', 'unknown (1)']) {
+    await row(family).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  }
+  await row('assumption (6)').click();
+  await row('src/api/routes/auth.ts (4)').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  await row('worker/main.go (1)').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  await screenshot(page, 'gate-and-tags');
+  await row('worker/main.go (1)').click();
+  await row('Assuming DATABASE_URL').click();
+  await page
+    .locator('.tabs-container .tab.active[data-resource-name="main.go"]')
+    .waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  const treeRows = (await tree.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  if ((await blocked.locator('.codicon-error').count()) === 0) {
+    fail('the BLOCKED status bar item has no error icon');
+  }
+  log(`2b. the status bar shows "${(await blocked.innerText()).trim()}" with the error icon; the tags view lists: ${treeRows.join(' | ')}`);
+  // Fix the blocking finding on disk: the verdict follows.
+  fs.mkdirSync(path.join(workspaceDir, 'src/config'), { recursive: true });
+  fs.writeFileSync(path.join(workspaceDir, 'src/config/rate-limit.ts'), 'export const limit = 10;\n');
+  const conditional = page.locator('.statusbar-item', { hasText: 'tagls: CONDITIONAL' }).first();
+  await conditional.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  log(`2b. with src/config/rate-limit.ts created, the status bar shows "${(await conditional.innerText()).trim()}"`);
+  await screenshot(page, 'gate-conditional');
+
   // ------------------------------------------------------------ 3. source action
   await openFile(page, 'src/services/user.service.ts');
   const action = page
@@ -453,6 +504,12 @@ async function steps(page, logFile, logBefore, userData) {
   log(`3. the log on disk now has "#FILE_CREATED: src/services/user.service.ts (${count} lines)" (+${added} lines)`);
   await screenshot(page, 'source-action-applied');
 
+  // A false count for the quick fix of 4a: auth.ts has 26 lines.
+  fs.writeFileSync(logFile, fs.readFileSync(logFile, 'utf8').replace(
+    'src/api/routes/auth.ts (26 lines)',
+    'src/api/routes/auth.ts (156 lines)',
+  ));
+
   // ------------------------------------------------------------ 4. open the log
   await runCommand(page, 'tagls: Open Implementation Log');
   await page
@@ -475,6 +532,35 @@ async function steps(page, logFile, logBefore, userData) {
   }, 300);
   log(`4. "tagls: Open Implementation Log" opened the log; #FILE_CREATED: is ${colour}`);
   await screenshot(page, 'implementation-log');
+
+  // ------------------------------------------------------------ 4a. correct a count
+  const falseLine = fs.readFileSync(logFile, 'utf8').split('\n')
+    .findIndex((l) => l.includes('src/api/routes/auth.ts (156 lines)')) + 1;
+  if (falseLine < 1) {
+    fail('the log lost the false count written for this step');
+  }
+  const fixTitle = 'Correct to 26 lines';
+  const fixRow = page.locator('.action-widget .monaco-list-row', { hasText: fixTitle }).first();
+  await waitFor(`"${fixTitle}" in the quick fix menu`, 45_000, async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+G');
+    await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    await input.fill(`:${falseLine}:40`);
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+    await runCommand(page, 'Quick Fix...');
+    return fixRow.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true);
+  }, 500);
+  await screenshot(page, 'quick-fix-count');
+  await fixRow.click();
+  await page
+    .locator('.editor-group-container.active .view-line', { hasText: 'src/api/routes/auth.ts (26 lines)' })
+    .first()
+    .waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  await runCommand(page, 'File: Save');
+  await waitFor('the corrected count on disk', UI_TIMEOUT_MS, () =>
+    fs.readFileSync(logFile, 'utf8').includes('#FILE_CREATED: src/api/routes/auth.ts (26 lines)'));
+  log(`4a. "${fixTitle}" corrected "(156 lines)" in the log, saved to disk`);
 
   // ------------------------------------------------------------ 4b. a log elsewhere
   // The workspace file moves the log; the command asks the server, which reads the file
@@ -542,6 +628,79 @@ async function steps(page, logFile, logBefore, userData) {
   }
   log(`6. with no server at ${missing} the extension says so; "Install Instructions" opened "${readmeTab}" with the install command`);
   await screenshot(page, 'install-instructions');
+
+  // ------------------------------------------------------------ 7. not the server
+  const work = path.dirname(userData);
+  const garbage = path.join(work, 'not-a-server.sh');
+  fs.writeFileSync(garbage, '#!/bin/sh\nprintf \'hello\\r\\n\\r\\n\'\nexec sleep 120\n', { mode: 0o755 });
+  for (const [program, why] of [
+    ['/bin/true', 'it exited with status 0 before answering initialize'],
+    [garbage, 'it did not answer initialize'],
+  ]) {
+    const startsOf = () => extensionLog(userData).split('\n').filter((l) => l.includes(`] starting ${program}`)).length;
+    fs.writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify({ 'tagls.server.path': program }));
+    const sentence = `tagls.server.path points to ${program}, which is not the tagls language server: ${why}`;
+    const notServer = page.locator('.notification-toast', { hasText: sentence }).first();
+    await notServer.waitFor({ state: 'visible', timeout: 45_000 });
+    await page.waitForTimeout(500); // the toast fades in
+    await screenshot(page, `not-a-server-${path.basename(program)}`);
+    const shown = (await notServer.innerText()).replace(/\s+/g, ' ').trim();
+    const raw = await page.locator('.notification-toast', { hasText: /EPIPE|crashed|connection to server/i }).allInnerTexts();
+    if (raw.length) {
+      fail(`raw connection errors shown: ${raw.join(' | ')}`);
+    }
+    if (startsOf() !== 1) {
+      fail(`${program} was started ${startsOf()} times:\n${extensionLog(userData)}`);
+    }
+    log(`7. with tagls.server.path = ${program}: "${shown.slice(0, 200)}" (started once)`);
+    if (program === garbage) {
+      await notServer.locator('.monaco-button', { hasText: 'Open Settings' }).first().click();
+    } else {
+      await notServer.locator('.codicon-notifications-clear').first().click().catch(() => {});
+    }
+  }
+  // The setting is machine-overridable: the Remote tab holds it.
+  const search = page.locator('.settings-editor .suggest-input-container .view-line').first();
+  await waitFor('the settings editor searching tagls.server.path', UI_TIMEOUT_MS, async () =>
+    (await search.innerText()).includes('tagls.server.path'));
+  const tab = page.locator('.settings-editor .settings-tabs-widget .action-label.checked').first();
+  const tabName = (await tab.innerText()).trim();
+  if (!/remote/i.test(tabName)) {
+    fail(`"Open Settings" opened the ${tabName} tab, not Remote`);
+  }
+  await page
+    .locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' })
+    .first()
+    .waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  log(`7. "Open Settings" opened the ${tabName} tab on tagls.server.path`);
+  await screenshot(page, 'remote-settings');
+
+  // ------------------------------------------------------------ 8. settings forms
+  // Each server setting is edited in the form, not only in settings.json.
+  const forms = [
+    ['tagls.log', 'The implementation log, relative to', 'input'],
+    ['tagls.git-base', 'The git revision the log', 'input'],
+    ['tagls.max-file-size', 'Files larger than this many bytes', 'input'],
+    ['tagls.env-files', 'Env files at the workspace root', '.setting-list-widget'],
+    ['tagls.ignore', 'Files tagls does not look at', '.setting-list-widget'],
+    ['tagls.ui-files', 'Globs of files whose change is visual work', '.setting-list-widget'],
+    ['tagls.env-in-code', 'Whether environment variables that the code reads', 'select'],
+  ];
+  const editable = [];
+  for (const [key, description, control] of forms) {
+    await page.locator('.settings-editor .suggest-input-container').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(key);
+    const item = page.locator('.settings-editor .setting-item-contents', { hasText: description }).first();
+    await item.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    if ((await item.locator('.edit-in-settings-button, a', { hasText: 'Edit in settings.json' }).count()) > 0) {
+      fail(`${key} offers only "Edit in settings.json"`);
+    }
+    await item.locator(control).first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    editable.push(key);
+  }
+  log(`8. the Settings editor edits ${editable.join(', ')} in place`);
+  await screenshot(page, 'settings-forms');
 }
 
 /** The extension's output channel as VS Code writes it to disk. */

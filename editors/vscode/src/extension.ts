@@ -2,25 +2,30 @@
 // through `tagls.server.path`) for TypeScript, JavaScript, Go, Python and Markdown (the
 // implementation log, wherever the `log` setting puts it), passes the user's `tagls.*`
 // settings through to it, and adds three commands (restart the server, open the
-// implementation log, show the output).
+// implementation log, show the output) and the whole-project view (project.ts: the gate's
+// verdict in the status bar, every tag in a tree).
 //
 // Everything the user sees in the editor (diagnostics, hover, semantic tokens,
-// inlay hints, code actions) comes from the server; this file only wires it up.
+// inlay hints, code actions, the verdict) comes from the server; this file only wires it up.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  CloseAction,
   type ConfigurationParams,
   DidChangeConfigurationNotification,
   type DocumentSelector,
+  ErrorAction,
+  type ErrorHandler,
   ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
+import { ProjectView, REFRESH_COMMAND, SHOW_GATE_COMMAND } from './project';
 
 /** The client id: vscode-languageclient reads `tagls.trace.server` through it. */
 const CLIENT_ID = 'tagls';
@@ -29,6 +34,11 @@ const CLIENT_NAME = 'tagls';
 const EXTENSION_ONLY_KEYS = ['server', 'trace'];
 /** The server's query for where the implementation log is. */
 const LOG_PATH_COMMAND = 'tagls.logPath';
+/** The name the tagls server gives in its answer to `initialize`. */
+const SERVER_NAME = 'tagls';
+/** How long a server has to answer `initialize`; tagls answers at once. */
+const INITIALIZE_TIMEOUT_MS = 20_000;
+const SERVER_PATH_SETTING = 'tagls.server.path';
 /**
  * The documents tagls serves: code in six languages, and Markdown. Which Markdown file
  * is the implementation log is the server's to say (the `log` setting, from `tagls.log`
@@ -44,17 +54,38 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   'markdown',
 ].map((language) => ({ scheme: 'file', language }));
 
-let client: LanguageClient | undefined;
+/**
+ * The client, quiet while the server starts: until the server has answered `initialize`
+ * as tagls, the client's own error notifications ("couldn't create connection to server",
+ * "write EPIPE") go to the output only, and one sentence says what is wrong.
+ */
+class TaglsClient extends LanguageClient {
+  quiet = true;
+
+  override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    super.error(message, data, this.quiet ? false : showNotification);
+  }
+}
+
+let client: TaglsClient | undefined;
+/** The server process of `client`. */
+let serverProcess: ChildProcess | undefined;
 /** Set as soon as a restart is due, so that nothing more is sent to the old server. */
 let restartPending = false;
 let outputChannel: vscode.LogOutputChannel;
+let project: ProjectView | undefined;
 /** Serialises start/stop/restart so that two restarts never race. */
 let lifecycle: Promise<void> = Promise.resolve();
 
 export function activate(context: vscode.ExtensionContext): void {
   outputChannel = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
+  const view = new ProjectView(outputChannel);
+  project = view;
   context.subscriptions.push(
     outputChannel,
+    view,
+    vscode.commands.registerCommand(REFRESH_COMMAND, () => view.refresh()),
+    vscode.commands.registerCommand(SHOW_GATE_COMMAND, () => view.showGate()),
     vscode.commands.registerCommand('tagls.restartServer', () => enqueue(() => restart(context))),
     vscode.commands.registerCommand('tagls.openLog', () => openLog()),
     vscode.commands.registerCommand('tagls.showOutput', () => outputChannel.show(true)),
@@ -88,7 +119,10 @@ async function restart(context: vscode.ExtensionContext): Promise<void> {
 
 async function stop(): Promise<void> {
   const running = client;
+  const proc = serverProcess;
   client = undefined;
+  serverProcess = undefined;
+  project?.setClient(undefined);
   if (running) {
     try {
       await running.stop(5000);
@@ -96,6 +130,36 @@ async function stop(): Promise<void> {
       outputChannel.error(`stopping the server: ${String(error)}`);
     }
     await running.dispose();
+  }
+  if (proc) {
+    await end(proc);
+  }
+}
+
+/** Whether a process has exited. */
+function hasExited(proc: ChildProcess): boolean {
+  return proc.exitCode !== null || proc.signalCode !== null;
+}
+
+/** Waits up to `ms` for a process to exit. */
+function exitWithin(proc: ChildProcess, ms: number): Promise<void> {
+  if (hasExited(proc)) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Ends a server process that did not exit after `exit`, as vscode-languageclient does. */
+async function end(proc: ChildProcess): Promise<void> {
+  await exitWithin(proc, 2000);
+  if (!hasExited(proc)) {
+    proc.kill();
   }
 }
 
@@ -108,14 +172,81 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   }
   outputChannel.info(`starting ${command.path}`);
 
-  const serverOptions: ServerOptions = {
-    command: command.path,
-    // vscode-languageclient appends `--stdio`; tagls accepts and ignores it.
-    transport: TransportKind.stdio,
+  // Until the server has answered `initialize` as tagls, a failure means the binary is
+  // not the tagls language server (`/bin/cat`, a script): it is said once, in one
+  // sentence, and the server is not started again. Once it runs, a crash restarts it as
+  // vscode-languageclient always does.
+  let initialized = false;
+  let failure: string | undefined;
+  /** How the process ended before it answered `initialize`, when it did. */
+  let exited: string | undefined;
+  let givenUp = false;
+  let proc: ChildProcess | undefined;
+  const serverOptions: ServerOptions = async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    // `--stdio`, as vscode-languageclient passes it; tagls accepts and ignores it.
+    const spawned = spawn(command.path, ['--stdio'], {
+      cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined,
+      stdio: 'pipe',
+    });
+    proc = spawned;
+    if (initialized) {
+      // Restarted by vscode-languageclient after a crash.
+      serverProcess = spawned;
+    }
+    spawned.on('error', (error) => {
+      if (!initialized && !givenUp) {
+        exited ??= `it could not be run (${error.message})`;
+        fail(exited);
+      }
+    });
+    spawned.on('exit', (code, signal) => {
+      if (!initialized && !givenUp) {
+        exited ??=
+          code !== null
+            ? `it exited with status ${code} before answering initialize`
+            : `it was ended by ${signal} before answering initialize`;
+        fail(exited);
+      }
+    });
+    return spawned;
   };
+  let failed: () => void = () => {};
+  const failedEarly = new Promise<void>((resolve) => {
+    failed = resolve;
+  });
+  const fail = (why: string) => {
+    failure ??= why;
+    failed();
+  };
+  let defaultHandler: ErrorHandler | undefined;
+  const errorHandler: ErrorHandler = {
+    error: (error, message, count) => {
+      if (!initialized) {
+        fail(`it did not answer initialize (${error.message})`);
+        return { action: ErrorAction.Shutdown, handled: true };
+      }
+      defaultHandler ??= languageClient.createDefaultErrorHandler();
+      return defaultHandler.error(error, message, count);
+    },
+    closed: () => {
+      if (!initialized) {
+        fail('it exited before answering initialize');
+        return { action: CloseAction.DoNotRestart, handled: true };
+      }
+      defaultHandler ??= languageClient.createDefaultErrorHandler();
+      return defaultHandler.closed();
+    },
+  };
+
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
+    errorHandler,
+    initializationFailedHandler: (error: unknown) => {
+      fail(`it did not answer initialize (${error instanceof Error ? error.message : String(error)})`);
+      return false;
+    },
     initializationOptions: serverSettings(vscode.workspace.getConfiguration().get('tagls')),
     synchronize: { configurationSection: 'tagls' },
     middleware: {
@@ -153,23 +284,83 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     },
   };
 
-  const languageClient = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  const languageClient = new TaglsClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   client = languageClient;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      fail(`it did not answer initialize within ${INITIALIZE_TIMEOUT_MS / 1000} seconds`);
+      resolve();
+    }, INITIALIZE_TIMEOUT_MS);
+  });
+  const started = languageClient.start();
+  // Raced below: a start that fails after the race is over is reported through `fail`.
+  started.catch(() => {});
   try {
-    await languageClient.start();
+    await Promise.race([started, failedEarly, timedOut]);
+    const name = languageClient.initializeResult?.serverInfo?.name;
+    if (failure === undefined && name !== SERVER_NAME) {
+      fail(name ? `it answered initialize as ${name}` : 'it answered initialize without its name');
+    }
   } catch (error) {
-    outputChannel.error(`the server did not start: ${String(error)}`);
-    // Not awaited: a notification left open must not hold up a restart.
-    void vscode.window
-      .showErrorMessage(
-        `tagls: the language server (${command.path}) did not start: ${String(error)}`,
-        'Show Output',
-      )
-      .then((choice) => {
-        if (choice === 'Show Output') {
-          outputChannel.show(true);
-        }
-      });
+    fail(`it did not answer initialize (${error instanceof Error ? error.message : String(error)})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (failure === undefined) {
+    initialized = true;
+    languageClient.quiet = false;
+    serverProcess = proc;
+    project?.setClient(languageClient);
+    return;
+  }
+  // Not the tagls server: stop it, and do not start it again until the setting changes
+  // or the user restarts. A program that exits on its own is given a moment to, so that
+  // the message says so.
+  if (client === languageClient) {
+    client = undefined;
+  }
+  if (proc) {
+    await exitWithin(proc, 1000);
+  }
+  givenUp = true;
+  try {
+    await languageClient.dispose(2000);
+  } catch {
+    // It is gone either way.
+  }
+  if (proc && !hasExited(proc)) {
+    proc.kill();
+  }
+  void reportNotServer(command, exited ?? failure);
+}
+
+/** One sentence for a `tagls.server.path` that is not the tagls language server. */
+async function reportNotServer(command: ServerCommand, why: string): Promise<void> {
+  const message = `tagls.server.path points to ${command.path}, which is not the tagls language server: ${why}.`;
+  outputChannel.error(message);
+  const settings = 'Open Settings';
+  const output = 'Show Output';
+  const choice = await vscode.window.showErrorMessage(message, settings, output);
+  if (choice === settings) {
+    await openServerPathSetting();
+  } else if (choice === output) {
+    outputChannel.show(true);
+  }
+}
+
+/**
+ * Opens the settings editor on `tagls.server.path`, in the scope that holds it: the
+ * setting is machine-overridable, so in a remote window (SSH, a container, code-server)
+ * it lives under the Remote tab, and the User tab would show nothing to change.
+ */
+async function openServerPathSetting(): Promise<void> {
+  if (vscode.env.remoteName) {
+    await vscode.commands.executeCommand('workbench.action.openRemoteSettings', {
+      query: SERVER_PATH_SETTING,
+    });
+  } else {
+    await vscode.commands.executeCommand('workbench.action.openSettings', SERVER_PATH_SETTING);
   }
 }
 
@@ -274,7 +465,7 @@ async function reportMissingServer(
       await vscode.window.showTextDocument(readme);
     }
   } else if (choice === settings) {
-    await vscode.commands.executeCommand('workbench.action.openSettings', 'tagls.server.path');
+    await openServerPathSetting();
   }
 }
 

@@ -45,6 +45,9 @@ pub enum Fix {
         root: std::path::PathBuf,
         count: usize,
     },
+    /// Write the file's line count in place of the one a claim states
+    /// (`(156 lines)` becomes `(29 lines)`): see `log::check::count_at`.
+    CorrectCount { claimed: usize, lines: usize },
 }
 
 impl Finding {
@@ -68,6 +71,9 @@ impl Fix {
             Fix::CreateLog { path } => json!({ "fix": "create-log", "path": path }),
             Fix::LogChanged { root, count } => {
                 json!({ "fix": "log-changed", "root": root, "count": count })
+            }
+            Fix::CorrectCount { claimed, lines } => {
+                json!({ "fix": "correct-count", "claimed": claimed, "lines": lines })
             }
         }
     }
@@ -113,6 +119,13 @@ impl Fix {
                 root: path("root")?,
                 count: data.get("count")?.as_u64()? as usize,
             }),
+            "correct-count" => {
+                let n = |key: &str| usize::try_from(data.get(key)?.as_u64()?).ok();
+                Some(Fix::CorrectCount {
+                    claimed: n("claimed")?,
+                    lines: n("lines")?,
+                })
+            }
             _ => None,
         }
     }

@@ -377,6 +377,27 @@ static LINE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// The count a `#FILE_CREATED` states, and where its digits are written,
+/// inside `range` of the log: the path and the size, as a `false-claim` about
+/// the count covers them. `None` when that text no longer reads as a path and
+/// a count. The quick fix of [`findings::Fix::CorrectCount`] edits these digits.
+pub fn count_at(log: &str, range: TextRange) -> Option<(usize, TextRange)> {
+    let text = log.get(range.start..range.end)?;
+    let (_, used) = written_path(text, range.start)?;
+    let rest = text.get(used..)?;
+    let caps = LINE_COUNT.captures(rest)?;
+    let digits = caps.get(2)?;
+    let n = digits
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    let start = range.start + used + digits.start();
+    Some((n, TextRange::new(start, start + digits.len())))
+}
+
 /// `(binary)`.
 static BINARY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[\s:,\-–—]*([(\[]?\s*binary\b\s*[)\]]?)").expect("valid regex")
@@ -814,8 +835,16 @@ impl Checker<'_> {
                         "{shown} has {}, not {claimed}",
                         plural(actual, "line", "lines")
                     );
+                    let fix = findings::Fix::CorrectCount {
+                        claimed,
+                        lines: actual,
+                    };
                     (
-                        Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message.clone()),
+                        Self::finding(entry, range, Severity::Error, FALSE_CLAIM, message.clone())
+                            .map(|f| Finding {
+                                fix: Some(fix),
+                                ..f
+                            }),
                         format!(
                             "{head}: **{message}** (a gap of up to {} is tolerated)",
                             tolerance(claimed)
@@ -1401,6 +1430,40 @@ mod tests {
             .find_map(|c| c.finding.as_ref().filter(|f| f.message.contains("short")))
             .map(|f| &log[f.range.start..f.range.end]);
         assert_eq!(short, Some("src/short.ts (156 lines)"));
+        // Its fix writes the file's count over the digits of the claim's.
+        let finding = checks
+            .iter()
+            .find_map(|c| c.finding.as_ref().filter(|f| f.message.contains("short")))
+            .unwrap();
+        assert_eq!(
+            finding.fix,
+            Some(findings::Fix::CorrectCount {
+                claimed: 156,
+                lines: 40
+            })
+        );
+        let (n, digits) = count_at(log, finding.range).unwrap();
+        assert_eq!((n, &log[digits.start..digits.end]), (156, "156"));
+    }
+
+    #[test]
+    fn count_at_reads_every_count_form() {
+        for (text, digits) in [
+            ("src/a.ts (1,560 lines)", "1,560"),
+            ("`src/my file.ts` (~40 LOC)", "40"),
+            ("src/a.ts: 12 lines of code", "12"),
+        ] {
+            let log = format!("#FILE_CREATED: {text}\n");
+            let range = TextRange::new(15, 15 + text.len());
+            let (_, at) = count_at(&log, range).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(&log[at.start..at.end], digits, "{text}");
+        }
+        // A range that no longer holds a count, or is not in the text.
+        assert_eq!(
+            count_at("#FILE_CREATED: src/a.ts\n", TextRange::new(15, 23)),
+            None
+        );
+        assert_eq!(count_at("short", TextRange::new(2, 40)), None);
     }
 
     #[test]

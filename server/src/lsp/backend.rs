@@ -672,7 +672,9 @@ impl LanguageServer for Backend {
                 let report = crate::gate::scan(&roots, cache.as_deref(), &mut |_| {});
                 let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> =
                     std::collections::BTreeMap::new();
-                for f in &report.findings {
+                // Files that are not open: what needs attention only (see
+                // `gate::needs_attention`); open files have theirs pushed.
+                for f in report.findings.iter().filter(|f| f.needs_attention()) {
                     by_file.entry(f.root.join(&f.path)).or_default().push(
                         super::proto::diagnostic_at(f.span[enc_index(enc)], &f.finding),
                     );

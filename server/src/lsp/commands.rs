@@ -163,6 +163,11 @@ pub fn code_actions(
                         Some(d),
                     ));
                 }
+                Fix::CorrectCount { claimed, lines } => {
+                    if let Some(snap) = snap.filter(|s| s.is_log) {
+                        out.extend(correct_count(snap, d, claimed, lines));
+                    }
+                }
                 Fix::RenameTag { .. } => {}
             }
         }
@@ -197,6 +202,50 @@ pub fn code_actions(
         ));
     }
     out
+}
+
+/// "Correct to 29 lines" for a `false-claim` about a line count: the count
+/// the log states is replaced in the log's buffer, by a versioned edit, once
+/// it is found where the diagnostic says and still reads `claimed`.
+fn correct_count(
+    snap: &Snapshot,
+    d: &ls_types::Diagnostic,
+    claimed: usize,
+    lines: usize,
+) -> Option<CodeActionOrCommand> {
+    let range = crate::text::TextRange::new(
+        proto::offset(&snap.rope, d.range.start, snap.encoding),
+        proto::offset(&snap.rope, d.range.end, snap.encoding),
+    );
+    let text = snap.rope.to_string();
+    let (written, digits) = crate::log::check::count_at(&text, range)?;
+    if written != claimed {
+        return None;
+    }
+    let title = format!(
+        "Correct to {lines} {}",
+        if lines == 1 { "line" } else { "lines" }
+    );
+    Some(CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![d.clone()]),
+        edit: Some(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: snap.uri.clone(),
+                    version: Some(snap.version),
+                },
+                edits: vec![OneOf::Left(TextEdit {
+                    range: proto::range(&snap.rope, digits, snap.encoding),
+                    new_text: lines.to_string(),
+                })],
+            }])),
+            ..WorkspaceEdit::default()
+        }),
+        is_preferred: Some(true),
+        ..CodeAction::default()
+    }))
 }
 
 /// The file's cleanup, once the gate has PASSED its root (the method's
