@@ -56,26 +56,20 @@ impl Analysis {
 
     /// Everything to report, as found, before configuration.
     pub fn raw_findings(&self, registry: &Registry) -> Vec<Finding> {
-        let mut all = findings::for_tags(self.tags.iter(), registry);
+        // In document order, as the tags are.
+        let mut unchecked: Vec<usize> = self
+            .unchecked_assumptions(registry)
+            .iter()
+            .map(|t| t.name_range.start)
+            .collect();
+        unchecked.sort_unstable();
+        let mut all = findings::for_tags(self.tags.iter(), registry, |t| {
+            unchecked.binary_search(&t.name_range.start).is_ok()
+        });
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
         all.extend(self.checks.iter().filter_map(|c| c.finding.clone()));
         all.extend(self.skipped.clone());
-        all.extend(
-            self.unchecked_assumptions(registry)
-                .into_iter()
-                .map(|t| Finding {
-                    range: t.head_range(),
-                    severity: crate::tags::Severity::Information,
-                    code: findings::Code::UncheckedAssumption,
-                    tag: t.name.clone(),
-                    message: format!(
-                        "#{} names nothing tagls can check; a person must verify it",
-                        t.name
-                    ),
-                    fix: None,
-                }),
-        );
         // A reference's finding carries the tag it was found in, for the gate.
         for f in all.iter_mut().filter(|f| f.tag.is_empty()) {
             if let Some(t) = self.tags.iter().find(|t| t.payload_range.touches(f.range)) {

@@ -411,15 +411,17 @@ impl Settings {
             .filter_map(|mut f| {
                 let level = if let Some(check) = self.checks.get(f.code.as_str()) {
                     Some(*check)
-                } else if let Some(def) = self
-                    .registry
-                    .get(&f.tag)
-                    .filter(|d| f.code == Code::Tag(d.family))
-                {
+                } else if let Some(def) = self.registry.get(&f.tag).filter(|d| {
+                    f.code == Code::Tag(d.family) || f.code == Code::UncheckedAssumption
+                }) {
+                    // An unchecked assumption is the tag's finding: it takes
+                    // the tag's or the family's severity, but only its own
+                    // check turns it off, since it counts towards the verdict.
                     self.tag_levels
                         .get(&def.name)
                         .copied()
                         .or_else(|| self.families.get(&def.family).copied())
+                        .filter(|l| f.code != Code::UncheckedAssumption || l.severity().is_some())
                 } else {
                     None
                 };

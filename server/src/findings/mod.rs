@@ -122,25 +122,43 @@ impl Fix {
 /// variable, without values.
 pub const ENV_EXAMPLE: &str = ".env.example";
 
-/// The findings for the tags of one document, in document order.
-pub fn for_tags<'a>(tags: impl IntoIterator<Item = &'a Tag>, registry: &Registry) -> Vec<Finding> {
-    tags.into_iter().map(|t| for_tag(t, registry)).collect()
+/// The findings for the tags of one document, in document order: one per
+/// tag, on the tag itself (`#NAME:`), never on the whole comment. An
+/// assumption that names nothing tagls can check (`is_unchecked`) is
+/// reported once, as `unchecked-assumption`, with its family's text.
+pub fn for_tags<'a>(
+    tags: impl IntoIterator<Item = &'a Tag>,
+    registry: &Registry,
+    is_unchecked: impl Fn(&Tag) -> bool,
+) -> Vec<Finding> {
+    tags.into_iter()
+        .map(|t| for_tag(t, registry, is_unchecked(t)))
+        .collect()
 }
 
-fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
+fn for_tag(tag: &Tag, registry: &Registry, unchecked: bool) -> Finding {
     match registry.get(&tag.name) {
-        Some(def) => Finding {
-            range: tag.head_range(),
-            severity: def.severity,
-            code: Code::Tag(def.family),
-            tag: tag.name.clone(),
-            message: if tag.payload.is_empty() {
-                format!("{}: #{} with no text", def.family.label(), tag.name)
+        Some(def) => {
+            // The code says that a person must check it; the message is
+            // the tag's own, as for any tag.
+            let code = if unchecked && def.family == crate::tags::Family::Assumption {
+                Code::UncheckedAssumption
             } else {
-                format!("{}: {}", def.family.label(), tag.payload)
-            },
-            fix: None,
-        },
+                Code::Tag(def.family)
+            };
+            Finding {
+                range: tag.name_range,
+                severity: def.severity,
+                code,
+                tag: tag.name.clone(),
+                message: if tag.payload.is_empty() {
+                    format!("{}: #{} with no text", def.family.label(), tag.name)
+                } else {
+                    format!("{}: {}", def.family.label(), tag.payload)
+                },
+                fix: None,
+            }
+        }
         None => Finding {
             range: tag.name_range,
             severity: Severity::Warning,
@@ -431,7 +449,7 @@ mod tests {
     fn findings(comment: &str) -> Vec<Finding> {
         let reg = Registry::builtin();
         let tags = scan_lines(&content_lines(CommentStyle::CFamily, comment, 0), &reg);
-        for_tags(&tags, &reg)
+        for_tags(&tags, &reg, |_| false)
     }
 
     #[test]
@@ -496,6 +514,38 @@ mod tests {
         assert_eq!(
             (f[0].severity, f[0].code),
             (Severity::Hint, Code::Tag(crate::tags::Family::Pattern))
+        );
+    }
+
+    #[test]
+    fn one_finding_per_tag_on_the_tag_itself() {
+        let reg = Registry::builtin();
+        let text = "// #COMPLETION_DRIVE: Assuming the API returns JSON";
+        let tags = scan_lines(&content_lines(CommentStyle::CFamily, text, 0), &reg);
+        let f = for_tags(&tags, &reg, |_| true);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].code, f[0].severity, f[0].tag.as_str()),
+            (
+                Code::UncheckedAssumption,
+                Severity::Information,
+                "COMPLETION_DRIVE"
+            )
+        );
+        assert_eq!(
+            &text[f[0].range.start..f[0].range.end],
+            "#COMPLETION_DRIVE:"
+        );
+        assert_eq!(f[0].message, "Assumption: Assuming the API returns JSON");
+        assert_eq!(f[0].gate(&reg), Some(Verdict::Conditional));
+        // Only an assumption is ever unchecked.
+        let tags = scan_lines(
+            &content_lines(CommentStyle::CFamily, "// #CARGO_CULT: copied", 0),
+            &reg,
+        );
+        assert_eq!(
+            for_tags(&tags, &reg, |_| true)[0].code,
+            Code::Tag(crate::tags::Family::Pattern)
         );
     }
 
