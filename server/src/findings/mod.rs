@@ -176,87 +176,99 @@ fn for_tag(tag: &Tag, registry: &Registry, unchecked: bool) -> Finding {
     }
 }
 
-/// Findings for references: in tags, anything that does not resolve; in
-/// code (`from_code`), env variables that no env file defines.
 /// Variables the platform sets, not the project: the shell's and the
 /// system's (`HOME`, `PATH`, `PWD`, `LANG`, `TZ` ...), CI's (`CI`,
 /// `GITHUB_*`, `RUNNER_*`), and the toolchains' own (`NODE_ENV`, `GOPATH`,
 /// `PYTHONPATH`, `VIRTUAL_ENV` ...). Code that reads one is never told to
 /// declare it (docs/REFERENCES.md).
 pub fn is_platform_var(name: &str) -> bool {
-    const NAMES: &[&str] = &[
-        "HOME",
-        "PATH",
-        "PWD",
-        "OLDPWD",
-        "USER",
-        "USERNAME",
-        "LOGNAME",
-        "SHELL",
-        "TERM",
-        "COLORTERM",
-        "LANG",
-        "LANGUAGE",
-        "TZ",
-        "TMPDIR",
-        "TEMP",
-        "TMP",
-        "HOSTNAME",
-        "EDITOR",
-        "VISUAL",
-        "PAGER",
-        "DISPLAY",
-        "CI",
-        "NO_COLOR",
-        "FORCE_COLOR",
-        "DEBUG",
-        "NODE_ENV",
-        "NODE_OPTIONS",
-        "NODE_PATH",
-        "NODE_DEBUG",
-        "GOPATH",
-        "GOROOT",
-        "GOOS",
-        "GOARCH",
-        "GOFLAGS",
-        "GOCACHE",
-        "GOBIN",
-        "GOPROXY",
-        "CGO_ENABLED",
-        "PYTHONPATH",
-        "PYTHONHOME",
-        "PYTHONUNBUFFERED",
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "JAVA_HOME",
-        "APPDATA",
-        "LOCALAPPDATA",
-        "USERPROFILE",
-        "PROGRAMFILES",
-        "SYSTEMROOT",
-        "WINDIR",
-        "COMSPEC",
-        "PATHEXT",
-        "SSH_AUTH_SOCK",
-    ];
-    const PREFIXES: &[&str] = &[
-        "LC_",
-        "XDG_",
-        "GITHUB_",
-        "RUNNER_",
-        "GITLAB_",
-        "CI_",
-        "BUILDKITE_",
-        "CIRCLE",
-        "TRAVIS",
-        "npm_",
-        "CARGO_",
-        "RUSTUP_",
-        "DOCKER_",
-        "KUBERNETES_",
-    ];
-    NAMES.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+    PLATFORM_VARS.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p))
 }
+
+/// The platform's variables by name (docs/REFERENCES.md lists them; a test
+/// holds the two together).
+pub const PLATFORM_VARS: &[&str] = &[
+    "HOME",
+    "PATH",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "USERNAME",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "COLORTERM",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "HOSTNAME",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "DISPLAY",
+    "CI",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "DEBUG",
+    "NODE_ENV",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "NODE_DEBUG",
+    "GOPATH",
+    "GOROOT",
+    "GOOS",
+    "GOARCH",
+    "GOFLAGS",
+    "GOCACHE",
+    "GOBIN",
+    "GOPROXY",
+    "CGO_ENABLED",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONIOENCODING",
+    "PYTHONWARNINGS",
+    "PYTHONHASHSEED",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "JAVA_HOME",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "USERPROFILE",
+    "PROGRAMFILES",
+    "SYSTEMROOT",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "SSH_AUTH_SOCK",
+];
+
+/// The platform's variables by prefix: `GITHUB_` stands for `GITHUB_*`.
+pub const PLATFORM_PREFIXES: &[&str] = &[
+    "LC_",
+    "XDG_",
+    "GITHUB_",
+    "RUNNER_",
+    "GITLAB_",
+    "CI_",
+    "BUILDKITE_",
+    "CIRCLE",
+    "TRAVIS",
+    "npm_",
+    "CARGO_",
+    "RUSTUP_",
+    "DOCKER_",
+    "KUBERNETES_",
+    "JENKINS_",
+    "BITBUCKET_",
+];
+
+/// Findings for references: in tags, anything that does not resolve; in
+/// code (`from_code`), env variables that no env file defines.
 
 pub fn for_references<'a>(
     resolved: impl IntoIterator<Item = &'a Resolved>,
@@ -492,6 +504,53 @@ mod tests {
         // A tag that names a variable is a claim about the env files.
         assert_eq!(codes(&env("NODE_ENV", &example), false), [Code::MissingEnv]);
         assert_eq!(codes(&env("STRIPE_KEY", &[]), false), [Code::MissingEnv]);
+    }
+
+    #[test]
+    fn the_platform_variables_are_documented() {
+        let doc = include_str!("../../../docs/REFERENCES.md");
+        let listed = doc
+            .split_once("<!-- platform-vars -->")
+            .and_then(|(_, rest)| rest.split_once("<!-- /platform-vars -->"))
+            .map(|(list, _)| list.split_whitespace().collect::<Vec<_>>().join(" "));
+        let expected = format!(
+            "{}; by prefix: {}",
+            PLATFORM_VARS
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            PLATFORM_PREFIXES
+                .iter()
+                .map(|p| format!("`{p}*`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert_eq!(
+            listed.as_deref(),
+            Some(expected.as_str()),
+            "docs/REFERENCES.md must list the platform variables as the code has them"
+        );
+        for name in [
+            "HOME",
+            "PATH",
+            "PWD",
+            "CI",
+            "NODE_ENV",
+            "GOPATH",
+            "GOROOT",
+            "USER",
+            "SHELL",
+            "TERM",
+            "LANG",
+            "TMPDIR",
+            "HOSTNAME",
+            "GITHUB_ACTIONS",
+            "PYTHONPATH",
+        ] {
+            assert!(is_platform_var(name), "{name}");
+        }
+        assert!(!is_platform_var("STRIPE_KEY"));
     }
 
     #[test]
