@@ -304,7 +304,7 @@ pub fn analyze_log(
         let claimed = crate::log::check::claimed_paths(log);
         let missing = crate::log::unlogged::unlogged(git.changed.clone(), &claimed);
         if !missing.is_empty() {
-            let message = crate::log::unlogged::message(&missing);
+            let message = crate::log::unlogged::message(&missing, &git.base);
             checks.push(Check {
                 range: TextRange::new(0, 0),
                 entry: None,
