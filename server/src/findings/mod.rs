@@ -123,10 +123,15 @@ impl Fix {
 pub const ENV_EXAMPLE: &str = ".env.example";
 
 /// The findings for the tags of one document, in document order: one per
-/// tag, on the tag itself (`#NAME:`), never on the whole comment. An
-/// assumption that names nothing tagls can check (`is_unchecked`) is
-/// reported once, as `unchecked-assumption`, with its family's text.
-pub fn for_tags<'a>(
+/// tag, on the tag itself (`#NAME:`), never on the whole comment.
+pub fn for_tags<'a>(tags: impl IntoIterator<Item = &'a Tag>, registry: &Registry) -> Vec<Finding> {
+    for_tags_with(tags, registry, |_| false)
+}
+
+/// [`for_tags`], where an assumption that names nothing tagls can check
+/// (`is_unchecked`) is reported once, as `unchecked-assumption`, with its
+/// family's message.
+pub fn for_tags_with<'a>(
     tags: impl IntoIterator<Item = &'a Tag>,
     registry: &Registry,
     is_unchecked: impl Fn(&Tag) -> bool,
@@ -269,7 +274,6 @@ pub const PLATFORM_PREFIXES: &[&str] = &[
 
 /// Findings for references: in tags, anything that does not resolve; in
 /// code (`from_code`), env variables that no env file defines.
-
 pub fn for_references<'a>(
     resolved: impl IntoIterator<Item = &'a Resolved>,
     from_code: bool,
@@ -461,7 +465,7 @@ mod tests {
     fn findings(comment: &str) -> Vec<Finding> {
         let reg = Registry::builtin();
         let tags = scan_lines(&content_lines(CommentStyle::CFamily, comment, 0), &reg);
-        for_tags(&tags, &reg, |_| false)
+        for_tags(&tags, &reg)
     }
 
     #[test]
@@ -581,7 +585,7 @@ mod tests {
         let reg = Registry::builtin();
         let text = "// #COMPLETION_DRIVE: Assuming the API returns JSON";
         let tags = scan_lines(&content_lines(CommentStyle::CFamily, text, 0), &reg);
-        let f = for_tags(&tags, &reg, |_| true);
+        let f = for_tags_with(&tags, &reg, |_| true);
         assert_eq!(f.len(), 1);
         assert_eq!(
             (f[0].code, f[0].severity, f[0].tag.as_str()),
@@ -603,7 +607,7 @@ mod tests {
             &reg,
         );
         assert_eq!(
-            for_tags(&tags, &reg, |_| true)[0].code,
+            for_tags_with(&tags, &reg, |_| true)[0].code,
             Code::Tag(crate::tags::Family::Pattern)
         );
     }
