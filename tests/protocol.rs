@@ -689,3 +689,29 @@ async fn multi_byte_text_across_the_binary_sniff_is_checked() {
         c.finish().await;
     }
 }
+
+/// A Python docstring holds tags, at their places in each encoding, however
+/// many lines come before the tag; any other string never does.
+#[tokio::test]
+async fn docstring_tags_in_each_encoding() {
+    let (text, m) = markers(
+        "def load(path):\n    \"\"\"日本語 😀 𝄞 loads.\n\n    𝄞 $0#COMPLETION_DRIVE:$0 Assuming UTF-8\n    \"\"\"\n    s = \"#VERIFIED: a decoy\"\n",
+    );
+    for (enc, utf8) in [("utf-16", false), ("utf-8", true)] {
+        let col = |m: (u32, u32, u32)| if utf8 { m.2 } else { m.1 };
+        let mut c = start(opts(Some(vec![enc]))).await;
+        let uri = "file:///ws/src/load.py";
+        c.open(uri, "python", &text).await;
+        let d = c.diagnostics(uri).await;
+        let diags = d["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 1, "{d}");
+        assert_eq!(diags[0]["code"], "unchecked-assumption");
+        assert_eq!(diags[0]["message"], "Assumption: Assuming UTF-8");
+        assert_eq!(
+            diags[0]["range"],
+            json!({ "start": { "line": m[0].0, "character": col(m[0]) }, "end": { "line": m[1].0, "character": col(m[1]) } }),
+            "{enc}"
+        );
+        c.finish().await;
+    }
+}

@@ -237,9 +237,14 @@ pub fn docstring_reach(lang: Language, tree: &Tree, offset: usize) -> usize {
                 .is_some_and(|p| p.kind_id() == k.module || p.kind_id() == k.block);
         if statement {
             reach = reach.max(node.end_byte());
-            return Visit::Stop;
+            Visit::Stop
+        } else if node.start_byte() < offset || node.kind_id() == k.block {
+            Visit::Descend
+        } else {
+            // Inside it there is no statement, only its parts (a large
+            // literal has many).
+            Visit::Skip
         }
-        Visit::Descend
     });
     reach
 }
