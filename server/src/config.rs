@@ -722,4 +722,46 @@ mod tests {
         };
         assert!(s.apply(vec![decision]).is_empty());
     }
+
+    /// An unchecked assumption is its tag's finding for severity, but only
+    /// its own check turns it off: it counts towards the verdict.
+    #[test]
+    fn an_unchecked_assumption_is_off_only_by_its_check() {
+        let levels = |toml: &str| {
+            let file = ConfigFile::parse(toml, Path::new(".tagls.toml")).unwrap();
+            let unchecked = Finding {
+                range: TextRange::default(),
+                severity: Severity::Information,
+                code: Code::UncheckedAssumption,
+                tag: "COMPLETION_DRIVE".into(),
+                message: String::new(),
+                fix: None,
+            };
+            Settings::from_file(&file)
+                .apply(vec![unchecked])
+                .iter()
+                .map(|f| f.severity)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(levels(""), [Severity::Information]);
+        assert_eq!(
+            levels("[families]\nassumption = \"off\"\n"),
+            [Severity::Information]
+        );
+        assert_eq!(
+            levels("[families]\nassumption = \"warning\"\n"),
+            [Severity::Warning]
+        );
+        assert_eq!(
+            levels("[tags.COMPLETION_DRIVE]\nseverity = \"hint\"\n"),
+            [Severity::Hint]
+        );
+        assert_eq!(levels("[checks]\nunchecked-assumption = \"off\"\n"), []);
+        assert_eq!(
+            levels(
+                "[checks]\nunchecked-assumption = \"error\"\n[families]\nassumption = \"hint\"\n"
+            ),
+            [Severity::Error]
+        );
+    }
 }
