@@ -47,7 +47,7 @@ async fn open_tagged(c: &mut TestClient, root: &Path) -> String {
     let uri = file_uri(&file);
     c.open(&uri, "typescript", TAGGED).await;
     let d = c.diagnostics(&uri).await;
-    assert!(has_code(&d, "assumption"), "{d}");
+    assert!(has_code(&d, "unchecked-assumption"), "{d}");
     uri
 }
 
@@ -444,7 +444,7 @@ async fn a_ten_megabyte_document_is_skipped_and_the_server_keeps_answering() {
     )
     .await;
     let d = c.diagnostics_where(&big_uri, |p| p["version"] == 2).await;
-    assert!(has_code(&d, "assumption"), "{d}");
+    assert!(has_code(&d, "unchecked-assumption"), "{d}");
     hover_still_works(&mut c, &big_uri).await;
     eprintln!(
         "10 MB didOpen to a small didChange answered: {:?}",

@@ -1382,3 +1382,49 @@ fn a_configuration_file_linked_outside_is_refused() {
     assert!(all.contains("not a regular file"), "{all}");
     assert!(!all.contains("SECRET_CANARY"), "{all}");
 }
+
+/// Claims written in bold or in a Markdown table are read as the plain form:
+/// a true one passes, a false one is caught at its path.
+#[test]
+fn claims_in_bold_and_in_tables_are_checked() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(
+        root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/b.ts exists\nexport {}\n",
+    );
+    write(root, "src/b.ts", "export const b = 1\n");
+    let log = "\
+# Implementation Log
+
+**#FILE_CREATED:** src/a.ts (2 lines)
+- **#FILE_MODIFIED**: `src/b.ts`
+
+| Tag | File | Lines |
+|-----|------|-------|
+| #FILE_CREATED | src/b.ts | 1 lines |
+";
+    write(root, ".orchestration/implementation-log.md", log);
+    let (status, doc) = check_doc(root);
+    assert_eq!(codes_of(&doc), Vec::<String>::new(), "{doc}");
+    assert_eq!(doc["verdict"], "PASSED", "{doc}");
+    assert_eq!(status, Some(0));
+
+    // The table row's file is missing: the claim is false, at its path.
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        &log.replace("| src/b.ts | 1 lines |", "| src/gone.ts | 1 lines |"),
+    );
+    let (status, doc) = check_doc(root);
+    let found = checks_of(&doc);
+    assert_eq!(codes_of(&doc), ["false-claim"], "{doc}");
+    assert_eq!(
+        (&found[0]["line"], &found[0]["column"]),
+        (&Value::from(8), &Value::from(19)),
+        "{doc}"
+    );
+    assert_eq!(doc["verdict"], "BLOCKED");
+    assert_eq!(status, Some(1));
+}

@@ -537,7 +537,7 @@ async fn the_log_lists_what_git_changed_and_it_forgot() {
     assert_eq!(
         messages,
         [
-            "2 files changed in git that no #FILE_CREATED or #FILE_MODIFIED entry mentions: src/new.go (new), src/services/billing.ts (modified)"
+            "2 files changed in git that no #FILE_CREATED or #FILE_MODIFIED entry mentions: src/new.go (untracked: new, not yet added to git), src/services/billing.ts (modified)"
         ]
     );
     assert!(unlogged.iter().all(|d| d["severity"] == 3));

@@ -147,9 +147,20 @@ fn run_plugin_test(key: &str, version: &str) {
             .cloned()
             .unwrap_or_else(|| panic!("no tagls {code} diagnostic\n{context}"))
     };
-    let assumption = ours("assumption");
+    // It names nothing checkable: one diagnostic says so, on the tag itself.
+    let assumption = ours("unchecked-assumption");
     assert_eq!(assumption["lnum"], 0, "assumption line\n{context}");
     assert_eq!(assumption["col"], 3, "assumption column\n{context}");
+    assert_eq!(
+        assumption["end_col"], 21,
+        "assumption end: the tag, not the comment\n{context}"
+    );
+    assert!(
+        !diagnostics
+            .iter()
+            .any(|d| d["source"] == "tagls" && d["code"] == "assumption"),
+        "a second diagnostic for the same tag\n{context}"
+    );
     assert_eq!(
         assumption["severity"], SEVERITY_INFO,
         "assumption severity\n{context}"

@@ -168,6 +168,14 @@ fn run_editor_test(key: &str, version: &str) {
         "diagnostic column (byte of `#`)\n{context}"
     );
     assert_eq!(
+        (
+            assumption["end_lnum"].clone(),
+            assumption["end_col"].clone()
+        ),
+        (serde_json::json!(2), serde_json::json!(21)),
+        "diagnostic end: the tag `#COMPLETION_DRIVE:`, not the whole comment\n{context}"
+    );
+    assert_eq!(
         assumption["severity"], SEVERITY_INFO,
         "diagnostic severity\n{context}"
     );
@@ -610,7 +618,7 @@ fn run_plugin_settings_log_test(key: &str, version: &str) {
     );
     // The server worked (its diagnostic is there) and showed the user nothing.
     assert!(
-        !tagls_diagnostics(&result, "diagnostics", "assumption").is_empty(),
+        !tagls_diagnostics(&result, "diagnostics", "unchecked-assumption").is_empty(),
         "no tagls assumption diagnostic\n{context}"
     );
     assert_eq!(

@@ -81,6 +81,8 @@ const PYTHON: &[&str] = &[
     "os.environ.get('PY_GET')",
     "os.getenv(\"PY_GETENV\")",
     "def f():\n    ",
+    "class C:\n    ",
+    "\"\"\"#COMPLETION_DRIVE: a docstring\"\"\"\n",
     "x = ",
 ];
 

@@ -106,21 +106,21 @@ async fn negotiates_the_position_encoding() {
 #[tokio::test]
 async fn diagnostics_in_each_encoding() {
     let (text, m) =
-        markers("const s = '日本語 😀 𝄞'; // $0#COMPLETION_DRIVE: Assuming 𝄞 X$0\nlet x = 1;\n");
+        markers("const s = '日本語 😀 𝄞'; // $0#COMPLETION_DRIVE:$0 Assuming 𝄞 X\nlet x = 1;\n");
     for (enc, utf8) in [("utf-16", false), ("utf-8", true)] {
         let col = |m: (u32, u32, u32)| if utf8 { m.2 } else { m.1 };
         let mut c = start(opts(Some(vec![enc]))).await;
         c.open(URI, "typescript", &text).await;
         let d = c.diagnostics(URI).await;
         assert_eq!(d["version"], 1);
-        // The assumption, and (as `tagls check` reports it) the note that it
-        // names nothing checkable, on the same range.
+        // One finding, on the tag: an assumption that names nothing
+        // checkable, as `tagls check` reports it.
         let diags = d["diagnostics"].as_array().unwrap();
         let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
-        assert_eq!(codes, ["assumption", "unchecked-assumption"], "{d}");
+        assert_eq!(codes, ["unchecked-assumption"], "{d}");
         let diag = &diags[0];
         assert_eq!(diag["source"], "tagls");
-        assert_eq!(diag["code"], "assumption");
+        assert_eq!(diag["code"], "unchecked-assumption");
         assert_eq!(diag["severity"], 3);
         assert_eq!(diag["message"], "Assumption: Assuming 𝄞 X");
         assert_eq!(
@@ -389,7 +389,10 @@ async fn close_clears_diagnostics_and_other_languages_are_ignored() {
         )
         .await;
     assert_eq!(first["params"]["uri"], "file:///ws/main.go");
-    assert_eq!(first["params"]["diagnostics"][0]["code"], "assumption");
+    assert_eq!(
+        first["params"]["diagnostics"][0]["code"],
+        "unchecked-assumption"
+    );
     c.notify(
         "textDocument/didClose",
         json!({ "textDocument": { "uri": "file:///ws/main.go" } }),
@@ -893,4 +896,30 @@ async fn a_false_line_count_has_a_quick_fix_that_corrects_it() {
         .await;
     assert_eq!(none, Value::Null);
     c.finish().await;
+}
+
+/// A Python docstring holds tags, at their places in each encoding, however
+/// many lines come before the tag; any other string never does.
+#[tokio::test]
+async fn docstring_tags_in_each_encoding() {
+    let (text, m) = markers(
+        "def load(path):\n    \"\"\"日本語 😀 𝄞 loads.\n\n    𝄞 $0#COMPLETION_DRIVE:$0 Assuming UTF-8\n    \"\"\"\n    s = \"#VERIFIED: a decoy\"\n",
+    );
+    for (enc, utf8) in [("utf-16", false), ("utf-8", true)] {
+        let col = |m: (u32, u32, u32)| if utf8 { m.2 } else { m.1 };
+        let mut c = start(opts(Some(vec![enc]))).await;
+        let uri = "file:///ws/src/load.py";
+        c.open(uri, "python", &text).await;
+        let d = c.diagnostics(uri).await;
+        let diags = d["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 1, "{d}");
+        assert_eq!(diags[0]["code"], "unchecked-assumption");
+        assert_eq!(diags[0]["message"], "Assumption: Assuming UTF-8");
+        assert_eq!(
+            diags[0]["range"],
+            json!({ "start": { "line": m[0].0, "character": col(m[0]) }, "end": { "line": m[1].0, "character": col(m[1]) } }),
+            "{enc}"
+        );
+        c.finish().await;
+    }
 }

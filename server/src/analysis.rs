@@ -56,26 +56,34 @@ impl Analysis {
 
     /// Everything to report, as found, before configuration.
     pub fn raw_findings(&self, registry: &Registry) -> Vec<Finding> {
-        let mut all = findings::for_tags(self.tags.iter(), registry);
+        // In document order, as the tags are.
+        let mut unchecked: Vec<usize> = self
+            .unchecked_assumptions(registry)
+            .iter()
+            .map(|t| t.name_range.start)
+            .collect();
+        unchecked.sort_unstable();
+        let mut all = findings::for_tags_with(self.tags.iter(), registry, |t| {
+            unchecked.binary_search(&t.name_range.start).is_ok()
+        });
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
-        all.extend(self.checks.iter().filter_map(|c| c.finding.clone()));
+        // A check that starts on a tag says more than the tag's own
+        // finding there (`#FILE_CREATED:` with no path is a `bad-field`):
+        // one finding for the tag.
+        let checks: Vec<Finding> = self
+            .checks
+            .iter()
+            .filter_map(|c| c.finding.clone())
+            .collect();
+        all.retain(|f| {
+            !matches!(f.code, findings::Code::Tag(_))
+                || !checks
+                    .iter()
+                    .any(|c| c.range.start == f.range.start && c.tag == f.tag)
+        });
+        all.extend(checks);
         all.extend(self.skipped.clone());
-        all.extend(
-            self.unchecked_assumptions(registry)
-                .into_iter()
-                .map(|t| Finding {
-                    range: t.head_range(),
-                    severity: crate::tags::Severity::Information,
-                    code: findings::Code::UncheckedAssumption,
-                    tag: t.name.clone(),
-                    message: format!(
-                        "#{} names nothing tagls can check; a person must verify it",
-                        t.name
-                    ),
-                    fix: None,
-                }),
-        );
         // A reference's finding carries the tag it was found in, for the gate.
         for f in all.iter_mut().filter(|f| f.tag.is_empty()) {
             if let Some(t) = self.tags.iter().find(|t| t.payload_range.touches(f.range)) {
@@ -310,7 +318,7 @@ pub fn analyze_log(
         let claimed = crate::log::check::claimed_paths(log);
         let missing = crate::log::unlogged::unlogged(git.changed.clone(), &claimed);
         if !missing.is_empty() {
-            let message = crate::log::unlogged::message(&missing);
+            let message = crate::log::unlogged::message(&missing, &git.base);
             checks.push(Check {
                 range: TextRange::new(0, 0),
                 entry: None,
@@ -341,5 +349,54 @@ pub fn analyze_log(
         tags: log.entries.iter().map(|e| e.tag.clone()).collect(),
         checks: checks.into(),
         ..Analysis::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::CommentStyle;
+    use crate::tags::scan::{content_lines, scan_lines};
+
+    /// One finding per tag: an unchecked assumption once, and a check that
+    /// starts on a tag instead of the tag's own finding.
+    #[test]
+    fn one_finding_per_tag() {
+        let reg = Registry::builtin();
+        let text = "// #COMPLETION_DRIVE: Assuming the API returns JSON\n// #FILE_CREATED:";
+        let tags: Arc<[Tag]> =
+            scan_lines(&content_lines(CommentStyle::CFamily, text, 0), &reg).into();
+        let claim = tags[1].clone();
+        let bad = Finding {
+            range: claim.head_range(),
+            severity: crate::tags::Severity::Warning,
+            code: findings::Code::BadField,
+            tag: claim.name.clone(),
+            message: "#FILE_CREATED names no file".to_owned(),
+            fix: None,
+        };
+        let a = Analysis {
+            tags,
+            checks: Arc::from([Check {
+                range: claim.head_range(),
+                entry: Some(claim.name_range.start),
+                runs: None,
+                finding: Some(bad),
+                hover: String::new(),
+            }]),
+            ..Analysis::default()
+        };
+        let found: Vec<(findings::Code, &str)> = a
+            .raw_findings(&reg)
+            .iter()
+            .map(|f| (f.code, &text[f.range.start..f.range.end]))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (findings::Code::UncheckedAssumption, "#COMPLETION_DRIVE:"),
+                (findings::Code::BadField, "#FILE_CREATED:"),
+            ]
+        );
     }
 }

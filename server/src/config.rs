@@ -445,15 +445,17 @@ impl Settings {
             .filter_map(|mut f| {
                 let level = if let Some(check) = self.checks.get(f.code.as_str()) {
                     Some(*check)
-                } else if let Some(def) = self
-                    .registry
-                    .get(&f.tag)
-                    .filter(|d| f.code == Code::Tag(d.family))
-                {
+                } else if let Some(def) = self.registry.get(&f.tag).filter(|d| {
+                    f.code == Code::Tag(d.family) || f.code == Code::UncheckedAssumption
+                }) {
+                    // An unchecked assumption is the tag's finding: it takes
+                    // the tag's or the family's severity, but only its own
+                    // check turns it off, since it counts towards the verdict.
                     self.tag_levels
                         .get(&def.name)
                         .copied()
                         .or_else(|| self.families.get(&def.family).copied())
+                        .filter(|l| f.code != Code::UncheckedAssumption || l.severity().is_some())
                 } else {
                     None
                 };
@@ -791,5 +793,47 @@ mod tests {
             fix: None,
         };
         assert!(s.apply(vec![decision]).is_empty());
+    }
+
+    /// An unchecked assumption is its tag's finding for severity, but only
+    /// its own check turns it off: it counts towards the verdict.
+    #[test]
+    fn an_unchecked_assumption_is_off_only_by_its_check() {
+        let levels = |toml: &str| {
+            let file = ConfigFile::parse(toml, Path::new(".tagls.toml")).unwrap();
+            let unchecked = Finding {
+                range: TextRange::default(),
+                severity: Severity::Information,
+                code: Code::UncheckedAssumption,
+                tag: "COMPLETION_DRIVE".into(),
+                message: String::new(),
+                fix: None,
+            };
+            Settings::from_file(&file)
+                .apply(vec![unchecked])
+                .iter()
+                .map(|f| f.severity)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(levels(""), [Severity::Information]);
+        assert_eq!(
+            levels("[families]\nassumption = \"off\"\n"),
+            [Severity::Information]
+        );
+        assert_eq!(
+            levels("[families]\nassumption = \"warning\"\n"),
+            [Severity::Warning]
+        );
+        assert_eq!(
+            levels("[tags.COMPLETION_DRIVE]\nseverity = \"hint\"\n"),
+            [Severity::Hint]
+        );
+        assert_eq!(levels("[checks]\nunchecked-assumption = \"off\"\n"), []);
+        assert_eq!(
+            levels(
+                "[checks]\nunchecked-assumption = \"error\"\n[families]\nassumption = \"hint\"\n"
+            ),
+            [Severity::Error]
+        );
     }
 }

@@ -396,7 +396,9 @@ impl Document {
             .byte_to_line(window.start.min(len))
             .saturating_sub(1);
         let last = (self.rope.byte_to_line(window.end.min(len)) + 2).min(self.rope.len_lines());
-        let mut w = TextRange::new(self.rope.line_to_byte(first), self.rope.line_to_byte(last));
+        let end = self.rope.line_to_byte(last);
+        let end = syntax::docstring_reach(self.lang, tree, end).max(end);
+        let mut w = TextRange::new(self.rope.line_to_byte(first), end);
         loop {
             let before = self.blocks.len();
             let mut grown = w;
@@ -504,6 +506,12 @@ impl Document {
     /// comments.
     fn adjacent(&self, a: TextRange, b: TextRange) -> bool {
         if b.start < a.end {
+            return false;
+        }
+        // A Python docstring is a block of its own: a comment beside it is
+        // not one of its lines.
+        let is_docstring = |r: TextRange| self.rope.get_byte(r.start).is_some_and(|c| c != b'#');
+        if self.lang == Language::Python && (is_docstring(a) || is_docstring(b)) {
             return false;
         }
         let mut breaks = 0;

@@ -25,8 +25,8 @@
 //! whose answers came from the disk rather than the index (a path into a
 //! folder the walk does not enter, a symlink) is never kept this way.
 //!
-//! One file per workspace root (postcard, a compact binary serde format),
-//! under [`default_dir`], is replaced
+//! One file per workspace root (postcard, a compact binary serde format,
+//! followed by a hash of it), under [`default_dir`], is replaced
 //! whole and atomically at the end of a run, and removed once no run has
 //! written it for 30 days; an unreadable or foreign file is ignored, and entries that do not fit their text are not used
 //! ([`Document::from_parts`]). Nothing of an env file is kept; the file is
@@ -45,7 +45,7 @@ use crate::text::Spans;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
 /// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
@@ -416,7 +416,13 @@ impl ScanCache {
         let path = dir.join(format!("check-{key:016x}.bin"));
         let mut old = std::fs::read(&path)
             .ok()
-            .and_then(|bytes| postcard::from_bytes::<CacheFile>(&bytes).ok())
+            .and_then(|bytes| {
+                // The last 8 bytes are the hash of the rest: a damaged file
+                // could otherwise decode to other lines or findings.
+                let (body, sum) = bytes.split_last_chunk::<8>()?;
+                (xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() == *sum)
+                    .then(|| postcard::from_bytes::<CacheFile>(body).ok())?
+            })
             .filter(|f| f.format == FORMAT && f.tagls == env!("CARGO_PKG_VERSION"))
             .map(|f| f.files)
             .unwrap_or_default();
@@ -501,7 +507,9 @@ impl ScanCache {
             files,
         };
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
+        let mut bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
+        let sum = xxhash_rust::xxh3::xxh3_64(&bytes);
+        bytes.extend_from_slice(&sum.to_le_bytes());
         tmp.as_file_mut().write_all(&bytes)?;
         tmp.as_file_mut().flush()?;
         tmp.persist(&path).map_err(|e| e.error)?;

@@ -135,25 +135,48 @@ impl Fix {
 /// variable, without values.
 pub const ENV_EXAMPLE: &str = ".env.example";
 
-/// The findings for the tags of one document, in document order.
+/// The findings for the tags of one document, in document order: one per
+/// tag, on the tag itself (`#NAME:`), never on the whole comment.
 pub fn for_tags<'a>(tags: impl IntoIterator<Item = &'a Tag>, registry: &Registry) -> Vec<Finding> {
-    tags.into_iter().map(|t| for_tag(t, registry)).collect()
+    for_tags_with(tags, registry, |_| false)
 }
 
-fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
+/// [`for_tags`], where an assumption that names nothing tagls can check
+/// (`is_unchecked`) is reported once, as `unchecked-assumption`, with its
+/// family's message.
+pub fn for_tags_with<'a>(
+    tags: impl IntoIterator<Item = &'a Tag>,
+    registry: &Registry,
+    is_unchecked: impl Fn(&Tag) -> bool,
+) -> Vec<Finding> {
+    tags.into_iter()
+        .map(|t| for_tag(t, registry, is_unchecked(t)))
+        .collect()
+}
+
+fn for_tag(tag: &Tag, registry: &Registry, unchecked: bool) -> Finding {
     match registry.get(&tag.name) {
-        Some(def) => Finding {
-            range: tag.head_range(),
-            severity: def.severity,
-            code: Code::Tag(def.family),
-            tag: tag.name.clone(),
-            message: if tag.payload.is_empty() {
-                format!("{}: #{} with no text", def.family.label(), tag.name)
+        Some(def) => {
+            // The code says that a person must check it; the message is
+            // the tag's own, as for any tag.
+            let code = if unchecked && def.family == crate::tags::Family::Assumption {
+                Code::UncheckedAssumption
             } else {
-                format!("{}: {}", def.family.label(), tag.payload)
-            },
-            fix: None,
-        },
+                Code::Tag(def.family)
+            };
+            Finding {
+                range: tag.name_range,
+                severity: def.severity,
+                code,
+                tag: tag.name.clone(),
+                message: if tag.payload.is_empty() {
+                    format!("{}: #{} with no text", def.family.label(), tag.name)
+                } else {
+                    format!("{}: {}", def.family.label(), tag.payload)
+                },
+                fix: None,
+            }
+        }
         None => Finding {
             range: tag.name_range,
             severity: Severity::Warning,
@@ -171,88 +194,99 @@ fn for_tag(tag: &Tag, registry: &Registry) -> Finding {
     }
 }
 
-/// Findings for references: in tags, anything that does not resolve; in
-/// code (`from_code`), env variables that no env file defines.
 /// Variables the platform sets, not the project: the shell's and the
 /// system's (`HOME`, `PATH`, `PWD`, `LANG`, `TZ` ...), CI's (`CI`,
 /// `GITHUB_*`, `RUNNER_*`), and the toolchains' own (`NODE_ENV`, `GOPATH`,
 /// `PYTHONPATH`, `VIRTUAL_ENV` ...). Code that reads one is never told to
 /// declare it (docs/REFERENCES.md).
 pub fn is_platform_var(name: &str) -> bool {
-    const NAMES: &[&str] = &[
-        "HOME",
-        "PATH",
-        "PWD",
-        "OLDPWD",
-        "USER",
-        "USERNAME",
-        "LOGNAME",
-        "SHELL",
-        "TERM",
-        "COLORTERM",
-        "LANG",
-        "LANGUAGE",
-        "TZ",
-        "TMPDIR",
-        "TEMP",
-        "TMP",
-        "HOSTNAME",
-        "EDITOR",
-        "VISUAL",
-        "PAGER",
-        "DISPLAY",
-        "CI",
-        "NO_COLOR",
-        "FORCE_COLOR",
-        "DEBUG",
-        "NODE_ENV",
-        "NODE_OPTIONS",
-        "NODE_PATH",
-        "NODE_DEBUG",
-        "GOPATH",
-        "GOROOT",
-        "GOOS",
-        "GOARCH",
-        "GOFLAGS",
-        "GOCACHE",
-        "GOBIN",
-        "GOPROXY",
-        "CGO_ENABLED",
-        "PYTHONPATH",
-        "PYTHONHOME",
-        "PYTHONUNBUFFERED",
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "JAVA_HOME",
-        "APPDATA",
-        "LOCALAPPDATA",
-        "USERPROFILE",
-        "PROGRAMFILES",
-        "SYSTEMROOT",
-        "WINDIR",
-        "COMSPEC",
-        "PATHEXT",
-        "SSH_AUTH_SOCK",
-    ];
-    const PREFIXES: &[&str] = &[
-        "LC_",
-        "XDG_",
-        "GITHUB_",
-        "RUNNER_",
-        "GITLAB_",
-        "CI_",
-        "BUILDKITE_",
-        "CIRCLE",
-        "TRAVIS",
-        "npm_",
-        "CARGO_",
-        "RUSTUP_",
-        "DOCKER_",
-        "KUBERNETES_",
-    ];
-    NAMES.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+    PLATFORM_VARS.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
+/// The platform's variables by name (docs/REFERENCES.md lists them; a test
+/// holds the two together).
+pub const PLATFORM_VARS: &[&str] = &[
+    "HOME",
+    "PATH",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "USERNAME",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "COLORTERM",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "HOSTNAME",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "DISPLAY",
+    "CI",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "DEBUG",
+    "NODE_ENV",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "NODE_DEBUG",
+    "GOPATH",
+    "GOROOT",
+    "GOOS",
+    "GOARCH",
+    "GOFLAGS",
+    "GOCACHE",
+    "GOBIN",
+    "GOPROXY",
+    "CGO_ENABLED",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONIOENCODING",
+    "PYTHONWARNINGS",
+    "PYTHONHASHSEED",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "JAVA_HOME",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "USERPROFILE",
+    "PROGRAMFILES",
+    "SYSTEMROOT",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "SSH_AUTH_SOCK",
+];
+
+/// The platform's variables by prefix: `GITHUB_` stands for `GITHUB_*`.
+pub const PLATFORM_PREFIXES: &[&str] = &[
+    "LC_",
+    "XDG_",
+    "GITHUB_",
+    "RUNNER_",
+    "GITLAB_",
+    "CI_",
+    "BUILDKITE_",
+    "CIRCLE",
+    "TRAVIS",
+    "npm_",
+    "CARGO_",
+    "RUSTUP_",
+    "DOCKER_",
+    "KUBERNETES_",
+    "JENKINS_",
+    "BITBUCKET_",
+];
+
+/// Findings for references: in tags, anything that does not resolve; in
+/// code (`from_code`), env variables that no env file defines.
 pub fn for_references<'a>(
     resolved: impl IntoIterator<Item = &'a Resolved>,
     from_code: bool,
@@ -490,6 +524,53 @@ mod tests {
     }
 
     #[test]
+    fn the_platform_variables_are_documented() {
+        let doc = include_str!("../../../docs/REFERENCES.md");
+        let listed = doc
+            .split_once("<!-- platform-vars -->")
+            .and_then(|(_, rest)| rest.split_once("<!-- /platform-vars -->"))
+            .map(|(list, _)| list.split_whitespace().collect::<Vec<_>>().join(" "));
+        let expected = format!(
+            "{}; by prefix: {}",
+            PLATFORM_VARS
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            PLATFORM_PREFIXES
+                .iter()
+                .map(|p| format!("`{p}*`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert_eq!(
+            listed.as_deref(),
+            Some(expected.as_str()),
+            "docs/REFERENCES.md must list the platform variables as the code has them"
+        );
+        for name in [
+            "HOME",
+            "PATH",
+            "PWD",
+            "CI",
+            "NODE_ENV",
+            "GOPATH",
+            "GOROOT",
+            "USER",
+            "SHELL",
+            "TERM",
+            "LANG",
+            "TMPDIR",
+            "HOSTNAME",
+            "GITHUB_ACTIONS",
+            "PYTHONPATH",
+        ] {
+            assert!(is_platform_var(name), "{name}");
+        }
+        assert!(!is_platform_var("STRIPE_KEY"));
+    }
+
+    #[test]
     fn severity_and_code_by_family() {
         let f = findings("// #COMPLETION_DRIVE: Assuming X");
         assert_eq!(
@@ -509,6 +590,38 @@ mod tests {
         assert_eq!(
             (f[0].severity, f[0].code),
             (Severity::Hint, Code::Tag(crate::tags::Family::Pattern))
+        );
+    }
+
+    #[test]
+    fn one_finding_per_tag_on_the_tag_itself() {
+        let reg = Registry::builtin();
+        let text = "// #COMPLETION_DRIVE: Assuming the API returns JSON";
+        let tags = scan_lines(&content_lines(CommentStyle::CFamily, text, 0), &reg);
+        let f = for_tags_with(&tags, &reg, |_| true);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].code, f[0].severity, f[0].tag.as_str()),
+            (
+                Code::UncheckedAssumption,
+                Severity::Information,
+                "COMPLETION_DRIVE"
+            )
+        );
+        assert_eq!(
+            &text[f[0].range.start..f[0].range.end],
+            "#COMPLETION_DRIVE:"
+        );
+        assert_eq!(f[0].message, "Assumption: Assuming the API returns JSON");
+        assert_eq!(f[0].gate(&reg), Some(Verdict::Conditional));
+        // Only an assumption is ever unchecked.
+        let tags = scan_lines(
+            &content_lines(CommentStyle::CFamily, "// #CARGO_CULT: copied", 0),
+            &reg,
+        );
+        assert_eq!(
+            for_tags_with(&tags, &reg, |_| true)[0].code,
+            Code::Tag(crate::tags::Family::Pattern)
         );
     }
 

@@ -996,7 +996,7 @@ impl Checker<'_> {
             }
             None => {
                 let said = match status {
-                    GitStatus::New => format!("new against {base}"),
+                    GitStatus::New => git.how_new(&rel),
                     GitStatus::Modified => format!("changed against {base}"),
                     GitStatus::Unchanged => format!("unchanged against {base}"),
                     GitStatus::Untracked => {
@@ -2003,6 +2003,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
                 .map(|&(p, created)| super::super::git::Unlogged {
                     path: p.into(),
                     created,
+                    untracked: created,
                 })
                 .collect(),
             hunks: hunks
@@ -2082,7 +2083,7 @@ Or inline: `#FILE_MODIFIED: src/inline.ts`.
                 .join("\n")
         };
         assert!(hovers("dist/out.js").contains("not tracked by git"));
-        assert!(hovers("src/new.ts").contains("new against HEAD"));
+        assert!(hovers("src/new.ts").contains("git: untracked (new, not yet added to git)"));
         assert!(hovers("11-12, 38").contains("match what git shows changed"));
     }
 

@@ -53,6 +53,16 @@ impl GitState {
         self.changed.is_empty()
     }
 
+    /// How git shows a new file (`path` relative to the root), in words:
+    /// untracked, or added (staged, or since the base).
+    pub fn how_new(&self, path: &str) -> String {
+        let path = path.trim_start_matches("./");
+        match self.changed.binary_search_by(|c| c.path.as_str().cmp(path)) {
+            Ok(i) => self.changed[i].how(&self.base),
+            Err(_) => format!("new against {}", self.base_name()),
+        }
+    }
+
     /// `HEAD`, or `the revision X`, for messages.
     pub fn base_name(&self) -> String {
         if self.base == "HEAD" {
@@ -187,7 +197,11 @@ pub fn state(root: &Path, base: Option<&str>) -> Option<GitState> {
             continue;
         }
         if let Some(path) = under_root(&String::from_utf8_lossy(&entry[3..])) {
-            changed.push(Unlogged { path, created });
+            changed.push(Unlogged {
+                path,
+                created,
+                untracked: x == b'?',
+            });
         }
     }
     if base.is_some() {
@@ -214,7 +228,11 @@ pub fn state(root: &Path, base: Option<&str>) -> Option<GitState> {
                 _ => continue,
             };
             if let Some(path) = under_root(&String::from_utf8_lossy(path)) {
-                changed.push(Unlogged { path, created });
+                changed.push(Unlogged {
+                    path,
+                    created,
+                    untracked: false,
+                });
             }
         }
     }
@@ -365,8 +383,14 @@ mod tests {
         let s = state(&dir, None).unwrap();
         assert_eq!(s.status("old.ts"), GitStatus::Modified);
         assert_eq!(s.status("new.ts"), GitStatus::New);
+        assert_eq!(s.how_new("new.ts"), "untracked (new, not yet added to git)");
         assert_eq!(s.status("same.ts"), GitStatus::Unchanged);
         assert_eq!(s.status("nothing.ts"), GitStatus::Untracked);
+        run(&dir, &["add", "new.ts"]);
+        assert_eq!(
+            state(&dir, None).unwrap().how_new("new.ts"),
+            "added (staged)"
+        );
         assert_eq!(s.hunks["old.ts"], vec![(3, 3), (5, 5)]);
         // Committed work is still a change against the base it started from.
         run(&dir, &["add", "."]);
@@ -375,6 +399,7 @@ mod tests {
         let s = state(&dir, Some("base")).unwrap();
         assert_eq!(s.status("old.ts"), GitStatus::Modified);
         assert_eq!(s.status("new.ts"), GitStatus::New);
+        assert_eq!(s.how_new("new.ts"), "added since base");
         assert_eq!(s.status("same.ts"), GitStatus::Unchanged);
         assert_eq!(s.base_name(), "the base base");
         assert_eq!(state(&dir, Some("no-such-rev")), None);

@@ -102,11 +102,17 @@ fn canonical_key(key: &str) -> String {
 /// Parses a log.
 pub fn parse(text: &str, registry: &Registry) -> LogDoc {
     let md = markdown_spans(text);
-    let lines = raw_lines(text);
+    let (plain, heads) = without_markup(text);
+    let lines = raw_lines(&plain);
     let mut entries = Vec::new();
     for mut tag in scan_lines(&lines, registry) {
         if !contains(&md.text, tag.name_range.start) {
             continue;
+        }
+        // The tag's name as written: `#FILE_MODIFIED**:` or, in a table,
+        // `#FILE_CREATED`.
+        if let Ok(i) = heads.binary_search_by_key(&tag.name_range.start, |h| h.0) {
+            tag.name_range.end = heads[i].1;
         }
         // A continuation line that starts in a code block or an HTML comment
         // is an example, not a field of the tag.
@@ -132,6 +138,120 @@ pub fn parse(text: &str, registry: &Registry) -> LogDoc {
     LogDoc {
         entries,
         sections: md.sections,
+    }
+}
+
+/// The log with the Markdown around its tags blanked out, so that a claim
+/// in bold or in a table reads as the plain form: `**#FILE_CREATED:**
+/// src/a.ts`, `- **#FILE_MODIFIED**: src/b.ts` and the table row
+/// `| #FILE_CREATED | src/a.ts | 12 lines |` read as `#FILE_CREATED:
+/// src/a.ts (12 lines)` does. Only ASCII marks are replaced, by spaces or
+/// the colon moved next to the name, so every offset stays that of the
+/// log. With it, where each changed tag's name ends in the log, by the
+/// offset of its `#`, in order.
+fn without_markup(text: &str) -> (std::borrow::Cow<'_, str>, Vec<(usize, usize)>) {
+    let bytes = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut heads = Vec::new();
+    let is_mark = |b: u8| b == b'*' || b == b'_';
+    let is_name = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let lb = line.as_bytes();
+        let table = line.trim_start().starts_with('|');
+        for hash in memchr::memchr_iter(b'#', lb) {
+            // `**#NAME` or `| #NAME`: marks, then a boundary.
+            let mut lead = hash;
+            while lead > 0 && is_mark(lb[lead - 1]) {
+                lead -= 1;
+            }
+            let before = lb[..lead].last().copied();
+            let in_cell = table && lb[..lead].trim_ascii_end().last() == Some(&b'|');
+            let boundary = before.is_none_or(|b| b.is_ascii_whitespace() || b"|->([".contains(&b));
+            if !(lead < hash || in_cell) || !boundary {
+                continue;
+            }
+            let name_len = lb[hash + 1..].iter().take_while(|b| is_name(b)).count();
+            let name_end = hash + 1 + name_len;
+            if name_len < 2 || !lb[hash + 1].is_ascii_uppercase() {
+                continue;
+            }
+            // The name may end in `_`, and so may an `__` mark: the marks
+            // that close are the ones that opened.
+            let marks = hash - lead;
+            let (name_end, closing) = {
+                let mut end = name_end;
+                let mut k = 0;
+                while k < marks && end > hash + 2 && lb[end - 1] == b'_' && lb[lead] == b'_' {
+                    end -= 1;
+                    k += 1;
+                }
+                (end, k)
+            };
+            let mut at = name_end + closing;
+            while at < lb.len() && is_mark(lb[at]) && at < name_end + marks.max(closing) {
+                at += 1;
+            }
+            if at == name_end && lead == hash && !in_cell {
+                // The plain form: nothing to change.
+                continue;
+            }
+            let buf = out.get_or_insert_with(|| bytes.to_vec());
+            let base = line_start;
+            let blank = |buf: &mut Vec<u8>, from: usize, to: usize| {
+                for b in &mut buf[base + from..base + to] {
+                    *b = b' ';
+                }
+            };
+            let written_end = if lb.get(at) == Some(&b':') {
+                // `**#NAME**:` or `**#NAME:**`: the colon next to the name,
+                // then any marks after it blanked.
+                let mut end = at + 1;
+                while end < lb.len() && is_mark(lb[end]) && end < at + 1 + marks {
+                    end += 1;
+                }
+                if in_cell {
+                    end += lb[end..].iter().take_while(|b| **b == b' ').count();
+                    end += usize::from(lb.get(end) == Some(&b'|'));
+                }
+                blank(buf, lead, hash);
+                blank(buf, name_end, end);
+                at + 1
+            } else if in_cell {
+                // `| #NAME |`: the cell's end becomes the colon.
+                let gap = lb[at..]
+                    .iter()
+                    .take_while(|b| **b == b' ' || **b == b'\t')
+                    .count();
+                if lb.get(at + gap) != Some(&b'|') {
+                    continue;
+                }
+                blank(buf, lead, hash);
+                blank(buf, name_end, at + gap + 1);
+                name_end
+            } else {
+                continue;
+            };
+            buf[base + name_end] = b':';
+            // The cells after the tag's are its payload.
+            if in_cell {
+                for i in name_end..lb.len() {
+                    if lb[i] == b'|' && lb[i - 1] != b'\\' {
+                        buf[base + i] = b' ';
+                    }
+                }
+            }
+            heads.push((base + hash, base + written_end));
+        }
+        line_start += line.len();
+    }
+    match out {
+        // Only ASCII bytes were replaced by ASCII bytes.
+        Some(buf) => (
+            std::borrow::Cow::Owned(String::from_utf8(buf).unwrap_or_else(|_| text.to_owned())),
+            heads,
+        ),
+        None => (std::borrow::Cow::Borrowed(text), heads),
     }
 }
 
@@ -319,6 +439,65 @@ Text <!-- #VERIFIED: inline html --> after.
             names(&doc(text)),
             [("FILE_CREATED", "src/real.ts (3 lines)")]
         );
+    }
+
+    #[test]
+    fn claims_in_bold_or_in_a_table_read_as_the_plain_form() {
+        let text = "\
+# Log
+
+**#FILE_CREATED:** src/a.ts (12 lines)
+- **#FILE_MODIFIED**: `src/b.ts`
+  Lines affected: 3-4
+__#FILE_CREATED__: src/c.ts
+
+| Tag | File | Lines |
+|-----|------|-------|
+| #FILE_CREATED | src/d.ts | 12 lines |
+| **#FILE_MODIFIED:** | `src/e.ts` | |
+
+Plain prose with **bold** and #FILE_CREATED: src/f.ts (1 lines)
+";
+        let log = doc(text);
+        assert_eq!(
+            names(&log),
+            [
+                ("FILE_CREATED", "src/a.ts (12 lines)"),
+                ("FILE_MODIFIED", "`src/b.ts`"),
+                ("FILE_CREATED", "src/c.ts"),
+                ("FILE_CREATED", "src/d.ts   12 lines"),
+                ("FILE_MODIFIED", "`src/e.ts`"),
+                ("FILE_CREATED", "src/f.ts (1 lines)"),
+            ]
+        );
+        let written: Vec<&str> = log
+            .entries
+            .iter()
+            .map(|e| &text[e.tag.name_range.start..e.tag.name_range.end])
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "#FILE_CREATED:",
+                "#FILE_MODIFIED**:",
+                "#FILE_CREATED__:",
+                "#FILE_CREATED",
+                "#FILE_MODIFIED:",
+                "#FILE_CREATED:"
+            ]
+        );
+        // Payloads and fields keep their places in the log.
+        let e = &log.entries[0];
+        let r = e.tag.payload_range;
+        assert_eq!(&text[r.start..r.end], "src/a.ts (12 lines)");
+        let lines = log.entries[1].field("Lines affected").unwrap();
+        assert_eq!(
+            &text[lines.range.start..lines.range.end],
+            "Lines affected: 3-4"
+        );
+        // Emphasis that is not around a tag, and a tag in inline code, stay.
+        let log = doc("**Note**: `**#FILE_CREATED:** x` is an example\n");
+        assert!(log.entries.is_empty());
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Tags live in comments: in every grammar tagls parses, the node of kind
 //! `comment`. They are found by a walk of the tree that compares node kind
 //! ids, which costs about half of what a `(comment) @comment` query does on
-//! the same tree (docs/BENCHMARKS.md).
+//! the same tree (docs/BENCHMARKS.md). Python's docstrings are documentation
+//! too: the string that is the first statement of a module, class or
+//! function counts as a comment; no other string does.
 
 pub mod defs;
 pub mod env;
@@ -159,10 +161,99 @@ pub fn preorder<'t>(tree: &'t Tree, mut visit: impl FnMut(tree_sitter::Node<'t>)
     }
 }
 
+/// The kind ids of the Python nodes that hold a docstring.
+struct DocKinds {
+    module: u16,
+    function: u16,
+    class: u16,
+    block: u16,
+    expression: u16,
+    string: u16,
+    comment: u16,
+}
+
+impl DocKinds {
+    fn python() -> &'static DocKinds {
+        static KINDS: OnceLock<DocKinds> = OnceLock::new();
+        KINDS.get_or_init(|| {
+            let g = Language::Python.grammar();
+            let id = |kind| g.id_for_node_kind(kind, true);
+            DocKinds {
+                module: id("module"),
+                function: id("function_definition"),
+                class: id("class_definition"),
+                block: id("block"),
+                expression: id("expression_statement"),
+                string: id("string"),
+                comment: id("comment"),
+            }
+        })
+    }
+
+    /// The docstring of `node` when it is a module, a class or a function:
+    /// its first statement, comments aside, when that is a string alone (a
+    /// concatenation is not a docstring to Python either). Its prefix is
+    /// read with its text: [`crate::tags::scan::content_lines`] finds no
+    /// lines in a bytes or f-string.
+    fn docstring<'t>(&self, node: tree_sitter::Node<'t>) -> Option<tree_sitter::Node<'t>> {
+        let kind = node.kind_id();
+        let body = if kind == self.module {
+            node
+        } else if kind == self.function || kind == self.class {
+            node.child_by_field_name("body")?
+        } else {
+            return None;
+        };
+        let mut cursor = body.walk();
+        let first = body
+            .named_children(&mut cursor)
+            .find(|c| c.kind_id() != self.comment)?;
+        if first.kind_id() != self.expression || first.named_child_count() != 1 {
+            return None;
+        }
+        let string = first.named_child(0)?;
+        (string.kind_id() == self.string).then_some(string)
+    }
+}
+
+/// Where a rescan of the comments up to `offset` must reach: in Python, the
+/// end of the first statement at or after it, comments aside, since an edit
+/// before a string can make it a docstring or take that away.
+pub fn docstring_reach(lang: Language, tree: &Tree, offset: usize) -> usize {
+    if lang != Language::Python {
+        return offset;
+    }
+    let k = DocKinds::python();
+    let mut reach = offset;
+    preorder(tree, |node| {
+        if node.end_byte() < offset {
+            return Visit::Skip;
+        }
+        let statement = node.start_byte() >= offset
+            && node.is_named()
+            && node.kind_id() != k.comment
+            && node
+                .parent()
+                .is_some_and(|p| p.kind_id() == k.module || p.kind_id() == k.block);
+        if statement {
+            reach = reach.max(node.end_byte());
+            Visit::Stop
+        } else if node.start_byte() < offset || node.kind_id() == k.block {
+            Visit::Descend
+        } else {
+            // Inside it there is no statement, only its parts (a large
+            // literal has many).
+            Visit::Skip
+        }
+    });
+    reach
+}
+
 /// Byte ranges of the comment nodes of `tree` that intersect `within`, in
-/// document order.
+/// document order. In Python, docstrings count as comments.
 pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Vec<TextRange> {
     let kind = lang.comment_kind();
+    let docs = (lang == Language::Python).then(DocKinds::python);
     let (lo, hi) = within.map_or((0, usize::MAX), |r| (r.start, r.end));
     let intersects = |start: usize, end: usize| match within {
         None => true,
@@ -183,11 +274,22 @@ pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Ve
             }
             Visit::Skip
         } else if intersects(start, end) {
+            // A comment between a definition's header and its docstring
+            // comes after it in the walk, so the list is sorted at the end.
+            if let Some(doc) = docs.and_then(|d| d.docstring(node)) {
+                let (s, e) = (doc.start_byte(), doc.end_byte());
+                if s < e && intersects(s, e) {
+                    out.push(TextRange::new(s, e));
+                }
+            }
             Visit::Descend
         } else {
             Visit::Skip
         }
     });
+    if !out.is_sorted_by_key(|r| r.start) {
+        out.sort_by_key(|r| r.start);
+    }
     out
 }
 
@@ -218,6 +320,29 @@ mod tests {
         assert_eq!(some, [TextRange::new(c, c + 4)]);
         let none = comments_in(Language::TypeScript, &tree, Some(TextRange::new(5, 10)));
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn python_docstrings_count_as_comments_and_no_other_string() {
+        let src = "\"\"\"module\"\"\"\nX = \"\"\"not\"\"\"\n\nclass C:\n    # a\n    '''class'''\n    y = 'not'\n\n    def f(self, a,  # b\n          c):\n        r\"\"\"function\"\"\"\n        \"not\"\n\ndef g():\n    x = 1\n    \"not\"\n";
+        let tree = Language::Python.parser().parse(src, None).unwrap();
+        let all: Vec<&str> = comments_in(Language::Python, &tree, None)
+            .iter()
+            .map(|r| &src[r.start..r.end])
+            .collect();
+        assert_eq!(
+            all,
+            [
+                "\"\"\"module\"\"\"",
+                "# a",
+                "'''class'''",
+                "# b",
+                "r\"\"\"function\"\"\""
+            ]
+        );
+        let f = src.find("r\"\"\"").unwrap();
+        let some = comments_in(Language::Python, &tree, Some(TextRange::new(f, f + 1)));
+        assert_eq!(some, [TextRange::new(f, f + 15)]);
     }
 
     #[test]

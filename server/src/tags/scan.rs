@@ -85,10 +85,10 @@ pub struct ContentLine<'a> {
 pub fn content_lines(style: CommentStyle, comment: &str, offset: usize) -> Vec<ContentLine<'_>> {
     let mut out = Vec::new();
     match style {
-        CommentStyle::Hash => {
-            let body = comment.strip_prefix('#').unwrap_or(comment);
-            push_lines(&mut out, body, offset + (comment.len() - body.len()), false);
-        }
+        CommentStyle::Hash => match comment.strip_prefix('#') {
+            Some(body) => push_lines(&mut out, body, offset + 1, false),
+            None => docstring_lines(&mut out, comment, offset),
+        },
         CommentStyle::CFamily => {
             if let Some(rest) = comment.strip_prefix("//") {
                 let body = rest.trim_start_matches('/');
@@ -103,6 +103,54 @@ pub fn content_lines(style: CommentStyle, comment: &str, offset: usize) -> Vec<C
         }
     }
     out
+}
+
+/// The lines of a Python docstring (`"""..."""`, `'''...'''`, `r"..."`):
+/// the text between its quotes, each line after the first without the
+/// indentation they all share (the closing quotes' line included), much as
+/// Python's `inspect.cleandoc` reads it. A bytes or f-string is no
+/// docstring and has no lines.
+fn docstring_lines<'a>(out: &mut Vec<ContentLine<'a>>, string: &'a str, offset: usize) {
+    let quoted = string.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let prefix = &string[..string.len() - quoted.len()];
+    if !prefix.chars().all(|c| matches!(c, 'r' | 'R' | 'u' | 'U')) {
+        return;
+    }
+    let quote = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|q| quoted.starts_with(q));
+    let Some(quote) = quote else {
+        return;
+    };
+    let inner = &quoted[quote.len()..];
+    // An unterminated string (while typing) still has its text read.
+    let body = inner.strip_suffix(quote).unwrap_or(inner);
+    let first = out.len();
+    push_lines(out, body, offset + prefix.len() + quote.len(), false);
+    // The closing quotes on a line of their own stand at the code's
+    // indentation: lines indented deeper than that under a tag on the first
+    // line are its continuation.
+    let rest = out.get(first + 1..).unwrap_or_default();
+    let closing = rest.last().filter(|l| l.text.trim().is_empty());
+    let common = rest
+        .iter()
+        .filter(|l| !l.text.trim().is_empty())
+        .chain(closing)
+        .map(|l| blanks(l.text))
+        .min()
+        .unwrap_or(0);
+    for line in out.iter_mut().skip(first + 1) {
+        let cut = blanks(line.text).min(common);
+        line.text = &line.text[cut..];
+        line.offset += cut;
+    }
+}
+
+/// The number of spaces and tabs a line starts with.
+fn blanks(text: &str) -> usize {
+    text.bytes()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count()
 }
 
 /// Pushes the lines of `body`, stripping a JSDoc `*` gutter from every line
@@ -353,6 +401,38 @@ mod tests {
         assert_eq!(tags[0].suggestion.as_deref(), Some("COMPLETION_DRIVE"));
         let tags = scan(CommentStyle::CFamily, "// #QUESTION_SUPPRESSION: custom");
         assert_eq!(tags[0].suggestion, None);
+    }
+
+    #[test]
+    fn python_docstrings_are_read_between_their_quotes() {
+        let tags = scan(
+            CommentStyle::Hash,
+            "\"\"\"#COMPLETION_DRIVE: Assuming X\"\"\"",
+        );
+        assert_eq!(tags[0].payload, "Assuming X");
+        assert_eq!(tags[0].name_range, TextRange::new(3, 21));
+        // Raw and single-quoted; the tag on an indented line, and the lines
+        // under it that are indented deeper than the docstring's own text.
+        let doc = "r'''Summary.\n\n    #PATH_DECISION: sqlite\n        Why: one writer\n    Not its line.\n    '''";
+        let tags = scan(CommentStyle::Hash, doc);
+        assert_eq!(tags.len(), 1);
+        let r = tags[0].name_range;
+        assert_eq!(&doc[r.start..r.end], "#PATH_DECISION:");
+        let cont: Vec<_> = tags[0]
+            .continuation
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(cont, ["Why: one writer"]);
+        let r = tags[0].continuation[0].range;
+        assert_eq!(&doc[r.start..r.end], "Why: one writer");
+        assert_eq!(
+            scan(CommentStyle::Hash, "'#VERIFIED: yes'")[0].payload,
+            "yes"
+        );
+        // A bytes or f-string is no docstring.
+        assert!(scan(CommentStyle::Hash, "b'#VERIFIED: yes'").is_empty());
+        assert!(scan(CommentStyle::Hash, "f\"#VERIFIED: {x}\"").is_empty());
     }
 
     #[test]
