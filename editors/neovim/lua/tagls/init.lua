@@ -585,24 +585,32 @@ function M.tag_items(roots, encoding)
   return items
 end
 
--- Fills the quickfix list with `items` and `title`, and opens it unless opts.open is false.
-local function show_list(items, title, opts)
-  vim.fn.setqflist({}, ' ', { title = title, items = items })
-  if opts.open ~= false then
-    vim.cmd('botright copen')
-  end
-end
-
--- :TaglsGate: the gate's findings for the current buffer's workspace, in the quickfix
--- list, blocking ones first and marked, with the verdict in the title. opts.open = false
--- leaves the quickfix window closed; opts.on_done() is called once the list is filled.
-function M.gate(opts)
+-- Asks the server for the gate's answer on the current buffer's workspace, then fills the
+-- quickfix list with what `list(roots, encoding)` returns ({items, title}), and opens it
+-- unless opts.open is false; opts.on_done() is called once the list is filled.
+local function show_list(opts, list)
   opts = opts or {}
   M.project(0, function(roots, why, encoding)
     if not roots then
       vim.notify('tagls: ' .. why, vim.log.levels.WARN)
       return
     end
+    local items, title = list(roots, encoding)
+    vim.fn.setqflist({}, ' ', { title = title, items = items })
+    if opts.open ~= false then
+      vim.cmd('botright copen')
+    end
+    if opts.on_done then
+      opts.on_done()
+    end
+  end)
+end
+
+-- :TaglsGate: the gate's findings for the current buffer's workspace, in the quickfix
+-- list, blocking ones first and marked, with the verdict in the title. opts.open = false
+-- leaves the quickfix window closed; opts.on_done() is called once the list is filled.
+function M.gate(opts)
+  show_list(opts, function(roots, encoding)
     local items = M.gate_items(roots, encoding)
     local blocking = 0
     for _, root in ipairs(roots) do
@@ -614,22 +622,14 @@ function M.gate(opts)
       #items,
       blocking
     )
-    show_list(items, title, opts)
-    if opts.on_done then
-      opts.on_done()
-    end
+    return items, title
   end)
 end
 
 -- :TaglsTags: every tag of the current buffer's workspace, by family and file, in the
 -- quickfix list, with the verdict in the title.
 function M.tags(opts)
-  opts = opts or {}
-  M.project(0, function(roots, why, encoding)
-    if not roots then
-      vim.notify('tagls: ' .. why, vim.log.levels.WARN)
-      return
-    end
+  show_list(opts, function(roots, encoding)
     local items = M.tag_items(roots, encoding)
     local files = {}
     for _, item in ipairs(items) do
@@ -641,10 +641,7 @@ function M.tags(opts)
       vim.tbl_count(files),
       verdicts(roots)
     )
-    show_list(items, title, opts)
-    if opts.on_done then
-      opts.on_done()
-    end
+    return items, title
   end)
 end
 
