@@ -78,9 +78,7 @@ pub fn copy(base: &Path, parts: &[Part], dst: &Path) -> Copied {
             copy_tree(
                 &from.join(under),
                 &dst.join(part.corpus).join(under),
-                &format!("{}/{}", part.corpus, under)
-                    .trim_end_matches('/')
-                    .to_owned(),
+                format!("{}/{}", part.corpus, under).trim_end_matches('/'),
                 &mut copied,
             );
         }
@@ -270,7 +268,7 @@ pub fn seed(dst: &Path, copied: &Copied, every: usize) -> Seeded {
     let mut claimed = Vec::new();
     for (i, rel) in sources.iter().enumerate() {
         if i % every != every / 2 {
-            if i % every == 0 && claimed.len() < 8 {
+            if i.is_multiple_of(every) && claimed.len() < 8 {
                 claimed.push(rel.clone());
             }
             continue;
@@ -285,7 +283,7 @@ pub fn seed(dst: &Path, copied: &Copied, every: usize) -> Seeded {
         }
         let other = &sources[(i + 1) % sources.len()];
         let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-        let tags: Vec<usize> = (0..if k % 3 == 0 { 2 } else { 1 })
+        let tags: Vec<usize> = (0..if k.is_multiple_of(3) { 2 } else { 1 })
             .map(|j| (k + j * 4) % TAGS.len())
             .collect();
         let lines: Vec<String> = tags
