@@ -52,8 +52,14 @@ fn copy(tmp: &Path) -> (std::path::PathBuf, real_corpus::Copied) {
 /// `tagls check --format json` of `root` with the scan cache in `cache`:
 /// the exit status and the report.
 fn check(root: &Path, cache: &Path) -> (Option<i32>, Value) {
+    check_with(root, cache, &[])
+}
+
+fn check_with(root: &Path, cache: &Path, extra: &[&str]) -> (Option<i32>, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_tagls"))
-        .args(["check", "--format", "json", "."])
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(".")
         .current_dir(root)
         .env("TAGLS_CACHE_DIR", cache)
         .output()
@@ -164,5 +170,58 @@ fn seeded_real_code_gives_exactly_the_seeded_findings() {
         );
         assert_eq!(doc["verdict"], "BLOCKED", "{run}");
         assert_eq!(status, Some(1), "{run}");
+    }
+}
+
+/// Sets the modification time of every file under `dir` an hour back, so
+/// that the scan cache trusts it (it trusts none from the last 2 s).
+fn age(dir: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            age(&entry.path());
+        } else if kind.is_file() {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(then)
+                .unwrap();
+        }
+    }
+}
+
+/// Without an env file, code's env reads report nothing, and a check does
+/// not parse a file for them; once an env file appears, the reads of the
+/// files the cache holds as unchanged are reported, exactly as a check
+/// without the cache reports them.
+#[test]
+fn an_env_file_created_after_a_check_reports_the_reads_of_unchanged_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, _) = copy(tmp.path());
+    age(&work);
+    let cache = tmp.path().join("cache");
+    let (status, doc) = check(&work, &cache);
+    assert_nothing_to_verify("before the env file", status, &doc);
+
+    std::fs::write(work.join(".env"), "UNRELATED_SETTING=1\n").unwrap();
+    let (_, cached) = check(&work, &cache);
+    let (_, fresh) = check_with(&work, &cache, &["--no-cache"]);
+    let found = real_corpus::findings_of(&cached);
+    assert_eq!(found, real_corpus::findings_of(&fresh));
+    assert!(
+        found.len() >= 10 && found.iter().all(|f| f.code == "undeclared-env"),
+        "{}",
+        listed(&cached)
+    );
+    // Django's autoreloader reads DJANGO_WATCHMAN_TIMEOUT; Go's net/http
+    // reads GODEBUG-style settings through os.Getenv.
+    for path in ["django/django/utils/autoreload.py", "go/src/net/http/"] {
+        assert!(
+            found.iter().any(|f| f.path.starts_with(path)),
+            "no env read reported under {path}:\n{}",
+            listed(&cached)
+        );
     }
 }
