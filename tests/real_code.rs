@@ -173,25 +173,6 @@ fn seeded_real_code_gives_exactly_the_seeded_findings() {
     }
 }
 
-/// Sets the modification time of every file under `dir` an hour back, so
-/// that the scan cache trusts it (it trusts none from the last 2 s).
-fn age(dir: &Path) {
-    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            age(&entry.path());
-        } else if kind.is_file() {
-            std::fs::File::options()
-                .write(true)
-                .open(entry.path())
-                .unwrap()
-                .set_modified(then)
-                .unwrap();
-        }
-    }
-}
-
 /// Without an env file, code's env reads report nothing, and a check does
 /// not parse a file for them; once an env file appears, the reads of the
 /// files the cache holds as unchanged are reported, exactly as a check
@@ -200,7 +181,7 @@ fn age(dir: &Path) {
 fn an_env_file_created_after_a_check_reports_the_reads_of_unchanged_files() {
     let tmp = tempfile::tempdir().unwrap();
     let (work, _) = copy(tmp.path());
-    age(&work);
+    real_corpus::age(&work);
     let cache = tmp.path().join("cache");
     let (status, doc) = check(&work, &cache);
     assert_nothing_to_verify("before the env file", status, &doc);

@@ -235,6 +235,9 @@ fn main() {
         );
         let every = (copied.sources.len() / SEEDED_FILES).max(1);
         let seeded = real_corpus::seed(&root, &copied, every);
+        // As in a repository whose files were not written in the last
+        // seconds, which the scan cache would read again.
+        real_corpus::age(&root);
         println!(
             "{name}: {} files ({:.1} MB), {} source files, {} seeded with {} expected findings, {} decoys ({:.1} s to copy and seed)",
             copied.files,

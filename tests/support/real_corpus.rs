@@ -106,6 +106,25 @@ fn copy_tree(from: &Path, to: &Path, rel: &str, copied: &mut Copied) {
     }
 }
 
+/// Sets the modification time of every file under `dir` an hour back, as
+/// in a tree whose files were not written just now: the scan cache trusts no
+/// modification time from the 2 s before it read the file.
+pub fn age(dir: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(dir).expect("read a folder").flatten() {
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
+            age(&entry.path());
+        } else if kind.is_file() {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .and_then(|f| f.set_modified(then))
+                .expect("set a modification time");
+        }
+    }
+}
+
 /// A source file the seeding may write into: a language tagls checks, not
 /// a declaration file, not test data (which may be broken on purpose), and
 /// not in a folder `tagls check` does not walk (`dist`, `vendor` ...).
