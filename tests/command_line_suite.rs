@@ -14,5 +14,7 @@ mod fuzz_regressions;
 mod log_writer;
 #[path = "proptest_edits.rs"]
 mod proptest_edits;
+#[path = "real_code.rs"]
+mod real_code;
 #[path = "tidy.rs"]
 mod tidy;

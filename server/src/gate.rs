@@ -382,6 +382,11 @@ pub fn scan(
             h.update(format!("{:?}\n{:?}", r.env, r.aliases).as_bytes());
             h.digest128()
         });
+        // Reads of variables only matter where the root declares its
+        // variables in an env file: without one, a file is not parsed for
+        // its env reads alone.
+        let env_reads =
+            settings.env_in_code && ws.root_for(root).is_some_and(|r| !r.env.files().is_empty());
         let done = AtomicUsize::new(0);
         let (finished, wait) = std::sync::mpsc::channel::<()>();
         let parts: Vec<(Report, Option<Kept>)> = std::thread::scope(|s| {
@@ -393,7 +398,7 @@ pub fn scan(
                 files
                     .into_par_iter()
                     .map_init(
-                        || Scanner::new(ws, cache, started, fingerprint),
+                        || Scanner::new(ws, cache, started, fingerprint, env_reads),
                         |scanner, (path, rel, slot)| {
                             let file = File {
                                 root,
@@ -579,6 +584,9 @@ struct Scanner<'a> {
     started: i128,
     /// Of everything resolution depends on besides the file ([`Reported`]).
     fingerprint: u128,
+    /// Whether env reads in code can give a finding (`undeclared-env`): the
+    /// check asks for them and the root has an env file.
+    env_reads: bool,
     ws: Workspace,
     resolved: crate::resolve::Cache,
     parsers: [Option<Parser>; Language::ALL.len()],
@@ -586,10 +594,17 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(ws: &Workspace, cache: &'a ScanCache, started: i128, fingerprint: u128) -> Scanner<'a> {
+    fn new(
+        ws: &Workspace,
+        cache: &'a ScanCache,
+        started: i128,
+        fingerprint: u128,
+        env_reads: bool,
+    ) -> Scanner<'a> {
         Scanner {
             started,
             fingerprint,
+            env_reads,
             ws: ws.fork(),
             resolved: Default::default(),
             parsers: Default::default(),
@@ -690,7 +705,8 @@ impl<'a> Scanner<'a> {
             *entry = known.map(|(slot, _)| Kept::Same(slot));
             return Ok(Scanned::Skipped(skip, head));
         }
-        let shaped = |(tags, env): (bool, bool)| tags || (env && settings.env_in_code);
+        let env_reads = self.env_reads;
+        let shaped = |(tags, env): (bool, bool)| tags || (env && env_reads);
         if let Some((slot, e)) = known
             && !shaped(e.shape())
         {
@@ -722,13 +738,12 @@ impl<'a> Scanner<'a> {
         let bytes =
             read_after_lstat(path, &meta, settings.max_file_size).map_err(ReadError::from)?;
         // Parsing is most of the cost, so a file is parsed only when its
-        // bytes can hold a tag (`#` before a capital letter) or an env read
-        // (the identifier every env query compares with).
+        // bytes can hold a tag (`#NAME:`) or an env read (the identifier
+        // every env query compares with).
         let shape = match known {
             Some((_, e)) => e.shape(),
             None => (
-                memchr::memchr_iter(b'#', &bytes)
-                    .any(|i| bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase)),
+                crate::tags::scan::may_hold_tag(&bytes),
                 crate::syntax::env::may_read_env(lang, &bytes),
             ),
         };

@@ -316,6 +316,27 @@ fn field_key(line: &str) -> Option<usize> {
     .then_some(colon + 1)
 }
 
+/// Whether `bytes` may hold a tag, before any parse: `#NAME:` as
+/// [`scan_lines`] finds it (a capital letter, then capitals, digits or
+/// underscores, and one colon), whatever comment markers surround it and
+/// whatever the registry holds (the answer is kept with the file's bytes in
+/// the scan cache). `false` is certain; `true` only means that the file is
+/// to be parsed.
+pub fn may_hold_tag(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'#', bytes).any(|hash| {
+        let start = hash + 1;
+        let len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        let end = start + len;
+        len >= 2
+            && bytes[start].is_ascii_uppercase()
+            && bytes.get(end) == Some(&b':')
+            && bytes.get(end + 1) != Some(&b':')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,6 +454,48 @@ mod tests {
         // A bytes or f-string is no docstring.
         assert!(scan(CommentStyle::Hash, "b'#VERIFIED: yes'").is_empty());
         assert!(scan(CommentStyle::Hash, "f\"#VERIFIED: {x}\"").is_empty());
+    }
+
+    #[test]
+    fn only_tag_shaped_text_may_hold_a_tag() {
+        for text in [
+            "x = 1  # #COMPLETION_DRIVE: a tag",
+            "#TODO: at the comment marker",
+            "//#CARGO_CULT: glued to the marker",
+            "s = \"#COMPLETION_DRIVE: in a string\"",
+            "# #AB:",
+            "// #FFF: a colour, or a tag a registry may hold",
+        ] {
+            assert!(may_hold_tag(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "# Returns the value",
+            "color: #FFFFFF;",
+            "#include <stdio.h>",
+            "see #123: fixed",
+            "std#VERIFIED::x",
+            "#A: one letter",
+            "#Todo: mixed case",
+            "#COMPLETION_DRIVE without colon",
+            "ends with #TAG",
+        ] {
+            assert!(!may_hold_tag(text.as_bytes()), "{text}");
+        }
+        // Every text the scanner finds a tag in may hold one.
+        for c in [
+            "// #COMPLETION_DRIVE: Assuming X exists ",
+            "# #PATH_DECISION: use sqlite #PATH_RATIONALE: small",
+            "/*\r\n #VERIFIED: yes\r\n   Note: a\r\n*/",
+            "// #COMPLETION_DIRVE: typo",
+        ] {
+            let style = if c.starts_with('#') {
+                CommentStyle::Hash
+            } else {
+                CommentStyle::CFamily
+            };
+            assert!(!scan(style, c).is_empty(), "{c}");
+            assert!(may_hold_tag(c.as_bytes()), "{c}");
+        }
     }
 
     #[test]
