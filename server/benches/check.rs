@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The pattern from the issue: the start of a tag such as `#TODO_ITEM:`.
+/// The baseline pattern: the start of a tag such as `#TODO_ITEM:`.
 const RG_PATTERN: &str = "#[A-Z][A-Z_]+:";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -375,7 +375,7 @@ fn main() {
         )
     );
     println!("load average at the end {}", support::load(3));
-    println!("target (issue): tagls at most 1.2x ripgrep at 50k files");
+    println!("target: tagls at most 1.2x ripgrep at 50k files");
 
     let series = |name: &str, rows: &[Row], rg: bool| {
         plot::Series::new(
