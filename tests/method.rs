@@ -341,7 +341,8 @@ async fn rule(files: &[(&str, &str)]) -> (String, Vec<(String, u64, String)>) {
 
 /// The method's zero-tag gate: a log that exists puts the workspace under
 /// the method, so an empty one, or one whose tags are all examples in code
-/// blocks, blocks, even when no code holds a tag. The editor shows it on the
+/// blocks, blocks, even when no code holds a tag; a skeleton of headings
+/// alone does not. The editor shows it on the
 /// log, where the check puts it.
 #[tokio::test]
 async fn the_zero_tag_gate() {
@@ -352,6 +353,18 @@ async fn the_zero_tag_gate() {
     let (verdict, codes) = rule(&[(LOG, fenced), ("src/a.ts", "export const a = 1;\n")]).await;
     assert_eq!(verdict, "BLOCKED");
     assert_eq!(codes, [at(LOG, 1, "missing-log")]);
+    // The template's skeleton alone (what `tagls init` writes) is work not
+    // yet started: nothing to verify, until code holds a tag.
+    let skeleton = "# Implementation Log\n\n## Files Created\n\n## Files Modified\n";
+    let (verdict, codes) = rule(&[(LOG, skeleton), ("src/a.ts", "export const a = 1;\n")]).await;
+    assert_eq!((verdict.as_str(), codes), ("PASSED", vec![]));
+    let tagged = "// #COMPLETION_DRIVE: Assuming the cache is warm\nexport const a = 1;\n";
+    let (verdict, codes) = rule(&[(LOG, skeleton), ("src/a.ts", tagged)]).await;
+    assert_eq!(verdict, "BLOCKED");
+    assert!(
+        codes.contains(&at("src/a.ts", 1, "missing-log")),
+        "{codes:?}"
+    );
 }
 
 /// A project that never used the method is never blocked by it: a

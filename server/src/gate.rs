@@ -897,7 +897,13 @@ fn scan_log(
         None if problem.without_tags() => (log_rel.clone(), Spans::default()),
         None => return,
     };
-    let finding = log::missing_log(problem, &settings.log, log_path, Default::default());
+    let finding = log::missing_log(
+        problem,
+        &settings.log,
+        log_path,
+        Default::default(),
+        first_tag.is_none(),
+    );
     let Some(finding) = settings.apply(vec![finding]).pop() else {
         return;
     };

@@ -169,16 +169,34 @@ impl LogProblem {
 /// It sits on the first tag (`range`) of the first file, in path order,
 /// that holds one: one finding per workspace, on a place the editor can
 /// show. `log` is the log's path as configured, `log_path` the file.
-pub fn missing_log(problem: LogProblem, log: &str, log_path: &Path, range: TextRange) -> Finding {
+///
+/// With `on_log`, no code holds a tag and the finding sits on the log
+/// itself, which the message says is what puts the workspace under the
+/// method.
+pub fn missing_log(
+    problem: LogProblem,
+    log: &str,
+    log_path: &Path,
+    range: TextRange,
+    on_log: bool,
+) -> Finding {
+    let message = if on_log {
+        format!(
+            "the implementation log {log} {}: a log puts the workspace under the method, so it must record the work",
+            problem.what()
+        )
+    } else {
+        format!(
+            "this workspace uses tags, but its implementation log {log} {}",
+            problem.what()
+        )
+    };
     Finding {
         range,
         severity: Severity::Error,
         code: Code::MissingLog,
         tag: Default::default(),
-        message: format!(
-            "this workspace uses tags, but its implementation log {log} {}",
-            problem.what()
-        ),
+        message,
         fix: matches!(problem, LogProblem::Missing | LogProblem::Empty).then(|| Fix::CreateLog {
             path: log_path.to_path_buf(),
         }),

@@ -1200,7 +1200,7 @@ impl Actor {
         // The gate's answer needs every tagged file of the root: a check
         // of the root on disk is asked for, once per state of the workspace.
         self.check_tagged(&root);
-        let finding = log::missing_log(problem, &settings.log, &log_path, range);
+        let finding = log::missing_log(problem, &settings.log, &log_path, range, is_log);
         settings.apply(vec![finding]).pop()
     }
 
