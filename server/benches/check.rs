@@ -26,10 +26,12 @@ mod plot;
 #[path = "support.rs"]
 mod support;
 
+use support::Run;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The baseline pattern: the start of a tag such as `#TODO_ITEM:`.
 const RG_PATTERN: &str = "#[A-Z][A-Z_]+:";
@@ -71,41 +73,10 @@ fn command(tool: Tool, root: &Path) -> Command {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Run {
-    wall: Duration,
-    maxrss_kb: u64,
-}
-
 /// One timed run with stdout and stderr on /dev/null; waits with `wait4` so
 /// that the peak RSS is this child's own.
 fn run(tool: Tool, root: &Path) -> Run {
-    let mut cmd = command(tool, root);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let t0 = Instant::now();
-    let child = cmd.spawn().expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero `rusage` is a valid value of that plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our unwaited child; `status` and `usage` are valid,
-    // writable and outlive the call.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = t0.elapsed();
-    assert_eq!(rc, pid, "wait4 failed: {}", std::io::Error::last_os_error());
-    // The child is reaped; `Child` does not wait on drop.
-    drop(child);
-    assert!(libc::WIFEXITED(status), "child killed by a signal");
-    // tagls exits 1 when it reports findings, ripgrep when nothing matched;
-    // 2 and above is an error for both.
-    let code = libc::WEXITSTATUS(status);
-    assert!(code <= 1, "child exited with status {code}");
-    Run {
-        wall,
-        maxrss_kb: usage.ru_maxrss as u64,
-    }
+    support::timed(command(tool, root), &[0, 1])
 }
 
 /// The untimed warm-up run: reads the whole tree (so the page cache is

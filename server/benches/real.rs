@@ -30,6 +30,8 @@ mod real_corpus;
 #[path = "support.rs"]
 mod support;
 
+use support::Run;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -80,43 +82,13 @@ fn command(tool: Tool, root: &Path) -> Command {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Run {
-    wall: Duration,
-    maxrss_kb: u64,
-}
-
 /// One timed run with stdout and stderr on /dev/null; a cold run starts
 /// from an empty scan cache (emptied before the clock starts).
 fn run(tool: Tool, root: &Path) -> Run {
     if tool == Tool::Cold {
         let _ = std::fs::remove_dir_all(cache_dir(tool));
     }
-    let mut cmd = command(tool, root);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let t0 = Instant::now();
-    let child = cmd.spawn().expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero `rusage` is a valid value of that plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our unwaited child; `status` and `usage` are valid,
-    // writable and outlive the call.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = t0.elapsed();
-    assert_eq!(rc, pid, "wait4 failed: {}", std::io::Error::last_os_error());
-    drop(child);
-    assert!(libc::WIFEXITED(status), "child killed by a signal");
-    // tagls exits 1 when the gate blocks, ripgrep when nothing matched; 2
-    // is an error for both.
-    let code = libc::WEXITSTATUS(status);
-    assert!(code != 2, "child exited with status {code}");
-    Run {
-        wall,
-        maxrss_kb: usage.ru_maxrss as u64,
-    }
+    support::timed(command(tool, root), &[0, 1, 3])
 }
 
 /// The untimed first run: the JSON report of tagls, the line count of rg.

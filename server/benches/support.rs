@@ -18,6 +18,49 @@ use std::time::Instant;
 pub mod generator;
 
 // ---------------------------------------------------------------------------
+// A timed child.
+
+/// A child's wall time and peak RSS.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    pub wall: std::time::Duration,
+    pub maxrss_kb: u64,
+}
+
+/// Runs `cmd` with stdin, stdout and stderr on /dev/null and times it;
+/// waits with `wait4` so that the peak RSS is this child's own. Exit
+/// statuses in `ok` are success (tagls exits 1 when the gate blocks,
+/// ripgrep when nothing matched); any other, or a signal, panics.
+#[allow(dead_code)]
+pub fn timed(mut cmd: Command, ok: &[i32]) -> Run {
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let t0 = Instant::now();
+    let child = cmd.spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our unwaited child; `status` and `usage` are valid,
+    // writable and outlive the call.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = t0.elapsed();
+    assert_eq!(rc, pid, "wait4 failed: {}", std::io::Error::last_os_error());
+    // The child is reaped; `Child` does not wait on drop.
+    drop(child);
+    assert!(libc::WIFEXITED(status), "child killed by a signal");
+    let code = libc::WEXITSTATUS(status);
+    assert!(ok.contains(&code), "child exited with status {code}");
+    Run {
+        wall,
+        maxrss_kb: usage.ru_maxrss as u64,
+    }
+}
+
+// ---------------------------------------------------------------------------
 // The machine.
 
 /// The number of CPUs this process may run on.
