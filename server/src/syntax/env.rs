@@ -143,12 +143,26 @@ fn accessor_words(lang: Language) -> &'static [&'static [u8]] {
 }
 
 /// Whether `source` may read an environment variable: it holds one of the
-/// identifiers every env read needs. `false` is certain; `true` only means
-/// that the tree must be asked.
+/// identifiers every env read needs, as a word of its own (`environment` or
+/// `dotenv` is no `env`). `false` is certain, since the tree is only asked
+/// about an identifier of exactly these bytes; `true` only means that the
+/// tree must be asked.
 pub fn may_read_env(lang: Language, source: &[u8]) -> bool {
-    accessor_words(lang)
-        .iter()
-        .any(|w| memchr::memmem::find(source, w).is_some())
+    // Bytes that continue an identifier: around such a byte, the word is
+    // part of a longer name. Other bytes, non-ASCII ones included, may end
+    // one.
+    let dollar = matches!(
+        lang,
+        Language::TypeScript | Language::Tsx | Language::JavaScript
+    );
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || (dollar && b == b'$');
+    accessor_words(lang).iter().any(|w| {
+        memchr::memmem::find_iter(source, w).any(|at| {
+            let before = at.checked_sub(1).map(|i| source[i]);
+            let after = source.get(at + w.len()).copied();
+            !before.is_some_and(ident) && !after.is_some_and(ident)
+        })
+    })
 }
 
 /// How far above the accessor identifier a pattern's outermost node can be:
@@ -220,6 +234,32 @@ impl<T: TextProvider<I>, I: AsRef<[u8]>> TextProvider<I> for SharedText<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_accessor_as_a_word_of_its_own_may_read_env() {
+        let ts = Language::TypeScript;
+        for yes in [
+            "process.env.X",
+            "import.meta.env.X",
+            "const { env } = process",
+            "env",
+        ] {
+            assert!(may_read_env(ts, yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "the environment",
+            "dotenv.config()",
+            "$env",
+            "env_file",
+            "ENV",
+        ] {
+            assert!(!may_read_env(ts, no.as_bytes()), "{no}");
+        }
+        assert!(may_read_env(Language::Python, b"os.environ['X']"));
+        assert!(!may_read_env(Language::Python, b"environment = 1"));
+        assert!(may_read_env(Language::Go, b"os.Getenv(\"X\")"));
+        assert!(!may_read_env(Language::Go, b"myGetenv()"));
+    }
 
     /// The names found in `src`, after checking that every `name_range`
     /// slices to its name and lies inside its `match_range`.
