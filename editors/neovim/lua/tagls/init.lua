@@ -381,32 +381,45 @@ local function client_for(bufnr)
   return clients[1]
 end
 
--- Asks the server where the implementation log is: of the root that holds `bufnr`'s
--- file, else of its first root. Calls on_path(path) with the absolute path (the log
--- need not exist), or on_path(nil, why) when there is none.
-function M.log_path(bufnr, on_path)
+-- Runs one of the server's query commands (`tagls.logPath`, `tagls.gate`) for the root
+-- that holds `bufnr`'s file. Calls on_result(result, client) on the main loop, or
+-- on_result(nil, nil, why) when there is no client or the server could not `what`.
+local function ask(bufnr, command, what, on_result)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local client = client_for(bufnr)
   if not client then
-    on_path(nil, 'no tagls client is running; open a file of the project first')
+    on_result(nil, nil, 'no tagls client is running; open a file of the project first')
     return
   end
   local file = buffer_file(bufnr)
   local params = {
-    command = 'tagls.logPath',
+    command = command,
     arguments = { file and { file = file } or vim.empty_dict() },
   }
   client_request(client, 'workspace/executeCommand', params, function(err, result)
     vim.schedule(function()
       if err then
-        on_path(nil, 'the server could not say where the log is: ' .. tostring(err.message or err))
-      elseif type(result) ~= 'table' or type(result.path) ~= 'string' then
-        on_path(nil, 'the server has no workspace root, so no implementation log')
+        on_result(nil, nil, 'the server could not ' .. what .. ': ' .. tostring(err.message or err))
       else
-        on_path(result.path)
+        on_result(result, client)
       end
     end)
   end, bufnr)
+end
+
+-- Asks the server where the implementation log is: of the root that holds `bufnr`'s
+-- file, else of its first root. Calls on_path(path) with the absolute path (the log
+-- need not exist), or on_path(nil, why) when there is none.
+function M.log_path(bufnr, on_path)
+  ask(bufnr, 'tagls.logPath', 'say where the log is', function(result, _, why)
+    if why then
+      on_path(nil, why)
+    elseif type(result) ~= 'table' or type(result.path) ~= 'string' then
+      on_path(nil, 'the server has no workspace root, so no implementation log')
+    else
+      on_path(result.path)
+    end
+  end)
 end
 
 -- Opens the implementation log (:TaglsOpenLog). Creates nothing: a log that does not
@@ -427,32 +440,19 @@ function M.open_log()
 end
 
 -- The whole project: the server's `tagls.gate` answer (docs/ARCHITECTURE.md, "The
--- whole-project view"), for the root of `bufnr`'s file. Calls on_answer(roots) with the
--- answer's `roots`, or on_answer(nil, why).
+-- whole-project view"), for the root of `bufnr`'s file. Calls on_answer(roots, nil,
+-- encoding) with the answer's `roots` and the client's position encoding, or
+-- on_answer(nil, why).
 function M.project(bufnr, on_answer)
-  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  local client = client_for(bufnr)
-  if not client then
-    on_answer(nil, 'no tagls client is running; open a file of the project first')
-    return
-  end
-  local file = buffer_file(bufnr)
-  local params = {
-    command = 'tagls.gate',
-    arguments = { file and { file = file } or vim.empty_dict() },
-  }
-  local encoding = client.offset_encoding or 'utf-16'
-  client_request(client, 'workspace/executeCommand', params, function(err, result)
-    vim.schedule(function()
-      if err then
-        on_answer(nil, 'the server could not check the project: ' .. tostring(err.message or err))
-      elseif type(result) ~= 'table' or type(result.roots) ~= 'table' or #result.roots == 0 then
-        on_answer(nil, 'the server has no workspace root to check')
-      else
-        on_answer(result.roots, nil, encoding)
-      end
-    end)
-  end, bufnr)
+  ask(bufnr, 'tagls.gate', 'check the project', function(result, client, why)
+    if why then
+      on_answer(nil, why)
+    elseif type(result) ~= 'table' or type(result.roots) ~= 'table' or #result.roots == 0 then
+      on_answer(nil, 'the server has no workspace root to check')
+    else
+      on_answer(result.roots, nil, client.offset_encoding or 'utf-16')
+    end
+  end)
 end
 
 -- The lines of files, read once each: from the buffer when it is loaded, else from disk.
