@@ -206,3 +206,101 @@ fn an_env_file_created_after_a_check_reports_the_reads_of_unchanged_files() {
         );
     }
 }
+
+/// Every source file under `dir`, with its language.
+fn sources(dir: &Path, out: &mut Vec<(std::path::PathBuf, tagls::syntax::Language)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            sources(&path, out);
+        } else if kind.is_file()
+            && let Some(lang) = tagls::syntax::Language::detect(None, &path.to_string_lossy())
+        {
+            out.push((path, lang));
+        }
+    }
+}
+
+/// A first check finds the comments of a file that holds a tag with a
+/// lexer, where the lexer is sure, instead of a parse: on real code, it finds
+/// exactly the comments (and Python docstrings) the parse finds, and it is
+/// sure of most files. `TAGLS_LEX_ALL=1` checks every file of the corpus, not
+/// only the parts the other tests use.
+#[test]
+fn the_lexer_finds_the_comments_the_parse_finds() {
+    use tagls::syntax::{Language, comments_in, lex};
+    let base = real_corpus::ensure(&["django", "rxjs", "go"]);
+    let all = std::env::var_os("TAGLS_LEX_ALL").is_some();
+    let mut files = Vec::new();
+    for part in PARTS {
+        if all {
+            sources(&base.join(part.corpus), &mut files);
+        } else {
+            for under in part.under {
+                sources(&base.join(part.corpus).join(under), &mut files);
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut differ = Vec::new();
+    let mut broken = Vec::new();
+    let mut sure: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (path, lang) in &files {
+        let bytes = std::fs::read(path).unwrap();
+        if bytes.len() > 2 * 1024 * 1024 {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let counts = sure.entry(lang.name()).or_default();
+        counts.1 += 1;
+        let Some(lexed) = lex::comments(*lang, &text) else {
+            continue;
+        };
+        counts.0 += 1;
+        let tree = lang.parser().parse(text.as_bytes(), None).unwrap();
+        let parsed = comments_in(*lang, &tree, None);
+        if lexed != parsed {
+            let first = lexed
+                .iter()
+                .zip(&parsed)
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| (a.start, b.start))
+                .unwrap_or((lexed.len(), parsed.len()));
+            let line = format!(
+                "{} ({} lexed, {} parsed; first difference at byte {} lexed, {} parsed)",
+                path.strip_prefix(&base).unwrap().display(),
+                lexed.len(),
+                parsed.len(),
+                first.0,
+                first.1,
+            );
+            // Where the text is not valid, the parse's error recovery can
+            // drop a comment inside the broken construct; the lexer keeps it.
+            if tree.root_node().has_error() {
+                broken.push(line);
+            } else {
+                differ.push(line);
+            }
+        }
+    }
+    eprintln!("files the lexer is sure of, by language: {sure:?}");
+    eprintln!("files with syntax errors whose comments the parse finds differently: {broken:#?}");
+    assert!(
+        differ.is_empty(),
+        "{} files differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    for (lang, (lexed, total)) in &sure {
+        assert!(
+            *lexed * 10 >= *total * 9 || *lang == Language::Tsx.name(),
+            "{lang}: the lexer is sure of {lexed} files of {total}"
+        );
+    }
+}

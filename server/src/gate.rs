@@ -726,6 +726,7 @@ impl<'a> Scanner<'a> {
         // Parsed before and unchanged: the tags are scanned from the lines
         // the cache kept, and the file is not read.
         if let Some((slot, e)) = known
+            && e.serves(self.env_reads)
             && let Some((excerpt, parts)) = e.excerpt_parts()
             && let Some(doc) = Document::from_parts(lang, excerpt.text(), parts, registry)
         {
@@ -771,15 +772,20 @@ impl<'a> Scanner<'a> {
         };
         // Parsed before and unchanged, by its metadata or by its bytes.
         let mut hash = None;
-        let trusted = known.and_then(|(slot, e)| Some((slot, e.parts_if_parsed()?)));
+        let trusted = known
+            .filter(|(_, e)| e.serves(env_reads))
+            .and_then(|(slot, e)| Some((slot, e.parts_if_parsed()?)));
         let cached = match trusted {
             Some((slot, parts)) => Some((Kept::Same(slot), parts)),
             None if self.cache.is_on() => {
                 let h = *hash.insert(scan_cache::hash(&bytes));
-                self.cache.get(file.slot, h).map(|(e, parts)| {
-                    let e = e.read_again(stat, self.started);
-                    (Kept::new(rel.to_owned(), e), parts)
-                })
+                let found = self.cache.get(file.slot, h);
+                found
+                    .filter(|(e, _)| e.serves(env_reads))
+                    .map(|(e, parts)| {
+                        let e = e.read_again(stat, self.started);
+                        (Kept::new(rel.to_owned(), e), parts)
+                    })
             }
             None => None,
         };
@@ -791,8 +797,25 @@ impl<'a> Scanner<'a> {
                 doc
             }
             None => {
-                let parser = self.parsers[lang as usize].get_or_insert_with(|| lang.parser());
-                let doc = Document::new(lang, text, parser, registry);
+                // Where no env read is wanted, the comments are all a tag
+                // scan needs, and a lexer finds them where it is sure
+                // (`syntax::lex`); the parse is the fallback.
+                let env_wanted = shape.1 && env_reads;
+                let lexed = (!env_wanted)
+                    .then(|| crate::syntax::lex::comments(lang, text))
+                    .flatten()
+                    .and_then(|comments| {
+                        let parts = crate::document::SyntaxParts {
+                            comments,
+                            env_uses: Vec::new(),
+                        };
+                        Document::from_parts(lang, text, parts, registry)
+                    });
+                let env_looked = lexed.is_none() || !shape.1;
+                let doc = lexed.unwrap_or_else(|| {
+                    let parser = self.parsers[lang as usize].get_or_insert_with(|| lang.parser());
+                    Document::new(lang, text, parser, registry)
+                });
                 if self.cache.is_on() {
                     let h = hash.unwrap_or_else(|| scan_cache::hash(&bytes));
                     *entry = Some(Kept::new(
@@ -804,6 +827,7 @@ impl<'a> Scanner<'a> {
                             shape,
                             doc.rope(),
                             &doc.syntax_parts(),
+                            env_looked,
                         ),
                     ));
                 }

@@ -45,7 +45,7 @@ use crate::text::Spans;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 9;
+const FORMAT: u32 = 10;
 
 /// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
 /// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
@@ -122,6 +122,10 @@ pub struct Entry {
     comments: Vec<[usize; 2]>,
     /// Name, name range, match range.
     env: Vec<(String, [usize; 2], [usize; 2])>,
+    /// Whether `env` is every env read of the file: false when its comments
+    /// were lexed, not parsed, and its bytes may read env (a check without an
+    /// env file does not look for them).
+    env_looked: bool,
     /// The lines of `comments` and `env`, for a run that trusts the
     /// metadata; `None` when the file was not parsed.
     excerpt: Option<Excerpt>,
@@ -139,6 +143,7 @@ impl Entry {
             shape,
             comments: Vec::new(),
             env: Vec::new(),
+            env_looked: false,
             excerpt: None,
             reported: None,
         }
@@ -147,6 +152,12 @@ impl Entry {
     /// Whether the bytes can hold a tag, and an env read.
     pub fn shape(&self) -> (bool, bool) {
         self.shape
+    }
+
+    /// Whether what the parse found serves a check that does (`env_reads`)
+    /// or does not look for env reads.
+    pub fn serves(&self, env_reads: bool) -> bool {
+        self.env_looked || !env_reads
     }
 
     /// What the parse found, if the file was parsed.
@@ -185,7 +196,8 @@ impl Entry {
         self
     }
 
-    /// The entry of a file parsed as `rope`, whose parse found `parts`.
+    /// The entry of a file parsed as `rope`, whose parse found `parts`;
+    /// `env_looked` says whether they hold every env read.
     pub fn new(
         hash: u128,
         stat: Option<Stat>,
@@ -193,8 +205,10 @@ impl Entry {
         shape: (bool, bool),
         rope: &Rope,
         parts: &SyntaxParts,
+        env_looked: bool,
     ) -> Entry {
         Entry {
+            env_looked,
             excerpt: Excerpt::of(rope, parts),
             reported: None,
             hash: Some(hash),

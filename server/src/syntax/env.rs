@@ -65,10 +65,6 @@ pub fn env_uses_in<T: TextProvider<I>, I: AsRef<[u8]>>(
     within: Option<TextRange>,
     text: T,
 ) -> Vec<EnvUse> {
-    let query = query(lang);
-    let Some(name_index) = query.capture_index_for_name(NAME_CAPTURE) else {
-        return Vec::new();
-    };
     let text = RefCell::new(text);
     let ranges: Vec<std::ops::Range<usize>> = match within {
         // Tree-sitter keeps only nodes that overlap the range; one byte of
@@ -82,6 +78,15 @@ pub fn env_uses_in<T: TextProvider<I>, I: AsRef<[u8]>>(
             }
             accessor_regions(lang, tree, &source)
         }
+    };
+    // Compiling a query costs more than a parse of most files: a text with
+    // no accessor has no use to find.
+    if ranges.is_empty() {
+        return Vec::new();
+    }
+    let query = query(lang);
+    let Some(name_index) = query.capture_index_for_name(NAME_CAPTURE) else {
+        return Vec::new();
     };
     let mut out = Vec::new();
     let mut cursor = QueryCursor::new();

@@ -9,6 +9,7 @@
 
 pub mod defs;
 pub mod env;
+pub mod lex;
 
 use std::sync::OnceLock;
 
