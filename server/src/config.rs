@@ -113,6 +113,12 @@ pub struct ConfigFile {
     /// Severity per check, by its code.
     #[serde(default)]
     pub checks: BTreeMap<String, Level>,
+    /// The task's phase state (the method's newer form), relative to the
+    /// workspace root.
+    pub phase_state: Option<String>,
+    /// Which gates of the phase state need evidence for a PASS: a gate
+    /// whose name contains one of these (ignoring case).
+    pub evidence_gates: Option<Vec<String>>,
 }
 
 /// An editor setting as the configuration reads it, or `None` when it is
@@ -126,8 +132,12 @@ fn editor_unset(key: &str, value: &serde_json::Value) -> Option<serde_json::Valu
     use serde_json::Value;
     match (key, value) {
         (_, Value::Null) => None,
-        ("log" | "git-base", Value::String(s)) if s.trim().is_empty() => None,
-        ("env-files" | "ignore" | "ui-files", Value::Array(items)) if items.is_empty() => None,
+        ("log" | "git-base" | "phase-state", Value::String(s)) if s.trim().is_empty() => None,
+        ("env-files" | "ignore" | "ui-files" | "evidence-gates", Value::Array(items))
+            if items.is_empty() =>
+        {
+            None
+        }
         ("max-file-size", Value::Number(n)) if n.as_u64() == Some(0) => None,
         ("env-in-code", Value::String(s)) => match s.as_str() {
             "default" => None,
@@ -221,6 +231,18 @@ impl ConfigFile {
                     ),
                 });
             }
+        }
+        if let Some(phase) = &self.phase_state
+            && !is_inside_path(phase)
+        {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                range: at(phase),
+                message: format!(
+                    "phase-state `{phase}` must be a path inside the workspace, relative to its root, such as `{}`",
+                    crate::phase::DEFAULT_PHASE_STATE
+                ),
+            });
         }
         if let Some(base) = &self.git_base
             && (base.trim().is_empty()
@@ -316,8 +338,24 @@ impl ConfigFile {
         }
         self.families.extend(over.families);
         self.checks.extend(over.checks);
+        self.phase_state = over.phase_state.or(self.phase_state);
+        self.evidence_gates = over.evidence_gates.or(self.evidence_gates);
         self
     }
+}
+
+/// Whether a configured path stays inside the workspace: relative, with no
+/// `..` and no root.
+fn is_inside_path(text: &str) -> bool {
+    let p = Path::new(text);
+    !text.trim().is_empty()
+        && p.is_relative()
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 /// The configuration in force: what every part of tagls reads.
@@ -335,6 +373,12 @@ pub struct Settings {
     pub ui_files: GlobSet,
     /// Tags whose references are not resolved.
     pub unresolved_tags: Vec<String>,
+    /// The phase state, relative to the root
+    /// ([`crate::phase::DEFAULT_PHASE_STATE`]).
+    pub phase_state: String,
+    /// Gates whose name contains one of these (ignoring case) need evidence
+    /// for a PASS.
+    pub evidence_gates: Vec<String>,
     families: BTreeMap<Family, Level>,
     checks: BTreeMap<String, Level>,
     tag_levels: BTreeMap<String, Level>,
@@ -416,6 +460,15 @@ impl Settings {
                     .unwrap_or_else(|| DEFAULT_UI_FILES.map(str::to_owned).to_vec()),
             ),
             unresolved_tags: unresolved,
+            phase_state: file
+                .phase_state
+                .clone()
+                .unwrap_or_else(|| crate::phase::DEFAULT_PHASE_STATE.to_owned()),
+            evidence_gates: file.evidence_gates.clone().unwrap_or_else(|| {
+                crate::phase::DEFAULT_EVIDENCE_GATES
+                    .map(str::to_owned)
+                    .to_vec()
+            }),
             families: file.families.clone(),
             checks: file.checks.clone(),
             tag_levels,
@@ -430,6 +483,24 @@ impl Settings {
     /// Whether `path` is the implementation log of `root`.
     pub fn is_log(&self, root: &Path, path: &Path) -> bool {
         crate::workspace::paths::normalize(path) == self.log_path(root)
+    }
+
+    /// The phase state of a root: where it is, for every face.
+    pub fn phase_state_path(&self, root: &Path) -> PathBuf {
+        crate::workspace::paths::normalize(&root.join(&self.phase_state))
+    }
+
+    /// Whether `path` is the phase state of `root`.
+    pub fn is_phase_state(&self, root: &Path, path: &Path) -> bool {
+        crate::workspace::paths::normalize(path) == self.phase_state_path(root)
+    }
+
+    /// Whether a PASS of the gate named `gate` needs evidence.
+    pub fn needs_evidence(&self, gate: &str) -> bool {
+        let gate = gate.to_lowercase();
+        self.evidence_gates
+            .iter()
+            .any(|g| !g.is_empty() && gate.contains(&g.to_lowercase()))
     }
 
     /// Whether a path relative to the root is ignored.
