@@ -252,11 +252,7 @@ fn malformed_json_is_one_error_at_its_place() {
     let (_tmp, root) = task();
     let text = std::fs::read_to_string(root.join(PHASE)).unwrap();
     // A trailing comma after the last gate.
-    let broken = text.replacen(
-        "before.png\"] }\n",
-        "before.png\"] },\n",
-        1,
-    );
+    let broken = text.replacen("before.png\"] }\n", "before.png\"] },\n", 1);
     assert_ne!(broken, text);
     write(&root, PHASE, &broken);
     let report = check_json(&root);
@@ -454,7 +450,10 @@ async fn server(root: &Path) -> TestClient {
 }
 
 fn hover_text(h: &Value) -> String {
-    h["contents"]["value"].as_str().unwrap_or_default().to_owned()
+    h["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -605,10 +604,7 @@ async fn a_malformed_open_phase_state_is_one_diagnostic_at_the_bad_place() {
     )
     .await;
     let got = c.diagnostics(&cart_uri).await;
-    assert!(
-        !got["diagnostics"].as_array().unwrap().is_empty(),
-        "{got}"
-    );
+    assert!(!got["diagnostics"].as_array().unwrap().is_empty(), "{got}");
     c.finish().await;
 }
 

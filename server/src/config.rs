@@ -85,6 +85,14 @@ pub const DEFAULT_UI_FILES: [&str; 16] = [
     "**/res/layout/**/*.xml",
 ];
 
+/// Where the phase state (the method's newer form, docs/PHASE.md) is unless
+/// `phase-state` says otherwise.
+pub const DEFAULT_PHASE_STATE: &str = ".claude/orchestration/phase_state.json";
+
+/// Which gates of the phase state need evidence for a PASS unless
+/// `evidence-gates` says otherwise: a gate whose name contains `design`.
+pub const DEFAULT_EVIDENCE_GATES: [&str; 1] = ["design"];
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -240,7 +248,7 @@ impl ConfigFile {
                 range: at(phase),
                 message: format!(
                     "phase-state `{phase}` must be a path inside the workspace, relative to its root, such as `{}`",
-                    crate::phase::DEFAULT_PHASE_STATE
+                    DEFAULT_PHASE_STATE
                 ),
             });
         }
@@ -373,8 +381,7 @@ pub struct Settings {
     pub ui_files: GlobSet,
     /// Tags whose references are not resolved.
     pub unresolved_tags: Vec<String>,
-    /// The phase state, relative to the root
-    /// ([`crate::phase::DEFAULT_PHASE_STATE`]).
+    /// The phase state, relative to the root ([`DEFAULT_PHASE_STATE`]).
     pub phase_state: String,
     /// Gates whose name contains one of these (ignoring case) need evidence
     /// for a PASS.
@@ -463,12 +470,11 @@ impl Settings {
             phase_state: file
                 .phase_state
                 .clone()
-                .unwrap_or_else(|| crate::phase::DEFAULT_PHASE_STATE.to_owned()),
-            evidence_gates: file.evidence_gates.clone().unwrap_or_else(|| {
-                crate::phase::DEFAULT_EVIDENCE_GATES
-                    .map(str::to_owned)
-                    .to_vec()
-            }),
+                .unwrap_or_else(|| DEFAULT_PHASE_STATE.to_owned()),
+            evidence_gates: file
+                .evidence_gates
+                .clone()
+                .unwrap_or_else(|| DEFAULT_EVIDENCE_GATES.map(str::to_owned).to_vec()),
             families: file.families.clone(),
             checks: file.checks.clone(),
             tag_levels,
@@ -906,5 +912,37 @@ mod tests {
             ),
             [Severity::Error]
         );
+    }
+
+    #[test]
+    fn the_phase_state_stays_inside_and_its_evidence_gates_match_by_name() {
+        let bad = ConfigFile::parse(
+            "phase-state = \"../state.json\"\n",
+            Path::new(".tagls.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            bad.message.starts_with("phase-state `../state.json`"),
+            "{bad}"
+        );
+        let file = ConfigFile::parse(
+            "phase-state = \"state/p.json\"\nevidence-gates = [\"Visual\"]\n",
+            Path::new(".tagls.toml"),
+        )
+        .unwrap();
+        let s = Settings::from_file(&file);
+        assert!(s.is_phase_state(Path::new("/w"), Path::new("/w/state/./p.json")));
+        assert!(s.needs_evidence("final_visual_check") && !s.needs_evidence("design_qa"));
+        let d = Settings::default();
+        assert!(d.needs_evidence("Design_QA") && !d.needs_evidence("code_review"));
+        assert_eq!(
+            d.phase_state_path(Path::new("/w")),
+            Path::new("/w/.claude/orchestration/phase_state.json")
+        );
+        // An editor's empty value leaves the file's in force.
+        let layer =
+            ConfigFile::from_json(&serde_json::json!({ "phase-state": "", "evidence-gates": [] }))
+                .unwrap();
+        assert_eq!(layer, ConfigFile::default());
     }
 }

@@ -270,7 +270,9 @@ impl Code {
                 "A screenshot was waived by a security policy: a person must check the visual change"
             }
             Code::Config => "A configuration file that cannot be used",
-            Code::BadPhaseState => "The phase state file is not JSON, or not the shape the method writes",
+            Code::BadPhaseState => {
+                "The phase state file is not JSON, or not the shape the method writes"
+            }
             Code::BadGateDecision => "A gate's decision is not PASS, CAUTION or FAIL",
             Code::GateFailed => "A gate of the phase state decided FAIL",
             Code::GateCaution => "A gate of the phase state decided CAUTION",
@@ -398,15 +400,33 @@ impl Code {
             }
             Code::ScreenshotWaived => "#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY",
             Code::Config => "[checks] missing-pth = \"warning\"   (in .tagls.toml: no such check)",
-            Code::BadPhaseState => "{ \"implementation\": { \"ra_events\": [ { \"tag\": \"#COMPLETION_DRIVE\", } ] } }   (phase_state.json: a trailing comma)",
-            Code::BadGateDecision => "\"gates\": { \"design_qa\": { \"gate_decision\": \"OK\" } }   (in phase_state.json)",
-            Code::GateFailed => "\"gates\": { \"code_review\": { \"gate_decision\": \"FAIL\" } }   (in phase_state.json)",
-            Code::GateCaution => "\"gates\": { \"code_review\": { \"gate_decision\": \"CAUTION\" } }   (in phase_state.json)",
-            Code::MissingEvidence => "\"gates\": { \"design_qa\": { \"gate_decision\": \"PASS\" } }   (in phase_state.json: no evidence_paths)",
-            Code::BadEvidence => "\"evidence_paths\": [\".claude/orchestration/evidence/after.png\"]   (in phase_state.json; the file is missing, empty or not an image)",
-            Code::StaleEvent => "{ \"tag\": \"#COMPLETION_DRIVE\", \"file\": \"src/cart.ts\", \"resolved\": false }   (in phase_state.json; src/cart.ts no longer has the tag)",
-            Code::MissingModifiedFile => "\"files_modified\": [\"src/old.ts\"]   (in phase_state.json; no such file)",
-            Code::UnrecordedAssumption => "// #COMPLETION_DRIVE: Assuming prices include VAT   (in code; no ra_events entry of phase_state.json records it)",
+            Code::BadPhaseState => {
+                "{ \"implementation\": { \"ra_events\": [ { \"tag\": \"#COMPLETION_DRIVE\", } ] } }   (phase_state.json: a trailing comma)"
+            }
+            Code::BadGateDecision => {
+                "\"gates\": { \"design_qa\": { \"gate_decision\": \"OK\" } }   (in phase_state.json)"
+            }
+            Code::GateFailed => {
+                "\"gates\": { \"code_review\": { \"gate_decision\": \"FAIL\" } }   (in phase_state.json)"
+            }
+            Code::GateCaution => {
+                "\"gates\": { \"code_review\": { \"gate_decision\": \"CAUTION\" } }   (in phase_state.json)"
+            }
+            Code::MissingEvidence => {
+                "\"gates\": { \"design_qa\": { \"gate_decision\": \"PASS\" } }   (in phase_state.json: no evidence_paths)"
+            }
+            Code::BadEvidence => {
+                "\"evidence_paths\": [\".claude/orchestration/evidence/after.png\"]   (in phase_state.json; the file is missing, empty or not an image)"
+            }
+            Code::StaleEvent => {
+                "{ \"tag\": \"#COMPLETION_DRIVE\", \"file\": \"src/cart.ts\", \"resolved\": false }   (in phase_state.json; src/cart.ts no longer has the tag)"
+            }
+            Code::MissingModifiedFile => {
+                "\"files_modified\": [\"src/old.ts\"]   (in phase_state.json; no such file)"
+            }
+            Code::UnrecordedAssumption => {
+                "// #COMPLETION_DRIVE: Assuming prices include VAT   (in code; no ra_events entry of phase_state.json records it)"
+            }
         }
     }
 

@@ -26,12 +26,7 @@ use crate::workspace::paths::normalize;
 
 pub use model::{Event, Gate, Phase, PhaseState, ShapeError, Spanned, parse};
 
-/// Where the phase state is unless `phase-state` says otherwise.
-pub const DEFAULT_PHASE_STATE: &str = ".claude/orchestration/phase_state.json";
-
-/// Which gates need evidence for a PASS unless `evidence-gates` says
-/// otherwise: a gate whose name contains `design`.
-pub const DEFAULT_EVIDENCE_GATES: [&str; 1] = ["design"];
+pub use crate::config::{DEFAULT_EVIDENCE_GATES, DEFAULT_PHASE_STATE};
 
 /// The largest phase state and evidence file that is read.
 pub const MAX_FILE: u64 = crate::log::files::MAX_FILE;
@@ -324,9 +319,8 @@ impl Cx<'_> {
         let decision = gate.decision.as_ref();
         match decision {
             None => {
-                let message = format!(
-                    "gate {name} has no gate_decision: write PASS, CAUTION or FAIL"
-                );
+                let message =
+                    format!("gate {name} has no gate_decision: write PASS, CAUTION or FAIL");
                 let hover = format!("**Gate `{name}`**: {message}");
                 self.out.checks.push(finding_check(
                     gate.name.range,
@@ -421,7 +415,9 @@ impl Cx<'_> {
                     self.link(e.range, path, None);
                     self.out.checks.push(info_check(
                         e.range,
-                        format!("{head}: exists; larger than 10 MiB, so its content is not checked"),
+                        format!(
+                            "{head}: exists; larger than 10 MiB, so its content is not checked"
+                        ),
                     ));
                     return;
                 }
@@ -488,7 +484,12 @@ impl Cx<'_> {
             return;
         };
         let meaning = match registry.get(&name) {
-            Some(d) => format!("{} ({} family): {}", d.description, d.family.name(), d.family.meaning()),
+            Some(d) => format!(
+                "{} ({} family): {}",
+                d.description,
+                d.family.name(),
+                d.family.meaning()
+            ),
             None => "a tag the registry does not know".to_owned(),
         };
         let status = if event.resolved { "resolved" } else { "open" };
@@ -545,7 +546,10 @@ impl Cx<'_> {
                 self.link(event.range, path, None);
                 self.out.checks.push(info_check(
                     event.range,
-                    format!("{head}\n\nNo longer in `{}`, as a resolved event may be", file.value),
+                    format!(
+                        "{head}\n\nNo longer in `{}`, as a resolved event may be",
+                        file.value
+                    ),
                 ));
             }
             (None, found) => {
@@ -581,10 +585,7 @@ impl Cx<'_> {
     /// Every assumption in code that no event records, reported on the last
     /// phase (where the next event goes), else at the file's start.
     fn unrecorded(&mut self, state: &PhaseState, tags: &[CodeTag]) {
-        let at = state
-            .phases
-            .last()
-            .map_or(state.start, |p| p.name.range);
+        let at = state.phases.last().map_or(state.start, |p| p.name.range);
         let events: Vec<&Event> = state.phases.iter().flat_map(|p| &p.events).collect();
         for t in tags
             .iter()
@@ -654,12 +655,8 @@ fn tags_in_text(text: &str, rel: &str, settings: &Settings) -> Vec<Found> {
     let mut spans = pos::Converters::new(&rope);
     let mut found: Vec<Found> = Vec::new();
     if let Some(lang) = Language::detect(None, rel) {
-        let doc = crate::document::Document::new(
-            lang,
-            text,
-            &mut lang.parser(),
-            &settings.registry,
-        );
+        let doc =
+            crate::document::Document::new(lang, text, &mut lang.parser(), &settings.registry);
         for t in doc.tags() {
             let r = t.head_range();
             found.push(Found {
