@@ -623,3 +623,38 @@ async fn the_editor_and_the_check_agree_on_the_phase_state() {
     let text = std::fs::read_to_string(root.join(PHASE)).unwrap();
     assert_eq!(codes.len(), expected(&text).len(), "{found:?}");
 }
+
+/// The open phase state follows the disk: a tag removed from its file makes
+/// the event that records it stale, with no edit of the phase state.
+#[tokio::test]
+async fn the_open_phase_state_follows_the_code_on_disk() {
+    let (_tmp, root) = task();
+    let path = root.join(PHASE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    let mut c = server(&root).await;
+    c.open(&uri, "json", &text).await;
+    let want = expected_diagnostics(&text, "");
+    c.diagnostics_where(&uri, |p| diagnostics(p).len() == want.len())
+        .await;
+    let cart = root.join("src/cart.ts");
+    let code = std::fs::read_to_string(&cart).unwrap();
+    let without = code.replacen(
+        "// #COMPLETION_DRIVE: Assuming prices include VAT (€, 日本語 shop)\n",
+        "",
+        1,
+    );
+    assert_ne!(without, code);
+    write(&root, "src/cart.ts", &without);
+    let stale = |p: &Value| {
+        diagnostics(p)
+            .into_iter()
+            .filter(|(code, _)| code == "stale-event")
+            .map(|(_, r)| r)
+            .collect::<Vec<_>>()
+    };
+    let got = c.diagnostics_where(&uri, |p| stale(p).len() == 2).await;
+    let first = range(&at(&text, "\"#COMPLETION_DRIVE\"", 0));
+    assert!(stale(&got).contains(&first), "{got}");
+    c.finish().await;
+}
