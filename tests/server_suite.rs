@@ -26,6 +26,8 @@ mod log;
 mod log_faults;
 #[path = "method.rs"]
 mod method;
+#[path = "phase_state.rs"]
+mod phase_state;
 #[path = "protocol.rs"]
 mod protocol;
 #[path = "resolution.rs"]

@@ -31,6 +31,9 @@ pub struct Analysis {
     /// For a file that is not parsed ([`Skip`]) but may hold tags: the
     /// finding that says so.
     pub skipped: Option<Finding>,
+    /// In the phase state: where its values lead (an event to its tag in
+    /// code, an evidence path to its file).
+    pub links: Arc<[crate::phase::Link]>,
 }
 
 impl Analysis {
@@ -295,6 +298,7 @@ pub fn analyze_cached(
         checks: Arc::from([]),
         suppressed: suppressed.into(),
         skipped: None,
+        links: Arc::from([]),
     }
 }
 
@@ -348,6 +352,24 @@ pub fn analyze_log(
     Analysis {
         tags: log.entries.iter().map(|e| e.tag.clone()).collect(),
         checks: checks.into(),
+        ..Analysis::default()
+    }
+}
+
+/// Checks the phase state at `path` from its `text` ([`crate::phase::check`]);
+/// with `code_tags`, every tag of its root's code, also that each
+/// assumption is recorded.
+pub fn analyze_phase(
+    text: &str,
+    path: &Path,
+    ws: &mut Workspace,
+    settings: &Settings,
+    code_tags: Option<&[crate::phase::CodeTag]>,
+) -> Analysis {
+    let checked = crate::phase::check(text, path, ws, settings, code_tags);
+    Analysis {
+        checks: checked.checks.into(),
+        links: checked.links.into(),
         ..Analysis::default()
     }
 }

@@ -85,6 +85,14 @@ pub const DEFAULT_UI_FILES: [&str; 16] = [
     "**/res/layout/**/*.xml",
 ];
 
+/// Where the phase state (the method's newer form, docs/PHASE.md) is unless
+/// `phase-state` says otherwise.
+pub const DEFAULT_PHASE_STATE: &str = ".claude/orchestration/phase_state.json";
+
+/// Which gates of the phase state need evidence for a PASS unless
+/// `evidence-gates` says otherwise: a gate whose name contains `design`.
+pub const DEFAULT_EVIDENCE_GATES: [&str; 1] = ["design"];
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -113,6 +121,12 @@ pub struct ConfigFile {
     /// Severity per check, by its code.
     #[serde(default)]
     pub checks: BTreeMap<String, Level>,
+    /// The task's phase state (the method's newer form), relative to the
+    /// workspace root.
+    pub phase_state: Option<String>,
+    /// Which gates of the phase state need evidence for a PASS: a gate
+    /// whose name contains one of these (ignoring case).
+    pub evidence_gates: Option<Vec<String>>,
 }
 
 /// An editor setting as the configuration reads it, or `None` when it is
@@ -126,8 +140,12 @@ fn editor_unset(key: &str, value: &serde_json::Value) -> Option<serde_json::Valu
     use serde_json::Value;
     match (key, value) {
         (_, Value::Null) => None,
-        ("log" | "git-base", Value::String(s)) if s.trim().is_empty() => None,
-        ("env-files" | "ignore" | "ui-files", Value::Array(items)) if items.is_empty() => None,
+        ("log" | "git-base" | "phase-state", Value::String(s)) if s.trim().is_empty() => None,
+        ("env-files" | "ignore" | "ui-files" | "evidence-gates", Value::Array(items))
+            if items.is_empty() =>
+        {
+            None
+        }
         ("max-file-size", Value::Number(n)) if n.as_u64() == Some(0) => None,
         ("env-in-code", Value::String(s)) => match s.as_str() {
             "default" => None,
@@ -221,6 +239,18 @@ impl ConfigFile {
                     ),
                 });
             }
+        }
+        if let Some(phase) = &self.phase_state
+            && !is_inside_path(phase)
+        {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                range: at(phase),
+                message: format!(
+                    "phase-state `{phase}` must be a path inside the workspace, relative to its root, such as `{}`",
+                    DEFAULT_PHASE_STATE
+                ),
+            });
         }
         if let Some(base) = &self.git_base
             && (base.trim().is_empty()
@@ -316,8 +346,24 @@ impl ConfigFile {
         }
         self.families.extend(over.families);
         self.checks.extend(over.checks);
+        self.phase_state = over.phase_state.or(self.phase_state);
+        self.evidence_gates = over.evidence_gates.or(self.evidence_gates);
         self
     }
+}
+
+/// Whether a configured path stays inside the workspace: relative, with no
+/// `..` and no root.
+fn is_inside_path(text: &str) -> bool {
+    let p = Path::new(text);
+    !text.trim().is_empty()
+        && p.is_relative()
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 /// The configuration in force: what every part of tagls reads.
@@ -335,6 +381,11 @@ pub struct Settings {
     pub ui_files: GlobSet,
     /// Tags whose references are not resolved.
     pub unresolved_tags: Vec<String>,
+    /// The phase state, relative to the root ([`DEFAULT_PHASE_STATE`]).
+    pub phase_state: String,
+    /// Gates whose name contains one of these (ignoring case) need evidence
+    /// for a PASS.
+    pub evidence_gates: Vec<String>,
     families: BTreeMap<Family, Level>,
     checks: BTreeMap<String, Level>,
     tag_levels: BTreeMap<String, Level>,
@@ -416,6 +467,14 @@ impl Settings {
                     .unwrap_or_else(|| DEFAULT_UI_FILES.map(str::to_owned).to_vec()),
             ),
             unresolved_tags: unresolved,
+            phase_state: file
+                .phase_state
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PHASE_STATE.to_owned()),
+            evidence_gates: file
+                .evidence_gates
+                .clone()
+                .unwrap_or_else(|| DEFAULT_EVIDENCE_GATES.map(str::to_owned).to_vec()),
             families: file.families.clone(),
             checks: file.checks.clone(),
             tag_levels,
@@ -430,6 +489,24 @@ impl Settings {
     /// Whether `path` is the implementation log of `root`.
     pub fn is_log(&self, root: &Path, path: &Path) -> bool {
         crate::workspace::paths::normalize(path) == self.log_path(root)
+    }
+
+    /// The phase state of a root: where it is, for every face.
+    pub fn phase_state_path(&self, root: &Path) -> PathBuf {
+        crate::workspace::paths::normalize(&root.join(&self.phase_state))
+    }
+
+    /// Whether `path` is the phase state of `root`.
+    pub fn is_phase_state(&self, root: &Path, path: &Path) -> bool {
+        crate::workspace::paths::normalize(path) == self.phase_state_path(root)
+    }
+
+    /// Whether a PASS of the gate named `gate` needs evidence.
+    pub fn needs_evidence(&self, gate: &str) -> bool {
+        let gate = gate.to_lowercase();
+        self.evidence_gates
+            .iter()
+            .any(|g| !g.is_empty() && gate.contains(&g.to_lowercase()))
     }
 
     /// Whether a path relative to the root is ignored.
@@ -835,5 +912,37 @@ mod tests {
             ),
             [Severity::Error]
         );
+    }
+
+    #[test]
+    fn the_phase_state_stays_inside_and_its_evidence_gates_match_by_name() {
+        let bad = ConfigFile::parse(
+            "phase-state = \"../state.json\"\n",
+            Path::new(".tagls.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            bad.message.starts_with("phase-state `../state.json`"),
+            "{bad}"
+        );
+        let file = ConfigFile::parse(
+            "phase-state = \"state/p.json\"\nevidence-gates = [\"Visual\"]\n",
+            Path::new(".tagls.toml"),
+        )
+        .unwrap();
+        let s = Settings::from_file(&file);
+        assert!(s.is_phase_state(Path::new("/w"), Path::new("/w/state/./p.json")));
+        assert!(s.needs_evidence("final_visual_check") && !s.needs_evidence("design_qa"));
+        let d = Settings::default();
+        assert!(d.needs_evidence("Design_QA") && !d.needs_evidence("code_review"));
+        assert_eq!(
+            d.phase_state_path(Path::new("/w")),
+            Path::new("/w/.claude/orchestration/phase_state.json")
+        );
+        // An editor's empty value leaves the file's in force.
+        let layer =
+            ConfigFile::from_json(&serde_json::json!({ "phase-state": "", "evidence-gates": [] }))
+                .unwrap();
+        assert_eq!(layer, ConfigFile::default());
     }
 }

@@ -459,6 +459,7 @@ pub fn scan(
             &settings,
             first_tag.as_ref(),
         );
+        scan_phase(&mut report, root, &mut ws, &settings);
         scan_cache::drop_in_background((ws, files, rels, slots));
     }
     progress(files_before);
@@ -934,6 +935,44 @@ fn scan_log(
     report
         .findings
         .push(Located::new(root, &path, span, finding, log_rel, registry));
+}
+
+/// The tags of a root's code that its phase state must record, from the
+/// tags a scan found ([`crate::phase::must_be_recorded`]).
+pub fn phase_code_tags(
+    tags: &[TagPlace],
+    root: &Path,
+    settings: &Settings,
+) -> Vec<crate::phase::CodeTag> {
+    tags.iter()
+        .filter(|t| t.root == root)
+        .filter(|t| crate::phase::must_be_recorded(&t.path, &t.name, settings))
+        .map(|t| crate::phase::CodeTag {
+            path: t.path.clone(),
+            name: t.name.clone(),
+            payload: t.payload.clone(),
+            span: t.span,
+        })
+        .collect()
+}
+
+/// Checks a root's phase state, when it has one, against the tags the scan
+/// found in its code (docs/PHASE.md).
+fn scan_phase(report: &mut Report, root: &Path, ws: &mut Workspace, settings: &Settings) {
+    let path = settings.phase_state_path(root);
+    let rel = display_rel(&path, root);
+    let text = match ws.read(&path, crate::phase::MAX_FILE) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(ReadError::Missing) => return,
+        Err(e) => {
+            report.problems.push(format!("{rel}: {e}"));
+            return;
+        }
+    };
+    let tags = phase_code_tags(&report.tags, root, settings);
+    let a = analysis::analyze_phase(&text, &path, ws, settings, Some(&tags));
+    let rope = ropey::Rope::from_str(&text);
+    add(report, root, &rel, &rope, None, &a, settings);
 }
 
 /// Adds a file's findings, its tag counts and its unchecked assumptions.

@@ -18,6 +18,7 @@ pub mod highlight;
 pub mod housekeeping;
 pub mod log;
 pub mod lsp;
+pub mod phase;
 pub mod resolve;
 pub mod scan_cache;
 pub mod secrets;

@@ -70,12 +70,33 @@ pub enum Code {
     ScreenshotWaived,
     /// A configuration file that cannot be used.
     Config,
+    /// The phase state file (`phase_state.json`) is not JSON, or not the
+    /// shape the method writes: one finding, at the bad place.
+    BadPhaseState,
+    /// A gate's `gate_decision` is not `PASS`, `CAUTION` or `FAIL`.
+    BadGateDecision,
+    /// A gate of the phase state decided `FAIL`.
+    GateFailed,
+    /// A gate of the phase state decided `CAUTION`.
+    GateCaution,
+    /// A gate that needs evidence (the design gate) decided `PASS` with no
+    /// evidence path.
+    MissingEvidence,
+    /// An evidence path of a gate that is missing, empty, outside the
+    /// workspace or not what it claims to be (an image that is not one).
+    BadEvidence,
+    /// An open `ra_events` entry whose tag is no longer in its file.
+    StaleEvent,
+    /// A `files_modified` entry of a phase that does not exist.
+    MissingModifiedFile,
+    /// An assumption tag in code that no `ra_events` entry records.
+    UnrecordedAssumption,
 }
 
 impl Code {
     /// The checks, in the order documentation lists them: the codes a
     /// `[checks]` table may name.
-    pub const CHECKS: [Code; 16] = [
+    pub const CHECKS: [Code; 25] = [
         Code::UnknownTag,
         Code::MissingPath,
         Code::OutsideWorkspace,
@@ -92,6 +113,15 @@ impl Code {
         Code::SkippedFile,
         Code::MissingScreenshot,
         Code::ScreenshotWaived,
+        Code::BadPhaseState,
+        Code::BadGateDecision,
+        Code::GateFailed,
+        Code::GateCaution,
+        Code::MissingEvidence,
+        Code::BadEvidence,
+        Code::StaleEvent,
+        Code::MissingModifiedFile,
+        Code::UnrecordedAssumption,
     ];
 
     /// The stable name: a diagnostic's `code`, a JSON finding's `code`, a
@@ -116,6 +146,15 @@ impl Code {
             Code::MissingScreenshot => "missing-screenshot",
             Code::ScreenshotWaived => "screenshot-waived",
             Code::Config => "config",
+            Code::BadPhaseState => "bad-phase-state",
+            Code::BadGateDecision => "bad-gate-decision",
+            Code::GateFailed => "gate-failed",
+            Code::GateCaution => "gate-caution",
+            Code::MissingEvidence => "missing-evidence",
+            Code::BadEvidence => "bad-evidence",
+            Code::StaleEvent => "stale-event",
+            Code::MissingModifiedFile => "missing-modified-file",
+            Code::UnrecordedAssumption => "unrecorded-assumption",
         }
     }
 
@@ -137,7 +176,14 @@ impl Code {
             Code::FalseClaim
             | Code::VerificationFailed
             | Code::MissingLog
-            | Code::MissingScreenshot => Some(Verdict::Blocked),
+            | Code::MissingScreenshot
+            | Code::BadPhaseState
+            | Code::BadGateDecision
+            | Code::GateFailed
+            | Code::MissingEvidence
+            | Code::BadEvidence
+            | Code::StaleEvent
+            | Code::MissingModifiedFile => Some(Verdict::Blocked),
             Code::MissingPath | Code::OutsideWorkspace | Code::MissingEnv
                 if matches!(family, Some(Family::Assumption | Family::Claim)) =>
             {
@@ -151,7 +197,9 @@ impl Code {
             | Code::AmbiguousPath
             | Code::UncheckedAssumption
             | Code::SkippedFile
-            | Code::ScreenshotWaived => Some(Verdict::Conditional),
+            | Code::ScreenshotWaived
+            | Code::GateCaution
+            | Code::UnrecordedAssumption => Some(Verdict::Conditional),
             _ => None,
         }
     }
@@ -171,6 +219,15 @@ impl Code {
             Code::SkippedFile => "skipped file(s) that may hold tags",
             Code::MissingScreenshot => "visual change(s) without a screenshot",
             Code::ScreenshotWaived => "waived screenshot(s) to check by hand",
+            Code::BadPhaseState => "unreadable phase state",
+            Code::BadGateDecision => "unreadable gate decision(s)",
+            Code::GateFailed => "gate(s) that decided FAIL",
+            Code::GateCaution => "gate(s) that decided CAUTION",
+            Code::MissingEvidence => "PASS decision(s) without evidence",
+            Code::BadEvidence => "missing or invalid evidence file(s)",
+            Code::StaleEvent => "phase event(s) whose tag is gone",
+            Code::MissingModifiedFile => "missing modified file(s) in the phase state",
+            Code::UnrecordedAssumption => "assumption(s) no phase event records",
             Code::Tag(Family::Verdict) if tag == "FAILED_VERIFICATION" => {
                 "#FAILED_VERIFICATION item(s)"
             }
@@ -213,6 +270,19 @@ impl Code {
                 "A screenshot was waived by a security policy: a person must check the visual change"
             }
             Code::Config => "A configuration file that cannot be used",
+            Code::BadPhaseState => {
+                "The phase state file is not JSON, or not the shape the method writes"
+            }
+            Code::BadGateDecision => "A gate's decision is not PASS, CAUTION or FAIL",
+            Code::GateFailed => "A gate of the phase state decided FAIL",
+            Code::GateCaution => "A gate of the phase state decided CAUTION",
+            Code::MissingEvidence => "A gate that needs evidence decided PASS without any",
+            Code::BadEvidence => {
+                "An evidence file of a gate is missing, empty, outside the workspace or not what it claims to be"
+            }
+            Code::StaleEvent => "An open phase event names a tag that is no longer in its file",
+            Code::MissingModifiedFile => "A file a phase lists as modified does not exist",
+            Code::UnrecordedAssumption => "An assumption in code that no phase event records",
         }
     }
 
@@ -255,6 +325,15 @@ impl Code {
             }
             Code::MissingScreenshot => "Capture the change under .orchestration/evidence/ and log it (`tagls log screenshot <path>`).".to_owned(),
             Code::ScreenshotWaived => "Look at the visual change yourself, or capture a screenshot where the policy allows.".to_owned(),
+            Code::BadPhaseState => "Correct the file at the place named; nothing else in it is checked until it reads.".to_owned(),
+            Code::BadGateDecision => "Write PASS, CAUTION or FAIL.".to_owned(),
+            Code::GateFailed => "Fix what the gate found and decide it again.".to_owned(),
+            Code::GateCaution => "Look at what the gate flagged, then decide PASS or FAIL.".to_owned(),
+            Code::MissingEvidence => "Capture the evidence (a screenshot) and list it in evidence_paths.".to_owned(),
+            Code::BadEvidence => format!("Capture {subject} again inside the workspace, or correct the path."),
+            Code::StaleEvent => "Mark the event \"resolved\": true, or put the tag back.".to_owned(),
+            Code::MissingModifiedFile => format!("Create {subject}, or correct the list."),
+            Code::UnrecordedAssumption => "Record the assumption as an ra_events entry of the phase, or resolve and remove the tag.".to_owned(),
             _ => "Review it.".to_owned(),
         }
     }
@@ -321,6 +400,33 @@ impl Code {
             }
             Code::ScreenshotWaived => "#SCREENSHOT_CLAIMED: CANNOT_CAPTURE_SECURITY_POLICY",
             Code::Config => "[checks] missing-pth = \"warning\"   (in .tagls.toml: no such check)",
+            Code::BadPhaseState => {
+                "{ \"implementation\": { \"ra_events\": [ { \"tag\": \"#COMPLETION_DRIVE\", } ] } }   (phase_state.json: a trailing comma)"
+            }
+            Code::BadGateDecision => {
+                "\"gates\": { \"design_qa\": { \"gate_decision\": \"OK\" } }   (in phase_state.json)"
+            }
+            Code::GateFailed => {
+                "\"gates\": { \"code_review\": { \"gate_decision\": \"FAIL\" } }   (in phase_state.json)"
+            }
+            Code::GateCaution => {
+                "\"gates\": { \"code_review\": { \"gate_decision\": \"CAUTION\" } }   (in phase_state.json)"
+            }
+            Code::MissingEvidence => {
+                "\"gates\": { \"design_qa\": { \"gate_decision\": \"PASS\" } }   (in phase_state.json: no evidence_paths)"
+            }
+            Code::BadEvidence => {
+                "\"evidence_paths\": [\".claude/orchestration/evidence/after.png\"]   (in phase_state.json; the file is missing, empty or not an image)"
+            }
+            Code::StaleEvent => {
+                "{ \"tag\": \"#COMPLETION_DRIVE\", \"file\": \"src/cart.ts\", \"resolved\": false }   (in phase_state.json; src/cart.ts no longer has the tag)"
+            }
+            Code::MissingModifiedFile => {
+                "\"files_modified\": [\"src/old.ts\"]   (in phase_state.json; no such file)"
+            }
+            Code::UnrecordedAssumption => {
+                "// #COMPLETION_DRIVE: Assuming prices include VAT   (in code; no ra_events entry of phase_state.json records it)"
+            }
         }
     }
 
@@ -344,7 +450,16 @@ impl Code {
             | Code::SkippedFile
             | Code::MissingScreenshot
             | Code::ScreenshotWaived
-            | Code::Config => "",
+            | Code::Config
+            | Code::BadPhaseState
+            | Code::BadGateDecision
+            | Code::GateFailed
+            | Code::GateCaution
+            | Code::MissingEvidence
+            | Code::StaleEvent
+            | Code::UnrecordedAssumption => "",
+            Code::BadEvidence => ".claude/orchestration/evidence/after.png",
+            Code::MissingModifiedFile => "src/old.ts",
         }
     }
 
@@ -373,7 +488,16 @@ impl Code {
             | Code::UnloggedChange
             | Code::SkippedFile
             | Code::MissingScreenshot
-            | Code::ScreenshotWaived => format!(
+            | Code::ScreenshotWaived
+            | Code::BadPhaseState
+            | Code::BadGateDecision
+            | Code::GateFailed
+            | Code::GateCaution
+            | Code::MissingEvidence
+            | Code::BadEvidence
+            | Code::StaleEvent
+            | Code::MissingModifiedFile
+            | Code::UnrecordedAssumption => format!(
                 "In .tagls.toml: `[checks]` `{self} = \"off\"` drops it from the editor and from `tagls check`, and then it does not count towards the verdict; a severity (\"error\", \"warning\", \"information\", \"hint\") changes how it is shown, not the verdict. {inline}"
             ),
             Code::Config => "It cannot be silenced: fix the file. The editor keeps the file's last good version in force meanwhile; `tagls check` stops with exit status 2.".to_owned(),

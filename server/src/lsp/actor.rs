@@ -117,6 +117,8 @@ pub enum Msg {
         files: Vec<String>,
         /// The gate's verdict on the root.
         verdict: crate::findings::Verdict,
+        /// The tags of the root's code that its phase state must record.
+        code_tags: Vec<crate::phase::CodeTag>,
     },
 }
 
@@ -303,6 +305,9 @@ struct Tagged {
     files: Option<Vec<String>>,
     /// The gate's verdict on the root, from the same check.
     verdict: Option<crate::findings::Verdict>,
+    /// The tags of the root's code that its phase state must record, from
+    /// the same check (the last answer while a check runs).
+    code_tags: Option<Arc<[crate::phase::CodeTag]>>,
 }
 
 struct Actor {
@@ -549,6 +554,7 @@ impl Actor {
                 generation,
                 files,
                 verdict,
+                code_tags,
             } => {
                 if self.tagged.get(&root).is_some_and(|t| t.generation == generation) {
                     self.tagged.insert(
@@ -557,8 +563,18 @@ impl Actor {
                             generation,
                             files: Some(files),
                             verdict: Some(verdict),
+                            code_tags: Some(code_tags.into()),
                         },
                     );
+                    // The phase state's analysis depends on the tags of the
+                    // whole root: it is made again.
+                    for e in self.docs.values_mut() {
+                        if matches!(e.content, Content::Phase { .. })
+                            && e.path.as_deref().is_some_and(|p| p.starts_with(&root))
+                        {
+                            e.analysis = None;
+                        }
+                    }
                     self.invalidate_under(&root);
                 }
             }
@@ -724,6 +740,17 @@ impl Actor {
             (Some(p), true) => self.git_changes(p),
             _ => None,
         };
+        // For the phase state: the tags of its root's code, as the last
+        // check of the root found them (one is asked for, once per state of
+        // the workspace).
+        let is_phase = matches!(self.docs.get(uri)?.content, Content::Phase { .. });
+        let phase_tags = match (&path, is_phase) {
+            (Some(p), true) => self.root_of(Some(p)).and_then(|root| {
+                self.check_tagged(&root);
+                self.tagged.get(&root).and_then(|t| t.code_tags.clone())
+            }),
+            _ => None,
+        };
         let generation = self.ws.generation();
         self.docs.reparse(uri, &settings, &mut || false);
         let ignored = self.is_ignored(uri);
@@ -763,6 +790,16 @@ impl Actor {
                     None => Analysis::default(),
                 }
             }
+            Content::Phase { rope } => match entry.path.as_deref() {
+                Some(path) => analysis::analyze_phase(
+                    &rope.to_string(),
+                    path,
+                    &mut self.ws,
+                    &settings,
+                    phase_tags.as_deref(),
+                ),
+                None => Analysis::default(),
+            },
             Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
@@ -858,7 +895,7 @@ impl Actor {
         let in_comment = match &entry.content {
             Content::Parsed(doc) => doc.in_comment(offset),
             Content::Log { .. } => true,
-            Content::Skipped { .. } | Content::Plain { .. } => false,
+            Content::Skipped { .. } | Content::Plain { .. } | Content::Phase { .. } => false,
         };
         let root = snap
             .root
@@ -1242,13 +1279,17 @@ impl Actor {
         }
         // Until the check answers, the last answer stands for the files;
         // a verdict is only trusted for the state it was reached in.
-        let kept = self.tagged.remove(root).and_then(|t| t.files);
+        let (kept, kept_tags) = self
+            .tagged
+            .remove(root)
+            .map_or((None, None), |t| (t.files, t.code_tags));
         self.tagged.insert(
             root.to_path_buf(),
             Tagged {
                 generation,
                 files: kept,
                 verdict: None,
+                code_tags: kept_tags,
             },
         );
         let config = self.config.file_of(root).cloned().unwrap_or_default();
@@ -1275,6 +1316,7 @@ impl Actor {
                 let verdict = report.verdict();
                 let settings = crate::config::Settings::from_file(&roots[0].1);
                 let log = settings.log.clone();
+                let code_tags = crate::gate::phase_code_tags(&report.tags, &root, &settings);
                 let mut files: Vec<String> = report
                     .tags
                     .into_iter()
@@ -1287,6 +1329,7 @@ impl Actor {
                     generation,
                     files,
                     verdict,
+                    code_tags,
                 });
             });
         if let Err(e) = spawned {

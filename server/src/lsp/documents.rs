@@ -66,15 +66,20 @@ pub enum Content {
     Plain {
         rope: Rope,
     },
+    /// The phase state of its root (JSON), read whole on each analysis.
+    Phase {
+        rope: Rope,
+    },
 }
 
 impl Content {
     pub fn rope(&self) -> &Rope {
         match self {
             Content::Parsed(doc) => doc.rope(),
-            Content::Log { rope, .. } | Content::Skipped { rope, .. } | Content::Plain { rope } => {
-                rope
-            }
+            Content::Log { rope, .. }
+            | Content::Skipped { rope, .. }
+            | Content::Plain { rope }
+            | Content::Phase { rope } => rope,
         }
     }
 }
@@ -84,6 +89,8 @@ impl Content {
 pub enum Kind {
     /// The implementation log of the root that holds it.
     Log,
+    /// The phase state of the root that holds it.
+    Phase,
     Source(Language),
     Plain,
 }
@@ -100,6 +107,11 @@ pub fn kind(
         && settings.is_log(root, path)
     {
         return Kind::Log;
+    }
+    if let (Some(path), Some(root)) = (path, root)
+        && settings.is_phase_state(root, path)
+    {
+        return Kind::Phase;
     }
     match Language::detect(Some(language_id), uri.path().as_str()) {
         Some(lang) => Kind::Source(lang),
@@ -213,6 +225,7 @@ impl Documents {
                 None,
             ),
             Kind::Plain => (Content::Plain { rope }, None),
+            Kind::Phase => (Content::Phase { rope }, None),
             Kind::Source(lang) => {
                 if let Some(why) = unparseable(&rope, settings.max_file_size) {
                     return (Content::Skipped { rope, lang }, Some(why));
@@ -291,6 +304,12 @@ impl Documents {
                     apply_to_rope(rope, c, enc);
                 }
             }
+            Content::Phase { rope } => {
+                for c in changes {
+                    apply_to_rope(rope, c, enc);
+                }
+                entry.stale = true;
+            }
             Content::Skipped { rope, lang } => {
                 for c in changes {
                     apply_to_rope(rope, c, enc);
@@ -334,7 +353,7 @@ impl Documents {
                 self.suspended.remove(&lang);
             }
             Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &settings.registry),
-            Content::Skipped { .. } | Content::Plain { .. } => {}
+            Content::Skipped { .. } | Content::Plain { .. } | Content::Phase { .. } => {}
         }
         entry.stale = false;
         true

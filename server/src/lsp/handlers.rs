@@ -194,14 +194,21 @@ pub fn definition(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
     if snap.is_log && reference_at(snap, at).is_none() {
         return log_entry_target(snap, at);
     }
+    if !snap.analysis.links.is_empty() {
+        return phase_link_target(snap, at);
+    }
     let Some(r) = reference_at(snap, at) else {
-        // On a tag's name in a source file: the log entries for this file.
+        // On a tag's name in a source file: the log entries for this file,
+        // and the phase state's events that record the tag.
         let offset = proto::offset(&snap.rope, at, snap.encoding);
-        snap.analysis
+        let tag = snap
+            .analysis
             .tags
             .iter()
             .find(|t| t.name_range.contains_inclusive(offset))?;
-        return log_entries_for(snap);
+        let mut found = log_entries_for(snap).unwrap_or_default();
+        found.extend(phase_events_for(snap, tag).unwrap_or_default());
+        return (!found.is_empty()).then_some(found);
     };
     let locations: Vec<Location> = match &*r.resolution {
         Resolution::Exists {
@@ -411,6 +418,52 @@ pub fn log_entry_target(snap: &Snapshot, at: Position) -> Option<Vec<Location>> 
         Uri::from_file_path(&path)?,
         Range::default(),
     )])
+}
+
+/// In the phase state, from a value to where it leads: an event to its tag
+/// in code, an evidence path or a modified file to the file, an unrecorded
+/// assumption to the tag ([`crate::phase::Link`]).
+pub fn phase_link_target(snap: &Snapshot, at: Position) -> Option<Vec<Location>> {
+    let offset = proto::offset(&snap.rope, at, snap.encoding);
+    let under = snap
+        .analysis
+        .links
+        .iter()
+        .filter(|l| l.range.contains_inclusive(offset));
+    // The innermost value under the cursor.
+    let inner = under.clone().map(|l| l.range.len()).min()?;
+    let found: Vec<Location> = under
+        .filter(|l| l.range.len() == inner)
+        .filter_map(|l| {
+            let range = l.span.map_or_else(Range::default, |s| {
+                let (start, end) = s[super::backend::enc_index(snap.encoding)];
+                Range::new(
+                    Position::new(start.line, start.col),
+                    Position::new(end.line, end.col),
+                )
+            });
+            Some(Location::new(Uri::from_file_path(&l.path)?, range))
+        })
+        .collect();
+    (!found.is_empty()).then_some(found)
+}
+
+/// From a tag in code to the events of the phase state that record it, read
+/// from disk as `tagls check` reads it.
+fn phase_events_for(snap: &Snapshot, tag: &crate::tags::Tag) -> Option<Vec<Location>> {
+    let root = snap.root.as_ref()?;
+    let path = crate::workspace::paths::normalize(snap.path.as_ref()?);
+    let phase_path = snap.settings.phase_state_path(root);
+    let text = std::fs::read_to_string(&phase_path).ok()?;
+    let state = crate::phase::parse(&text).ok()?;
+    let rope = ropey::Rope::from_str(&text);
+    let uri = Uri::from_file_path(&phase_path)?;
+    let found: Vec<Location> =
+        crate::phase::events_for(&state, root, &path, &tag.name, &tag.payload)
+            .into_iter()
+            .map(|r| Location::new(uri.clone(), proto::range(&rope, r, snap.encoding)))
+            .collect();
+    (!found.is_empty()).then_some(found)
 }
 
 /// From a file to the log entries that claim it, read as the checker reads
