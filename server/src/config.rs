@@ -57,6 +57,9 @@ pub struct TagConfig {
     pub enabled: Option<bool>,
     /// Whether what the tag names is resolved (default true).
     pub resolve: Option<bool>,
+    /// Whether the tag keeps the verdict CONDITIONAL while it stays, as the
+    /// newer dialect's high-risk tags do.
+    pub review: Option<bool>,
 }
 
 /// The largest `max-file-size` a configuration may set, 256 MiB: a larger
@@ -85,6 +88,13 @@ pub const DEFAULT_UI_FILES: [&str; 16] = [
     "**/res/layout/**/*.xml",
 ];
 
+/// The Markdown files whose tags count unless `plans` says otherwise: the
+/// plans and reports in both dialects' orchestration folders.
+pub const DEFAULT_PLANS: [&str; 2] = [
+    ".orchestration/**/*.md",
+    ".claude/orchestration/**/*.md",
+];
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -105,6 +115,12 @@ pub struct ConfigFile {
     /// Files whose change is visual work, which needs a screenshot, as
     /// globs relative to the root.
     pub ui_files: Option<Vec<String>>,
+    /// The form of the method the workspace is written in; `auto` (the
+    /// default) infers it from the folders at the root (`crate::dialect`).
+    pub dialect: Option<crate::dialect::Choice>,
+    /// Markdown plans and reports whose tags count, as globs relative to
+    /// the root ([`DEFAULT_PLANS`]).
+    pub plans: Option<Vec<String>>,
     #[serde(default)]
     pub tags: BTreeMap<String, TagConfig>,
     /// Severity per tag family.
@@ -127,7 +143,12 @@ fn editor_unset(key: &str, value: &serde_json::Value) -> Option<serde_json::Valu
     match (key, value) {
         (_, Value::Null) => None,
         ("log" | "git-base", Value::String(s)) if s.trim().is_empty() => None,
-        ("env-files" | "ignore" | "ui-files", Value::Array(items)) if items.is_empty() => None,
+        ("env-files" | "ignore" | "ui-files" | "plans", Value::Array(items))
+            if items.is_empty() =>
+        {
+            None
+        }
+        ("dialect", Value::String(s)) if s.trim().is_empty() => None,
         ("max-file-size", Value::Number(n)) if n.as_u64() == Some(0) => None,
         ("env-in-code", Value::String(s)) => match s.as_str() {
             "default" => None,
@@ -259,7 +280,11 @@ impl ConfigFile {
             }
         }
         for name in self.tags.keys() {
-            let valid = name.len() >= 2
+            // A built-in name in mixed case (`Potential_Issue`) may be
+            // changed or turned off; new names are upper-case.
+            let builtin = Registry::builtin().get(name).is_some();
+            let valid = builtin
+                || name.len() >= 2
                 && name.as_bytes()[0].is_ascii_uppercase()
                 && name
                     .bytes()
@@ -280,6 +305,7 @@ impl ConfigFile {
             .flatten()
             .chain(self.env_files.iter().flatten())
             .chain(self.ui_files.iter().flatten())
+            .chain(self.plans.iter().flatten())
         {
             if let Err(e) = Glob::new(glob) {
                 return Err(ConfigError {
@@ -301,6 +327,8 @@ impl ConfigFile {
         self.env_in_code = over.env_in_code.or(self.env_in_code);
         self.git_base = over.git_base.or(self.git_base);
         self.ui_files = over.ui_files.or(self.ui_files);
+        self.dialect = over.dialect.or(self.dialect);
+        self.plans = over.plans.or(self.plans);
         for (name, t) in over.tags {
             let base = self.tags.remove(&name).unwrap_or_default();
             self.tags.insert(
@@ -311,6 +339,7 @@ impl ConfigFile {
                     description: t.description.or(base.description),
                     enabled: t.enabled.or(base.enabled),
                     resolve: t.resolve.or(base.resolve),
+                    review: t.review.or(base.review),
                 },
             );
         }
@@ -335,6 +364,10 @@ pub struct Settings {
     pub ui_files: GlobSet,
     /// Tags whose references are not resolved.
     pub unresolved_tags: Vec<String>,
+    /// The form of the method the root is written in.
+    pub dialect: crate::dialect::Dialect,
+    /// Markdown plans and reports whose tags count ([`DEFAULT_PLANS`]).
+    pub plans: GlobSet,
     families: BTreeMap<Family, Level>,
     checks: BTreeMap<String, Level>,
     tag_levels: BTreeMap<String, Level>,
@@ -358,8 +391,24 @@ fn glob_set(globs: &[String]) -> GlobSet {
 }
 
 impl Settings {
+    /// The settings of a file with no root to look at: an `auto` dialect
+    /// is the original one, and the log is where the configuration or that
+    /// dialect puts it.
     pub fn from_file(file: &ConfigFile) -> Settings {
+        Settings::build(file, None)
+    }
+
+    /// The settings of a root: an `auto` dialect is inferred from its
+    /// folders, and without a `log` key the log is where the dialect keeps
+    /// it (`crate::dialect::Dialect::default_log`).
+    pub fn for_root(file: &ConfigFile, root: &Path) -> Settings {
+        Settings::build(file, Some(root))
+    }
+
+    fn build(file: &ConfigFile, root: Option<&Path>) -> Settings {
+        let dialect = crate::dialect::Dialect::of(file.dialect.unwrap_or_default(), root);
         let mut registry = Registry::builtin();
+        dialect.adjust(&mut registry);
         let mut tag_levels = BTreeMap::new();
         let mut unresolved = Vec::new();
         for (name, t) in &file.tags {
@@ -393,13 +442,16 @@ impl Settings {
             if t.resolve == Some(false) {
                 unresolved.push(name.clone());
             }
+            if let Some(review) = t.review {
+                registry.set_review(name, review);
+            }
         }
         Settings {
             registry,
             log: file
                 .log
                 .clone()
-                .unwrap_or_else(|| crate::log::DEFAULT_LOG_PATH.to_owned()),
+                .unwrap_or_else(|| dialect.default_log(root).to_owned()),
             env_files: glob_set(
                 file.env_files
                     .as_deref()
@@ -416,6 +468,13 @@ impl Settings {
                     .unwrap_or_else(|| DEFAULT_UI_FILES.map(str::to_owned).to_vec()),
             ),
             unresolved_tags: unresolved,
+            dialect,
+            plans: glob_set(
+                &file
+                    .plans
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_PLANS.map(str::to_owned).to_vec()),
+            ),
             families: file.families.clone(),
             checks: file.checks.clone(),
             tag_levels,
@@ -430,6 +489,23 @@ impl Settings {
     /// Whether `path` is the implementation log of `root`.
     pub fn is_log(&self, root: &Path, path: &Path) -> bool {
         crate::workspace::paths::normalize(path) == self.log_path(root)
+    }
+
+    /// Whether `path` is a Markdown plan or report of `root` whose tags
+    /// count: it matches `plans`, and it is neither the log (read as the
+    /// log) nor the verification report tagls writes.
+    pub fn is_plan(&self, root: &Path, path: &Path) -> bool {
+        let path = crate::workspace::paths::normalize(path);
+        let Ok(rel) = path.strip_prefix(root) else {
+            return false;
+        };
+        let markdown = rel
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+        markdown
+            && !self.is_log(root, &path)
+            && rel != Path::new(crate::plans::VERIFICATION_REPORT)
+            && self.plans.is_match(rel)
     }
 
     /// Whether a path relative to the root is ignored.
@@ -628,11 +704,11 @@ impl RootSettings {
             if entry.1 == file {
                 return false;
             }
-            entry.2 = Arc::new(Settings::from_file(&file));
+            entry.2 = Arc::new(Settings::for_root(&file, root));
             entry.1 = file;
             return true;
         }
-        let settings = Arc::new(Settings::from_file(&file));
+        let settings = Arc::new(Settings::for_root(&file, root));
         self.roots.push((root.to_path_buf(), file, settings));
         self.roots
             .sort_by_key(|(r, _, _)| std::cmp::Reverse(r.as_os_str().len()));

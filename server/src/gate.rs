@@ -166,6 +166,65 @@ pub struct Report {
     /// Each root's task, as its log names it (its `Task:` line, else its
     /// title).
     pub tasks: BTreeMap<PathBuf, String>,
+    /// Each root's dialect of the method.
+    pub dialects: BTreeMap<PathBuf, Dialect>,
+}
+
+pub use crate::dialect::Dialect;
+
+/// Whether the assumptions of a workspace are settled, as the newer
+/// dialect's gate reports state it (`ra_status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RaStatus {
+    /// No tags at all.
+    None,
+    /// Tags exist, and every one is documentation or resolved.
+    PresentResolved,
+    /// Assumptions (or high-risk tags) are left open: flag for review.
+    PresentUnresolved,
+}
+
+impl RaStatus {
+    /// The stable name, as every face spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RaStatus::None => "none",
+            RaStatus::PresentResolved => "present_resolved",
+            RaStatus::PresentUnresolved => "present_unresolved",
+        }
+    }
+}
+
+/// Tags and open assumptions counted by one source: the report's own tags
+/// and findings ([`Report::assumptions`]), or anything else that records
+/// assumptions (a task's phase events), which [`Report::ra_status`] takes
+/// as `elsewhere`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Assumptions {
+    /// Registered tags (or recorded events) in the source.
+    pub tags: usize,
+    /// Of them, those left open: an assumption a person must still check,
+    /// or a high-risk tag that holds the gate.
+    pub open: usize,
+}
+
+impl Assumptions {
+    /// The RA status of these counts together.
+    pub fn status(sources: impl IntoIterator<Item = Assumptions>) -> RaStatus {
+        let total = sources
+            .into_iter()
+            .fold(Assumptions::default(), |sum, a| Assumptions {
+                tags: sum.tags + a.tags,
+                open: sum.open + a.open,
+            });
+        if total.open > 0 {
+            RaStatus::PresentUnresolved
+        } else if total.tags > 0 {
+            RaStatus::PresentResolved
+        } else {
+            RaStatus::None
+        }
+    }
 }
 
 /// One command of a `Verification:` recipe of the log, as tagls evaluated
@@ -218,6 +277,7 @@ impl Report {
         self.cleanup.extend(other.cleanup);
         self.commands.extend(other.commands);
         self.tasks.extend(other.tasks);
+        self.dialects.extend(other.dialects);
     }
 
     /// The implementation log of a root, relative to it.
@@ -226,6 +286,53 @@ impl Report {
             .get(root)
             .cloned()
             .unwrap_or_else(|| log::DEFAULT_LOG_PATH.to_owned())
+    }
+
+    /// The report's registered tags, and the open assumptions among its
+    /// findings: those that change the verdict and are about an assumption
+    /// (one that names nothing checkable, or names what does not resolve
+    /// or fails its check) or about a tag that a person must review.
+    pub fn assumptions(&self) -> Assumptions {
+        let family_of = |f: &Located| {
+            self.tags
+                .iter()
+                .find(|t| t.root == f.root && t.name == f.finding.tag.as_str())
+                .and_then(|t| t.family)
+        };
+        Assumptions {
+            tags: self.tags.iter().filter(|t| t.family.is_some()).count(),
+            open: self
+                .findings
+                .iter()
+                .filter(|f| f.gate.is_some() && !f.finding.tag.is_empty())
+                .filter(|f| {
+                    matches!(f.finding.code, crate::findings::Code::Tag(_))
+                        || family_of(f) == Some(crate::tags::Family::Assumption)
+                })
+                .count(),
+        }
+    }
+
+    /// The RA status of the workspace: this report's tags and findings,
+    /// with the assumptions other sources recorded (`elsewhere`).
+    pub fn ra_status(&self, elsewhere: &[Assumptions]) -> RaStatus {
+        Assumptions::status(std::iter::once(self.assumptions()).chain(elsewhere.iter().copied()))
+    }
+
+    /// The dialect the verdict is spoken in: the newer one when every root
+    /// is written in it, else the original.
+    pub fn dialect(&self) -> Dialect {
+        if !self.dialects.is_empty() && self.dialects.values().all(|d| *d == Dialect::Os2) {
+            Dialect::Os2
+        } else {
+            Dialect::Original
+        }
+    }
+
+    /// The verdict in the words of [`Report::dialect`]: PASS / CAUTION /
+    /// FAIL in the newer dialect, PASSED / CONDITIONAL / BLOCKED otherwise.
+    pub fn verdict_word(&self) -> &'static str {
+        self.dialect().verdict_word(self.verdict())
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -325,7 +432,8 @@ pub fn scan(
     let mut report = Report::default();
     let mut files_before = 0;
     for (root, config_file) in roots {
-        let settings = Settings::from_file(config_file);
+        let settings = Settings::for_root(config_file, root);
+        report.dialects.insert(root.clone(), settings.dialect);
         let started = scan_cache::now();
         // The cache is read while the tree is walked. The walk's rules, with
         // the ignore files it read, also say which files are scanned and
@@ -451,6 +559,7 @@ pub fn scan(
                 })
                 .cloned(),
         );
+        scan_plans(&mut report, root, &files, &rels, &mut ws, &settings);
         scan_log(
             &mut report,
             root,
@@ -816,6 +925,35 @@ impl<'a> Scanner<'a> {
 
     fn resolve(&mut self, doc: &Document, path: &Path, settings: &Settings) -> Analysis {
         analysis::analyze_cached(doc, Some(path), &mut self.ws, &mut self.resolved, settings)
+    }
+}
+
+/// Scans a root's Markdown plans and reports ([`Settings::is_plan`]) among
+/// its walked `files` (with `rels`, their paths relative to the root): their
+/// tags and what those name, as the editor shows them for an open plan.
+fn scan_plans(
+    report: &mut Report,
+    root: &Path,
+    files: &[PathBuf],
+    rels: &[String],
+    ws: &mut Workspace,
+    settings: &Settings,
+) {
+    let mut resolved = crate::resolve::Cache::default();
+    for (path, rel) in files.iter().zip(rels) {
+        if !settings.is_plan(root, path) {
+            continue;
+        }
+        match log::read(ws, path) {
+            Ok(Some(text)) => {
+                let tags = crate::plans::tags(&text, &settings.registry);
+                let a = crate::plans::analyze(tags.into(), path, ws, &mut resolved, settings);
+                let rope = ropey::Rope::from_str(&text);
+                add(report, root, rel, &rope, None, &a, settings);
+            }
+            Ok(None) => {}
+            Err(e) => report.problems.push(format!("{rel}: {e}")),
+        }
     }
 }
 

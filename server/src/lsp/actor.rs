@@ -763,6 +763,17 @@ impl Actor {
                     None => Analysis::default(),
                 }
             }
+            Content::Plan { .. } if ignored => Analysis::default(),
+            Content::Plan { tags, .. } => match entry.path.as_deref() {
+                Some(path) => crate::plans::analyze(
+                    Arc::clone(tags),
+                    path,
+                    &mut self.ws,
+                    &mut self.resolutions,
+                    &settings,
+                ),
+                None => Analysis::default(),
+            },
             Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
@@ -857,7 +868,7 @@ impl Actor {
         };
         let in_comment = match &entry.content {
             Content::Parsed(doc) => doc.in_comment(offset),
-            Content::Log { .. } => true,
+            Content::Log { .. } | Content::Plan { .. } => true,
             Content::Skipped { .. } | Content::Plain { .. } => false,
         };
         let root = snap
@@ -1273,12 +1284,15 @@ impl Actor {
                     return;
                 };
                 let verdict = report.verdict();
-                let settings = crate::config::Settings::from_file(&roots[0].1);
+                let settings = crate::config::Settings::for_root(&roots[0].1, &root);
                 let log = settings.log.clone();
+                // Code only: the log and the plans never carry the note
+                // about a missing log, as in the gate.
                 let mut files: Vec<String> = report
                     .tags
                     .into_iter()
                     .filter(|t| t.path != log && settings.registry.get(&t.name).is_some())
+                    .filter(|t| !settings.is_plan(&root, &root.join(&t.path)))
                     .map(|t| t.path)
                     .collect();
                 files.dedup();

@@ -55,6 +55,12 @@ pub enum Content {
         rope: Rope,
         log: LogDoc,
     },
+    /// A Markdown plan or report of its root (`plans`): its tags, found in
+    /// its prose on each change.
+    Plan {
+        rope: Rope,
+        tags: std::sync::Arc<[crate::tags::Tag]>,
+    },
     /// Too large or binary: kept as text so later edits still apply, but not
     /// parsed.
     Skipped {
@@ -72,9 +78,10 @@ impl Content {
     pub fn rope(&self) -> &Rope {
         match self {
             Content::Parsed(doc) => doc.rope(),
-            Content::Log { rope, .. } | Content::Skipped { rope, .. } | Content::Plain { rope } => {
-                rope
-            }
+            Content::Log { rope, .. }
+            | Content::Plan { rope, .. }
+            | Content::Skipped { rope, .. }
+            | Content::Plain { rope } => rope,
         }
     }
 }
@@ -84,6 +91,8 @@ impl Content {
 pub enum Kind {
     /// The implementation log of the root that holds it.
     Log,
+    /// A Markdown plan or report of the root that holds it.
+    Plan,
     Source(Language),
     Plain,
 }
@@ -100,6 +109,11 @@ pub fn kind(
         && settings.is_log(root, path)
     {
         return Kind::Log;
+    }
+    if let (Some(path), Some(root)) = (path, root)
+        && settings.is_plan(root, path)
+    {
+        return Kind::Plan;
     }
     match Language::detect(Some(language_id), uri.path().as_str()) {
         Some(lang) => Kind::Source(lang),
@@ -212,6 +226,13 @@ impl Documents {
                 },
                 None,
             ),
+            Kind::Plan => (
+                Content::Plan {
+                    tags: crate::plans::tags(text, &settings.registry).into(),
+                    rope,
+                },
+                None,
+            ),
             Kind::Plain => (Content::Plain { rope }, None),
             Kind::Source(lang) => {
                 if let Some(why) = unparseable(&rope, settings.max_file_size) {
@@ -280,7 +301,7 @@ impl Documents {
                 // not paid per keystroke.
                 entry.stale = true;
             }
-            Content::Log { rope, .. } => {
+            Content::Log { rope, .. } | Content::Plan { rope, .. } => {
                 for c in changes {
                     apply_to_rope(rope, c, enc);
                 }
@@ -334,6 +355,9 @@ impl Documents {
                 self.suspended.remove(&lang);
             }
             Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &settings.registry),
+            Content::Plan { rope, tags } => {
+                *tags = crate::plans::tags(&rope.to_string(), &settings.registry).into();
+            }
             Content::Skipped { .. } | Content::Plain { .. } => {}
         }
         entry.stale = false;
