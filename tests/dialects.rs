@@ -23,7 +23,9 @@ fn bin() -> PathBuf {
 /// A fresh copy of a fixture workspace.
 fn workspace(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name);
     copy_dir(&from, dir.path());
     dir
 }
@@ -116,9 +118,27 @@ fn the_newer_form_speaks_caution_for_an_ignored_poison_path() {
     assert_eq!(poison, "warning");
     // The newer tags are known, in code and in the plan; the mixed-case one
     // as written.
-    assert!(has(&report, "src/checkout.ts", 6, "suggestion", "Potential_Issue"));
-    assert!(has(&report, "src/checkout.ts", 12, "pattern", "TOKEN_VIOLATION"));
-    assert!(has(&report, "scripts/rates.py", 3, "assumption", "LOW_EVIDENCE"));
+    assert!(has(
+        &report,
+        "src/checkout.ts",
+        6,
+        "suggestion",
+        "Potential_Issue"
+    ));
+    assert!(has(
+        &report,
+        "src/checkout.ts",
+        12,
+        "pattern",
+        "TOKEN_VIOLATION"
+    ));
+    assert!(has(
+        &report,
+        "scripts/rates.py",
+        3,
+        "assumption",
+        "LOW_EVIDENCE"
+    ));
     assert!(has(&report, PLAN, 5, "decision", "PATH_DECISION"));
     assert!(has(&report, PLAN, 8, "suggestion", "Potential_Issue"));
     assert_eq!(report["summary"]["unknown_tags"], 0, "{report:#}");
@@ -159,7 +179,10 @@ fn the_newer_form_fails_on_a_false_claim_in_its_log() {
     assert_eq!(status, 1);
     assert_eq!(report["verdict"], "BLOCKED");
     assert_eq!(report["verdict_word"], "FAIL");
-    assert!(has(&report, OS2_LOG, 4, "false-claim", "FILE_CREATED"), "{report:#}");
+    assert!(
+        has(&report, OS2_LOG, 4, "false-claim", "FILE_CREATED"),
+        "{report:#}"
+    );
     let (_, text) = tagls(root, &["check", "."]);
     assert!(text.starts_with("verdict: FAIL ("), "{text}");
 }
@@ -177,9 +200,19 @@ fn the_dialect_named_in_the_configuration_wins() {
     );
     let (status, report) = check_json(root);
     assert_eq!(report["dialect"], "original");
-    assert_eq!((status, report["verdict_word"].as_str()), (0, Some("PASSED")), "{report:#}");
+    assert_eq!(
+        (status, report["verdict_word"].as_str()),
+        (0, Some("PASSED")),
+        "{report:#}"
+    );
     assert_eq!(report["ra_status"], "present_resolved");
-    assert!(has(&report, "src/checkout.ts", 10, "pattern", "POISON_PATH"));
+    assert!(has(
+        &report,
+        "src/checkout.ts",
+        10,
+        "pattern",
+        "POISON_PATH"
+    ));
     // A custom tag can be made one that a person must review, in any
     // dialect.
     support::write(
@@ -190,7 +223,10 @@ fn the_dialect_named_in_the_configuration_wins() {
         ),
     );
     let (status, report) = check_json(root);
-    assert_eq!((status, report["verdict_word"].as_str()), (3, Some("CONDITIONAL")));
+    assert_eq!(
+        (status, report["verdict_word"].as_str()),
+        (3, Some("CONDITIONAL"))
+    );
     assert_eq!(report["ra_status"], "present_unresolved");
 }
 
@@ -201,7 +237,13 @@ fn the_original_kit_vocabulary_is_known() {
     let (status, report) = check_json(root);
     assert_eq!(report["dialect"], "original");
     assert_eq!(report["summary"]["unknown_tags"], 0, "{report:#}");
-    assert!(has(&report, "src/session.ts", 1, "assumption", "COMPLETION_DRIVE_IMPL"));
+    assert!(has(
+        &report,
+        "src/session.ts",
+        1,
+        "assumption",
+        "COMPLETION_DRIVE_IMPL"
+    ));
     assert!(has(
         &report,
         "src/session.ts",
@@ -209,10 +251,28 @@ fn the_original_kit_vocabulary_is_known() {
         "suggestion",
         "COMPLETION_DRIVE_SUGGESTION"
     ));
-    assert!(has(&report, "src/session.ts", 10, "decision", "ARCHITECTURE_DECISION"));
+    assert!(has(
+        &report,
+        "src/session.ts",
+        10,
+        "decision",
+        "ARCHITECTURE_DECISION"
+    ));
     assert!(has(&report, "src/session.ts", 11, "pattern", "POISON_PATH"));
-    assert!(has(&report, ".orchestration/plan.md", 3, "decision", "PATH_DECISION"));
-    assert!(!has(&report, ".orchestration/plan.md", 6, "decision", "PATH_DECISION"));
+    assert!(has(
+        &report,
+        ".orchestration/plan.md",
+        3,
+        "decision",
+        "PATH_DECISION"
+    ));
+    assert!(!has(
+        &report,
+        ".orchestration/plan.md",
+        6,
+        "decision",
+        "PATH_DECISION"
+    ));
     // The plan's uncertainty names nothing checkable: a person must look.
     let gating: Vec<_> = findings(&report)
         .into_iter()
@@ -227,7 +287,10 @@ fn the_original_kit_vocabulary_is_known() {
         )],
         "{report:#}"
     );
-    assert_eq!((status, report["verdict_word"].as_str()), (3, Some("CONDITIONAL")));
+    assert_eq!(
+        (status, report["verdict_word"].as_str()),
+        (3, Some("CONDITIONAL"))
+    );
     assert_eq!(report["ra_status"], "present_unresolved");
     let (_, text) = tagls(root, &["check", "."]);
     assert!(text.starts_with("verdict: CONDITIONAL ("), "{text}");
@@ -243,7 +306,11 @@ fn the_original_kit_vocabulary_is_known() {
     )
     .unwrap();
     let (status, report) = check_json(root);
-    assert_eq!((status, report["verdict_word"].as_str()), (0, Some("PASSED")), "{report:#}");
+    assert_eq!(
+        (status, report["verdict_word"].as_str()),
+        (0, Some("PASSED")),
+        "{report:#}"
+    );
     assert_eq!(report["ra_status"], "present_resolved");
 }
 
@@ -252,7 +319,10 @@ fn a_workspace_without_tags_has_ra_status_none() {
     let dir = tempfile::tempdir().unwrap();
     support::write(dir.path(), "src/a.ts", "export const a = 1 // a comment\n");
     let (status, report) = check_json(dir.path());
-    assert_eq!((status, report["verdict_word"].as_str()), (0, Some("PASSED")));
+    assert_eq!(
+        (status, report["verdict_word"].as_str()),
+        (0, Some("PASSED"))
+    );
     assert_eq!(report["ra_status"], "none");
     let (_, text) = tagls(dir.path(), &["check", "."]);
     assert!(text.contains("\nra_status: none\n"), "{text}");
@@ -366,7 +436,9 @@ async fn the_faces_agree_on_the_newer_form() {
     let root = ws.path().canonicalize().unwrap();
     let found = agree(&[root]).await;
     assert!(
-        found.iter().any(|k| k.0.ends_with("checkout-plan.md") && k.2 == "decision"),
+        found
+            .iter()
+            .any(|k| k.0.ends_with("checkout-plan.md") && k.2 == "decision"),
         "{found:?}"
     );
 }

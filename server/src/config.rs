@@ -90,10 +90,7 @@ pub const DEFAULT_UI_FILES: [&str; 16] = [
 
 /// The Markdown files whose tags count unless `plans` says otherwise: the
 /// plans and reports in both dialects' orchestration folders.
-pub const DEFAULT_PLANS: [&str; 2] = [
-    ".orchestration/**/*.md",
-    ".claude/orchestration/**/*.md",
-];
+pub const DEFAULT_PLANS: [&str; 2] = [".orchestration/**/*.md", ".claude/orchestration/**/*.md"];
 
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,10 +282,10 @@ impl ConfigFile {
             let builtin = Registry::builtin().get(name).is_some();
             let valid = builtin
                 || name.len() >= 2
-                && name.as_bytes()[0].is_ascii_uppercase()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                    && name.as_bytes()[0].is_ascii_uppercase()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
             if !valid {
                 return Err(ConfigError {
                     path: path.to_path_buf(),
@@ -504,7 +501,7 @@ impl Settings {
             .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
         markdown
             && !self.is_log(root, &path)
-            && rel != Path::new(crate::plans::VERIFICATION_REPORT)
+            && rel != Path::new(crate::dialect::VERIFICATION_REPORT)
             && self.plans.is_match(rel)
     }
 

@@ -39,6 +39,14 @@ pub enum Dialect {
 /// The folder the newer form keeps its files in.
 pub const OS2_FOLDER: &str = ".claude/orchestration";
 
+/// Where the original kit's implementation log sits (the log's default,
+/// `crate::log::DEFAULT_LOG_PATH`).
+pub const ORIGINAL_LOG_PATH: &str = ".orchestration/implementation-log.md";
+
+/// The verification report `tagls report` writes, relative to the root: a
+/// generated file, never a plan.
+pub const VERIFICATION_REPORT: &str = ".orchestration/verification-report.md";
+
 /// Where the newer form's implementation log sits.
 pub const OS2_LOG_PATH: &str = ".claude/orchestration/temp/implementation-log.md";
 
@@ -95,10 +103,8 @@ impl Dialect {
             root.is_some_and(|r| std::fs::symlink_metadata(r.join(rel)).is_ok_and(|m| m.is_file()))
         };
         match self {
-            Dialect::Original => crate::log::DEFAULT_LOG_PATH,
-            Dialect::Os2 if !exists(OS2_LOG_PATH) && exists(crate::log::DEFAULT_LOG_PATH) => {
-                crate::log::DEFAULT_LOG_PATH
-            }
+            Dialect::Original => ORIGINAL_LOG_PATH,
+            Dialect::Os2 if !exists(OS2_LOG_PATH) && exists(ORIGINAL_LOG_PATH) => ORIGINAL_LOG_PATH,
             Dialect::Os2 => OS2_LOG_PATH,
         }
     }
@@ -122,6 +128,11 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_original_log_is_the_default_log() {
+        assert_eq!(ORIGINAL_LOG_PATH, crate::log::DEFAULT_LOG_PATH);
+    }
 
     #[test]
     fn verdict_words_follow_the_dialect() {

@@ -293,11 +293,15 @@ impl Report {
     /// (one that names nothing checkable, or names what does not resolve
     /// or fails its check) or about a tag that a person must review.
     pub fn assumptions(&self) -> Assumptions {
+        let families: std::collections::HashMap<(&Path, &str), crate::tags::Family> = self
+            .tags
+            .iter()
+            .filter_map(|t| Some(((t.root.as_path(), t.name.as_str()), t.family?)))
+            .collect();
         let family_of = |f: &Located| {
-            self.tags
-                .iter()
-                .find(|t| t.root == f.root && t.name == f.finding.tag.as_str())
-                .and_then(|t| t.family)
+            families
+                .get(&(f.root.as_path(), f.finding.tag.as_str()))
+                .copied()
         };
         Assumptions {
             tags: self.tags.iter().filter(|t| t.family.is_some()).count(),
@@ -1117,4 +1121,29 @@ fn strip_markdown(s: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ra_status_takes_open_assumptions_from_every_source() {
+        let none = Assumptions::default();
+        let resolved = Assumptions { tags: 3, open: 0 };
+        let open = Assumptions { tags: 1, open: 1 };
+        assert_eq!(Assumptions::status([none]), RaStatus::None);
+        assert_eq!(
+            Assumptions::status([none, resolved]),
+            RaStatus::PresentResolved
+        );
+        assert_eq!(
+            Assumptions::status([resolved, open]),
+            RaStatus::PresentUnresolved
+        );
+        // A report with no tags, and events recorded elsewhere.
+        let report = Report::default();
+        assert_eq!(report.ra_status(&[]), RaStatus::None);
+        assert_eq!(report.ra_status(&[open]).name(), "present_unresolved");
+    }
 }

@@ -15,9 +15,7 @@ use crate::resolve;
 use crate::tags::{Registry, Tag};
 use crate::workspace::model::Workspace;
 
-/// The verification report `tagls report` writes, relative to the root: a
-/// generated file, so never a plan.
-pub const VERIFICATION_REPORT: &str = ".orchestration/verification-report.md";
+pub use crate::dialect::VERIFICATION_REPORT;
 
 /// The tags in a plan's prose, in order.
 pub fn tags(text: &str, registry: &Registry) -> Vec<Tag> {

@@ -13,7 +13,7 @@ use super::EXIT_USAGE;
 use super::check::{exit_code, roots, scan_with_progress};
 
 /// Where the report goes, relative to the workspace root.
-pub const REPORT_PATH: &str = crate::plans::VERIFICATION_REPORT;
+pub const REPORT_PATH: &str = crate::dialect::VERIFICATION_REPORT;
 
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
 pub fn run(

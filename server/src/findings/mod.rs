@@ -96,10 +96,8 @@ impl Fix {
         match text("fix")? {
             "rename-tag" => {
                 let to = text("to")?;
-                let valid = !to.is_empty()
-                    && to
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                let valid =
+                    !to.is_empty() && to.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
                 valid.then(|| Fix::RenameTag { to: to.to_owned() })
             }
             "create-file" => Some(Fix::CreateFile {

@@ -246,8 +246,7 @@ fn heads(line: &str, registry: &Registry) -> Vec<Head> {
         }
         let name = &line[name_start..name_end];
         let registered = registry.get(name).is_some();
-        if !registered
-            && (name.bytes().any(|b| b.is_ascii_lowercase()) || looks_like_colour(name))
+        if !registered && (name.bytes().any(|b| b.is_ascii_lowercase()) || looks_like_colour(name))
         {
             continue;
         }
@@ -446,6 +445,70 @@ mod tests {
         }
         // In Python the comment marker itself is not a tag.
         assert!(scan(CommentStyle::Hash, "#TODO: later").is_empty());
+    }
+
+    #[test]
+    fn registered_mixed_case_names_are_tags_as_written() {
+        let c = "// #Potential_Issue: rounding drifts";
+        let tags = scan(CommentStyle::CFamily, c);
+        assert_eq!(tags.len(), 1);
+        assert_eq!(tags[0].name, "Potential_Issue");
+        assert!(tags[0].known);
+        assert_eq!(tags[0].payload, "rounding drifts");
+        let r = tags[0].name_range;
+        assert_eq!(&c[r.start..r.end], "#Potential_Issue:");
+        assert!(may_hold_tag(c.as_bytes()));
+        // Mixed-case words the registry does not hold, and a registered name
+        // in the wrong case, are ordinary text, not even unknown tags.
+        for c in [
+            "// #potential_issue: wrong case",
+            "// #Potential_issue: not the registered spelling",
+            "// #Completion_Drive: not the registered spelling",
+            "// #Region: folding",
+            "// see https://x.dev/a#Section: for more",
+            "// #include <stdio.h>",
+            "// #region Setup",
+            "// #pragma once",
+            "// #define LIMIT 10",
+            "// #fff: and #333: are colours",
+        ] {
+            assert!(scan(CommentStyle::CFamily, c).is_empty(), "{c}");
+        }
+        assert!(scan(CommentStyle::Hash, "# #pragma: no cover").is_empty());
+    }
+
+    #[test]
+    fn the_suggestion_may_be_written_without_hash_at_the_start() {
+        for (style, c) in [
+            (
+                CommentStyle::CFamily,
+                "// COMPLETION_DRIVE_SUGGESTION: expire sessions",
+            ),
+            (
+                CommentStyle::Hash,
+                "# COMPLETION_DRIVE_SUGGESTION: expire sessions",
+            ),
+            (
+                CommentStyle::CFamily,
+                "/*\n * COMPLETION_DRIVE_SUGGESTION: expire sessions\n */",
+            ),
+        ] {
+            let tags = scan(style, c);
+            assert_eq!(tags.len(), 1, "{c}");
+            assert_eq!(tags[0].name, "COMPLETION_DRIVE_SUGGESTION");
+            assert_eq!(tags[0].payload, "expire sessions");
+            let r = tags[0].name_range;
+            assert_eq!(&c[r.start..r.end], "COMPLETION_DRIVE_SUGGESTION:");
+            assert!(may_hold_tag(c.as_bytes()), "{c}");
+        }
+        // Only at the start of a line's text, and only that name.
+        for c in [
+            "// see COMPLETION_DRIVE_SUGGESTION: in the middle",
+            "// COMPLETION_DRIVE: without its hash",
+            "// COMPLETION_DRIVE_SUGGESTION without a colon",
+        ] {
+            assert!(scan(CommentStyle::CFamily, c).is_empty(), "{c}");
+        }
     }
 
     #[test]
