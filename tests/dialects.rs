@@ -169,6 +169,31 @@ fn the_newer_form_speaks_caution_for_an_ignored_poison_path() {
 }
 
 #[test]
+fn the_report_speaks_the_newer_form() {
+    let ws = workspace("dialect-os2");
+    let root = ws.path();
+    let (status, out) = tagls(root, &["report", "."]);
+    assert_eq!(status, 3, "{out}");
+    assert!(
+        out.starts_with(".orchestration/verification-report.md: CAUTION ("),
+        "{out}"
+    );
+    let report =
+        std::fs::read_to_string(root.join(".orchestration/verification-report.md")).unwrap();
+    assert!(report.contains("- Verdict: **CAUTION**\n"), "{report}");
+    assert!(report.contains("- RA status: `present_unresolved`\n"), "{report}");
+    assert!(report.contains("## Verdict\n\n**CAUTION**"), "{report}");
+    // The report it wrote is not a plan: checking again finds the same.
+    let (_, again) = check_json(root);
+    assert!(
+        findings(&again)
+            .iter()
+            .all(|f| !f.0.ends_with("verification-report.md")),
+        "{again:#}"
+    );
+}
+
+#[test]
 fn the_newer_form_fails_on_a_false_claim_in_its_log() {
     let ws = workspace("dialect-os2");
     let root = ws.path();
@@ -427,6 +452,18 @@ async fn the_server_shows_the_newer_tags_in_code_and_plans() {
     let data = tokens["data"].as_array().unwrap();
     assert!(!data.is_empty(), "{tokens:#}");
     assert_eq!(data[0], 4, "the first token is on the decision's line");
+    // The whole-project view speaks the dialect too.
+    let answer = c
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.gate", "arguments": [] }),
+        )
+        .await;
+    let root_answer = &answer["roots"][0];
+    assert_eq!(root_answer["verdict"], "CONDITIONAL", "{answer:#}");
+    assert_eq!(root_answer["verdict_word"], "CAUTION");
+    assert_eq!(root_answer["ra_status"], "present_unresolved");
+    assert_eq!(root_answer["log"], OS2_LOG);
     c.finish().await;
 }
 
