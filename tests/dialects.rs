@@ -181,7 +181,10 @@ fn the_report_speaks_the_newer_form() {
     let report =
         std::fs::read_to_string(root.join(".orchestration/verification-report.md")).unwrap();
     assert!(report.contains("- Verdict: **CAUTION**\n"), "{report}");
-    assert!(report.contains("- RA status: `present_unresolved`\n"), "{report}");
+    assert!(
+        report.contains("- RA status: `present_unresolved`\n"),
+        "{report}"
+    );
     assert!(report.contains("## Verdict\n\n**CAUTION**"), "{report}");
     // The report it wrote is not a plan: checking again finds the same.
     let (_, again) = check_json(root);
@@ -478,4 +481,31 @@ async fn the_faces_agree_on_the_newer_form() {
             .any(|k| k.0.ends_with("checkout-plan.md") && k.2 == "decision"),
         "{found:?}"
     );
+}
+
+#[test]
+fn init_writes_the_log_at_the_newer_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".claude/orchestration")).unwrap();
+    let (status, out) = tagls(root, &["init"]);
+    assert_eq!(status, 0, "{out}");
+    assert!(root.join(OS2_LOG).is_file(), "{out}");
+    assert!(!root.join(".orchestration/implementation-log.md").exists());
+    // The log the gate reads: a claim written there is checked.
+    let log = std::fs::read_to_string(root.join(OS2_LOG)).unwrap();
+    support::write(root, "src/a.ts", "// #PATH_DECISION: one file\n");
+    support::write(
+        root,
+        OS2_LOG,
+        &format!("{log}\n#FILE_CREATED: src/b.ts (3 lines)\n"),
+    );
+    let (_, report) = check_json(root);
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f.0 == OS2_LOG && f.2 == "false-claim"),
+        "{report:#}"
+    );
+    assert_eq!(report["verdict_word"], "FAIL");
 }
