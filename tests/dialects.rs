@@ -405,6 +405,16 @@ async fn the_server_shows_the_newer_tags_in_code_and_plans() {
         .collect();
     assert!(codes.contains(&(5, "suggestion")), "{published:#}");
     assert!(codes.contains(&(9, "pattern")), "{published:#}");
+    // Hover on the poison path says that it holds the gate.
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": code_uri }, "position": { "line": 9, "character": 6 } }),
+        )
+        .await;
+    let value = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(value.contains("#POISON_PATH"), "{hover:#}");
+    assert!(value.contains("high-risk tag"), "{hover:#}");
     // Hover on the mixed-case tag names it and says what it is.
     let hover = c
         .request(
@@ -508,4 +518,27 @@ fn init_writes_the_log_at_the_newer_path() {
         "{report:#}"
     );
     assert_eq!(report["verdict_word"], "FAIL");
+}
+
+#[tokio::test]
+async fn the_faces_agree_on_two_roots_in_different_dialects() {
+    let original = workspace("dialect-original");
+    let decoys = workspace("dialect-decoys");
+    let roots = [
+        original.path().canonicalize().unwrap(),
+        decoys.path().canonicalize().unwrap(),
+    ];
+    let found = agree(&roots).await;
+    assert!(
+        found
+            .iter()
+            .any(|k| k.0.ends_with("session.ts") && k.2 == "suggestion"),
+        "{found:?}"
+    );
+    // The decoy root holds no tag, so nothing there.
+    let decoy_root = file_uri(&roots[1]);
+    assert!(
+        found.iter().all(|k| !k.0.starts_with(&decoy_root)),
+        "{found:?}"
+    );
 }

@@ -498,12 +498,6 @@ impl Registry {
         self.review.contains(name)
     }
 
-    /// Whether a name is a registered tag written in mixed case, such as
-    /// `Potential_Issue`: only registered names are tags in that shape.
-    pub fn is_mixed_case(name: &str) -> bool {
-        name.bytes().any(|b| b.is_ascii_lowercase())
-    }
-
     pub fn get(&self, name: &str) -> Option<&TagDef> {
         self.by_name.get(name).map(|&i| &self.defs[i])
     }
