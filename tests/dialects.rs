@@ -297,22 +297,31 @@ fn the_original_kit_vocabulary_is_known() {
     assert!(!has(
         &report,
         ".orchestration/plan.md",
-        6,
+        8,
         "decision",
         "PATH_DECISION"
     ));
-    // The plan's uncertainty names nothing checkable: a person must look.
+    // The uncertainty in the code and the plan's assumption name nothing
+    // checkable: a person must look.
     let gating: Vec<_> = findings(&report)
         .into_iter()
         .filter(|f| f.4.is_some())
-        .map(|f| (f.2, f.3))
+        .map(|f| (f.0, f.2, f.3))
         .collect();
     assert_eq!(
         gating,
-        [(
-            "unchecked-assumption".to_owned(),
-            "PLAN_UNCERTAINTY".to_owned()
-        )],
+        [
+            (
+                ".orchestration/plan.md".to_owned(),
+                "unchecked-assumption".to_owned(),
+                "COMPLETION_DRIVE".to_owned()
+            ),
+            (
+                "src/session.ts".to_owned(),
+                "unchecked-assumption".to_owned(),
+                "PLAN_UNCERTAINTY".to_owned()
+            )
+        ],
         "{report:#}"
     );
     assert_eq!(
@@ -333,6 +342,11 @@ fn the_original_kit_vocabulary_is_known() {
         ),
     )
     .unwrap();
+    support::write(
+        root,
+        ".orchestration/plan.md",
+        "# Session plan\n\n#PATH_DECISION: keep sessions in src/store.ts for now\n",
+    );
     let (status, report) = check_json(root);
     assert_eq!(
         (status, report["verdict_word"].as_str()),
@@ -533,6 +547,14 @@ async fn the_faces_agree_on_two_roots_in_different_dialects() {
         found
             .iter()
             .any(|k| k.0.ends_with("session.ts") && k.2 == "suggestion"),
+        "{found:?}"
+    );
+    // The plan's open assumption is among what needs attention, pulled or
+    // pushed alike.
+    assert!(
+        found
+            .iter()
+            .any(|k| k.0.ends_with("plan.md") && k.2 == "unchecked-assumption"),
         "{found:?}"
     );
     // The decoy root holds no tag, so nothing there.
