@@ -65,4 +65,23 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn bold_tags_read_as_plain_ones() {
+        let text = "**#Potential_Issue:** the cache is never cleared\n\n- **#PATH_DECISION**: sqlite\n\n**#Heading:** not a tag\n";
+        let names: Vec<(String, String)> = tags(text, &Registry::builtin())
+            .into_iter()
+            .map(|t| (t.name.to_string(), t.payload.to_string()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (
+                    "Potential_Issue".to_owned(),
+                    "the cache is never cleared".to_owned()
+                ),
+                ("PATH_DECISION".to_owned(), "sqlite".to_owned()),
+            ]
+        );
+    }
 }
