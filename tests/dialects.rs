@@ -564,3 +564,56 @@ async fn the_faces_agree_on_two_roots_in_different_dialects() {
         "{found:?}"
     );
 }
+
+#[tokio::test]
+async fn the_server_follows_the_dialect_when_its_files_appear() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    support::write(
+        &root,
+        "src/a.ts",
+        "// #POISON_PATH: trusts the client's total\nexport const a = 1\n",
+    );
+    let env = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.arg("--stdio")
+        .env("TAGLS_CACHE_DIR", env.path().join("cache"))
+        .env("XDG_CONFIG_HOME", env.path().join("config"));
+    let mut c = support::start_command(
+        cmd,
+        ClientOptions {
+            folders: vec![root.clone()],
+            ..ClientOptions::default()
+        },
+    )
+    .await;
+    let uri = file_uri(&root.join("src/a.ts"));
+    let text = std::fs::read_to_string(root.join("src/a.ts")).unwrap();
+    c.open(&uri, "typescript", &text).await;
+    let severity_of_poison = |p: &Value| {
+        p["diagnostics"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["code"] == "pattern"))
+            .and_then(|d| d["severity"].as_u64())
+    };
+    // The original form: a hint.
+    c.diagnostics_where(&uri, |p| severity_of_poison(p) == Some(4))
+        .await;
+    // The newer form's folder appears, with its first plan: a warning that
+    // a person must review.
+    support::write(&root, ".claude/orchestration/plans/plan.md", "# Plan\n");
+    c.diagnostics_where(&uri, |p| severity_of_poison(p) == Some(2))
+        .await;
+    let path = c
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "tagls.logPath", "arguments": [{ "file": uri }] }),
+        )
+        .await;
+    assert_eq!(
+        path["path"].as_str().map(PathBuf::from),
+        Some(root.join(OS2_LOG)),
+        "{path:#}"
+    );
+    c.finish().await;
+}

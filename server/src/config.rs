@@ -712,6 +712,25 @@ impl RootSettings {
         true
     }
 
+    /// Settings made again for the roots whose dialect or default log, as
+    /// the disk now says (a `.claude/orchestration/` folder or a log that
+    /// appeared), differ from those in force; returns whether any did.
+    pub fn refresh_dialects(&mut self) -> bool {
+        let mut changed = false;
+        for (root, file, settings) in &mut self.roots {
+            let dialect = crate::dialect::Dialect::of(file.dialect.unwrap_or_default(), Some(root));
+            let log = match &file.log {
+                Some(log) => log.as_str(),
+                None => dialect.default_log(Some(root)),
+            };
+            if dialect != settings.dialect || log != settings.log {
+                *settings = Arc::new(Settings::for_root(file, root));
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// Sets the configuration of documents under no root.
     pub fn set_outside(&mut self, file: &ConfigFile) -> bool {
         let settings = Settings::from_file(file);

@@ -471,8 +471,20 @@ impl Actor {
                     self.invalidate_all();
                 }
                 self.warn_of_diverging_logs(&changes);
+                // A folder or log of the method that appears or goes can
+                // change a root's dialect, or where its log is by default.
+                let method_files = changes.iter().any(|c| match c {
+                    Change::Created(p) | Change::Removed(p) => p.components().any(|c| {
+                        c.as_os_str() == ".claude" || c.as_os_str() == ".orchestration"
+                    }),
+                    Change::Changed(_) => false,
+                    Change::Rescan => true,
+                });
                 if config_changed {
                     self.reload_config();
+                }
+                if method_files && self.config.refresh_dialects() {
+                    self.apply_settings();
                 }
             }
             Msg::Open {
