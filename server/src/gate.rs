@@ -291,7 +291,9 @@ impl Report {
     /// The report's registered tags, and the open assumptions among its
     /// findings: those that change the verdict and are about an assumption
     /// (one that names nothing checkable, or names what does not resolve
-    /// or fails its check) or about a tag that a person must review.
+    /// or fails its check), or are a tag's own finding that holds the gate
+    /// (a tag that a person must review, a runtime-only or failed
+    /// verification).
     pub fn assumptions(&self) -> Assumptions {
         let families: std::collections::HashMap<(&Path, &str), crate::tags::Family> = self
             .tags
