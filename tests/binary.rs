@@ -85,7 +85,7 @@ fn check_lists_the_tags_of_the_demo_workspace() {
     );
     assert!(
         stdout.ends_with(
-            "\n19 findings in 5 tagged files\ntags: 6 assumption, 2 pattern, 1 suggestion, 2 decision, 3 claim, 1 verdict, 1 unknown\nverdict: BLOCKED (1 missing path(s))\n"
+            "\n19 findings in 5 tagged files\ntags: 6 assumption, 2 pattern, 1 suggestion, 2 decision, 3 claim, 1 verdict, 1 unknown\nra_status: present_unresolved\nverdict: BLOCKED (1 missing path(s))\n"
         ),
         "{stdout}"
     );

@@ -101,7 +101,9 @@ async fn completion_of_tags_fields_paths_and_variables() {
         [
             "#COMPLETION_DRIVE",
             "#COMPLETION_DRIVE_INTEGRATION",
-            "#COMPLETION_DRIVE_SUGGESTION"
+            "#COMPLETION_DRIVE_SUGGESTION",
+            "#COMPLETION_DRIVE_IMPL",
+            "#COMPLEXITY_EXCEEDED"
         ]
     );
     // The `#` is replaced too, so no client doubles it.

@@ -183,7 +183,9 @@ fn check_reports_the_phase_state_on_its_values_and_decides_the_verdict() {
     let out = check(&root, &[]);
     assert_eq!(out.status.code(), Some(1), "BLOCKED exits with 1");
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(shown.starts_with("verdict: BLOCKED"), "{shown}");
+    // A workspace with `.claude/orchestration/` speaks the newer form's
+    // verdict words.
+    assert!(shown.starts_with("verdict: FAIL"), "{shown}");
     for (code, line, col, _) in expected(&text) {
         let want = format!("{}:{}: ", line + 1, col + 1);
         assert!(
@@ -657,4 +659,32 @@ async fn the_open_phase_state_follows_the_code_on_disk() {
     let first = range(&at(&text, "\"#COMPLETION_DRIVE\"", 0));
     assert!(stale(&got).contains(&first), "{got}");
     c.finish().await;
+}
+
+/// The newer form's own example: an assumption recorded as an event of the
+/// phase state, in a Swift file tagls does not parse. Only the event says
+/// the assumption is open, and `ra_status` says so; once the event is
+/// resolved, the assumptions are settled.
+#[test]
+fn open_events_make_the_ra_status_unresolved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("ws");
+    write(
+        &root,
+        "src/SaveButton.swift",
+        "// #COMPLETION_DRIVE: Assuming haptic should be .medium intensity\nlet style = UIImpactFeedbackGenerator.FeedbackStyle.medium\n",
+    );
+    let state = |resolved: bool| {
+        format!(
+            "{{\n  \"implementation_pass1\": {{\n    \"files_modified\": [\"src/SaveButton.swift\"],\n    \"ra_events\": [\n      {{ \"tag\": \"#COMPLETION_DRIVE\", \"message\": \"Assuming haptic should be .medium intensity\", \"file\": \"src/SaveButton.swift\", \"resolved\": {resolved} }}\n    ]\n  }}\n}}\n"
+        )
+    };
+    write(&root, PHASE, &state(false));
+    let report = check_json(&root);
+    assert_eq!(report["ra_status"], "present_unresolved", "{report}");
+    write(&root, PHASE, &state(true));
+    let report = check_json(&root);
+    assert_eq!(report["ra_status"], "present_resolved", "{report}");
+    std::fs::remove_file(root.join(PHASE)).unwrap();
+    assert_eq!(check_json(&root)["ra_status"], "none");
 }

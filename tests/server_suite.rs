@@ -14,6 +14,8 @@ mod binary;
 mod config;
 #[path = "depth.rs"]
 mod depth;
+#[path = "dialects.rs"]
+mod dialects;
 #[path = "differential.rs"]
 mod differential;
 #[path = "everyday.rs"]

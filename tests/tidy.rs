@@ -151,3 +151,27 @@ fn every_check_is_configurable_wherever_settings_are_written() {
     sorted.sort();
     assert_eq!(in_vscode, sorted, "editors/vscode/package.json");
 }
+
+/// README.md and docs/TAGS.md list every built-in tag, each in its family's
+/// row, so the documentation cannot fall behind the registry.
+#[test]
+fn every_registered_tag_is_listed_with_its_family() {
+    let reg = tagls::tags::Registry::builtin();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for doc in ["README.md", "docs/TAGS.md"] {
+        let text = std::fs::read_to_string(repo.join(doc)).unwrap();
+        for def in reg.defs() {
+            let row = format!("| {} |", def.family.name());
+            let listed = text
+                .lines()
+                .filter(|l| l.starts_with(&row))
+                .any(|l| l.contains(&format!("`#{}`", def.name)));
+            assert!(
+                listed,
+                "{doc} does not list #{} in its {} row",
+                def.name,
+                def.family.name()
+            );
+        }
+    }
+}

@@ -164,14 +164,15 @@ impl Skip {
 }
 
 /// Whether `bytes` hold a tag-shaped text: `#`, a capital letter, more
-/// capital letters, digits or underscores, then `:`.
+/// letters, digits or underscores (a registered name such as
+/// `#Potential_Issue:` may be in mixed case), then `:`.
 pub fn holds_tag_shape(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'#', bytes).any(|i| {
         let rest = bytes.get(i + 1..).unwrap_or_default();
         rest.first().is_some_and(u8::is_ascii_uppercase)
             && rest
                 .iter()
-                .find(|b| !(b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_'))
+                .find(|b| !(b.is_ascii_alphanumeric() || **b == b'_'))
                 == Some(&b':')
     })
 }
@@ -268,18 +269,7 @@ pub fn analyze_cached(
         };
     };
     let lang = Some(doc.language());
-    let (root, aliases) = ws
-        .root_for(path)
-        .map(|r| (r.path.clone(), Arc::clone(&r.aliases)))
-        .unwrap_or_default();
-    let is_alias = |w: &str| aliases.matches(w);
-    let mut payload_refs = cache.payload_refs(ws, &root);
-    let refs: Vec<Reference> = tags
-        .iter()
-        .filter(|t| !settings.unresolved_tags.iter().any(|n| *n == t.name))
-        .flat_map(|t| payload_refs.find(&t.payload, t.payload_range.start, lang, &is_alias))
-        .collect();
-    let tag_refs = resolve::resolve_all_cached(ws, cache, path, lang, refs);
+    let tag_refs = resolve_tags(&tags, path, lang, ws, cache, settings);
     let uses: Vec<Reference> = if settings.env_in_code {
         doc.env_uses()
             .map(|u| Reference {
@@ -300,6 +290,31 @@ pub fn analyze_cached(
         skipped: None,
         links: Arc::from([]),
     }
+}
+
+/// Finds and resolves the references in the payloads of `tags`, found in
+/// the file at `path` (of `lang`, when it is source code): what a tag names
+/// resolves the same way in code and in a Markdown plan.
+pub fn resolve_tags(
+    tags: &[Tag],
+    path: &Path,
+    lang: Option<crate::syntax::Language>,
+    ws: &mut Workspace,
+    cache: &mut resolve::Cache,
+    settings: &Settings,
+) -> Vec<Resolved> {
+    let (root, aliases) = ws
+        .root_for(path)
+        .map(|r| (r.path.clone(), Arc::clone(&r.aliases)))
+        .unwrap_or_default();
+    let is_alias = |w: &str| aliases.matches(w);
+    let mut payload_refs = cache.payload_refs(ws, &root);
+    let refs: Vec<Reference> = tags
+        .iter()
+        .filter(|t| !settings.unresolved_tags.iter().any(|n| *n == t.name))
+        .flat_map(|t| payload_refs.find(&t.payload, t.payload_range.start, lang, &is_alias))
+        .collect();
+    resolve::resolve_all_cached(ws, cache, path, lang, refs)
 }
 
 /// Checks the implementation log at `path`, parsed as `log` from `text`:

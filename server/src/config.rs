@@ -57,6 +57,9 @@ pub struct TagConfig {
     pub enabled: Option<bool>,
     /// Whether what the tag names is resolved (default true).
     pub resolve: Option<bool>,
+    /// Whether the tag keeps the verdict CONDITIONAL while it stays, as the
+    /// newer dialect's high-risk tags do.
+    pub review: Option<bool>,
 }
 
 /// The largest `max-file-size` a configuration may set, 256 MiB: a larger
@@ -93,6 +96,10 @@ pub const DEFAULT_PHASE_STATE: &str = ".claude/orchestration/phase_state.json";
 /// `evidence-gates` says otherwise: a gate whose name contains `design`.
 pub const DEFAULT_EVIDENCE_GATES: [&str; 1] = ["design"];
 
+/// The Markdown files whose tags count unless `plans` says otherwise: the
+/// plans and reports in both dialects' orchestration folders.
+pub const DEFAULT_PLANS: [&str; 2] = [".orchestration/**/*.md", ".claude/orchestration/**/*.md"];
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -113,6 +120,12 @@ pub struct ConfigFile {
     /// Files whose change is visual work, which needs a screenshot, as
     /// globs relative to the root.
     pub ui_files: Option<Vec<String>>,
+    /// The form of the method the workspace is written in; `auto` (the
+    /// default) infers it from the folders at the root (`crate::dialect`).
+    pub dialect: Option<crate::dialect::Choice>,
+    /// Markdown plans and reports whose tags count, as globs relative to
+    /// the root ([`DEFAULT_PLANS`]).
+    pub plans: Option<Vec<String>>,
     #[serde(default)]
     pub tags: BTreeMap<String, TagConfig>,
     /// Severity per tag family.
@@ -140,8 +153,8 @@ fn editor_unset(key: &str, value: &serde_json::Value) -> Option<serde_json::Valu
     use serde_json::Value;
     match (key, value) {
         (_, Value::Null) => None,
-        ("log" | "git-base" | "phase-state", Value::String(s)) if s.trim().is_empty() => None,
-        ("env-files" | "ignore" | "ui-files" | "evidence-gates", Value::Array(items))
+        ("log" | "git-base" | "phase-state" | "dialect", Value::String(s)) if s.trim().is_empty() => None,
+        ("env-files" | "ignore" | "ui-files" | "evidence-gates" | "plans", Value::Array(items))
             if items.is_empty() =>
         {
             None
@@ -289,11 +302,15 @@ impl ConfigFile {
             }
         }
         for name in self.tags.keys() {
-            let valid = name.len() >= 2
-                && name.as_bytes()[0].is_ascii_uppercase()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            // A built-in name in mixed case (`Potential_Issue`) may be
+            // changed or turned off; new names are upper-case.
+            let builtin = Registry::builtin().get(name).is_some();
+            let valid = builtin
+                || name.len() >= 2
+                    && name.as_bytes()[0].is_ascii_uppercase()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
             if !valid {
                 return Err(ConfigError {
                     path: path.to_path_buf(),
@@ -310,6 +327,7 @@ impl ConfigFile {
             .flatten()
             .chain(self.env_files.iter().flatten())
             .chain(self.ui_files.iter().flatten())
+            .chain(self.plans.iter().flatten())
         {
             if let Err(e) = Glob::new(glob) {
                 return Err(ConfigError {
@@ -331,6 +349,8 @@ impl ConfigFile {
         self.env_in_code = over.env_in_code.or(self.env_in_code);
         self.git_base = over.git_base.or(self.git_base);
         self.ui_files = over.ui_files.or(self.ui_files);
+        self.dialect = over.dialect.or(self.dialect);
+        self.plans = over.plans.or(self.plans);
         for (name, t) in over.tags {
             let base = self.tags.remove(&name).unwrap_or_default();
             self.tags.insert(
@@ -341,6 +361,7 @@ impl ConfigFile {
                     description: t.description.or(base.description),
                     enabled: t.enabled.or(base.enabled),
                     resolve: t.resolve.or(base.resolve),
+                    review: t.review.or(base.review),
                 },
             );
         }
@@ -386,6 +407,10 @@ pub struct Settings {
     /// Gates whose name contains one of these (ignoring case) need evidence
     /// for a PASS.
     pub evidence_gates: Vec<String>,
+    /// The form of the method the root is written in.
+    pub dialect: crate::dialect::Dialect,
+    /// Markdown plans and reports whose tags count ([`DEFAULT_PLANS`]).
+    pub plans: GlobSet,
     families: BTreeMap<Family, Level>,
     checks: BTreeMap<String, Level>,
     tag_levels: BTreeMap<String, Level>,
@@ -409,8 +434,24 @@ fn glob_set(globs: &[String]) -> GlobSet {
 }
 
 impl Settings {
+    /// The settings of a file with no root to look at: an `auto` dialect
+    /// is the original one, and the log is where the configuration or that
+    /// dialect puts it.
     pub fn from_file(file: &ConfigFile) -> Settings {
+        Settings::build(file, None)
+    }
+
+    /// The settings of a root: an `auto` dialect is inferred from its
+    /// folders, and without a `log` key the log is where the dialect keeps
+    /// it (`crate::dialect::Dialect::default_log`).
+    pub fn for_root(file: &ConfigFile, root: &Path) -> Settings {
+        Settings::build(file, Some(root))
+    }
+
+    fn build(file: &ConfigFile, root: Option<&Path>) -> Settings {
+        let dialect = crate::dialect::Dialect::of(file.dialect.unwrap_or_default(), root);
         let mut registry = Registry::builtin();
+        dialect.adjust(&mut registry);
         let mut tag_levels = BTreeMap::new();
         let mut unresolved = Vec::new();
         for (name, t) in &file.tags {
@@ -444,13 +485,16 @@ impl Settings {
             if t.resolve == Some(false) {
                 unresolved.push(name.clone());
             }
+            if let Some(review) = t.review {
+                registry.set_review(name, review);
+            }
         }
         Settings {
             registry,
             log: file
                 .log
                 .clone()
-                .unwrap_or_else(|| crate::log::DEFAULT_LOG_PATH.to_owned()),
+                .unwrap_or_else(|| dialect.default_log(root).to_owned()),
             env_files: glob_set(
                 file.env_files
                     .as_deref()
@@ -475,6 +519,13 @@ impl Settings {
                 .evidence_gates
                 .clone()
                 .unwrap_or_else(|| DEFAULT_EVIDENCE_GATES.map(str::to_owned).to_vec()),
+            dialect,
+            plans: glob_set(
+                &file
+                    .plans
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_PLANS.map(str::to_owned).to_vec()),
+            ),
             families: file.families.clone(),
             checks: file.checks.clone(),
             tag_levels,
@@ -507,6 +558,23 @@ impl Settings {
         self.evidence_gates
             .iter()
             .any(|g| !g.is_empty() && gate.contains(&g.to_lowercase()))
+    }
+
+    /// Whether `path` is a Markdown plan or report of `root` whose tags
+    /// count: it matches `plans`, and it is neither the log (read as the
+    /// log) nor the verification report tagls writes.
+    pub fn is_plan(&self, root: &Path, path: &Path) -> bool {
+        let path = crate::workspace::paths::normalize(path);
+        let Ok(rel) = path.strip_prefix(root) else {
+            return false;
+        };
+        let markdown = rel
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+        markdown
+            && !self.is_log(root, &path)
+            && rel != Path::new(crate::dialect::VERIFICATION_REPORT)
+            && self.plans.is_match(rel)
     }
 
     /// Whether a path relative to the root is ignored.
@@ -705,15 +773,34 @@ impl RootSettings {
             if entry.1 == file {
                 return false;
             }
-            entry.2 = Arc::new(Settings::from_file(&file));
+            entry.2 = Arc::new(Settings::for_root(&file, root));
             entry.1 = file;
             return true;
         }
-        let settings = Arc::new(Settings::from_file(&file));
+        let settings = Arc::new(Settings::for_root(&file, root));
         self.roots.push((root.to_path_buf(), file, settings));
         self.roots
             .sort_by_key(|(r, _, _)| std::cmp::Reverse(r.as_os_str().len()));
         true
+    }
+
+    /// Settings made again for the roots whose dialect or default log, as
+    /// the disk now says (a `.claude/orchestration/` folder or a log that
+    /// appeared), differ from those in force; returns whether any did.
+    pub fn refresh_dialects(&mut self) -> bool {
+        let mut changed = false;
+        for (root, file, settings) in &mut self.roots {
+            let dialect = crate::dialect::Dialect::of(file.dialect.unwrap_or_default(), Some(root));
+            let log = match &file.log {
+                Some(log) => log.as_str(),
+                None => dialect.default_log(Some(root)),
+            };
+            if dialect != settings.dialect || log != settings.log {
+                *settings = Arc::new(Settings::for_root(file, root));
+                changed = true;
+            }
+        }
+        changed
     }
 
     /// Sets the configuration of documents under no root.

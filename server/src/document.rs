@@ -99,7 +99,8 @@ impl Document {
 
     /// What the parse of this text found that a tag scan needs again: the
     /// comments of every block that can hold a tag or a suppression (some
-    /// comment in it has `#` before a capital letter, or `tagls:`), and the
+    /// comment in it has `#` before a capital letter, a tag written without
+    /// `#`, or `tagls:`), and the
     /// env reads. It depends on the language and the text alone, so it can
     /// be kept for an unchanged file ([`Document::from_parts`]).
     pub fn syntax_parts(&self) -> SyntaxParts {
@@ -111,7 +112,13 @@ impl Document {
                 let tag = prev_hash && b.is_ascii_uppercase();
                 prev_hash = b == b'#';
                 tag
-            }) || text.to_string().contains("tagls:")
+            }) || {
+                let text = text.to_string();
+                text.contains("tagls:")
+                    || crate::tags::scan::BARE
+                        .iter()
+                        .any(|name| text.contains(&format!("{name}:")))
+            }
         };
         SyntaxParts {
             comments: self

@@ -166,6 +166,72 @@ pub struct Report {
     /// Each root's task, as its log names it (its `Task:` line, else its
     /// title).
     pub tasks: BTreeMap<PathBuf, String>,
+    /// Each root's dialect of the method.
+    pub dialects: BTreeMap<PathBuf, Dialect>,
+    /// The events of the roots' phase states, and the open ones among them.
+    pub phase_events: Assumptions,
+}
+
+pub use crate::dialect::Dialect;
+
+/// Whether the assumptions of a workspace are settled, as the newer
+/// dialect's gate reports state it (`ra_status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RaStatus {
+    /// No tags at all.
+    None,
+    /// Tags exist, and every one is documentation or resolved.
+    PresentResolved,
+    /// Assumptions (or high-risk tags) are left open: flag for review.
+    PresentUnresolved,
+}
+
+impl RaStatus {
+    /// The stable name, as every face spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RaStatus::None => "none",
+            RaStatus::PresentResolved => "present_resolved",
+            RaStatus::PresentUnresolved => "present_unresolved",
+        }
+    }
+}
+
+/// Tags and open assumptions counted by one source: the report's own tags
+/// and findings ([`Report::assumptions`]), or anything else that records
+/// assumptions (a task's phase events), which [`Report::ra_status`] takes
+/// as `elsewhere`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Assumptions {
+    /// Registered tags (or recorded events) in the source.
+    pub tags: usize,
+    /// Of them, those left open: an assumption a person must still check,
+    /// or a high-risk tag that holds the gate.
+    pub open: usize,
+}
+
+impl Assumptions {
+    /// These counts added up.
+    pub fn sum(sources: impl IntoIterator<Item = Assumptions>) -> Assumptions {
+        sources
+            .into_iter()
+            .fold(Assumptions::default(), |sum, a| Assumptions {
+                tags: sum.tags + a.tags,
+                open: sum.open + a.open,
+            })
+    }
+
+    /// The RA status of these counts together.
+    pub fn status(sources: impl IntoIterator<Item = Assumptions>) -> RaStatus {
+        let total = Assumptions::sum(sources);
+        if total.open > 0 {
+            RaStatus::PresentUnresolved
+        } else if total.tags > 0 {
+            RaStatus::PresentResolved
+        } else {
+            RaStatus::None
+        }
+    }
 }
 
 /// One command of a `Verification:` recipe of the log, as tagls evaluated
@@ -218,6 +284,8 @@ impl Report {
         self.cleanup.extend(other.cleanup);
         self.commands.extend(other.commands);
         self.tasks.extend(other.tasks);
+        self.dialects.extend(other.dialects);
+        self.phase_events = Assumptions::sum([self.phase_events, other.phase_events]);
     }
 
     /// The implementation log of a root, relative to it.
@@ -226,6 +294,59 @@ impl Report {
             .get(root)
             .cloned()
             .unwrap_or_else(|| log::DEFAULT_LOG_PATH.to_owned())
+    }
+
+    /// The report's registered tags, and the open assumptions among its
+    /// findings: those that change the verdict and are about an assumption
+    /// (one that names nothing checkable, or names what does not resolve
+    /// or fails its check), or are a tag's own finding that holds the gate
+    /// (a tag that a person must review, a runtime-only or failed
+    /// verification).
+    pub fn assumptions(&self) -> Assumptions {
+        let families: std::collections::HashMap<(&Path, &str), crate::tags::Family> = self
+            .tags
+            .iter()
+            .filter_map(|t| Some(((t.root.as_path(), t.name.as_str()), t.family?)))
+            .collect();
+        let family_of = |f: &Located| {
+            families
+                .get(&(f.root.as_path(), f.finding.tag.as_str()))
+                .copied()
+        };
+        Assumptions {
+            tags: self.tags.iter().filter(|t| t.family.is_some()).count(),
+            open: self
+                .findings
+                .iter()
+                .filter(|f| f.gate.is_some() && !f.finding.tag.is_empty())
+                .filter(|f| {
+                    matches!(f.finding.code, crate::findings::Code::Tag(_))
+                        || family_of(f) == Some(crate::tags::Family::Assumption)
+                })
+                .count(),
+        }
+    }
+
+    /// The RA status of the workspace: its tags and findings, with the
+    /// events of its phase states (an open event is an open assumption).
+    pub fn ra_status(&self) -> RaStatus {
+        Assumptions::status([self.assumptions(), self.phase_events])
+    }
+
+    /// The dialect the verdict is spoken in: the newer one when every root
+    /// is written in it, else the original.
+    pub fn dialect(&self) -> Dialect {
+        if !self.dialects.is_empty() && self.dialects.values().all(|d| *d == Dialect::Os2) {
+            Dialect::Os2
+        } else {
+            Dialect::Original
+        }
+    }
+
+    /// The verdict in the words of [`Report::dialect`]: PASS / CAUTION /
+    /// FAIL in the newer dialect, PASSED / CONDITIONAL / BLOCKED otherwise.
+    pub fn verdict_word(&self) -> &'static str {
+        self.dialect().verdict_word(self.verdict())
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -325,7 +446,8 @@ pub fn scan(
     let mut report = Report::default();
     let mut files_before = 0;
     for (root, config_file) in roots {
-        let settings = Settings::from_file(config_file);
+        let settings = Settings::for_root(config_file, root);
+        report.dialects.insert(root.clone(), settings.dialect);
         let started = scan_cache::now();
         // The cache is read while the tree is walked. The walk's rules, with
         // the ignore files it read, also say which files are scanned and
@@ -451,6 +573,7 @@ pub fn scan(
                 })
                 .cloned(),
         );
+        scan_plans(&mut report, root, &files, &rels, &mut ws, &settings);
         scan_log(
             &mut report,
             root,
@@ -844,6 +967,35 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Scans a root's Markdown plans and reports ([`Settings::is_plan`]) among
+/// its walked `files` (with `rels`, their paths relative to the root): their
+/// tags and what those name, as the editor shows them for an open plan.
+fn scan_plans(
+    report: &mut Report,
+    root: &Path,
+    files: &[PathBuf],
+    rels: &[String],
+    ws: &mut Workspace,
+    settings: &Settings,
+) {
+    let mut resolved = crate::resolve::Cache::default();
+    for (path, rel) in files.iter().zip(rels) {
+        if !settings.is_plan(root, path) {
+            continue;
+        }
+        match log::read(ws, path) {
+            Ok(Some(text)) => {
+                let tags = crate::plans::tags(&text, &settings.registry);
+                let a = crate::plans::analyze(tags.into(), path, ws, &mut resolved, settings);
+                let rope = ropey::Rope::from_str(&text);
+                add(report, root, rel, &rope, None, &a, settings);
+            }
+            Ok(None) => {}
+            Err(e) => report.problems.push(format!("{rel}: {e}")),
+        }
+    }
+}
+
 /// Checks a root's log, and the method's rule that a workspace that uses
 /// tags (`first_tag` is the first tag of its first tagged file) keeps a log
 /// with claims.
@@ -969,6 +1121,16 @@ fn scan_phase(report: &mut Report, root: &Path, ws: &mut Workspace, settings: &S
             return;
         }
     };
+    if let Ok(state) = crate::phase::parse(&text) {
+        let events = state.phases.iter().map(|p| p.events.len()).sum();
+        report.phase_events = Assumptions::sum([
+            report.phase_events,
+            Assumptions {
+                tags: events,
+                open: crate::phase::open_events(&state).len(),
+            },
+        ]);
+    }
     let tags = phase_code_tags(&report.tags, root, settings);
     let a = analysis::analyze_phase(&text, &path, ws, settings, Some(&tags));
     let rope = ropey::Rope::from_str(&text);
@@ -1042,4 +1204,35 @@ fn strip_markdown(s: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ra_status_takes_open_assumptions_from_every_source() {
+        let none = Assumptions::default();
+        let resolved = Assumptions { tags: 3, open: 0 };
+        let open = Assumptions { tags: 1, open: 1 };
+        assert_eq!(Assumptions::status([none]), RaStatus::None);
+        assert_eq!(
+            Assumptions::status([none, resolved]),
+            RaStatus::PresentResolved
+        );
+        assert_eq!(
+            Assumptions::status([resolved, open]),
+            RaStatus::PresentUnresolved
+        );
+        // A report with no tags, and the events of a phase state.
+        let mut report = Report::default();
+        assert_eq!(report.ra_status(), RaStatus::None);
+        report.phase_events = resolved;
+        assert_eq!(report.ra_status(), RaStatus::PresentResolved);
+        report.merge(Report {
+            phase_events: open,
+            ..Report::default()
+        });
+        assert_eq!(report.ra_status().name(), "present_unresolved");
+    }
 }

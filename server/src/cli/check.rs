@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::findings::Code;
-use crate::gate::{self, Located, Report, Verdict};
+use crate::gate::{self, Dialect, Located, Report, Verdict};
 use crate::tags::{Family, Severity};
 
 use anstyle::{AnsiColor, Style};
@@ -236,13 +236,15 @@ fn verdict_style(v: Verdict) -> Style {
     .bold()
 }
 
-/// The marker of a finding that changes the verdict.
-fn gate_marker(gate: Option<Verdict>) -> Option<String> {
+/// The marker of a finding that changes the verdict, in the words of the
+/// report's dialect.
+fn gate_marker(gate: Option<Verdict>, dialect: Dialect) -> Option<String> {
     match gate {
         Some(Verdict::Blocked) => Some(paint(verdict_style(Verdict::Blocked), "BLOCKS")),
-        Some(Verdict::Conditional) => {
-            Some(paint(verdict_style(Verdict::Conditional), "CONDITIONAL"))
-        }
+        Some(Verdict::Conditional) => Some(paint(
+            verdict_style(Verdict::Conditional),
+            dialect.verdict_word(Verdict::Conditional),
+        )),
         _ => None,
     }
 }
@@ -266,11 +268,13 @@ fn importance(f: &Located) -> u8 {
     }
 }
 
+/// The verdict in the words of the report's dialect (PASSED / CONDITIONAL
+/// / BLOCKED, or PASS / CAUTION / FAIL), and why.
 fn verdict_line(report: &Report) -> String {
     let v = report.verdict();
     format!(
         "verdict: {} ({})\n",
-        paint(verdict_style(v), v.name()),
+        paint(verdict_style(v), report.verdict_word()),
         escape_controls(&report.reason())
     )
 }
@@ -304,7 +308,7 @@ pub fn human(report: &Report, shown: Shown) -> String {
             .collect();
         let limit = shown.max.unwrap_or(usize::MAX);
         for f in blocking.iter().take(limit) {
-            out.push_str(&short_line(f, cwd, true));
+            out.push_str(&short_line(f, cwd, Some(report.dialect())));
         }
         if blocking.len() > limit {
             out.push_str(&not_shown(blocking.len() - limit, ""));
@@ -326,7 +330,7 @@ pub fn human(report: &Report, shown: Shown) -> String {
         for f in gating.iter().take(TOP) {
             out.push_str(&format!(
                 "  {} {}:{}:{} [{}] {}\n      fix: {}\n",
-                gate_marker(f.gate).unwrap_or_default(),
+                gate_marker(f.gate, report.dialect()).unwrap_or_default(),
                 shown_path(f, cwd),
                 f.line,
                 f.column,
@@ -378,7 +382,7 @@ pub fn human(report: &Report, shown: Shown) -> String {
                 "  {}:{}: {code}{}: {}\n",
                 f.line,
                 f.column,
-                gate_marker(f.gate)
+                gate_marker(f.gate, report.dialect())
                     .map(|m| format!(" {m}"))
                     .unwrap_or_default(),
                 escape_controls(&f.finding.message)
@@ -430,6 +434,7 @@ fn counts(report: &Report) -> String {
             String::new()
         }
     ));
+    out.push_str(&format!("ra_status: {}\n", report.ra_status().name()));
     if !report.skipped.is_empty() {
         out.push_str(&skipped_line(report));
     }
@@ -441,7 +446,7 @@ fn counts(report: &Report) -> String {
 
 /// One compiler-style line: `path:line:column: severity[code]: message`,
 /// with `BLOCKS` after the code when `mark` and the finding blocks.
-fn short_line(f: &Located, cwd: Option<&Path>, mark: bool) -> String {
+fn short_line(f: &Located, cwd: Option<&Path>, mark: Option<Dialect>) -> String {
     let sev = f.finding.severity.name();
     // A control character in a path or a message (a newline in a file
     // name) would split the line: it is escaped.
@@ -454,13 +459,9 @@ fn short_line(f: &Located, cwd: Option<&Path>, mark: bool) -> String {
             severity_style(f.finding.severity),
             &format!("{sev}[{}]", f.finding.code)
         ),
-        if mark {
-            gate_marker(f.gate)
-                .map(|m| format!(" {m}"))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        },
+        mark.and_then(|dialect| gate_marker(f.gate, dialect))
+            .map(|m| format!(" {m}"))
+            .unwrap_or_default(),
         escape_controls(&f.finding.message)
     )
 }
@@ -478,7 +479,7 @@ pub fn short(report: &Report, shown: Shown) -> String {
         .collect();
     let limit = shown.max.unwrap_or(usize::MAX);
     for f in listed.iter().take(limit) {
-        out.push_str(&short_line(f, cwd, false));
+        out.push_str(&short_line(f, cwd, None));
     }
     if listed.len() > limit {
         out.push_str(&not_shown(listed.len() - limit, ""));
@@ -580,13 +581,16 @@ pub fn uri_of(path: &str) -> String {
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     cleanup: Vec<JsonTag<'a>>,
+    dialect: &'static str,
     findings: Vec<JsonFinding<'a>>,
+    ra_status: &'static str,
     reason: String,
     schema_version: u32,
     skipped: Vec<JsonSkipped<'a>>,
     summary: JsonSummary<'a>,
     tool: JsonTool,
     verdict: &'static str,
+    verdict_word: &'static str,
 }
 
 #[derive(Serialize)]
@@ -660,7 +664,9 @@ pub fn json_report(report: &Report) -> JsonReport<'_> {
                 tag: &t.name,
             })
             .collect(),
+        dialect: report.dialect().name(),
         findings: report.findings.iter().map(finding_json).collect(),
+        ra_status: report.ra_status().name(),
         reason: report.reason(),
         schema_version: JSON_SCHEMA_VERSION,
         skipped: report
@@ -683,6 +689,7 @@ pub fn json_report(report: &Report) -> JsonReport<'_> {
             version: env!("CARGO_PKG_VERSION"),
         },
         verdict: report.verdict().name(),
+        verdict_word: report.verdict_word(),
     }
 }
 
@@ -758,7 +765,12 @@ pub fn sarif(report: &Report) -> Value {
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,
-            "properties": { "verdict": report.verdict().name(), "reason": report.reason() },
+            "properties": {
+                "verdict": report.verdict().name(),
+                "verdict_word": report.verdict_word(),
+                "ra_status": report.ra_status().name(),
+                "reason": report.reason(),
+            },
         }],
     })
 }

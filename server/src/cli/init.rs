@@ -57,14 +57,25 @@ pub fn config_template() -> String {
         list(&DEFAULT_UI_FILES)
     ));
     out.push_str(
+        "# The form of the method: \"original\" (.orchestration/), \"os2\" (the newer form,\n\
+         # .claude/orchestration/, PASS / CAUTION / FAIL), or \"auto\" to infer it from the folders.\n\
+         # dialect = \"auto\"\n\n",
+    );
+    out.push_str(&format!(
+        "# Markdown plans and reports whose tags count (outside code fences), as globs.\n# plans = {}\n\n",
+        list(&crate::config::DEFAULT_PLANS)
+    ));
+    out.push_str(
         "# A team's own tag, or changes to a built-in one (`enabled = false` takes it out,\n\
-         # `resolve = false` stops checking what it names).\n\
+         # `resolve = false` stops checking what it names, `review = true` has it hold the\n\
+         # verdict at CONDITIONAL while it stays).\n\
          # [tags.QUESTION_SUPPRESSION]\n\
          # family = \"assumption\"   # assumption | pattern | suggestion | decision | claim | verdict\n\
          # severity = \"warning\"    # error | warning | information | hint | off\n\
          # description = \"A question the author chose not to ask.\"\n\
          # enabled = true\n\
-         # resolve = true\n\n",
+         # resolve = true\n\
+         # review = false\n\n",
     );
     out.push_str(
         "# Severity per tag family (default: each tag's own): error | warning | information | hint | off.\n# [families]\n",
@@ -141,7 +152,7 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
     };
     // The log goes where the configuration in force says.
     let settings = match config::load(&root, None) {
-        Ok(file) => Settings::from_file(&file),
+        Ok(file) => Settings::for_root(&file, &root),
         Err(e) => {
             eprintln!("tagls: {e}; fix it, then run `tagls init` again");
             return ExitCode::from(EXIT_USAGE);

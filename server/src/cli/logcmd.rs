@@ -57,7 +57,7 @@ fn target(path: &Path) -> Result<Target, ExitCode> {
     }
     // The root's own configuration says where its log is.
     let settings = match crate::config::load(&root, None) {
-        Ok(file) => Settings::from_file(&file),
+        Ok(file) => Settings::for_root(&file, &root),
         Err(e) => return Err(fail(e.to_string())),
     };
     Ok(Target {
@@ -188,7 +188,7 @@ fn screenshot(
         // `find_root` looks at the folders above a file: this one first.
         let root = root_of(&cwd.join("waiver"));
         let settings = match crate::config::load(&root, None) {
-            Ok(file) => Settings::from_file(&file),
+            Ok(file) => Settings::for_root(&file, &root),
             Err(e) => return fail(e.to_string()),
         };
         let entry = NewEntry::ScreenshotWaiver { reason };

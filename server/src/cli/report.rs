@@ -13,7 +13,7 @@ use super::EXIT_USAGE;
 use super::check::{exit_code, roots, scan_with_progress};
 
 /// Where the report goes, relative to the workspace root.
-pub const REPORT_PATH: &str = ".orchestration/verification-report.md";
+pub const REPORT_PATH: &str = crate::dialect::VERIFICATION_REPORT;
 
 #[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
 pub fn run(
@@ -50,7 +50,7 @@ pub fn run(
     }
     let result = format!(
         "{REPORT_PATH}: {} ({})",
-        report.verdict().name(),
+        report.verdict_word(),
         report.reason()
     );
     println!("{result}"); // stdout-ok: the CLI's result
@@ -206,7 +206,11 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
         "- Workspace: `{name}`, checked by tagls {}\n",
         env!("CARGO_PKG_VERSION")
     ));
-    out.push_str(&format!("- Verdict: **{}**\n\n", verdict.name()));
+    out.push_str(&format!("- Verdict: **{}**\n", report.verdict_word()));
+    out.push_str(&format!(
+        "- RA status: `{}`\n\n",
+        report.ra_status().name()
+    ));
 
     out.push_str("## Summary\n\n| | count |\n|---|---|\n");
     out.push_str(&format!("| files with tags | {} |\n", report.tagged_files));
@@ -220,7 +224,7 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
     out.push_str(&format!("| runtime-only items | {} |\n", runtime.len()));
     out.push_str(&format!("| manual items | {} |\n", manual.len()));
     out.push_str(&format!("| verified | {} |\n", report.verified.len()));
-    out.push_str(&format!("| verdict | **{}** |\n\n", verdict.name()));
+    out.push_str(&format!("| verdict | **{}** |\n\n", report.verdict_word()));
 
     let commands: Vec<_> = report.commands.iter().filter(|c| c.root == root).collect();
     section(&mut out, "Commands Run", &commands, |out, c| {
@@ -298,7 +302,7 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
     }
     out.push_str(&format!(
         "## Verdict\n\n**{}**: {}.\n",
-        verdict.name(),
+        report.verdict_word(),
         report.reason()
     ));
     out

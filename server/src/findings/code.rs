@@ -232,6 +232,7 @@ impl Code {
                 "#FAILED_VERIFICATION item(s)"
             }
             Code::Tag(Family::Verdict) => "item(s) that need a runtime check",
+            Code::Tag(_) => "high-risk tag(s) to review",
             _ => "finding(s)",
         }
     }
@@ -590,6 +591,11 @@ impl Code {
     /// What a finding with this code means, given the registry: the tag's
     /// family is looked up for the gate.
     pub fn gate_with(self, tag: &str, registry: &Registry) -> Option<Verdict> {
+        // A tag that a person must review (a dialect's high-risk tag, or one
+        // configured so) holds the gate while it stays.
+        if matches!(self, Code::Tag(_)) && registry.needs_review(tag) {
+            return Some(Verdict::Conditional);
+        }
         self.gate(tag, registry.get(tag).map(|d| d.family))
     }
 }

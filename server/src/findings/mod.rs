@@ -96,10 +96,8 @@ impl Fix {
         match text("fix")? {
             "rename-tag" => {
                 let to = text("to")?;
-                let valid = !to.is_empty()
-                    && to
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                let valid =
+                    !to.is_empty() && to.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
                 valid.then(|| Fix::RenameTag { to: to.to_owned() })
             }
             "create-file" => Some(Fix::CreateFile {
@@ -451,14 +449,22 @@ pub fn explain_reference(r: &Resolved) -> String {
 /// Markdown that explains a tag, for hover.
 pub fn explain(tag: &Tag, registry: &Registry) -> String {
     match registry.get(&tag.name) {
-        Some(def) => format!(
-            "**#{}**: {} ({} family)\n\n{}\n\n{}",
-            def.name,
-            def.description,
-            def.family.name(),
-            def.family.meaning(),
-            def.family.advice()
-        ),
+        Some(def) => {
+            let mut text = format!(
+                "**#{}**: {} ({} family)\n\n{}\n\n{}",
+                def.name,
+                def.description,
+                def.family.name(),
+                def.family.meaning(),
+                def.family.advice()
+            );
+            if registry.needs_review(&def.name) {
+                text.push_str(
+                    "\n\nA high-risk tag here: while it stays, the quality gate needs a person to look (CONDITIONAL; CAUTION in the newer dialect).",
+                );
+            }
+            text
+        }
         None => {
             let hint = match &tag.suggestion {
                 Some(s) => format!("Did you mean **#{s}**? A quick fix renames it."),

@@ -154,7 +154,9 @@ fn without_markup(text: &str) -> (std::borrow::Cow<'_, str>, Vec<(usize, usize)>
     let mut out: Option<Vec<u8>> = None;
     let mut heads = Vec::new();
     let is_mark = |b: u8| b == b'*' || b == b'_';
-    let is_name = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
+    // Letters of both cases: a registered name may be in mixed case
+    // (`**#Potential_Issue:**`); the scanner decides what is a tag.
+    let is_name = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let lb = line.as_bytes();

@@ -476,8 +476,20 @@ impl Actor {
                     self.invalidate_all();
                 }
                 self.warn_of_diverging_logs(&changes);
+                // A folder or log of the method that appears or goes can
+                // change a root's dialect, or where its log is by default.
+                let method_files = changes.iter().any(|c| match c {
+                    Change::Created(p) | Change::Removed(p) => p.components().any(|c| {
+                        c.as_os_str() == ".claude" || c.as_os_str() == ".orchestration"
+                    }),
+                    Change::Changed(_) => false,
+                    Change::Rescan => true,
+                });
                 if config_changed {
                     self.reload_config();
+                }
+                if method_files && self.config.refresh_dialects() {
+                    self.apply_settings();
                 }
             }
             Msg::Open {
@@ -800,6 +812,17 @@ impl Actor {
                 ),
                 None => Analysis::default(),
             },
+            Content::Plan { .. } if ignored => Analysis::default(),
+            Content::Plan { tags, .. } => match entry.path.as_deref() {
+                Some(path) => crate::plans::analyze(
+                    Arc::clone(tags),
+                    path,
+                    &mut self.ws,
+                    &mut self.resolutions,
+                    &settings,
+                ),
+                None => Analysis::default(),
+            },
             Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
@@ -894,7 +917,7 @@ impl Actor {
         };
         let in_comment = match &entry.content {
             Content::Parsed(doc) => doc.in_comment(offset),
-            Content::Log { .. } => true,
+            Content::Log { .. } | Content::Plan { .. } => true,
             Content::Skipped { .. } | Content::Plain { .. } | Content::Phase { .. } => false,
         };
         let root = snap
@@ -1314,13 +1337,16 @@ impl Actor {
                     return;
                 };
                 let verdict = report.verdict();
-                let settings = crate::config::Settings::from_file(&roots[0].1);
+                let settings = crate::config::Settings::for_root(&roots[0].1, &root);
                 let log = settings.log.clone();
                 let code_tags = crate::gate::phase_code_tags(&report.tags, &root, &settings);
+                // Code only: the log and the plans never carry the note
+                // about a missing log, as in the gate.
                 let mut files: Vec<String> = report
                     .tags
                     .into_iter()
                     .filter(|t| t.path != log && settings.registry.get(&t.name).is_some())
+                    .filter(|t| !settings.is_plan(&root, &root.join(&t.path)))
                     .map(|t| t.path)
                     .collect();
                 files.dedup();

@@ -55,6 +55,12 @@ pub enum Content {
         rope: Rope,
         log: LogDoc,
     },
+    /// A Markdown plan or report of its root (`plans`): its tags, found in
+    /// its prose on each change.
+    Plan {
+        rope: Rope,
+        tags: std::sync::Arc<[crate::tags::Tag]>,
+    },
     /// Too large or binary: kept as text so later edits still apply, but not
     /// parsed.
     Skipped {
@@ -77,6 +83,7 @@ impl Content {
         match self {
             Content::Parsed(doc) => doc.rope(),
             Content::Log { rope, .. }
+            | Content::Plan { rope, .. }
             | Content::Skipped { rope, .. }
             | Content::Plain { rope }
             | Content::Phase { rope } => rope,
@@ -91,6 +98,8 @@ pub enum Kind {
     Log,
     /// The phase state of the root that holds it.
     Phase,
+    /// A Markdown plan or report of the root that holds it.
+    Plan,
     Source(Language),
     Plain,
 }
@@ -112,6 +121,11 @@ pub fn kind(
         && settings.is_phase_state(root, path)
     {
         return Kind::Phase;
+    }
+    if let (Some(path), Some(root)) = (path, root)
+        && settings.is_plan(root, path)
+    {
+        return Kind::Plan;
     }
     match Language::detect(Some(language_id), uri.path().as_str()) {
         Some(lang) => Kind::Source(lang),
@@ -224,6 +238,13 @@ impl Documents {
                 },
                 None,
             ),
+            Kind::Plan => (
+                Content::Plan {
+                    tags: crate::plans::tags(text, &settings.registry).into(),
+                    rope,
+                },
+                None,
+            ),
             Kind::Plain => (Content::Plain { rope }, None),
             Kind::Phase => (Content::Phase { rope }, None),
             Kind::Source(lang) => {
@@ -293,7 +314,7 @@ impl Documents {
                 // not paid per keystroke.
                 entry.stale = true;
             }
-            Content::Log { rope, .. } => {
+            Content::Log { rope, .. } | Content::Plan { rope, .. } => {
                 for c in changes {
                     apply_to_rope(rope, c, enc);
                 }
@@ -353,6 +374,9 @@ impl Documents {
                 self.suspended.remove(&lang);
             }
             Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &settings.registry),
+            Content::Plan { rope, tags } => {
+                *tags = crate::plans::tags(&rope.to_string(), &settings.registry).into();
+            }
             Content::Skipped { .. } | Content::Plain { .. } | Content::Phase { .. } => {}
         }
         entry.stale = false;

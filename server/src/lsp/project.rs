@@ -79,6 +79,9 @@ pub fn view(root: &Path, report: &Report, enc: Encoding) -> Value {
     json!({
         "root": Uri::from_file_path(root).map(|u| u.as_str().to_owned()),
         "verdict": report.verdict().name(),
+        "verdict_word": report.verdict_word(),
+        "ra_status": report.ra_status().name(),
+        "dialect": report.dialect().name(),
         "reason": report.reason(),
         "log": report.log_of(root),
         "summary": {

@@ -125,6 +125,9 @@ pub struct TagDef {
 pub struct Registry {
     defs: Vec<TagDef>,
     by_name: HashMap<String, usize>,
+    /// Tags that keep the verdict CONDITIONAL while they stay in the
+    /// workspace: the high-risk tags of a dialect (`crate::dialect`).
+    review: std::collections::BTreeSet<String>,
 }
 
 const BUILTIN: &[(&str, Family, Severity, &str)] = &[
@@ -213,6 +216,186 @@ const BUILTIN: &[(&str, Family, Severity, &str)] = &[
         "Why a choice was made.",
     ),
     (
+        "COMPLETION_DRIVE_IMPL",
+        Family::Assumption,
+        Severity::Information,
+        "An assumption made while implementing: a detail of the plan filled in without checking.",
+    ),
+    (
+        "CONTEXT_RECONSTRUCT",
+        Family::Assumption,
+        Severity::Information,
+        "Context rebuilt from inference after it was lost: what the code around it was believed to be.",
+    ),
+    (
+        "PLAN_UNCERTAINTY",
+        Family::Assumption,
+        Severity::Information,
+        "A point the plan left open, settled here by a guess that someone must confirm.",
+    ),
+    (
+        "LOW_EVIDENCE",
+        Family::Assumption,
+        Severity::Information,
+        "Research: a statement resting on little evidence.",
+    ),
+    (
+        "SOURCE_DISAGREEMENT",
+        Family::Assumption,
+        Severity::Information,
+        "Research: sources disagree; the statement takes one side without settling it.",
+    ),
+    (
+        "SUSPECT_SOURCE",
+        Family::Assumption,
+        Severity::Information,
+        "Research: the statement rests on a source of doubtful reliability.",
+    ),
+    (
+        "OUT_OF_DATE",
+        Family::Assumption,
+        Severity::Information,
+        "Research: the source may describe an older version than the one in use.",
+    ),
+    (
+        "RATE_LIMITED",
+        Family::Assumption,
+        Severity::Information,
+        "Research: a source could not be read (rate limited), so a question is answered without it.",
+    ),
+    (
+        "RETRY_EXHAUSTED",
+        Family::Assumption,
+        Severity::Information,
+        "Research: a sub-question abandoned after its retries; the report must say so in its methodology.",
+    ),
+    (
+        "RESOLUTION_PRESSURE",
+        Family::Pattern,
+        Severity::Hint,
+        "Pressure to settle a question quickly, which pushed towards an answer before it was known.",
+    ),
+    (
+        "COMPLEXITY_EXCEEDED",
+        Family::Pattern,
+        Severity::Hint,
+        "The problem grew beyond what could be handled well in one pass.",
+    ),
+    (
+        "SCOPE_EXCEEDED",
+        Family::Pattern,
+        Severity::Hint,
+        "The task goes beyond the agent's scope; someone else should take it up.",
+    ),
+    (
+        "TOKEN_VIOLATION",
+        Family::Pattern,
+        Severity::Hint,
+        "A design-token rule not followed, such as a hard-coded colour or a size off the grid.",
+    ),
+    (
+        "ASSOCIATIVE_GENERATION",
+        Family::Pattern,
+        Severity::Hint,
+        "Code produced by association with similar code, not from this problem's needs.",
+    ),
+    (
+        "BEST_PRACTICE_TENSION",
+        Family::Pattern,
+        Severity::Hint,
+        "A general best practice at odds with what this code base does.",
+    ),
+    (
+        "FALSE_FLUENCY",
+        Family::Pattern,
+        Severity::Hint,
+        "Text or code that reads confidently but is not backed by knowledge.",
+    ),
+    (
+        "FIXED_FRAMING",
+        Family::Pattern,
+        Severity::Hint,
+        "The problem kept in its first framing although another fits better.",
+    ),
+    (
+        "PARADIGM_CLASH",
+        Family::Pattern,
+        Severity::Hint,
+        "Two programming paradigms mixed where one was expected.",
+    ),
+    (
+        "PHANTOM_PATTERN",
+        Family::Pattern,
+        Severity::Hint,
+        "A pattern seen where there is none, or an API remembered that does not exist.",
+    ),
+    (
+        "TRAINING_CONTRADICTION",
+        Family::Pattern,
+        Severity::Hint,
+        "What was learnt in general contradicts what this project does.",
+    ),
+    (
+        "PATTERN_CONFLICT",
+        Family::Pattern,
+        Severity::Hint,
+        "Competing valid approaches; the choice between them is not settled.",
+    ),
+    (
+        "GOSSAMER_KNOWLEDGE",
+        Family::Pattern,
+        Severity::Hint,
+        "Weakly held knowledge that the code relies on.",
+    ),
+    (
+        "POOR_OUTPUT_INTUITION",
+        Family::Pattern,
+        Severity::Hint,
+        "A sensed gap in the analysis or the output.",
+    ),
+    (
+        "SUGGEST_CLEANUP",
+        Family::Suggestion,
+        Severity::Hint,
+        "Code that should be cleaned up.",
+    ),
+    (
+        "SUGGEST_DEFENSIVE",
+        Family::Suggestion,
+        Severity::Hint,
+        "A defensive check would make this safer.",
+    ),
+    (
+        "SUGGEST_EDGE_CASE",
+        Family::Suggestion,
+        Severity::Hint,
+        "An edge case that should be handled or tested.",
+    ),
+    (
+        "SUGGEST_VALIDATION",
+        Family::Suggestion,
+        Severity::Hint,
+        "Input that should be validated.",
+    ),
+    (
+        "POTENTIAL_ISSUE",
+        Family::Suggestion,
+        Severity::Hint,
+        "A possible problem noticed along the way, worth a follow-up.",
+    ),
+    (
+        "Potential_Issue",
+        Family::Suggestion,
+        Severity::Hint,
+        "A problem outside the task's scope, worth a follow-up (written in this mixed case).",
+    ),
+    (
+        "ARCHITECTURE_DECISION",
+        Family::Decision,
+        Severity::Hint,
+        "A choice about the structure of the system, recorded.",
+    ),
+    (
         "FILE_CREATED",
         Family::Claim,
         Severity::Information,
@@ -262,6 +445,7 @@ impl Registry {
         let mut reg = Registry {
             defs: Vec::new(),
             by_name: HashMap::new(),
+            review: Default::default(),
         };
         for &(name, family, severity, description) in BUILTIN {
             reg.insert(TagDef {
@@ -287,6 +471,7 @@ impl Registry {
 
     /// Takes a tag out of the registry.
     pub fn remove(&mut self, name: &str) {
+        self.review.remove(name);
         if self.by_name.remove(name).is_some() {
             self.defs.retain(|d| d.name != name);
             self.by_name = self
@@ -296,6 +481,21 @@ impl Registry {
                 .map(|(i, d)| (d.name.clone(), i))
                 .collect();
         }
+    }
+
+    /// Marks a registered tag as one that a person must review while it
+    /// stays (`true`), or takes the mark off.
+    pub fn set_review(&mut self, name: &str, on: bool) {
+        if on && self.by_name.contains_key(name) {
+            self.review.insert(name.to_owned());
+        } else {
+            self.review.remove(name);
+        }
+    }
+
+    /// Whether a tag keeps the verdict CONDITIONAL while it stays.
+    pub fn needs_review(&self, name: &str) -> bool {
+        self.review.contains(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&TagDef> {
@@ -339,7 +539,7 @@ mod tests {
     #[test]
     fn every_builtin_tag_has_a_family_and_description() {
         let reg = Registry::builtin();
-        assert_eq!(reg.defs().len(), 20);
+        assert_eq!(reg.defs().len(), 50);
         for fam in Family::ALL {
             assert!(reg.defs().iter().any(|d| d.family == fam), "{fam:?}");
         }

@@ -191,17 +191,43 @@ fn push_lines<'a>(out: &mut Vec<ContentLine<'a>>, body: &'a str, offset: usize, 
 
 /// A `#NAME:` found in a content line, before its payload is known.
 struct Head {
-    /// Offset of `#` within the line.
+    /// Offset of `#` within the line (of the name, for a tag written
+    /// without `#`).
     hash: usize,
     /// Offset just after `:` within the line.
     after_colon: usize,
+    name_start: usize,
     name_end: usize,
 }
 
+/// Tags the original kit also writes without `#`, at the start of a
+/// comment: `// COMPLETION_DRIVE_SUGGESTION: ...`.
+pub const BARE: &[&str] = &["COMPLETION_DRIVE_SUGGESTION"];
+
 /// Finds tag heads in one content line.
+///
+/// A name of upper-case letters, digits and underscores is tag-shaped: it
+/// is a tag whether the registry knows it or not (an unknown one is
+/// reported). A name with lower-case letters is a tag only when the
+/// registry holds it exactly as written (`#Potential_Issue:`), so that
+/// `#include`, `#region`, `#Section:` and other ordinary text stay text.
 fn heads(line: &str, registry: &Registry) -> Vec<Head> {
     let bytes = line.as_bytes();
     let mut out = Vec::new();
+    let lead = line.len() - line.trim_start().len();
+    if let Some(name) = BARE.iter().find(|n| {
+        line[lead..]
+            .strip_prefix(**n)
+            .is_some_and(|rest| rest.starts_with(':') && !rest.starts_with("::"))
+    }) && registry.get(name).is_some()
+    {
+        out.push(Head {
+            hash: lead,
+            after_colon: lead + name.len() + 1,
+            name_start: lead,
+            name_end: lead + name.len(),
+        });
+    }
     for hash in memchr::memchr_iter(b'#', bytes) {
         if !at_boundary(line, hash) {
             continue;
@@ -209,22 +235,25 @@ fn heads(line: &str, registry: &Registry) -> Vec<Head> {
         let name_start = hash + 1;
         let name_len = bytes[name_start..]
             .iter()
-            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
             .count();
         let name_end = name_start + name_len;
-        if name_len < 2 || !bytes[name_start].is_ascii_uppercase() {
+        if name_len < 2 || !bytes[name_start].is_ascii_alphabetic() {
             continue;
         }
         if bytes.get(name_end) != Some(&b':') || bytes.get(name_end + 1) == Some(&b':') {
             continue;
         }
         let name = &line[name_start..name_end];
-        if registry.get(name).is_none() && looks_like_colour(name) {
+        let registered = registry.get(name).is_some();
+        if !registered && (name.bytes().any(|b| b.is_ascii_lowercase()) || looks_like_colour(name))
+        {
             continue;
         }
         out.push(Head {
             hash,
             after_colon: name_end + 1,
+            name_start,
             name_end,
         });
     }
@@ -280,7 +309,7 @@ pub fn scan_lines(lines: &[ContentLine<'_>], registry: &Registry) -> Vec<Tag> {
             let raw = &line.text[head.after_colon..end];
             let payload = raw.trim();
             let payload_start = head.after_colon + (raw.len() - raw.trim_start().len());
-            let name = &line.text[head.hash + 1..head.name_end];
+            let name = &line.text[head.name_start..head.name_end];
             let known = registry.get(name).is_some();
             tags.push(Tag {
                 name: name.into(),
@@ -317,23 +346,27 @@ fn field_key(line: &str) -> Option<usize> {
 }
 
 /// Whether `bytes` may hold a tag, before any parse: `#NAME:` as
-/// [`scan_lines`] finds it (a capital letter, then capitals, digits or
-/// underscores, and one colon), whatever comment markers surround it and
-/// whatever the registry holds (the answer is kept with the file's bytes in
-/// the scan cache). `false` is certain; `true` only means that the file is
-/// to be parsed.
+/// [`scan_lines`] finds it (a capital letter, then letters, digits or
+/// underscores, and one colon; a registered name may be written in mixed
+/// case), or a tag written without `#` ([`BARE`]), whatever comment markers
+/// surround it and whatever the registry holds (the answer is kept with the
+/// file's bytes in the scan cache). `false` is certain; `true` only means
+/// that the file is to be parsed.
 pub fn may_hold_tag(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'#', bytes).any(|hash| {
         let start = hash + 1;
         let len = bytes[start..]
             .iter()
-            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
             .count();
         let end = start + len;
         len >= 2
             && bytes[start].is_ascii_uppercase()
             && bytes.get(end) == Some(&b':')
             && bytes.get(end + 1) != Some(&b':')
+    }) || BARE.iter().any(|name| {
+        memchr::memmem::find_iter(bytes, name.as_bytes())
+            .any(|at| bytes.get(at + name.len()) == Some(&b':'))
     })
 }
 
@@ -415,6 +448,70 @@ mod tests {
     }
 
     #[test]
+    fn registered_mixed_case_names_are_tags_as_written() {
+        let c = "// #Potential_Issue: rounding drifts";
+        let tags = scan(CommentStyle::CFamily, c);
+        assert_eq!(tags.len(), 1);
+        assert_eq!(tags[0].name, "Potential_Issue");
+        assert!(tags[0].known);
+        assert_eq!(tags[0].payload, "rounding drifts");
+        let r = tags[0].name_range;
+        assert_eq!(&c[r.start..r.end], "#Potential_Issue:");
+        assert!(may_hold_tag(c.as_bytes()));
+        // Mixed-case words the registry does not hold, and a registered name
+        // in the wrong case, are ordinary text, not even unknown tags.
+        for c in [
+            "// #potential_issue: wrong case",
+            "// #Potential_issue: not the registered spelling",
+            "// #Completion_Drive: not the registered spelling",
+            "// #Region: folding",
+            "// see https://x.dev/a#Section: for more",
+            "// #include <stdio.h>",
+            "// #region Setup",
+            "// #pragma once",
+            "// #define LIMIT 10",
+            "// #fff: and #333: are colours",
+        ] {
+            assert!(scan(CommentStyle::CFamily, c).is_empty(), "{c}");
+        }
+        assert!(scan(CommentStyle::Hash, "# #pragma: no cover").is_empty());
+    }
+
+    #[test]
+    fn the_suggestion_may_be_written_without_hash_at_the_start() {
+        for (style, c) in [
+            (
+                CommentStyle::CFamily,
+                "// COMPLETION_DRIVE_SUGGESTION: expire sessions",
+            ),
+            (
+                CommentStyle::Hash,
+                "# COMPLETION_DRIVE_SUGGESTION: expire sessions",
+            ),
+            (
+                CommentStyle::CFamily,
+                "/*\n * COMPLETION_DRIVE_SUGGESTION: expire sessions\n */",
+            ),
+        ] {
+            let tags = scan(style, c);
+            assert_eq!(tags.len(), 1, "{c}");
+            assert_eq!(tags[0].name, "COMPLETION_DRIVE_SUGGESTION");
+            assert_eq!(tags[0].payload, "expire sessions");
+            let r = tags[0].name_range;
+            assert_eq!(&c[r.start..r.end], "COMPLETION_DRIVE_SUGGESTION:");
+            assert!(may_hold_tag(c.as_bytes()), "{c}");
+        }
+        // Only at the start of a line's text, and only that name.
+        for c in [
+            "// see COMPLETION_DRIVE_SUGGESTION: in the middle",
+            "// COMPLETION_DRIVE: without its hash",
+            "// COMPLETION_DRIVE_SUGGESTION without a colon",
+        ] {
+            assert!(scan(CommentStyle::CFamily, c).is_empty(), "{c}");
+        }
+    }
+
+    #[test]
     fn unknown_tag_shapes_get_a_suggestion() {
         let tags = scan(CommentStyle::CFamily, "// #COMPLETION_DIRVE: typo");
         assert_eq!(tags.len(), 1);
@@ -475,7 +572,8 @@ mod tests {
             "see #123: fixed",
             "std#VERIFIED::x",
             "#A: one letter",
-            "#Todo: mixed case",
+            "#todo: lower case",
+            "COMPLETION_DRIVE_SUGGESTION without colon",
             "#COMPLETION_DRIVE without colon",
             "ends with #TAG",
         ] {
