@@ -153,7 +153,11 @@ fn editor_unset(key: &str, value: &serde_json::Value) -> Option<serde_json::Valu
     use serde_json::Value;
     match (key, value) {
         (_, Value::Null) => None,
-        ("log" | "git-base" | "phase-state" | "dialect", Value::String(s)) if s.trim().is_empty() => None,
+        ("log" | "git-base" | "phase-state" | "dialect", Value::String(s))
+            if s.trim().is_empty() =>
+        {
+            None
+        }
         ("env-files" | "ignore" | "ui-files" | "evidence-gates" | "plans", Value::Array(items))
             if items.is_empty() =>
         {

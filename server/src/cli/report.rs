@@ -207,10 +207,7 @@ pub fn render_at(report: &Report, root: &Path, now: jiff::Timestamp) -> String {
         env!("CARGO_PKG_VERSION")
     ));
     out.push_str(&format!("- Verdict: **{}**\n", report.verdict_word()));
-    out.push_str(&format!(
-        "- RA status: `{}`\n\n",
-        report.ra_status().name()
-    ));
+    out.push_str(&format!("- RA status: `{}`\n\n", report.ra_status().name()));
 
     out.push_str("## Summary\n\n| | count |\n|---|---|\n");
     out.push_str(&format!("| files with tags | {} |\n", report.tagged_files));
