@@ -9,10 +9,10 @@
 //! are not tags gives none.
 
 use crate::differential::{agree, copy_dir};
+use crate::method::tagls;
 use crate::support::{self, ClientOptions, file_uri};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -28,24 +28,6 @@ fn workspace(name: &str) -> tempfile::TempDir {
         .join(name);
     copy_dir(&from, dir.path());
     dir
-}
-
-/// `tagls <args>` in `root`, with its own cache and user configuration:
-/// the exit status and stdout.
-fn tagls(root: &Path, args: &[&str]) -> (i32, String) {
-    let env = tempfile::tempdir().unwrap();
-    let out = Command::new(bin())
-        .args(args)
-        .current_dir(root)
-        .env("TAGLS_CACHE_DIR", env.path().join("cache"))
-        .env("XDG_CONFIG_HOME", env.path().join("config"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
 }
 
 /// `tagls check --format json .`: the exit status and the report.

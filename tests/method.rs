@@ -93,7 +93,7 @@ fn task(version: &str) -> tempfile::TempDir {
 
 /// `tagls <args> --format json` (or any command) in its own cache and user
 /// configuration; the exit status and stdout.
-fn tagls(root: &Path, args: &[&str]) -> (i32, String) {
+pub(crate) fn tagls(root: &Path, args: &[&str]) -> (i32, String) {
     let env = tempfile::tempdir().unwrap();
     let out = Command::new(bin())
         .args(args)
