@@ -38,8 +38,27 @@ pub fn comments(lang: Language, text: &str) -> Option<Vec<TextRange>> {
     let b = text.as_bytes();
     match lang {
         Language::Go => go(b),
-        Language::TypeScript => js(b, false),
-        Language::Tsx | Language::JavaScript => js(b, true),
+        Language::TypeScript => js(
+            b,
+            Js {
+                jsx: false,
+                ts: true,
+            },
+        ),
+        Language::Tsx => js(
+            b,
+            Js {
+                jsx: true,
+                ts: true,
+            },
+        ),
+        Language::JavaScript => js(
+            b,
+            Js {
+                jsx: true,
+                ts: false,
+            },
+        ),
         Language::Python => python(b),
     }
 }
@@ -164,7 +183,17 @@ fn js_line_end(b: &[u8], from: usize) -> usize {
     i
 }
 
-fn js(b: &[u8], jsx: bool) -> Option<Vec<TextRange>> {
+/// Which grammar a JavaScript text is lexed for.
+#[derive(Clone, Copy)]
+struct Js {
+    /// Whether `<` may start JSX.
+    jsx: bool,
+    /// Whether a `!` right after an operand is TypeScript's non-null
+    /// assertion (`x! / 2` divides).
+    ts: bool,
+}
+
+fn js(b: &[u8], Js { jsx, ts }: Js) -> Option<Vec<TextRange>> {
     let mut out = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut before = Before::Operand;
@@ -271,6 +300,14 @@ fn js(b: &[u8], jsx: bool) -> Option<Vec<TextRange>> {
                 i += 2;
             }
             b'<' if jsx && before == Before::Operand => return None,
+            b'!' if ts
+                && before == Before::Operator
+                && i > 0
+                && !b[i - 1].is_ascii_whitespace()
+                && b.get(i + 1) != Some(&b'=') =>
+            {
+                i += 1;
+            }
             b'.' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 i = word_end(b, i + 1);
                 before = Before::Operator;
@@ -568,6 +605,10 @@ mod tests {
             (
                 Language::JavaScript,
                 "#!/usr/bin/env node\n// a\nconst x = typeof /re/ // b\n",
+            ),
+            (
+                Language::TypeScript,
+                "f(ms! / this.factor); // a\nconst n = !/x/.test(s) // b\nif (a! !== b) {} // c\n",
             ),
             (
                 Language::TypeScript,

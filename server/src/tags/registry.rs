@@ -510,8 +510,33 @@ impl Registry {
     /// to be a typo of it.
     pub fn closest(&self, unknown: &str) -> Option<&TagDef> {
         let budget = (unknown.len() / 5).clamp(1, 3);
+        // An edit changes at most one letter of each name, so the distance
+        // is at least the letters one name has more of than the other (tag
+        // names are ASCII): only names within the budget of that are
+        // compared.
+        let bag = |name: &str| {
+            let mut counts = [0i16; 128];
+            for b in name.bytes() {
+                counts[usize::from(b & 0x7f)] += 1;
+            }
+            counts
+        };
+        let mine = bag(unknown);
+        let near = |name: &str| {
+            let theirs = bag(name);
+            let (mut more, mut fewer) = (0, 0);
+            for (a, b) in mine.iter().zip(theirs.iter()) {
+                if a > b {
+                    more += a - b;
+                } else {
+                    fewer += b - a;
+                }
+            }
+            more.max(fewer) as usize <= budget
+        };
         self.defs
             .iter()
+            .filter(|d| near(&d.name))
             .map(|d| (strsim::damerau_levenshtein(unknown, &d.name), d))
             .filter(|&(dist, _)| dist <= budget)
             .min_by_key(|&(dist, d)| (dist, d.name.len()))
