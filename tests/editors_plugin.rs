@@ -67,6 +67,12 @@ fn run_plugin_test(key: &str, version: &str) {
     fs::write(root.join("src/other.ts"), OTHER_TS).unwrap();
     fs::write(root.join("README.md"), "# A project\n").unwrap();
     fs::write(root.join(".orchestration/implementation-log.md"), LOG_MD).unwrap();
+    fs::create_dir_all(root.join(".claude/orchestration")).unwrap();
+    fs::write(
+        root.join(".claude/orchestration/phase_state.json"),
+        "{\n  \"gates\": {\n    \"code_review\": { \"gate_decision\": \"FAIL\" }\n  }\n}\n",
+    )
+    .unwrap();
 
     let result_path = dir.join("result.json");
     let started = Instant::now();
@@ -249,6 +255,17 @@ fn run_plugin_test(key: &str, version: &str) {
         "the log reuses the client\n{context}"
     );
     assert_eq!(result["client_count"], 1, "tagls clients in all\n{context}");
+    // The phase state (JSON) is served by the same client, and its gate that
+    // says FAIL is a diagnostic on its line.
+    assert_eq!(
+        result["phase_state_same_client"], true,
+        "phase state client\n{context}"
+    );
+    assert_eq!(
+        result["phase_state_diagnostic"],
+        json!({ "code": "gate-failed", "line": 2 }),
+        "phase state diagnostic\n{context}"
+    );
     assert_eq!(
         result["server_exit_code"], 0,
         "the server's exit code after shutdown\n{context}"

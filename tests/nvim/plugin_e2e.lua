@@ -321,6 +321,22 @@ local function run()
   result.log_clients = #buffer_clients(log)
   result.log_same_client = log_client.id == client.id
   result.second_file_clients = #buffer_clients(second)
+
+  -- 9. JSON: the phase state of the method's newer form gets the client, and its
+  -- findings on the values they are about.
+  local state = open(root .. '/.claude/orchestration/phase_state.json', 'json')
+  local state_client = wait_client(state, 'the phase state')
+  result.phase_state_same_client = state_client.id == client.id
+  vim.wait(DIAGNOSTIC_TIMEOUT_MS, function()
+    for _, d in ipairs(vim.diagnostic.get(state)) do
+      local lsp = lsp_diagnostic(d)
+      if d.source == 'tagls' and lsp.code == 'gate-failed' then
+        result.phase_state_diagnostic = { code = lsp.code, line = lsp.range.start.line }
+        return true
+      end
+    end
+    return session.server_exited
+  end, 50)
   result.client_count = #tagls.clients()
 end
 

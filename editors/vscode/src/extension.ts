@@ -52,6 +52,8 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   'go',
   'python',
   'markdown',
+  // The phase state (`.claude/orchestration/phase_state.json`, or where `phase-state` says).
+  'json',
 ].map((language) => ({ scheme: 'file', language }));
 
 /**

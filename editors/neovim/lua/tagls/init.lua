@@ -41,6 +41,7 @@ M.defaults = {
     'go',
     'python',
     'markdown',
+    'json',
   },
   root_markers = { '.git', '.orchestration', '.tagls.toml' },
   settings = {},
