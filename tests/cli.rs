@@ -1428,3 +1428,32 @@ fn claims_in_bold_and_in_tables_are_checked() {
     assert_eq!(doc["verdict"], "BLOCKED");
     assert_eq!(status, Some(1));
 }
+
+/// A tagged file is lexed, not parsed, by a check that does not look for env
+/// reads (the root has no env file); once an env file appears, the same
+/// unchanged file, trusted by the cache, has its env reads looked for and
+/// reported, as a check without the cache reports them.
+#[test]
+fn a_tagged_file_lexed_without_env_reads_has_them_read_once_an_env_file_appears() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    let code = "// #PATH_DECISION: read the key from the environment\nexport const key = process.env.API_KEY;\n";
+    write(root, "src/key.ts", code);
+    write(root, ".orchestration/implementation-log.md", GOOD_LOG);
+    set_mtime(
+        &root.join("src/key.ts"),
+        std::time::SystemTime::now() - std::time::Duration::from_secs(3600),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let before = check_json(root, cache.path(), &[]);
+    assert!(!before.contains("undeclared-env"), "{before}");
+
+    write(root, ".env.example", "OTHER=1\n");
+    let after = check_json(root, cache.path(), &[]);
+    assert!(
+        after.contains("undeclared-env") && after.contains("API_KEY"),
+        "{after}"
+    );
+    let nocache = tempfile::tempdir().unwrap();
+    assert_eq!(check_json(root, nocache.path(), &["--no-cache"]), after);
+}
