@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tagls::cli::{Cli, Command, check, explain, init, logcmd, report};
+use tagls::cli::{Cli, Command, InitAgent, check, explain, hook, init, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
 // mimalloc for Rust's allocations; tagls::alloc hands it to tree-sitter.
@@ -47,7 +47,12 @@ fn main() -> ExitCode {
             since,
         }) => report::run(root, config, no_cache, since),
         Some(Command::Log(cmd)) => logcmd::run(cmd),
-        Some(Command::Init { root }) => init::run(root),
+        Some(Command::Init { agent: None, root }) => init::run(root),
+        Some(Command::Init {
+            agent: Some(InitAgent::Claude { root }),
+            ..
+        }) => init::claude(root),
+        Some(Command::Hook { root }) => hook::run(root),
         Some(Command::Explain { code }) => explain::run(code),
         Some(Command::Serve) | None => serve(),
     }
