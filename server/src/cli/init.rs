@@ -356,7 +356,7 @@ pub fn claude(root: Option<PathBuf>) -> ExitCode {
             old.to_owned()
         }
     });
-    let outcome = written.map_err(|e| e.to_string()).and_then(|()| merged);
+    let outcome = written.map_err(|e| e.to_string()).and(merged);
     match outcome {
         Err(e) => {
             eprintln!("tagls: cannot update {CLAUDE_SETTINGS}: {e}; nothing was changed");
