@@ -359,6 +359,10 @@ fn bad_input_gets_one_message_and_a_non_blocking_exit() {
         ),
         (huge, "larger than 32 MiB"),
     ];
+    // A mistake in the hook's command line is not a block either.
+    let answer = run(&root, &["hook", "--bogus"], b"{}".to_vec(), home.path());
+    assert_eq!(answer.status, 1, "{}", answer.stderr);
+    assert_eq!(answer.stdout, "");
     for (input, expected) in cases {
         let answer = run(&root, &["hook"], input, home.path());
         assert_eq!(answer.status, 1, "{expected}: {}", answer.stderr);

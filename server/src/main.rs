@@ -21,12 +21,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version are not errors; usage errors exit 2.
+            // Help and version are not errors; usage errors exit 2, but
+            // those of `tagls hook` exit 1: an agent reads 2 as a block.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                tagls::cli::EXIT_USAGE
-            } else {
-                0
+            let hook = std::env::args_os().nth(1).is_some_and(|a| a == "hook");
+            return ExitCode::from(match (e.use_stderr(), hook) {
+                (false, _) => 0,
+                (true, true) => tagls::cli::hook::EXIT_ERROR,
+                (true, false) => tagls::cli::EXIT_USAGE,
             });
         }
     };

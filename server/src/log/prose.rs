@@ -112,6 +112,26 @@ static LINES: LazyLock<Regex> = LazyLock::new(|| {
 /// Articles and fillers between a verb and what it acts on.
 const FILLERS: [&str; 6] = ["a", "an", "the", "new", "file", "files"];
 
+/// How many words may stand between a verb and the first path it claims.
+const MAX_GAP: usize = 6;
+
+/// Words that end a verb's clause: what follows is another statement.
+const ENDS_CLAUSE: [&str; 14] = [
+    "that", "which", "who", "whose", "where", "when", "so", "because", "since", "while", "after",
+    "before", "but", "then",
+];
+
+/// Whether a word only links the items of a list, or states the size or
+/// the lines of the path before it.
+fn is_connector(word: &str) -> bool {
+    static SIZE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^(?:lines?|L?\d+(?:[-–]\d+)?)$").expect("valid regex"));
+    matches!(
+        word.to_lowercase().as_str(),
+        "" | "and" | "&" | "plus" | "also" | "as" | "well"
+    ) || SIZE.is_match(word)
+}
+
 /// The text outside fenced code blocks, line by line.
 fn prose_lines(text: &str) -> Vec<&str> {
     let mut fence: Option<&str> = None;
@@ -204,8 +224,12 @@ fn sentence_claims(sentence: &str) -> Vec<Claim> {
     // The kind of claim the last verb makes.
     let mut verb: Option<(Kind, usize)> = None;
     let mut sets: Option<usize> = None;
+    let mut claimed_since_verb = false;
     for (i, &(at, raw)) in words.iter().enumerate() {
         let word = bare(raw);
+        if CREATED.is_match(word) || MODIFIED.is_match(word) {
+            claimed_since_verb = false;
+        }
         if CREATED.is_match(word) {
             verb = Some((Kind::Created { lines: None }, i));
         } else if MODIFIED.is_match(word) {
@@ -240,10 +264,32 @@ fn sentence_claims(sentence: &str) -> Vec<Claim> {
             });
             continue;
         }
-        let Some((kind, _)) = &verb else { continue };
+        // A verb's clause ends at a word that starts another one.
+        if ENDS_CLAUSE.contains(&word.to_lowercase().as_str()) {
+            verb = None;
+            continue;
+        }
+        let Some((kind, since)) = &verb else { continue };
         if !is_path(word) {
             continue;
         }
+        // The first path close to its verb ("updated the login form in
+        // src/app.tsx"); the next ones only in a list ("created src/a.ts,
+        // src/b.ts and src/c.ts"): in "updated src/a.ts to import
+        // src/b.ts", src/b.ts is not claimed.
+        let gap = &words[since + 1..i];
+        let close = if claimed_since_verb {
+            gap.iter().all(|(_, w)| is_connector(bare(w)))
+        } else {
+            gap.len() <= MAX_GAP
+        };
+        if !close {
+            verb = None;
+            continue;
+        }
+        let kind = kind.clone();
+        verb = Some((kind.clone(), i));
+        claimed_since_verb = true;
         let rest = &sentence[at + raw.len()..];
         let kind = match kind {
             Kind::Created { .. } => Kind::Created {
@@ -366,7 +412,8 @@ mod tests {
         let text = "Done! I created `src/api/auth.ts` (40 lines) and updated src/app.ts lines 10-40.\n\
                     - Added src/routes/login.ts\n\
                     - Added a check to ./src/db.ts (lines 3-5 and 9)\n\
-                    I set DATABASE_URL; I declared JWT_SECRET in .env.example.\n";
+                    I set DATABASE_URL; I declared JWT_SECRET in .env.example.\n\
+                    Updated src/g.ts to import src/h.ts. Created src/i.ts (3 lines), src/j.ts and src/k.ts.\n";
         assert_eq!(
             read(text),
             [
@@ -389,6 +436,10 @@ mod tests {
                 ),
                 (Kind::Env, "DATABASE_URL".into()),
                 (Kind::Env, "JWT_SECRET".into()),
+                (Kind::Modified { lines: None }, "src/g.ts".into()),
+                (Kind::Created { lines: Some(3) }, "src/i.ts".into()),
+                (Kind::Created { lines: None }, "src/j.ts".into()),
+                (Kind::Created { lines: None }, "src/k.ts".into()),
             ]
         );
     }
@@ -399,7 +450,8 @@ mod tests {
                     Should I update src/c.ts? If you want, I could add src/d.ts.\n\
                     I created auth.ts and read https://example.com/x.ts.\n\
                     ```\nI created src/e.ts\n```\n\
-                    The config sets MAX_RETRIES to 3.\n";
+                    The config sets MAX_RETRIES to 3.\n\
+                    I created a pull request that updates src/f.ts.\n";
         assert_eq!(read(text), []);
     }
 }
