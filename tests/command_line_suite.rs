@@ -1,4 +1,4 @@
-//! `tagls check`, `report`, `log`, `init` and `explain` as a user runs them, the grammar
+//! `tagls check`, `report`, `log`, `init`, `explain` and `hook` as a user runs them, the grammar
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
@@ -10,6 +10,8 @@ mod first_run;
 mod fixtures;
 #[path = "fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "hooks.rs"]
+mod hooks;
 #[path = "log_writer.rs"]
 mod log_writer;
 #[path = "proptest_edits.rs"]

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tagls::cli::{Cli, Command, check, explain, init, logcmd, report};
+use tagls::cli::{Cli, Command, InitAgent, check, explain, hook, init, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
 // mimalloc for Rust's allocations; tagls::alloc hands it to tree-sitter.
@@ -21,12 +21,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version are not errors; usage errors exit 2.
+            // Help and version are not errors; usage errors exit 2, but
+            // those of `tagls hook` exit 1: an agent reads 2 as a block.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                tagls::cli::EXIT_USAGE
-            } else {
-                0
+            let hook = std::env::args_os().nth(1).is_some_and(|a| a == "hook");
+            return ExitCode::from(match (e.use_stderr(), hook) {
+                (false, _) => 0,
+                (true, true) => tagls::cli::hook::EXIT_ERROR,
+                (true, false) => tagls::cli::EXIT_USAGE,
             });
         }
     };
@@ -47,7 +49,12 @@ fn main() -> ExitCode {
             since,
         }) => report::run(root, config, no_cache, since),
         Some(Command::Log(cmd)) => logcmd::run(cmd),
-        Some(Command::Init { root }) => init::run(root),
+        Some(Command::Init { agent: None, root }) => init::run(root),
+        Some(Command::Init {
+            agent: Some(InitAgent::Claude { root }),
+            ..
+        }) => init::claude(root),
+        Some(Command::Hook { root }) => hook::run(root),
         Some(Command::Explain { code }) => explain::run(code),
         Some(Command::Serve) | None => serve(),
     }

@@ -221,6 +221,176 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
     }
 }
 
+/// Where `tagls init claude` writes Claude Code's project settings.
+pub const CLAUDE_SETTINGS: &str = ".claude/settings.json";
+
+/// The command the hooks run (tagls on the PATH Claude Code runs hooks with).
+pub const HOOK_COMMAND: &str = "tagls hook";
+
+/// The events `tagls init claude` hooks.
+pub const HOOKED_EVENTS: [&str; 2] = ["Stop", "SubagentStop"];
+
+/// Whether a hook's command runs `tagls hook`, by whatever path to tagls.
+fn runs_tagls_hook(command: &str) -> bool {
+    shell_words::split(command).is_ok_and(|w| {
+        w.len() >= 2 && Path::new(&w[0]).file_name() == Some("tagls".as_ref()) && w[1] == "hook"
+    })
+}
+
+/// Whether the settings already run `tagls hook` on `event`.
+fn hooked(settings: &serde_json::Value, event: &str) -> bool {
+    use serde_json::Value;
+    let Some(groups) = settings
+        .get("hooks")
+        .and_then(|h| h.get(event))
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    groups.iter().any(|g| {
+        g.get("hooks")
+            .and_then(Value::as_array)
+            .is_some_and(|hooks| {
+                hooks.iter().any(|h| {
+                    h.get("command")
+                        .and_then(Value::as_str)
+                        .is_some_and(runs_tagls_hook)
+                })
+            })
+    })
+}
+
+/// One matcher group that runs `tagls hook`, as Claude Code's settings
+/// write hooks (`{"hooks": [{"type": "command", "command": ...}]}`).
+fn hook_group() -> jsonc_parser::cst::CstInputValue {
+    use jsonc_parser::cst::CstInputValue as V;
+    V::Object(vec![(
+        "hooks".to_owned(),
+        V::Array(vec![V::Object(vec![
+            ("type".to_owned(), V::String("command".to_owned())),
+            ("command".to_owned(), V::String(HOOK_COMMAND.to_owned())),
+        ])]),
+    )])
+}
+
+/// Claude Code's settings (`text`, empty when there is no file) with hooks
+/// that run `tagls hook` on [`HOOKED_EVENTS`], and the events they were
+/// added to (none: the text comes back as it was). Everything else in the
+/// file stays as written, in its order, with its formatting. A file that is
+/// not a JSON object, or whose `hooks` (or an event's list) has another
+/// shape, is an error and is not changed.
+pub fn merge_claude_settings(text: &str) -> Result<(String, Vec<&'static str>), String> {
+    use serde_json::Value;
+    if text.trim().is_empty() {
+        let groups =
+            serde_json::json!([{ "hooks": [{ "type": "command", "command": HOOK_COMMAND }] }]);
+        let hooks: serde_json::Map<String, Value> = HOOKED_EVENTS
+            .iter()
+            .map(|e| ((*e).to_owned(), groups.clone()))
+            .collect();
+        let settings = serde_json::json!({ "hooks": hooks });
+        let text = serde_json::to_string_pretty(&settings).map_err(|e| e.to_string())? + "\n";
+        return Ok((text, HOOKED_EVENTS.to_vec()));
+    }
+    // Claude Code reads strict JSON: so does this.
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    if !value.is_object() {
+        return Err("not a JSON object".to_owned());
+    }
+    if let Some(hooks) = value.get("hooks") {
+        if !hooks.is_object() {
+            return Err("its `hooks` is not an object".to_owned());
+        }
+        for event in HOOKED_EVENTS {
+            if hooks.get(event).is_some_and(|v| !v.is_array()) {
+                return Err(format!("its `hooks.{event}` is not a list"));
+            }
+        }
+    }
+    let missing: Vec<&'static str> = HOOKED_EVENTS
+        .into_iter()
+        .filter(|e| !hooked(&value, e))
+        .collect();
+    if missing.is_empty() {
+        return Ok((text.to_owned(), missing));
+    }
+    let root = jsonc_parser::cst::CstRootNode::parse(text, &jsonc_parser::ParseOptions::default())
+        .map_err(|e| format!("not valid JSON: {e}"))?;
+    let settings = root.object_value().ok_or("not a JSON object")?;
+    let hooks = settings
+        .object_value_or_create("hooks")
+        .ok_or("its `hooks` is not an object")?;
+    for event in &missing {
+        hooks
+            .array_value_or_create(event)
+            .ok_or_else(|| format!("its `hooks.{event}` is not a list"))?
+            .append(hook_group());
+    }
+    let mut out = root.to_string();
+    if text.ends_with('\n') && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok((out, missing))
+}
+
+/// `tagls init claude [ROOT]`: hooks that run `tagls hook` on Stop and
+/// SubagentStop, in `.claude/settings.json`.
+#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+pub fn claude(root: Option<PathBuf>) -> ExitCode {
+    let root = match super::check::roots(root.into_iter().collect()) {
+        Ok(mut roots) => roots.remove(0),
+        Err(e) => {
+            eprintln!("tagls: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let path = root.join(CLAUDE_SETTINGS);
+    let mut merged: Result<(bool, Vec<&'static str>), String> = Ok((false, Vec::new()));
+    let written = update_file(&root, &path, |old| match merge_claude_settings(old) {
+        Ok((new, added)) => {
+            merged = Ok((old.trim().is_empty(), added));
+            new
+        }
+        Err(e) => {
+            merged = Err(e);
+            old.to_owned()
+        }
+    });
+    let outcome = written.map_err(|e| e.to_string()).and(merged);
+    match outcome {
+        Err(e) => {
+            eprintln!("tagls: cannot update {CLAUDE_SETTINGS}: {e}; nothing was changed");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Ok((_, added)) if added.is_empty() => {
+            println!(
+                "kept {CLAUDE_SETTINGS}: {} already run `{HOOK_COMMAND}`",
+                HOOKED_EVENTS.join(" and ")
+            );
+            ExitCode::from(1)
+        }
+        Ok((new, added)) => {
+            if new {
+                println!(
+                    "wrote {CLAUDE_SETTINGS}: {} run `{HOOK_COMMAND}`",
+                    added.join(" and ")
+                );
+            } else {
+                println!(
+                    "updated {CLAUDE_SETTINGS}: {} now run `{HOOK_COMMAND}`; every other setting kept",
+                    added.join(" and ")
+                );
+            }
+            println!(
+                "\nBefore Claude Code stops, tagls checks the workspace and the claims of its final\n\
+                 message, and sends it back to work while something blocks (docs/AGENTS.md).\n\
+                 `tagls` must be on the PATH Claude Code runs hooks with."
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,10 @@
 //! The command line: `tagls` serves LSP on stdio; `tagls check`, `tagls
 //! report`, `tagls log`, `tagls init` and `tagls explain` answer the same
-//! questions from a shell.
+//! questions from a shell, and `tagls hook` answers a coding agent's hooks.
 
 pub mod check;
 pub mod explain;
+pub mod hook;
 pub mod init;
 pub mod logcmd;
 pub mod report;
@@ -128,7 +129,26 @@ pub enum Command {
     /// were already there (nothing to do), 2 when ROOT cannot be used or a
     /// file cannot be written.
     Init {
+        #[command(subcommand)]
+        agent: Option<InitAgent>,
         /// The workspace root (default: the current directory).
+        root: Option<PathBuf>,
+    },
+    /// A coding agent's hook (Claude Code's protocol): reads one event as
+    /// JSON on stdin and answers on stdout (docs/AGENTS.md).
+    ///
+    /// On Stop and SubagentStop, runs the gate on the workspace and checks
+    /// the claims of the agent's final message ("I created src/x.ts");
+    /// when something blocks, answers {"decision": "block", "reason": ...}
+    /// with each blocking finding and its fix, so the agent goes on. An
+    /// agent already continuing because of a stop hook (stop_hook_active)
+    /// is not blocked again. On PreToolUse, denies a write outside the
+    /// workspace. Bad input: a message on stderr, exit status 1 (an error
+    /// the agent goes on after).
+    Hook {
+        /// The workspace root (default: $CLAUDE_PROJECT_DIR, else the
+        /// current directory). The event's cwd must be inside it.
+        #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
     /// Explain a finding code: what it means, what it does to the verdict,
@@ -197,6 +217,20 @@ pub enum LogCommand {
         /// The waiver's `Reason:`.
         #[arg(long, requires = "waiver")]
         reason: Option<String>,
+    },
+}
+
+/// The agents `tagls init` configures.
+#[derive(Subcommand, Debug)]
+pub enum InitAgent {
+    /// Add hooks that run `tagls hook` on Stop and SubagentStop to
+    /// .claude/settings.json (created, or merged into: every other setting
+    /// and hook is kept; a file that is not valid JSON is left as it is and
+    /// is an error). Exit status: 0 when written, 1 when the hooks were
+    /// already there, 2 on an error.
+    Claude {
+        /// The workspace root (default: the current directory).
+        root: Option<PathBuf>,
     },
 }
 

@@ -6,6 +6,7 @@ pub mod check;
 pub mod files;
 pub mod git;
 pub mod parse;
+pub mod prose;
 pub mod recipe;
 #[cfg(test)]
 pub(crate) mod testing;
