@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         Some(Command::Log(cmd)) => logcmd::run(cmd),
         Some(Command::Init { root }) => init::run(root),
         Some(Command::Explain { code }) => explain::run(code),
+        Some(Command::Mcp { root }) => tagls::mcp::run(root),
         Some(Command::Serve) | None => serve(),
     }
 }
