@@ -1,4 +1,4 @@
-//! `tagls check`, `report`, `log`, `init` and `explain` as a user runs them, the grammar
+//! `tagls check`, `report`, `log`, `init`, `explain` and `mcp` as a user runs them, the grammar
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
@@ -12,6 +12,8 @@ mod fixtures;
 mod fuzz_regressions;
 #[path = "log_writer.rs"]
 mod log_writer;
+#[path = "mcp.rs"]
+mod mcp;
 #[path = "proptest_edits.rs"]
 mod proptest_edits;
 #[path = "real_code.rs"]

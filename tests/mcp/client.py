@@ -5,7 +5,8 @@ Usage: python3 client.py TAGLS_BINARY WORKSPACE < script.json
 The script is JSON: {"calls": [[label, tool, arguments], ...],
 "resources": [uri, ...]}. The client starts `TAGLS_BINARY mcp` in WORKSPACE
 over stdio, initializes, lists the tools and the resources, makes the calls
-in order, reads the resources, and prints one JSON object with what each
+in order (the SDK checks each structured result against the tool's
+output schema), reads the resources, and prints one JSON object with what each
 answered (tests/mcp.rs asserts on it). A protocol error is recorded under
 its label, not raised; anything else that goes wrong ends the script with a
 non-zero status.
@@ -37,7 +38,11 @@ async def run(binary, workspace, script):
             }
             tools = await session.list_tools()
             out["tools"] = {
-                t.name: {"description": t.description, "input_schema": t.input_schema}
+                t.name: {
+                    "description": t.description,
+                    "input_schema": t.input_schema,
+                    "output_schema": t.output_schema,
+                }
                 for t in tools.tools
             }
             resources = await session.list_resources()

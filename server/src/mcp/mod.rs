@@ -56,6 +56,24 @@ fn schema(properties: Value, required: &[&str]) -> Arc<Map<String, Value>> {
     Arc::new(s)
 }
 
+/// The schema of `tagls check --format json`, which the `check` tool's
+/// structured result follows too.
+fn check_output_schema() -> Arc<Map<String, Value>> {
+    let schema: Value =
+        serde_json::from_str(include_str!("../../../docs/check-output.schema.json"))
+            .unwrap_or_else(|_| json!({ "type": "object" }));
+    match schema {
+        Value::Object(map) => Arc::new(map),
+        _ => schema_object(),
+    }
+}
+
+fn schema_object() -> Arc<Map<String, Value>> {
+    let mut map = Map::new();
+    map.insert("type".into(), json!("object"));
+    Arc::new(map)
+}
+
 /// Every tool, with its input schema.
 pub fn tool_list() -> Vec<Tool> {
     let read_only = |title: &str| {
@@ -92,7 +110,8 @@ pub fn tool_list() -> Vec<Tool> {
                 &[],
             ),
         )
-        .annotate(read_only("Check the workspace")),
+        .annotate(read_only("Check the workspace"))
+        .with_raw_output_schema(check_output_schema()),
         Tool::new(
             "unresolved_assumptions",
             "The assumptions left open (what makes ra_status present_unresolved), each with its place, tag, message and fix.",
@@ -338,4 +357,29 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_an_object_schema_and_check_has_the_check_schema() {
+        let tools = tool_list();
+        assert_eq!(tools.len(), 7);
+        for t in &tools {
+            assert_eq!(
+                t.input_schema.get("type"),
+                Some(&json!("object")),
+                "{}",
+                t.name
+            );
+        }
+        let check = tools.iter().find(|t| t.name == "check").unwrap();
+        let out = check.output_schema.as_ref().unwrap();
+        assert_eq!(
+            out.get("title"),
+            Some(&json!("tagls check --format json, schema version 1"))
+        );
+    }
 }

@@ -81,9 +81,16 @@ fn inside(ws: &mut Workspace, root: &Path, given: &str) -> Result<(PathBuf, Look
     }
 }
 
-/// Runs the gate on `roots`, as `tagls check` does (with the scan cache).
+/// Runs the gate on `roots`, as `tagls check` does (each root's
+/// configuration, the scan cache), without its progress on stderr.
 fn scan(roots: &[PathBuf]) -> Result<Report, String> {
-    cli_check::scan_with_progress(roots, None, false, None)
+    let configured = crate::gate::configure(roots, None).map_err(|e| e.to_string())?;
+    let cache = crate::scan_cache::default_dir();
+    Ok(crate::gate::scan(
+        &configured,
+        cache.as_deref(),
+        &mut |_| {},
+    ))
 }
 
 fn verdict_summary(report: &Report) -> String {
@@ -344,7 +351,7 @@ pub fn resolve(root: &Path, given: Option<Map<String, Value>>) -> Outcome {
         }
         _ => {
             return Err(
-                "give exactly one of path (a file path), env (a variable name) or payload (a tag's text)"
+                "give exactly one of path, env or payload (a file path, a variable's name, or a tag's text)"
                     .to_owned(),
             );
         }
