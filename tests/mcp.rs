@@ -418,3 +418,90 @@ fn an_agent_checks_explains_resolves_and_logs_through_mcp() {
     // were answered (the resources were read last).
     assert!(t["resources"]["tagls://report"]["texts"].is_array());
 }
+
+/// Without any SDK: a line that is not JSON, arguments of the wrong type
+/// and an unknown tool each get an answer or are passed over, and the server
+/// answers the next request; the session ends when stdin closes.
+#[test]
+fn bad_input_never_ends_the_session() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/demo"), dir.path());
+    let mut child = Command::new(bin())
+        .arg("mcp")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut send = |v: &str| {
+        stdin.write_all(v.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    };
+    // The answer to request `id`, skipping anything else.
+    let mut answer = |id: u64| -> Value {
+        loop {
+            let line = lines.next().expect("the server ended the session").unwrap();
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["id"] == json!(id) {
+                return v;
+            }
+        }
+    };
+    send("this is not JSON {");
+    send(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+    );
+    let init = answer(1);
+    assert_eq!(init["result"]["serverInfo"]["name"], "tagls", "{init}");
+    send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    send(
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"explain","arguments":{"code":7}}}"#,
+    );
+    let bad = answer(2);
+    assert_eq!(bad["result"]["isError"], json!(true), "{bad}");
+    assert!(
+        bad["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid arguments for explain: invalid type: integer `7`"),
+        "{bad}"
+    );
+    send(
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"rm -rf","arguments":{}}}"#,
+    );
+    assert_eq!(answer(3)["error"]["code"], json!(-32602));
+    send(
+        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"check","arguments":{}}}"#,
+    );
+    let check = answer(4);
+    assert_eq!(
+        check["result"]["structuredContent"]["verdict"], "BLOCKED",
+        "{check}"
+    );
+    drop(send);
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_root_that_cannot_be_used_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["mcp", "--root"])
+        .arg(dir.path().join("no-such-folder"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-folder: no such file or directory"),
+        "{err}"
+    );
+}

@@ -166,7 +166,7 @@ pub fn unresolved_assumptions(root: &Path, given: Option<Map<String, Value>>) ->
                 "gate": f.gate.map(Verdict::name),
                 "message": f.finding.message,
                 "subject": redact_string(f.subject.clone()),
-                "fix": f.finding.code.fix_text(&f.subject),
+                "fix": redact_string(f.finding.code.fix_text(&f.subject)),
             })
         })
         .collect();
