@@ -484,7 +484,6 @@ fn bad_input_never_ends_the_session() {
         check["result"]["structuredContent"]["verdict"], "BLOCKED",
         "{check}"
     );
-    drop(send);
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }

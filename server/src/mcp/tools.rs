@@ -319,6 +319,9 @@ pub fn resolve(root: &Path, given: Option<Map<String, Value>>) -> Outcome {
             (abs, Lookup::Found(FileKind::File)) => abs,
             _ => return Err(format!("{}: no such file", f.escape_debug())),
         },
+        // A document at the root, in no language: paths are read from the
+        // root, and module paths as any language would write them, as in
+        // the log.
         None => root.join(".tagls-mcp"),
     };
     let lang = crate::syntax::Language::detect(None, &doc.to_string_lossy());
