@@ -1,4 +1,5 @@
 //! `tagls check`, `report`, `log`, `init`, `explain` and `hook` as a user runs them, the grammar
+//! `tagls check`, `report`, `log`, `init`, `explain` and `mcp` as a user runs them, the grammar
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
@@ -14,6 +15,8 @@ mod fuzz_regressions;
 mod hooks;
 #[path = "log_writer.rs"]
 mod log_writer;
+#[path = "mcp.rs"]
+mod mcp;
 #[path = "proptest_edits.rs"]
 mod proptest_edits;
 #[path = "real_code.rs"]

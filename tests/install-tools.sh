@@ -11,6 +11,7 @@ missing=()
 for tool in strace git setpriv prlimit rg; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+bash "$here/install-mcp.sh"
 if [[ ${#missing[@]} -eq 0 ]]; then
     bash "$here/real-corpus.sh"
     exit 0

@@ -303,6 +303,15 @@ impl Report {
     /// (a tag that a person must review, a runtime-only or failed
     /// verification).
     pub fn assumptions(&self) -> Assumptions {
+        Assumptions {
+            tags: self.tags.iter().filter(|t| t.family.is_some()).count(),
+            open: self.open_assumptions().len(),
+        }
+    }
+
+    /// The findings that leave an assumption open, in path order: those
+    /// [`Report::assumptions`] counts as open.
+    pub fn open_assumptions(&self) -> Vec<&Located> {
         let families: std::collections::HashMap<(&Path, &str), crate::tags::Family> = self
             .tags
             .iter()
@@ -313,18 +322,14 @@ impl Report {
                 .get(&(f.root.as_path(), f.finding.tag.as_str()))
                 .copied()
         };
-        Assumptions {
-            tags: self.tags.iter().filter(|t| t.family.is_some()).count(),
-            open: self
-                .findings
-                .iter()
-                .filter(|f| f.gate.is_some() && !f.finding.tag.is_empty())
-                .filter(|f| {
-                    matches!(f.finding.code, crate::findings::Code::Tag(_))
-                        || family_of(f) == Some(crate::tags::Family::Assumption)
-                })
-                .count(),
-        }
+        self.findings
+            .iter()
+            .filter(|f| f.gate.is_some() && !f.finding.tag.is_empty())
+            .filter(|f| {
+                matches!(f.finding.code, crate::findings::Code::Tag(_))
+                    || family_of(f) == Some(crate::tags::Family::Assumption)
+            })
+            .collect()
     }
 
     /// The RA status of the workspace: its tags and findings, with the

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         }) => init::claude(root),
         Some(Command::Hook { root }) => hook::run(root),
         Some(Command::Explain { code }) => explain::run(code),
+        Some(Command::Mcp { root }) => tagls::mcp::run(root),
         Some(Command::Serve) | None => serve(),
     }
 }

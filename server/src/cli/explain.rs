@@ -129,26 +129,23 @@ pub fn markdown() -> String {
 }
 
 /// The codes, as an unknown one is answered.
-fn list() -> String {
+pub fn list() -> String {
     codes().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
-pub fn run(code: Option<String>) -> ExitCode {
-    let Some(name) = code else {
-        println!("{}", codes_help());
-        return ExitCode::SUCCESS;
-    };
+/// The code `name` means: a code (any case), or a tag's name, which stands
+/// for its family's code and comes with a line that introduces the tag.
+/// An unknown name is the error the user is shown.
+pub fn lookup(name: &str) -> Result<(Code, Option<String>), String> {
     let name = name.trim().trim_start_matches('#').trim_end_matches(':');
     if let Some(code) = Code::parse(name).or_else(|| Code::parse(&name.to_lowercase())) {
-        print!("{}", text(code));
-        return ExitCode::SUCCESS;
+        return Ok((code, None));
     }
-    // A tag's name stands for its family's code.
     match Registry::builtin().get(name) {
-        Some(def) => {
-            println!(
-                "#{} is {} {} tag: {}\n",
+        Some(def) => Ok((
+            Code::Tag(def.family),
+            Some(format!(
+                "#{} is {} {} tag: {}",
                 def.name,
                 if def.family == Family::Assumption {
                     "an"
@@ -157,16 +154,32 @@ pub fn run(code: Option<String>) -> ExitCode {
                 },
                 def.family.name(),
                 def.description
-            );
-            print!("{}", text(Code::Tag(def.family)));
+            )),
+        )),
+        None => Err(format!(
+            "unknown code `{}`; the codes are: {}",
+            super::check::escape_controls(name),
+            list()
+        )),
+    }
+}
+
+#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+pub fn run(code: Option<String>) -> ExitCode {
+    let Some(name) = code else {
+        println!("{}", codes_help());
+        return ExitCode::SUCCESS;
+    };
+    match lookup(&name) {
+        Ok((code, intro)) => {
+            if let Some(intro) = intro {
+                println!("{intro}\n");
+            }
+            print!("{}", text(code));
             ExitCode::SUCCESS
         }
-        None => {
-            eprintln!(
-                "tagls: unknown code `{}`; the codes are: {}",
-                super::check::escape_controls(name),
-                list()
-            );
+        Err(e) => {
+            eprintln!("tagls: {e}");
             ExitCode::from(EXIT_USAGE)
         }
     }

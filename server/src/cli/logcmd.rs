@@ -27,7 +27,7 @@ pub fn root_of(file: &Path) -> PathBuf {
 }
 
 /// The largest file whose lines are counted for an entry.
-const MAX_READ: u64 = 1 << 30;
+pub const MAX_READ: u64 = 1 << 30;
 
 fn fail(msg: String) -> ExitCode {
     eprintln!("tagls: {msg}");
@@ -121,46 +121,28 @@ pub fn run(cmd: LogCommand) -> ExitCode {
     let text = String::from_utf8_lossy(&bytes);
     let entry = match cmd {
         LogCommand::Created { description, .. } => {
-            write::entry_for(&root, &file, &text, true, None, description)
+            file_entry(&root, &file, &text, true, description, None, None)
         }
         LogCommand::Modified {
             description,
-            lines: Some(given),
+            lines,
             changes,
             ..
-        } => {
-            // Only what the checker reads back as `Lines affected:`.
-            if crate::log::check::parse_ranges(&given).is_none() {
-                return fail(format!(
-                    "--lines \"{}\" is not a list of line ranges; write them as 8, 102-115",
-                    given.escape_debug()
-                ));
-            }
-            if rel.contains(['\r', '\n']) {
-                Err(write::NothingToLog::LineBreak(rel.clone()))
-            } else {
-                Ok(NewEntry::Modified {
-                    path: rel.clone(),
-                    lines_affected: given.trim().to_owned(),
-                    description,
-                }
-                .with_changes(changes))
-            }
-        }
-        LogCommand::Modified {
-            description,
-            changes,
-            ..
-        } => write::entry_for(&root, &file, &text, false, None, description)
-            .map(|e| e.with_changes(changes)),
+        } => file_entry(&root, &file, &text, false, description, lines, changes),
         LogCommand::Screenshot { .. } => unreachable!("handled above"),
     };
     let entry = match entry {
         Ok(e) => e,
-        Err(e @ write::NothingToLog::NoGit(_)) => {
+        Err(EntryError::BadLines(given)) => {
+            return fail(format!(
+                "--lines \"{}\" is not a list of line ranges; write them as 8, 102-115",
+                given.escape_debug()
+            ));
+        }
+        Err(EntryError::Nothing(e @ write::NothingToLog::NoGit(_))) => {
             return fail(format!("{e}; pass --lines \"8, 102-115\""));
         }
-        Err(e) => return fail(e.to_string()),
+        Err(EntryError::Nothing(e)) => return fail(e.to_string()),
     };
     let what = if created {
         "FILE_CREATED"
@@ -168,6 +150,52 @@ pub fn run(cmd: LogCommand) -> ExitCode {
         "FILE_MODIFIED"
     };
     log(&root, &settings, &entry, &format!("#{what}: {rel}"))
+}
+
+/// Why a file's entry cannot be written.
+#[derive(Debug)]
+pub enum EntryError {
+    /// The given `Lines affected` is not a list of line ranges.
+    BadLines(String),
+    /// git or the file gives nothing to log.
+    Nothing(write::NothingToLog),
+}
+
+/// The `#FILE_CREATED` or `#FILE_MODIFIED` entry for `file` under `root`,
+/// whose text is `text`, as `tagls log created|modified` writes it: with
+/// `lines` as given (only what the checker reads back as `Lines affected:`),
+/// else the lines git reports changed.
+pub fn file_entry(
+    root: &Path,
+    file: &Path,
+    text: &str,
+    created: bool,
+    description: Option<String>,
+    lines: Option<String>,
+    changes: Option<String>,
+) -> Result<NewEntry, EntryError> {
+    if created {
+        return write::entry_for(root, file, text, true, None, description)
+            .map_err(EntryError::Nothing);
+    }
+    let Some(given) = lines else {
+        return write::entry_for(root, file, text, false, None, description)
+            .map(|e| e.with_changes(changes))
+            .map_err(EntryError::Nothing);
+    };
+    if crate::log::check::parse_ranges(&given).is_none() {
+        return Err(EntryError::BadLines(given));
+    }
+    let rel = display_rel(file, root);
+    if rel.contains(['\r', '\n']) {
+        return Err(EntryError::Nothing(write::NothingToLog::LineBreak(rel)));
+    }
+    Ok(NewEntry::Modified {
+        path: rel,
+        lines_affected: given.trim().to_owned(),
+        description,
+    }
+    .with_changes(changes))
 }
 
 /// `tagls log screenshot <path>` and `tagls log screenshot --waiver`.

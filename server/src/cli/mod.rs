@@ -162,6 +162,17 @@ pub enum Command {
         /// false-claim, assumption ...
         code: Option<String>,
     },
+    /// Serve the Model Context Protocol on stdin/stdout, so that coding
+    /// agents can run the gate, explain codes, resolve references and write
+    /// log entries (docs/MCP.md).
+    ///
+    /// Every path a tool is given must lie inside the workspace root; no
+    /// env value is ever returned.
+    Mcp {
+        /// The workspace root (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Serve LSP on stdin/stdout.
     Serve,
 }

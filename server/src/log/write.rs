@@ -785,6 +785,52 @@ pub fn write_to_disk(
     })
 }
 
+/// What [`write_entry`] did to the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logged {
+    /// The entry was added or updated.
+    Written,
+    /// The log holds the entry as it would be written, at this zero-based
+    /// line.
+    AlreadyLogged(usize),
+    /// The log's entry for the file needs no change.
+    UpToDate,
+}
+
+/// What the user is told when an entry needs no change: `line` is where
+/// the log holds it (zero-based), when known.
+pub fn unchanged_message(rel: &str, tag: &str, log_rel: &str, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!(
+            "{rel} is already logged as #{tag} ({log_rel}, line {}); nothing to change",
+            line + 1
+        ),
+        None => format!("the log's #{tag} entry for {rel} is up to date"),
+    }
+}
+
+/// [`write_to_disk`], saying whether the log changed, and where it already
+/// holds the entry when it did not.
+pub fn write_entry(
+    root: &Path,
+    log_path: &Path,
+    entry: &NewEntry,
+    registry: &Registry,
+) -> io::Result<Logged> {
+    let mut outcome = Logged::Written;
+    update_file(root, log_path, |old| {
+        let new = apply(old, &plan(old, entry, registry));
+        if new == old {
+            outcome = match logged_line(old, entry, registry) {
+                Some(line) => Logged::AlreadyLogged(line),
+                None => Logged::UpToDate,
+            };
+        }
+        new
+    })?;
+    Ok(outcome)
+}
+
 /// The largest file tagls reads in order to rewrite it.
 pub const MAX_WRITTEN: u64 = 1 << 30;
 

@@ -534,12 +534,7 @@ impl Runner {
         .await?;
         let unchanged = unchanged.lock().ok().and_then(|mut u| u.take());
         Ok(match unchanged {
-            Some(Some(line)) => format!(
-                "{rel} is already logged as #{tag} ({}, line {}); nothing to change",
-                display_rel(&log_path, &root),
-                line + 1
-            ),
-            Some(None) => format!("the log's #{tag} entry for {rel} is up to date"),
+            Some(line) => write::unchanged_message(&rel, tag, &display_rel(&log_path, &root), line),
             None => String::new(),
         })
     }
