@@ -14,6 +14,7 @@ use crate::tags::{Family, Severity};
 
 use anstyle::{AnsiColor, Style};
 
+use super::baseline::{self, Scope};
 use super::{CheckArgs, ColorWhen, EXIT_USAGE, Format};
 
 /// The version of the JSON output's schema; bumped on incompatible changes.
@@ -53,6 +54,53 @@ pub fn roots(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
             }
         })
         .collect()
+}
+
+/// Splits the PATH arguments into workspace roots and, for the files among
+/// them, the [`Scope`] of each root they are in (the nearest folder above
+/// holding `.orchestration/`, `.git` or `.tagls.toml`, else the current
+/// folder). A root also given as a folder is checked whole.
+pub fn targets(paths: Vec<PathBuf>) -> Result<(Vec<PathBuf>, Scope), String> {
+    let mut folders = Vec::new();
+    let mut scope = Scope::default();
+    let mut roots_of_files: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let abs = std::path::absolute(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let abs = crate::workspace::paths::normalize(&abs);
+        match std::fs::symlink_metadata(&abs) {
+            Ok(m) if !m.is_dir() => {
+                let cwd = std::env::current_dir().map_err(|e| format!("{}: {e}", p.display()))?;
+                let root = crate::workspace::root::find_root(&abs)
+                    .unwrap_or_else(|| crate::workspace::paths::normalize(&cwd));
+                let Ok(rel) = abs.strip_prefix(&root) else {
+                    return Err(format!(
+                        "{}: outside the workspace {}",
+                        p.display(),
+                        root.display()
+                    ));
+                };
+                scope.add(&root, rel.to_string_lossy().replace('\\', "/"));
+                if !roots_of_files.contains(&root) {
+                    roots_of_files.push(root);
+                }
+            }
+            _ => folders.push(p),
+        }
+    }
+    let mut all = if folders.is_empty() && !roots_of_files.is_empty() {
+        Vec::new()
+    } else {
+        roots(folders)?
+    };
+    for root in &all {
+        scope.whole(root);
+    }
+    for root in roots_of_files {
+        if !all.contains(&root) {
+            all.push(root);
+        }
+    }
+    Ok((all, scope))
 }
 
 /// Scans with progress on stderr when it is a terminal.
@@ -118,30 +166,58 @@ pub fn run(args: CheckArgs) -> ExitCode {
         config,
         no_cache,
         since,
+        new_only,
         quiet,
         max_findings,
         color,
     } = args;
-    if matches!(format, Format::Json | Format::Sarif) && (quiet || max_findings.is_some()) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Rdjsonl)
+        && (quiet || max_findings.is_some())
+    {
         eprintln!(
-            "tagls: --quiet and --max-findings apply to the human and short formats; JSON and SARIF hold every finding"
+            "tagls: --quiet and --max-findings apply to the human and short formats; JSON, SARIF and rdjsonl hold every finding"
         );
         return ExitCode::from(EXIT_USAGE);
     }
-    let roots = match roots(paths) {
+    let (roots, scope) = match targets(paths) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref()) {
+    let mut report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref())
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    baseline::restrict(&mut report, &scope);
+    // Pull-request mode: the findings already there at the base do not count.
+    let mut old = None;
+    if let (true, Some(rev)) = (new_only, since.as_deref()) {
+        let mut bases = Vec::new();
+        for root in &roots {
+            match baseline::base_report(root, rev, config.as_deref()) {
+                Ok(base) => bases.push((root.clone(), base)),
+                Err(e) => {
+                    eprintln!("tagls: --new-only: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            }
+        }
+        old = Some(baseline::drop_old(&mut report, &bases));
+    }
+    // Said after the text formats' output, which it qualifies.
+    let old_line = old.map(|n| {
+        format!(
+            "new-only: {n} finding{} already there at {} not counted\n",
+            if n == 1 { "" } else { "s" },
+            escape_controls(since.as_deref().unwrap_or_default())
+        )
+    });
     for p in &report.problems {
         eprintln!("tagls: {p}");
     }
@@ -152,25 +228,26 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let written = match format {
         Format::Human => write_styled(
-            &human(
+            &(human(
                 &report,
                 Shown {
                     quiet,
                     max: max(Some(HUMAN_MAX_FINDINGS)),
                 },
-            ),
+            ) + old_line.as_deref().unwrap_or_default()),
             color,
         ),
         Format::Short => write_styled(
-            &short(
+            &(short(
                 &report,
                 Shown {
                     quiet,
                     max: max(None),
                 },
-            ),
+            ) + old_line.as_deref().unwrap_or_default()),
             color,
         ),
+        Format::Rdjsonl => write_plain(&rdjsonl(&report)),
         Format::Json => write_plain(
             &(serde_json::to_string_pretty(&json_report(&report)).unwrap_or_default() + "\n"),
         ),
@@ -710,12 +787,15 @@ pub fn sarif(report: &Report) -> Value {
         .iter()
         .map(|c| json!({ "id": c, "name": c, "shortDescription": { "text": c.rule() } }))
         .collect();
+    let prints = baseline::fingerprints(&report.findings);
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
+        .zip(prints)
+        .map(|(f, print)| {
             json!({
                 "ruleId": f.finding.code,
+                "partialFingerprints": { baseline::FINGERPRINT_KEY: print },
                 "ruleIndex": codes.iter().position(|c| *c == f.finding.code).unwrap_or(0),
                 "level": sarif_level(f.finding.severity),
                 "message": { "text": f.finding.message },
@@ -773,4 +853,48 @@ pub fn sarif(report: &Report) -> Value {
             },
         }],
     })
+}
+
+fn rd_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "ERROR",
+        Severity::Warning => "WARNING",
+        Severity::Information | Severity::Hint => "INFO",
+    }
+}
+
+/// A reviewdog position: one-based line, and one-based column in UTF-8
+/// bytes, as reviewdog counts them.
+fn rd_position(p: crate::text::LineCol) -> Value {
+    json!({ "line": p.line + 1, "column": p.col + 1 })
+}
+
+/// reviewdog's diagnostic format, one object per line (`rdjsonl`): paths
+/// relative to the current folder, a misspelt tag's rename as a
+/// suggestion.
+pub fn rdjsonl(report: &Report) -> String {
+    let cwd = std::env::current_dir().ok();
+    let mut out = String::new();
+    for f in &report.findings {
+        let full = f.root.join(&f.path);
+        let path = match cwd.as_deref().and_then(|c| full.strip_prefix(c).ok()) {
+            Some(rel) => rel.display().to_string(),
+            None => full.display().to_string(),
+        };
+        let (start, end) = f.span[0];
+        let range = json!({ "start": rd_position(start), "end": rd_position(end) });
+        let mut d = json!({
+            "message": f.finding.message,
+            "location": { "path": path, "range": range },
+            "severity": rd_severity(f.finding.severity),
+            "source": { "name": "tagls" },
+            "code": { "value": f.finding.code },
+        });
+        if let Some(crate::findings::Fix::RenameTag { to }) = &f.finding.fix {
+            d["suggestions"] = json!([{ "range": range, "text": format!("#{to}:") }]);
+        }
+        out.push_str(&d.to_string());
+        out.push('\n');
+    }
+    out
 }
