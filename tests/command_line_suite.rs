@@ -2,6 +2,8 @@
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
+#[path = "ci_formats.rs"]
+mod ci_formats;
 #[path = "cli.rs"]
 mod cli;
 #[path = "first_run.rs"]
