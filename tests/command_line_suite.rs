@@ -14,6 +14,8 @@ mod fixtures;
 mod fuzz_regressions;
 #[path = "log_writer.rs"]
 mod log_writer;
+#[path = "precommit.rs"]
+mod precommit;
 #[path = "proptest_edits.rs"]
 mod proptest_edits;
 #[path = "real_code.rs"]

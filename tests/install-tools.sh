@@ -13,6 +13,7 @@ for tool in strace git setpriv prlimit rg; do
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
     bash "$here/real-corpus.sh"
+    bash "$here/install-precommit.sh"
     exit 0
 fi
 packages=()
@@ -31,3 +32,4 @@ apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null 2>&1 
 }
 echo "install-tools: installed ${packages[*]}" >&2
 bash "$here/real-corpus.sh"
+bash "$here/install-precommit.sh"
