@@ -309,6 +309,86 @@ fn new_only_gates_on_what_the_change_added() {
     assert_eq!(usage.status.code(), Some(2));
 }
 
+/// Files as arguments, as commit hooks pass them: their workspace is
+/// checked whole, and the findings in them or about them count.
+#[test]
+fn files_as_arguments_gate_on_what_they_touch() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    write(
+        root,
+        "src/a.ts",
+        "// #COMPLETION_DRIVE: Assuming src/b.ts exists\nexport {}\n",
+    );
+    write(root, "src/b.ts", "export {}\n");
+    write(
+        root,
+        "src/c.ts",
+        "// #COMPLETION_DRIVE: Assuming src/gone.ts exists\nexport {}\n",
+    );
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "## Files Created\n#FILE_CREATED: src/b.ts (9 lines)\n",
+    );
+    let codes = |args: &[&str], dir: &Path| -> (Option<i32>, Vec<(String, String)>) {
+        let mut all = vec!["check", "--no-cache", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = tagls(dir, &all);
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let mut found: Vec<(String, String)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["gate"] == "BLOCKED")
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().into(),
+                    f["code"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        found.sort();
+        (out.status.code(), found)
+    };
+    let log = ".orchestration/implementation-log.md".to_owned();
+    // The whole workspace: the missing path in c.ts and the false claim.
+    let (status, all) = codes(&[], root);
+    assert_eq!(status, Some(1));
+    assert_eq!(
+        all,
+        [
+            (log.clone(), "false-claim".to_owned()),
+            ("src/c.ts".to_owned(), "missing-path".to_owned())
+        ]
+    );
+    // a.ts: nothing in it or about it blocks.
+    assert_eq!(codes(&["src/a.ts"], root), (Some(0), vec![]));
+    // b.ts: the log's claim about it, from a folder below the root too.
+    assert_eq!(
+        codes(&["b.ts"], &root.join("src")),
+        (Some(1), vec![(log.clone(), "false-claim".to_owned())])
+    );
+    // c.ts, and the log itself.
+    assert_eq!(
+        codes(&["src/c.ts"], root).1,
+        [("src/c.ts".to_owned(), "missing-path".to_owned())]
+    );
+    assert_eq!(
+        codes(&[log.as_str()], root).1,
+        [(log.clone(), "false-claim".to_owned())]
+    );
+    // A file and its workspace's folder: the folder wins.
+    assert_eq!(codes(&["src/a.ts", "."], root).1, all);
+    // A file that is not there is a usage error.
+    assert_eq!(
+        tagls(root, &["check", "src/nope.ts"]).status.code(),
+        Some(2)
+    );
+}
+
 /// Every `uses:` step of the example workflow, and the keys a step reads.
 #[test]
 fn the_example_workflow_is_valid_and_complete() {

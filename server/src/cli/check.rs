@@ -67,7 +67,7 @@ pub fn targets(paths: Vec<PathBuf>) -> Result<(Vec<PathBuf>, Scope), String> {
     for p in paths {
         let abs = std::path::absolute(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let abs = crate::workspace::paths::normalize(&abs);
-        match std::fs::symlink_metadata(&abs) {
+        match std::fs::metadata(&abs) {
             Ok(m) if !m.is_dir() => {
                 let cwd = std::env::current_dir().map_err(|e| format!("{}: {e}", p.display()))?;
                 let root = crate::workspace::root::find_root(&abs)
