@@ -307,6 +307,21 @@ fn new_only_gates_on_what_the_change_added() {
     assert_eq!(git(root, &["status", "--porcelain", "--ignored"]), "");
     let usage = tagls(root, &["check", "--new-only"]);
     assert_eq!(usage.status.code(), Some(2));
+    // Nor is it when the temporary folder is inside the workspace.
+    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    let inside = Command::new(bin())
+        .args(["check", "--no-cache", "--since", "main", "--new-only"])
+        .current_dir(root)
+        .env("TMPDIR", root.join("tmp"))
+        .output()
+        .unwrap();
+    assert_eq!(inside.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&inside.stderr).contains("set TMPDIR to a folder outside it"),
+        "{}",
+        String::from_utf8_lossy(&inside.stderr)
+    );
+    assert_eq!(std::fs::read_dir(root.join("tmp")).unwrap().count(), 0);
 }
 
 /// Files as arguments, as commit hooks pass them: their workspace is

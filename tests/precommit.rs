@@ -119,6 +119,9 @@ fn pre_commit_refuses_a_false_claim_and_takes_the_fix() {
         hooks.join(".pre-commit-hooks.yaml"),
     )
     .unwrap();
+    let mut validate = command(&pre_commit, &hooks, &home);
+    validate.args(["validate-manifest", ".pre-commit-hooks.yaml"]);
+    ok(run(validate));
     ok(run(git(&hooks, &["init", "-q"])));
     ok(run(git(&hooks, &["add", "."])));
     ok(run(git(&hooks, &["commit", "-qm", "hooks"])));

@@ -144,6 +144,21 @@ pub fn drop_old(report: &mut Report, bases: &[(PathBuf, Report)]) -> usize {
 /// folder of the system's temporary folder (nothing is written in the
 /// workspace) and checked there, without the scan cache and without git.
 pub fn base_report(root: &Path, rev: &str, config: Option<&Path>) -> Result<Report, String> {
+    // A temporary folder inside the workspace (TMPDIR set there) would be
+    // written into it, and walked with it.
+    let inside = |p: &Path| {
+        std::fs::canonicalize(p)
+            .ok()
+            .zip(std::fs::canonicalize(root).ok())
+            .is_some_and(|(p, r)| p.starts_with(r))
+    };
+    let tmp = std::env::temp_dir();
+    if inside(&tmp) {
+        return Err(format!(
+            "the temporary folder {} is inside the workspace; set TMPDIR to a folder outside it",
+            tmp.display()
+        ));
+    }
     let dir = tempfile::Builder::new()
         .prefix("tagls-base-")
         .tempdir()
