@@ -69,10 +69,9 @@ impl Scope {
             .insert(rel);
     }
 
-    /// Whether the findings of `root` are scoped to files; a root also
-    /// given as a folder is not.
-    pub fn is_scoped(&self, root: &Path) -> bool {
-        self.files.contains_key(root)
+    /// Whether no root is scoped to files: every finding counts.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
     }
 
     /// Forgets the files of `root`: it is checked whole.

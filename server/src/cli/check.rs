@@ -194,6 +194,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // The tags to clean up follow the verdict of the whole workspace: a
+    // restricted report that passes does not make them due.
+    let whole_passed = report.verdict() == Verdict::Passed;
     baseline::restrict(&mut report, &scope);
     // Pull-request mode: the findings already there at the base do not count.
     let mut old = None;
@@ -209,6 +212,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
             }
         }
         old = Some(baseline::drop_old(&mut report, &bases));
+    }
+    if !whole_passed && (new_only || !scope.is_empty()) {
+        report.cleanup.clear();
     }
     // Said after the text formats' output, which it qualifies.
     let old_line = old.map(|n| {
