@@ -303,6 +303,53 @@ fn new_only_gates_on_what_the_change_added() {
         .map(|f| (f["path"].as_str().unwrap(), f["code"].as_str().unwrap()))
         .collect();
     assert_eq!(blocking, [("src/b.ts", "missing-path")], "{doc:#}");
+    // The same assumption a second time in a.ts: the second is new, and its
+    // SARIF fingerprint is the one the full report gives it (the second
+    // occurrence), not that of the first, which code scanning already has.
+    write(
+        root,
+        "src/a.ts",
+        "// A header.\n\n// #COMPLETION_DRIVE: Assuming src/gone.ts exists\nexport {}\n// #COMPLETION_DRIVE: Assuming src/gone.ts exists\n",
+    );
+    git(root, &["commit", "-qam", "again"]);
+    let prints = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "check",
+            "--no-cache",
+            "--since",
+            "main",
+            "--format",
+            "sarif",
+        ];
+        args.extend_from_slice(extra);
+        let doc: Value = serde_json::from_slice(&tagls(root, &args).stdout).unwrap();
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["ruleId"] == "missing-path"
+                    && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        == "src/a.ts"
+            })
+            .map(|r| {
+                r["partialFingerprints"]["tagls/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let full = prints(&[]);
+    assert_eq!(full.len(), 2);
+    assert_ne!(full[0], full[1]);
+    let new = prints(&["--new-only"]);
+    assert_eq!(new.len(), 1);
+    assert!(
+        full.contains(&new[0]) && new[0].ends_with(":2"),
+        "{full:?} {new:?}"
+    );
+
     // Nothing was written into the workspace, and --new-only needs --since.
     assert_eq!(git(root, &["status", "--porcelain", "--ignored"]), "");
     let usage = tagls(root, &["check", "--new-only"]);
@@ -381,6 +428,15 @@ fn files_as_arguments_gate_on_what_they_touch() {
     );
     // a.ts: nothing in it or about it blocks.
     assert_eq!(codes(&["src/a.ts"], root), (Some(0), vec![]));
+    // Its PASSED does not make the workspace's cleanup due.
+    let cleanup = |args: &[&str]| {
+        let mut all = vec!["check", "--no-cache", "--format", "json"];
+        all.extend_from_slice(args);
+        let doc: Value = serde_json::from_slice(&tagls(root, &all).stdout).unwrap();
+        doc["cleanup"].as_array().unwrap().len()
+    };
+    assert!(cleanup(&[]) > 0);
+    assert_eq!(cleanup(&["src/a.ts"]), 0);
     // b.ts: the log's claim about it, from a folder below the root too.
     assert_eq!(
         codes(&["b.ts"], &root.join("src")),

@@ -108,34 +108,52 @@ fn names(subject: &str, rel: &str) -> bool {
     }
 }
 
-/// Keeps the findings of `report` that `scope` touches.
-pub fn restrict(report: &mut Report, scope: &Scope) {
-    report.findings.retain(|f| scope.touches(f));
+/// Keeps the findings of `report` for which `keep` holds, and their
+/// fingerprints in `prints` (one per finding, in the same order).
+fn retain(report: &mut Report, prints: &mut Vec<String>, keep: impl Fn(&Located, &str) -> bool) {
+    let flags: Vec<bool> = report
+        .findings
+        .iter()
+        .zip(prints.iter())
+        .map(|(f, p)| keep(f, p))
+        .collect();
+    let mut it = flags.iter();
+    report
+        .findings
+        .retain(|_| it.next().copied().unwrap_or(true));
+    let mut it = flags.iter();
+    prints.retain(|_| it.next().copied().unwrap_or(true));
 }
 
-/// Drops the findings of `report` that were already there in `base` (the
-/// report of the same roots at the base revision, in the same order),
-/// matched by fingerprint, unless they now weigh more on the verdict.
-/// Returns how many were dropped.
-pub fn drop_old(report: &mut Report, bases: &[(PathBuf, Report)]) -> usize {
+/// Keeps the findings of `report` that `scope` touches. `prints` are
+/// their fingerprints, made on the whole report so that they are the same
+/// whatever is kept.
+pub fn restrict(report: &mut Report, prints: &mut Vec<String>, scope: &Scope) {
+    retain(report, prints, |f, _| scope.touches(f));
+}
+
+/// Drops the findings of `report` that were already there in `bases` (the
+/// report of each root at the base revision), matched by fingerprint,
+/// unless they now weigh more on the verdict. Returns how many were
+/// dropped.
+pub fn drop_old(
+    report: &mut Report,
+    prints: &mut Vec<String>,
+    bases: &[(PathBuf, Report)],
+) -> usize {
     let mut old: HashMap<(PathBuf, String), Option<Verdict>> = HashMap::new();
     for (root, base) in bases {
         for (f, print) in base.findings.iter().zip(fingerprints(&base.findings)) {
             old.insert((root.clone(), print), f.gate);
         }
     }
-    let keep: Vec<bool> = report
-        .findings
-        .iter()
-        .zip(fingerprints(&report.findings))
-        .map(|(f, print)| match old.get(&(f.root.clone(), print)) {
+    let before = report.findings.len();
+    retain(report, prints, |f, print| {
+        match old.get(&(f.root.clone(), print.to_owned())) {
             Some(was) => f.gate > *was,
             None => true,
-        })
-        .collect();
-    let before = report.findings.len();
-    let mut keep = keep.into_iter();
-    report.findings.retain(|_| keep.next().unwrap_or(true));
+        }
+    });
     before - report.findings.len()
 }
 

@@ -197,7 +197,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
     // The tags to clean up follow the verdict of the whole workspace: a
     // restricted report that passes does not make them due.
     let whole_passed = report.verdict() == Verdict::Passed;
-    baseline::restrict(&mut report, &scope);
+    let mut prints = baseline::fingerprints(&report.findings);
+    baseline::restrict(&mut report, &mut prints, &scope);
     // Pull-request mode: the findings already there at the base do not count.
     let mut old = None;
     if let (true, Some(rev)) = (new_only, since.as_deref()) {
@@ -211,7 +212,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 }
             }
         }
-        old = Some(baseline::drop_old(&mut report, &bases));
+        old = Some(baseline::drop_old(&mut report, &mut prints, &bases));
     }
     if !whole_passed && (new_only || !scope.is_empty()) {
         report.cleanup.clear();
@@ -257,9 +258,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Format::Json => write_plain(
             &(serde_json::to_string_pretty(&json_report(&report)).unwrap_or_default() + "\n"),
         ),
-        Format::Sarif => {
-            write_plain(&(serde_json::to_string_pretty(&sarif(&report)).unwrap_or_default() + "\n"))
-        }
+        Format::Sarif => write_plain(
+            &(serde_json::to_string_pretty(&sarif(&report, &prints)).unwrap_or_default() + "\n"),
+        ),
     };
     match written {
         Ok(()) => {}
@@ -784,8 +785,9 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-/// SARIF 2.1.0: one run, one rule per code.
-pub fn sarif(report: &Report) -> Value {
+/// SARIF 2.1.0: one run, one rule per code; `prints` are the findings'
+/// fingerprints ([`baseline::fingerprints`]), one per finding.
+pub fn sarif(report: &Report, prints: &[String]) -> Value {
     let mut codes: Vec<Code> = report.findings.iter().map(|f| f.finding.code).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -793,7 +795,6 @@ pub fn sarif(report: &Report) -> Value {
         .iter()
         .map(|c| json!({ "id": c, "name": c, "shortDescription": { "text": c.rule() } }))
         .collect();
-    let prints = baseline::fingerprints(&report.findings);
     let results: Vec<Value> = report
         .findings
         .iter()
