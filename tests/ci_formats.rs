@@ -148,7 +148,11 @@ fn rdjsonl_is_reviewdogs_diagnostic_format() {
         "src/a.ts",
         "// 日本 #COMPLETION_DRIVE: Assuming src/gone.ts exists\n// #COMPLETION_DRIV: Assuming it works\nexport {}\n",
     );
-    write(root, ".orchestration/implementation-log.md", LOG);
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "## Files Created\n#FILE_CREATED: src/a.ts (12 lines)\n",
+    );
     let out = tagls(root, &["check", "--no-cache", "--format", "rdjsonl"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
@@ -196,6 +200,19 @@ fn rdjsonl_is_reviewdogs_diagnostic_format() {
     assert_eq!(
         unknown["suggestions"][0]["range"],
         unknown["location"]["range"]
+    );
+    // So does a wrong line count: the digits, corrected.
+    let count = lines
+        .iter()
+        .find(|d| d["code"]["value"] == "false-claim")
+        .unwrap();
+    assert_eq!(count["severity"], "ERROR");
+    assert_eq!(
+        count["suggestions"][0],
+        serde_json::json!({
+            "range": { "start": { "line": 2, "column": 26 }, "end": { "line": 2, "column": 28 } },
+            "text": "3"
+        })
     );
     // Like JSON and SARIF, it holds every finding.
     let out = tagls(root, &["check", "--format", "rdjsonl", "--quiet"]);

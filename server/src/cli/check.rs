@@ -876,9 +876,30 @@ fn rd_position(p: crate::text::LineCol) -> Value {
     json!({ "line": p.line + 1, "column": p.col + 1 })
 }
 
+/// Where a claim's line count is written in the log at `log`, as a
+/// reviewdog range, for the edit the editor's "Correct to N lines" makes;
+/// `None` unless the log still states `claimed` there.
+fn count_digits(log: &Path, range: crate::text::TextRange, claimed: usize) -> Option<Value> {
+    let meta = std::fs::symlink_metadata(log).ok()?;
+    let bytes =
+        crate::workspace::fs::read_after_lstat(log, &meta, crate::log::MAX_LOG_SIZE).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (written, digits) = crate::log::check::count_at(&text, range)?;
+    if written != claimed {
+        return None;
+    }
+    let at = |offset: usize| {
+        let before = text.get(..offset)?;
+        let line = before.matches('\n').count() + 1;
+        let column = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        Some(json!({ "line": line, "column": column }))
+    };
+    Some(json!({ "start": at(digits.start)?, "end": at(digits.end)? }))
+}
+
 /// reviewdog's diagnostic format, one object per line (`rdjsonl`): paths
-/// relative to the current folder, a misspelt tag's rename as a
-/// suggestion.
+/// relative to the current folder, a misspelt tag's rename and a claim's
+/// corrected line count as suggestions.
 pub fn rdjsonl(report: &Report) -> String {
     let cwd = std::env::current_dir().ok();
     let mut out = String::new();
@@ -897,8 +918,16 @@ pub fn rdjsonl(report: &Report) -> String {
             "source": { "name": "tagls" },
             "code": { "value": f.finding.code },
         });
-        if let Some(crate::findings::Fix::RenameTag { to }) = &f.finding.fix {
-            d["suggestions"] = json!([{ "range": range, "text": format!("#{to}:") }]);
+        match &f.finding.fix {
+            Some(crate::findings::Fix::RenameTag { to }) => {
+                d["suggestions"] = json!([{ "range": range, "text": format!("#{to}:") }]);
+            }
+            Some(crate::findings::Fix::CorrectCount { claimed, lines }) => {
+                if let Some(at) = count_digits(&full, f.finding.range, *claimed) {
+                    d["suggestions"] = json!([{ "range": at, "text": lines.to_string() }]);
+                }
+            }
+            _ => {}
         }
         out.push_str(&d.to_string());
         out.push('\n');
