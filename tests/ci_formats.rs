@@ -551,4 +551,102 @@ fn the_example_workflow_is_valid_and_complete() {
     // The cache folder the steps use is the one the cache step keeps.
     let env = &wf["env"]["TAGLS_CACHE_DIR"];
     assert!(env.as_str().unwrap().contains("tagls-cache"), "{env:?}");
+
+    // The steps' scripts, run as a runner runs them (`bash -e`), on a pull
+    // request whose base is main: the SARIF is written and valid, and the
+    // gate fails on the missing path the pull request adds.
+    let script = |name: &str| -> (String, Vec<(String, String)>) {
+        let (_, job) = jobs.iter().next().unwrap();
+        let step = job["steps"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no step {name}"));
+        let env = step["env"]
+            .as_hash()
+            .map(|h| {
+                h.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().unwrap().to_owned(),
+                            v.as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (step["run"].as_str().unwrap().to_owned(), env)
+    };
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    write(root, "src/a.ts", "export {}\n");
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "base"]);
+    git(root, &["update-ref", "refs/remotes/origin/main", "main"]);
+    git(root, &["checkout", "-q", "-b", "work"]);
+    write(
+        root,
+        "src/b.ts",
+        "// #COMPLETION_DRIVE: Assuming src/gone.ts exists\nexport {}\n",
+    );
+    write(
+        root,
+        ".orchestration/implementation-log.md",
+        "## Files Created\n#FILE_CREATED: src/b.ts (2 lines)\n",
+    );
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "work"]);
+    let cache = tempfile::tempdir().unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin().parent().unwrap().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let run_step = |name: &str| -> Output {
+        let (run, env) = script(name);
+        let mut c = Command::new("bash");
+        c.args(["-e", "-c", &run])
+            .current_dir(root)
+            .env("PATH", &path)
+            .env("TAGLS_CACHE_DIR", cache.path());
+        for (k, v) in env {
+            // `${{ github.base_ref }}` on a pull request against main.
+            let v = v.replace("${{ github.base_ref }}", "main");
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let sarif = run_step("tagls check (SARIF)");
+    assert!(
+        sarif.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sarif.stderr)
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tagls.sarif")).unwrap()).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&doc)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ruleId"] == "missing-path"),
+        "{doc:#}"
+    );
+    std::fs::remove_file(root.join("tagls.sarif")).unwrap();
+    let gate = run_step("tagls gate");
+    let said = String::from_utf8_lossy(&gate.stdout);
+    assert_eq!(gate.status.code(), Some(1), "{said}");
+    assert!(said.contains("src/gone.ts does not exist"), "{said}");
+    assert!(
+        std::fs::read_dir(cache.path()).unwrap().count() > 0,
+        "no scan cache kept"
+    );
 }
