@@ -286,18 +286,24 @@ fn export_tree(root: &Path, rev: &str, to: &Path) -> Result<(), String> {
             result = Err("git cat-file stopped early".to_owned());
             break;
         }
-        let size: usize = header
+        let size: u64 = header
             .split_whitespace()
             .nth(2)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| format!("git cat-file: unexpected {header:?}"))?;
-        let mut bytes = vec![0; size + 1];
-        out.read_exact(&mut bytes).map_err(|e| e.to_string())?;
-        bytes.pop();
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         }
-        std::fs::write(dest, &bytes).map_err(|e| format!("{}: {e}", dest.display()))?;
+        // Streamed, so that a large file of the tree is never held whole.
+        let mut file =
+            std::fs::File::create(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+        let copied = std::io::copy(&mut (&mut out).take(size), &mut file)
+            .map_err(|e| format!("{}: {e}", dest.display()))?;
+        let mut newline = [0u8; 1];
+        if copied != size || out.read_exact(&mut newline).is_err() {
+            result = Err("git cat-file stopped early".to_owned());
+            break;
+        }
     }
     let _ = feeder.join();
     let _ = child.wait();
