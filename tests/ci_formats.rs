@@ -367,6 +367,16 @@ fn new_only_gates_on_what_the_change_added() {
         "{full:?} {new:?}"
     );
 
+    // A line the change edits is touched: its finding counts, though what it
+    // names is the same.
+    write(
+        root,
+        "src/a.ts",
+        "// A header.\n\n// #COMPLETION_DRIVE: Assuming src/gone.ts exists, for now\nexport {}\n// #COMPLETION_DRIVE: Assuming src/gone.ts exists\n",
+    );
+    git(root, &["commit", "-qam", "touched"]);
+    assert_eq!(prints(&["--new-only"]).len(), 2);
+
     // Nothing was written into the workspace, and --new-only needs --since.
     assert_eq!(git(root, &["status", "--porcelain", "--ignored"]), "");
     let usage = tagls(root, &["check", "--new-only"]);

@@ -134,12 +134,13 @@ pub fn restrict(report: &mut Report, prints: &mut Vec<String>, scope: &Scope) {
 
 /// Drops the findings of `report` that were already there in `bases` (the
 /// report of each root at the base revision), matched by fingerprint,
-/// unless they now weigh more on the verdict. Returns how many were
-/// dropped.
+/// unless they now weigh more on the verdict or the change `touched` their
+/// lines. Returns how many were dropped.
 pub fn drop_old(
     report: &mut Report,
     prints: &mut Vec<String>,
     bases: &[(PathBuf, Report)],
+    touched: impl Fn(&Located) -> bool,
 ) -> usize {
     let mut old: HashMap<(PathBuf, String), Option<Verdict>> = HashMap::new();
     for (root, base) in bases {
@@ -150,11 +151,34 @@ pub fn drop_old(
     let before = report.findings.len();
     retain(report, prints, |f, print| {
         match old.get(&(f.root.clone(), print.to_owned())) {
-            Some(was) => f.gate > *was,
+            Some(was) => f.gate > *was || touched(f),
             None => true,
         }
     });
     before - report.findings.len()
+}
+
+/// The lines of each file of `root` that the change since `rev` added or
+/// modified, as git shows them (`log::git::state`): a finding on them was
+/// touched by the change.
+pub fn changed_lines(root: &Path, rev: &str) -> HashMap<String, Vec<(usize, usize)>> {
+    crate::log::git::state(root, Some(rev))
+        .map(|s| s.hunks)
+        .unwrap_or_default()
+}
+
+/// Whether a finding lies on lines of `hunks` (1-based, inclusive).
+pub fn on_changed_lines(
+    f: &Located,
+    hunks: &HashMap<PathBuf, HashMap<String, Vec<(usize, usize)>>>,
+) -> bool {
+    hunks
+        .get(&f.root)
+        .and_then(|files| files.get(&f.path))
+        .is_some_and(|ranges| {
+            let (start, end) = (f.line as usize, f.end_line as usize);
+            ranges.iter().any(|&(a, b)| start <= b && a <= end)
+        })
 }
 
 /// Checks `root` as it was at `rev`: its tree is written into a fresh

@@ -212,7 +212,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 }
             }
         }
-        old = Some(baseline::drop_old(&mut report, &mut prints, &bases));
+        let hunks: std::collections::HashMap<_, _> = roots
+            .iter()
+            .map(|root| (root.clone(), baseline::changed_lines(root, rev)))
+            .collect();
+        old = Some(baseline::drop_old(&mut report, &mut prints, &bases, |f| {
+            baseline::on_changed_lines(f, &hunks)
+        }));
     }
     if !whole_passed && (new_only || !scope.is_empty()) {
         report.cleanup.clear();
