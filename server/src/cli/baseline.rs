@@ -158,20 +158,21 @@ pub fn drop_old(
     before - report.findings.len()
 }
 
+/// For each file (relative to its root), the 1-based, inclusive ranges of
+/// the lines a change added or modified.
+pub type ChangedLines = HashMap<String, Vec<(usize, usize)>>;
+
 /// The lines of each file of `root` that the change since `rev` added or
 /// modified, as git shows them (`log::git::state`): a finding on them was
 /// touched by the change.
-pub fn changed_lines(root: &Path, rev: &str) -> HashMap<String, Vec<(usize, usize)>> {
+pub fn changed_lines(root: &Path, rev: &str) -> ChangedLines {
     crate::log::git::state(root, Some(rev))
         .map(|s| s.hunks)
         .unwrap_or_default()
 }
 
 /// Whether a finding lies on lines of `hunks` (1-based, inclusive).
-pub fn on_changed_lines(
-    f: &Located,
-    hunks: &HashMap<PathBuf, HashMap<String, Vec<(usize, usize)>>>,
-) -> bool {
+pub fn on_changed_lines(f: &Located, hunks: &HashMap<PathBuf, ChangedLines>) -> bool {
     hunks
         .get(&f.root)
         .and_then(|files| files.get(&f.path))
