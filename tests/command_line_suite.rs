@@ -3,6 +3,8 @@
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
+#[path = "ci_formats.rs"]
+mod ci_formats;
 #[path = "cli.rs"]
 mod cli;
 #[path = "first_run.rs"]
@@ -17,6 +19,8 @@ mod hooks;
 mod log_writer;
 #[path = "mcp.rs"]
 mod mcp;
+#[path = "precommit.rs"]
+mod precommit;
 #[path = "proptest_edits.rs"]
 mod proptest_edits;
 #[path = "real_code.rs"]

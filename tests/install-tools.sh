@@ -14,6 +14,7 @@ done
 bash "$here/install-mcp.sh"
 if [[ ${#missing[@]} -eq 0 ]]; then
     bash "$here/real-corpus.sh"
+    bash "$here/install-precommit.sh"
     exit 0
 fi
 packages=()
@@ -32,3 +33,4 @@ apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null 2>&1 
 }
 echo "install-tools: installed ${packages[*]}" >&2
 bash "$here/real-corpus.sh"
+bash "$here/install-precommit.sh"

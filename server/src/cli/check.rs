@@ -14,6 +14,7 @@ use crate::tags::{Family, Severity};
 
 use anstyle::{AnsiColor, Style};
 
+use super::baseline::{self, Scope};
 use super::{CheckArgs, ColorWhen, EXIT_USAGE, Format};
 
 /// The version of the JSON output's schema; bumped on incompatible changes.
@@ -53,6 +54,53 @@ pub fn roots(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
             }
         })
         .collect()
+}
+
+/// Splits the PATH arguments into workspace roots and, for the files among
+/// them, the [`Scope`] of each root they are in (the nearest folder above
+/// holding `.orchestration/`, `.git` or `.tagls.toml`, else the current
+/// folder). A root also given as a folder is checked whole.
+pub fn targets(paths: Vec<PathBuf>) -> Result<(Vec<PathBuf>, Scope), String> {
+    let mut folders = Vec::new();
+    let mut scope = Scope::default();
+    let mut roots_of_files: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let abs = std::path::absolute(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let abs = crate::workspace::paths::normalize(&abs);
+        match std::fs::metadata(&abs) {
+            Ok(m) if !m.is_dir() => {
+                let cwd = std::env::current_dir().map_err(|e| format!("{}: {e}", p.display()))?;
+                let root = crate::workspace::root::find_root(&abs)
+                    .unwrap_or_else(|| crate::workspace::paths::normalize(&cwd));
+                let Ok(rel) = abs.strip_prefix(&root) else {
+                    return Err(format!(
+                        "{}: outside the workspace {}",
+                        p.display(),
+                        root.display()
+                    ));
+                };
+                scope.add(&root, rel.to_string_lossy().replace('\\', "/"));
+                if !roots_of_files.contains(&root) {
+                    roots_of_files.push(root);
+                }
+            }
+            _ => folders.push(p),
+        }
+    }
+    let mut all = if folders.is_empty() && !roots_of_files.is_empty() {
+        Vec::new()
+    } else {
+        roots(folders)?
+    };
+    for root in &all {
+        scope.whole(root);
+    }
+    for root in roots_of_files {
+        if !all.contains(&root) {
+            all.push(root);
+        }
+    }
+    Ok((all, scope))
 }
 
 /// Scans with progress on stderr when it is a terminal.
@@ -118,30 +166,71 @@ pub fn run(args: CheckArgs) -> ExitCode {
         config,
         no_cache,
         since,
+        new_only,
         quiet,
         max_findings,
         color,
     } = args;
-    if matches!(format, Format::Json | Format::Sarif) && (quiet || max_findings.is_some()) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Rdjsonl)
+        && (quiet || max_findings.is_some())
+    {
         eprintln!(
-            "tagls: --quiet and --max-findings apply to the human and short formats; JSON and SARIF hold every finding"
+            "tagls: --quiet and --max-findings apply to the human and short formats; JSON, SARIF and rdjsonl hold every finding"
         );
         return ExitCode::from(EXIT_USAGE);
     }
-    let roots = match roots(paths) {
+    let (roots, scope) = match targets(paths) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref()) {
+    let mut report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref())
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // The tags to clean up follow the verdict of the whole workspace: a
+    // restricted report that passes does not make them due.
+    let whole_passed = report.verdict() == Verdict::Passed;
+    let mut prints = baseline::fingerprints(&report.findings);
+    baseline::restrict(&mut report, &mut prints, &scope);
+    // Pull-request mode: the findings already there at the base do not count.
+    let mut old = None;
+    if let (true, Some(rev)) = (new_only, since.as_deref()) {
+        let mut bases = Vec::new();
+        for root in &roots {
+            match baseline::base_report(root, rev, config.as_deref()) {
+                Ok(base) => bases.push((root.clone(), base)),
+                Err(e) => {
+                    eprintln!("tagls: --new-only: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            }
+        }
+        let hunks: std::collections::HashMap<_, _> = roots
+            .iter()
+            .map(|root| (root.clone(), baseline::changed_lines(root, rev)))
+            .collect();
+        old = Some(baseline::drop_old(&mut report, &mut prints, &bases, |f| {
+            baseline::on_changed_lines(f, &hunks)
+        }));
+    }
+    if !whole_passed && (new_only || !scope.is_empty()) {
+        report.cleanup.clear();
+    }
+    // Said after the text formats' output, which it qualifies.
+    let old_line = old.map(|n| {
+        format!(
+            "new-only: {n} finding{} already there at {} not counted\n",
+            if n == 1 { "" } else { "s" },
+            escape_controls(since.as_deref().unwrap_or_default())
+        )
+    });
     for p in &report.problems {
         eprintln!("tagls: {p}");
     }
@@ -152,31 +241,32 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let written = match format {
         Format::Human => write_styled(
-            &human(
+            &(human(
                 &report,
                 Shown {
                     quiet,
                     max: max(Some(HUMAN_MAX_FINDINGS)),
                 },
-            ),
+            ) + old_line.as_deref().unwrap_or_default()),
             color,
         ),
         Format::Short => write_styled(
-            &short(
+            &(short(
                 &report,
                 Shown {
                     quiet,
                     max: max(None),
                 },
-            ),
+            ) + old_line.as_deref().unwrap_or_default()),
             color,
         ),
+        Format::Rdjsonl => write_plain(&rdjsonl(&report)),
         Format::Json => write_plain(
             &(serde_json::to_string_pretty(&json_report(&report)).unwrap_or_default() + "\n"),
         ),
-        Format::Sarif => {
-            write_plain(&(serde_json::to_string_pretty(&sarif(&report)).unwrap_or_default() + "\n"))
-        }
+        Format::Sarif => write_plain(
+            &(serde_json::to_string_pretty(&sarif(&report, &prints)).unwrap_or_default() + "\n"),
+        ),
     };
     match written {
         Ok(()) => {}
@@ -701,8 +791,9 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-/// SARIF 2.1.0: one run, one rule per code.
-pub fn sarif(report: &Report) -> Value {
+/// SARIF 2.1.0: one run, one rule per code; `prints` are the findings'
+/// fingerprints ([`baseline::fingerprints`]), one per finding.
+pub fn sarif(report: &Report, prints: &[String]) -> Value {
     let mut codes: Vec<Code> = report.findings.iter().map(|f| f.finding.code).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -713,9 +804,11 @@ pub fn sarif(report: &Report) -> Value {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
+        .zip(prints)
+        .map(|(f, print)| {
             json!({
                 "ruleId": f.finding.code,
+                "partialFingerprints": { baseline::FINGERPRINT_KEY: print },
                 "ruleIndex": codes.iter().position(|c| *c == f.finding.code).unwrap_or(0),
                 "level": sarif_level(f.finding.severity),
                 "message": { "text": f.finding.message },
@@ -773,4 +866,77 @@ pub fn sarif(report: &Report) -> Value {
             },
         }],
     })
+}
+
+fn rd_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "ERROR",
+        Severity::Warning => "WARNING",
+        Severity::Information | Severity::Hint => "INFO",
+    }
+}
+
+/// A reviewdog position: one-based line, and one-based column in UTF-8
+/// bytes, as reviewdog counts them.
+fn rd_position(p: crate::text::LineCol) -> Value {
+    json!({ "line": p.line + 1, "column": p.col + 1 })
+}
+
+/// Where a claim's line count is written in the log at `log`, as a
+/// reviewdog range, for the edit the editor's "Correct to N lines" makes;
+/// `None` unless the log still states `claimed` there.
+fn count_digits(log: &Path, range: crate::text::TextRange, claimed: usize) -> Option<Value> {
+    let meta = std::fs::symlink_metadata(log).ok()?;
+    let bytes =
+        crate::workspace::fs::read_after_lstat(log, &meta, crate::log::MAX_LOG_SIZE).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (written, digits) = crate::log::check::count_at(&text, range)?;
+    if written != claimed {
+        return None;
+    }
+    let at = |offset: usize| {
+        let before = text.get(..offset)?;
+        let line = before.matches('\n').count() + 1;
+        let column = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        Some(json!({ "line": line, "column": column }))
+    };
+    Some(json!({ "start": at(digits.start)?, "end": at(digits.end)? }))
+}
+
+/// reviewdog's diagnostic format, one object per line (`rdjsonl`): paths
+/// relative to the current folder, a misspelt tag's rename and a claim's
+/// corrected line count as suggestions.
+pub fn rdjsonl(report: &Report) -> String {
+    let cwd = std::env::current_dir().ok();
+    let mut out = String::new();
+    for f in &report.findings {
+        let full = f.root.join(&f.path);
+        let path = match cwd.as_deref().and_then(|c| full.strip_prefix(c).ok()) {
+            Some(rel) => rel.display().to_string(),
+            None => full.display().to_string(),
+        };
+        let (start, end) = f.span[0];
+        let range = json!({ "start": rd_position(start), "end": rd_position(end) });
+        let mut d = json!({
+            "message": f.finding.message,
+            "location": { "path": path, "range": range },
+            "severity": rd_severity(f.finding.severity),
+            "source": { "name": "tagls" },
+            "code": { "value": f.finding.code },
+        });
+        match &f.finding.fix {
+            Some(crate::findings::Fix::RenameTag { to }) => {
+                d["suggestions"] = json!([{ "range": range, "text": format!("#{to}:") }]);
+            }
+            Some(crate::findings::Fix::CorrectCount { claimed, lines }) => {
+                if let Some(at) = count_digits(&full, f.finding.range, *claimed) {
+                    d["suggestions"] = json!([{ "range": at, "text": lines.to_string() }]);
+                }
+            }
+            _ => {}
+        }
+        out.push_str(&d.to_string());
+        out.push('\n');
+    }
+    out
 }

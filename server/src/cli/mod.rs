@@ -2,6 +2,7 @@
 //! report`, `tagls log`, `tagls init` and `tagls explain` answer the same
 //! questions from a shell, and `tagls hook` answers a coding agent's hooks.
 
+pub mod baseline;
 pub mod check;
 pub mod explain;
 pub mod hook;
@@ -41,8 +42,10 @@ pub enum Format {
     Short,
     /// One JSON object with `verdict` and `findings` (schema: docs/check-output.schema.json).
     Json,
-    /// SARIF 2.1.0.
+    /// SARIF 2.1.0, with a stable fingerprint per result (for code scanning).
     Sarif,
+    /// reviewdog's diagnostic format, one JSON object per line (rdjsonl).
+    Rdjsonl,
 }
 
 #[derive(Subcommand, Debug)]
@@ -257,7 +260,10 @@ pub enum ColorWhen {
 /// The arguments of `tagls check`.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Workspace folders (or single files) to check.
+    /// Workspace folders to check, or files: then the workspace each is in
+    /// is checked whole, and only the findings in those files, about them,
+    /// or about the workspace's log count (as a commit hook passes the
+    /// staged files).
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -277,6 +283,11 @@ pub struct CheckArgs {
     /// `git-base` in .tagls.toml.
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
+    /// With --since REV: count only the findings the change added, not
+    /// those already there at REV (REV's tree is checked in a temporary
+    /// folder, and findings matched by their fingerprint).
+    #[arg(long, requires = "since")]
+    pub new_only: bool,
     /// Print only the verdict line and the findings that block it (human
     /// and short formats).
     #[arg(long, short)]
