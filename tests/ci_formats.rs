@@ -2,18 +2,12 @@
 //! that survive lines moving, reviewdog's rdjsonl, `--new-only` against a
 //! real git base, and the example GitHub Actions workflow.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_tagls"))
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::cli::{bin, repo, write};
 
 fn tagls(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin())
@@ -25,12 +19,6 @@ fn tagls(dir: &Path, args: &[&str]) -> Output {
         )
         .output()
         .unwrap()
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 fn git(root: &Path, args: &[&str]) -> String {
