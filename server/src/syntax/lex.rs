@@ -60,6 +60,24 @@ pub fn comments(lang: Language, text: &str) -> Option<Vec<TextRange>> {
             },
         ),
         Language::Python => python(b),
+        // Only the five languages above have a lexer; every other one is
+        // parsed.
+        Language::Swift
+        | Language::Rust
+        | Language::Java
+        | Language::Kotlin
+        | Language::CSharp
+        | Language::C
+        | Language::Cpp
+        | Language::Ruby
+        | Language::Php
+        | Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => None,
     }
 }
 
