@@ -160,7 +160,7 @@ static SPECS: [Spec; Language::ALL.len()] = [
     },
     Spec {
         name: "csharp",
-        language_ids: &["csharp"],
+        language_ids: &["csharp", "cs", "c-sharp"],
         extensions: &["cs", "csx"],
         file_names: &[],
         comment_kinds: &["comment"],
