@@ -62,7 +62,25 @@ fn defined_name<'t>(node: Node<'_>, text: &'t str) -> Option<&'t str> {
         | "method_declaration"
         | "type_spec"
         | "function_definition"
-        | "class_definition" => named("name"),
+        | "class_definition"
+        // Swift, Kotlin and Java (`class_declaration`, `function_declaration`
+        // and `method_declaration` above), C#, PHP, Lua.
+        | "protocol_declaration"
+        | "object_declaration"
+        | "record_declaration"
+        | "struct_declaration"
+        | "constructor_declaration"
+        // Rust.
+        | "function_item"
+        | "function_signature_item"
+        | "struct_item"
+        | "enum_item"
+        | "trait_item"
+        // Ruby.
+        | "method"
+        | "singleton_method"
+        | "class"
+        | "module" => named("name"),
         // `const login = () => ...`, `login: async () => ...`.
         "variable_declarator" | "public_field_definition" | "field_definition" | "pair" => {
             let value = node.child_by_field_name("value")?;
@@ -104,6 +122,33 @@ mod tests {
         assert_eq!(
             definitions(Language::Python, py),
             ["login", "Auth", "register"]
+        );
+        let swift = "class SaveButton {\n  func save() {}\n}\nprotocol Store {}\nstruct Item {}\n";
+        assert_eq!(
+            definitions(Language::Swift, swift),
+            ["SaveButton", "save", "Store", "Item"]
+        );
+        let rust = "struct Config;\nenum Mode { A }\ntrait Load { fn load(&self); }\nimpl Config { fn new() -> Self { Config } }\nfn main() {}\n";
+        assert_eq!(
+            definitions(Language::Rust, rust),
+            ["Config", "Mode", "Load", "load", "new", "main"]
+        );
+        let java =
+            "class UserService {\n  UserService() {}\n  void find() {}\n}\ninterface Repo {}\n";
+        assert_eq!(
+            definitions(Language::Java, java),
+            ["UserService", "UserService", "find", "Repo"]
+        );
+        let kotlin = "class Repository {\n  fun load() {}\n}\nobject Registry\n";
+        assert_eq!(
+            definitions(Language::Kotlin, kotlin),
+            ["Repository", "load", "Registry"]
+        );
+        let ruby =
+            "module Shop\n  class User\n    def name; end\n    def self.find; end\n  end\nend\n";
+        assert_eq!(
+            definitions(Language::Ruby, ruby),
+            ["Shop", "User", "name", "find"]
         );
         let jsx = "export default function Button() { return <b>x</b>; }\n";
         assert_eq!(definitions(Language::JavaScript, jsx), ["Button"]);
