@@ -5,6 +5,8 @@
 //! does not watch files for the server: the server watches the disk itself); and the
 //! `Log #FILE_CREATED` code action, applied the way Neovim's own code-action UI applies
 //! it, must make the server write the entry into the implementation log on disk.
+//! A Rust file, its filetype detected by Neovim 0.11 itself, shows the tag in its
+//! nested block comment.
 //!
 //! The editors come from `tests/install-editors.sh`, which writes their paths to
 //! `target/editors.env` (`TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`); the same variables
