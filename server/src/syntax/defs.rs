@@ -9,6 +9,36 @@ use super::{Language, Visit};
 /// looked for in at most this many nodes.
 const MAX_NODES: usize = 2_000_000;
 
+/// Whether [`definitions`] knows how `lang` defines names. For another
+/// language, a `Methods:` claim is looked for as a word of the file.
+pub fn covers(lang: Language) -> bool {
+    match lang {
+        Language::TypeScript
+        | Language::Tsx
+        | Language::JavaScript
+        | Language::Go
+        | Language::Python
+        | Language::Swift
+        | Language::Rust
+        | Language::Java
+        | Language::Kotlin
+        | Language::CSharp
+        | Language::Ruby
+        | Language::Php => true,
+        // C and C++ name a function inside its declarator; the others
+        // define no methods.
+        Language::C
+        | Language::Cpp
+        | Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => false,
+    }
+}
+
 /// The names `text` defines as functions, methods, classes and types, in
 /// document order, with duplicates.
 pub fn definitions(lang: Language, text: &str) -> Vec<String> {
@@ -149,6 +179,16 @@ mod tests {
         assert_eq!(
             definitions(Language::Ruby, ruby),
             ["Shop", "User", "name", "find"]
+        );
+        let cs = "class OrderController {\n  public IActionResult Get() => Ok();\n}\ninterface IStore {}\n";
+        assert_eq!(
+            definitions(Language::CSharp, cs),
+            ["OrderController", "Get", "IStore"]
+        );
+        let php = "<?php\nfunction greet() {}\nclass Greeting {\n  public function hello() {}\n}\n";
+        assert_eq!(
+            definitions(Language::Php, php),
+            ["greet", "Greeting", "hello"]
         );
         let jsx = "export default function Button() { return <b>x</b>; }\n";
         assert_eq!(definitions(Language::JavaScript, jsx), ["Button"]);
