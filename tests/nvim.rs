@@ -5,6 +5,8 @@
 //! does not watch files for the server: the server watches the disk itself); and the
 //! `Log #FILE_CREATED` code action, applied the way Neovim's own code-action UI applies
 //! it, must make the server write the entry into the implementation log on disk.
+//! A Rust file, its filetype detected by Neovim 0.11 itself, shows the tag in its
+//! nested block comment.
 //!
 //! The editors come from `tests/install-editors.sh`, which writes their paths to
 //! `target/editors.env` (`TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`); the same variables
@@ -62,6 +64,61 @@ const LOG_PATH: &str = ".orchestration/implementation-log.md";
 #[test]
 fn neovim_0_11_shows_diagnostic_and_hover() {
     run_editor_test("TAGLS_NVIM_011", "0.11");
+}
+
+/// A Rust file, its filetype detected by Neovim: the tag stands after a nested
+/// block comment's inner `*/`, where only Rust's grammar still sees a comment
+/// (TypeScript's would end the comment there and show nothing).
+const MAIN_RS: &str = "\
+// 日本語 😀 𝄞 multi-byte text before the tag
+fn main() {
+    /* outer /* inner */ #COMPLETION_DRIVE: Assuming the config is read once */
+}
+";
+
+#[test]
+fn neovim_0_11_shows_a_tag_in_a_nested_rust_comment() {
+    let Some(nvim) = find_nvim("TAGLS_NVIM_011", "0.11", "test") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/main.rs"), MAIN_RS).unwrap();
+    let (result, context) = run_driver(
+        &nvim,
+        "0.11",
+        &dir,
+        "lsp_core.lua",
+        "src/main.rs",
+        &[("TAGLS_DETECT_FILETYPE", OsStr::new("1"))],
+    );
+    let diagnostics = result["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let tag = diagnostics
+        .iter()
+        .find(|d| {
+            d["source"] == "tagls"
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("Assuming the config is read once"))
+        })
+        .unwrap_or_else(|| panic!("no tagls diagnostic for the Rust tag\n{context}"));
+    // 0-based line, byte column of `#`.
+    let line = MAIN_RS.lines().nth(2).unwrap();
+    assert_eq!(tag["lnum"], 2, "diagnostic line\n{context}");
+    assert_eq!(
+        tag["col"],
+        line.find('#').unwrap(),
+        "diagnostic column (byte of `#`)\n{context}"
+    );
+    let hover = result["hover"].as_str().unwrap_or_default();
+    assert!(
+        hover.contains("#COMPLETION_DRIVE"),
+        "hover {hover:?}\n{context}"
+    );
 }
 
 #[test]

@@ -662,18 +662,16 @@ async fn the_open_phase_state_follows_the_code_on_disk() {
 }
 
 /// The newer form's own example: an assumption recorded as an event of the
-/// phase state, in a Swift file tagls does not parse. Only the event says
-/// the assumption is open, and `ra_status` says so; once the event is
-/// resolved, the assumptions are settled.
+/// phase state only, about a Swift file whose code holds no tag. Only the
+/// event says the assumption is open, and `ra_status` says so; once the event
+/// is resolved, the assumptions are settled. The same assumption written as a
+/// tag in the Swift file is open in the code itself, whatever the event says.
 #[test]
 fn open_events_make_the_ra_status_unresolved() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("ws");
-    write(
-        &root,
-        "src/SaveButton.swift",
-        "// #COMPLETION_DRIVE: Assuming haptic should be .medium intensity\nlet style = UIImpactFeedbackGenerator.FeedbackStyle.medium\n",
-    );
+    let code = "let style = UIImpactFeedbackGenerator.FeedbackStyle.medium\n";
+    write(&root, "src/SaveButton.swift", code);
     let state = |resolved: bool| {
         format!(
             "{{\n  \"implementation_pass1\": {{\n    \"files_modified\": [\"src/SaveButton.swift\"],\n    \"ra_events\": [\n      {{ \"tag\": \"#COMPLETION_DRIVE\", \"message\": \"Assuming haptic should be .medium intensity\", \"file\": \"src/SaveButton.swift\", \"resolved\": {resolved} }}\n    ]\n  }}\n}}\n"
@@ -685,6 +683,14 @@ fn open_events_make_the_ra_status_unresolved() {
     write(&root, PHASE, &state(true));
     let report = check_json(&root);
     assert_eq!(report["ra_status"], "present_resolved", "{report}");
+    write(
+        &root,
+        "src/SaveButton.swift",
+        &format!("// #COMPLETION_DRIVE: Assuming haptic should be .medium intensity\n{code}"),
+    );
+    let report = check_json(&root);
+    assert_eq!(report["ra_status"], "present_unresolved", "{report}");
     std::fs::remove_file(root.join(PHASE)).unwrap();
+    std::fs::write(root.join("src/SaveButton.swift"), code).unwrap();
     assert_eq!(check_json(&root)["ra_status"], "none");
 }

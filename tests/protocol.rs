@@ -369,8 +369,8 @@ async fn several_changes_in_one_notification_apply_in_sequence() {
 async fn close_clears_diagnostics_and_other_languages_are_ignored() {
     let mut c = start(ClientOptions::default()).await;
     c.open(
-        "file:///ws/main.rs",
-        "rust",
+        "file:///ws/build.zig",
+        "zig",
         "// #COMPLETION_DRIVE: not ours\n",
     )
     .await;
@@ -380,7 +380,7 @@ async fn close_clears_diagnostics_and_other_languages_are_ignored() {
         "package main\n// #COMPLETION_DRIVE: ours\n",
     )
     .await;
-    // The actor handles documents in order: had the Rust file been checked,
+    // The actor handles documents in order: had the Zig file been checked,
     // its diagnostics would have come first.
     let first = c
         .wait_for(

@@ -252,6 +252,10 @@ fn the_lexer_finds_the_comments_the_parse_finds() {
     let mut broken = Vec::new();
     let mut sure: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     for (path, lang) in &files {
+        // The other languages are always parsed.
+        if !lex::covers(*lang) {
+            continue;
+        }
         let bytes = std::fs::read(path).unwrap();
         if bytes.len() > 2 * 1024 * 1024 {
             continue;

@@ -22,6 +22,8 @@ mod differential;
 mod everyday;
 #[path = "hostile.rs"]
 mod hostile;
+#[path = "languages.rs"]
+mod languages;
 #[path = "log.rs"]
 mod log;
 #[path = "log_faults.rs"]

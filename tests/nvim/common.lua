@@ -85,7 +85,8 @@ function M.session(name, result)
   end
 
   -- The buffer of the file given on the command line and its absolute path; its
-  -- filetype (the languageId) defaults to typescript, as -u NONE detects none.
+  -- filetype (the languageId) defaults to typescript, as -u NONE detects none
+  -- unless TAGLS_DETECT_FILETYPE=1.
   function s.current_file()
     local bufnr = vim.api.nvim_get_current_buf()
     local fname = vim.api.nvim_buf_get_name(bufnr)
@@ -93,6 +94,12 @@ function M.session(name, result)
       error('no file given: run as nvim ... -c "luafile ' .. name .. '" FILE')
     end
     fname = vim.fn.fnamemodify(fname, ':p')
+    -- TAGLS_DETECT_FILETYPE=1: Neovim's own filetype detection names the
+    -- language, as it does in everyday use.
+    if os.getenv('TAGLS_DETECT_FILETYPE') == '1' then
+      vim.cmd('filetype on')
+      vim.cmd('filetype detect')
+    end
     if vim.bo[bufnr].filetype == '' then
       vim.bo[bufnr].filetype = 'typescript'
     end

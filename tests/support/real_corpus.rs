@@ -421,8 +421,9 @@ fn write_log(dst: &Path, claimed: &[String], seeded: &mut Seeded) {
     std::fs::write(dst.join(LOG), log).expect("write the log");
 }
 
-/// Tag-shaped text in files tagls does not check: Markdown headings, CSS
-/// colours, plain text.
+/// Tag-shaped text that is no tag: Markdown headings (of a file that is no
+/// log), CSS colours (in rules and in a comment), plain text (a file tagls
+/// does not check).
 fn write_other_files(dst: &Path, seeded: &mut Seeded) {
     let files = [
         (
@@ -431,7 +432,7 @@ fn write_other_files(dst: &Path, seeded: &mut Seeded) {
         ),
         (
             "seeded/theme.css",
-            ".a { color: #FFF; }\n.b:hover { background: #C0FFEE; }\n/* #COMPLETION_DRIVE: Assuming missing/x.css exists */\n",
+            ".a { color: #FFF; }\n.b:hover { background: #C0FFEE; }\n/* brand: #ABCDEF; accent: #FFFFFF: */\n",
         ),
         ("seeded/notes.txt", "#CARGO_CULT: plain text\n"),
     ];

@@ -40,7 +40,7 @@ const SERVER_NAME = 'tagls';
 const INITIALIZE_TIMEOUT_MS = 20_000;
 const SERVER_PATH_SETTING = 'tagls.server.path';
 /**
- * The documents tagls serves: code in six languages, and Markdown. Which Markdown file
+ * The documents tagls serves: code (docs/LANGUAGES.md lists its languages), and Markdown. Which Markdown file
  * is the implementation log is the server's to say (the `log` setting, from `tagls.log`
  * or `.tagls.toml`); it stays silent on the others.
  */
@@ -51,6 +51,23 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   'javascriptreact',
   'go',
   'python',
+  'swift',
+  'rust',
+  'java',
+  'kotlin',
+  'csharp',
+  'c',
+  'cpp',
+  'ruby',
+  'php',
+  'shellscript',
+  'css',
+  'scss',
+  'less',
+  'lua',
+  'yaml',
+  'toml',
+  'html',
   'markdown',
   // The phase state (`.claude/orchestration/phase_state.json`, or where `phase-state` says).
   'json',

@@ -1060,7 +1060,8 @@ impl Checker<'_> {
         let value = field_value(field);
         let offset = field_value_offset(field);
         let text = String::from_utf8_lossy(bytes);
-        let lang = crate::syntax::Language::detect(None, shown);
+        let lang = crate::syntax::Language::detect(None, shown)
+            .filter(|&l| crate::syntax::defs::covers(l));
         let defined = lang.map(|l| crate::syntax::defs::definitions(l, &text));
         for (at, name) in method_names(value) {
             let range = TextRange::new(offset + at, offset + at + name.len());

@@ -9,6 +9,36 @@ use super::{Language, Visit};
 /// looked for in at most this many nodes.
 const MAX_NODES: usize = 2_000_000;
 
+/// Whether [`definitions`] knows how `lang` defines names. For another
+/// language, a `Methods:` claim is looked for as a word of the file.
+pub fn covers(lang: Language) -> bool {
+    match lang {
+        Language::TypeScript
+        | Language::Tsx
+        | Language::JavaScript
+        | Language::Go
+        | Language::Python
+        | Language::Swift
+        | Language::Rust
+        | Language::Java
+        | Language::Kotlin
+        | Language::CSharp
+        | Language::Ruby
+        | Language::Php => true,
+        // C and C++ name a function inside its declarator; the others
+        // define no methods.
+        Language::C
+        | Language::Cpp
+        | Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => false,
+    }
+}
+
 /// The names `text` defines as functions, methods, classes and types, in
 /// document order, with duplicates.
 pub fn definitions(lang: Language, text: &str) -> Vec<String> {
@@ -62,7 +92,25 @@ fn defined_name<'t>(node: Node<'_>, text: &'t str) -> Option<&'t str> {
         | "method_declaration"
         | "type_spec"
         | "function_definition"
-        | "class_definition" => named("name"),
+        | "class_definition"
+        // Swift, Kotlin and Java (`class_declaration`, `function_declaration`
+        // and `method_declaration` above), C#, PHP, Lua.
+        | "protocol_declaration"
+        | "object_declaration"
+        | "record_declaration"
+        | "struct_declaration"
+        | "constructor_declaration"
+        // Rust.
+        | "function_item"
+        | "function_signature_item"
+        | "struct_item"
+        | "enum_item"
+        | "trait_item"
+        // Ruby.
+        | "method"
+        | "singleton_method"
+        | "class"
+        | "module" => named("name"),
         // `const login = () => ...`, `login: async () => ...`.
         "variable_declarator" | "public_field_definition" | "field_definition" | "pair" => {
             let value = node.child_by_field_name("value")?;
@@ -104,6 +152,43 @@ mod tests {
         assert_eq!(
             definitions(Language::Python, py),
             ["login", "Auth", "register"]
+        );
+        let swift = "class SaveButton {\n  func save() {}\n}\nprotocol Store {}\nstruct Item {}\n";
+        assert_eq!(
+            definitions(Language::Swift, swift),
+            ["SaveButton", "save", "Store", "Item"]
+        );
+        let rust = "struct Config;\nenum Mode { A }\ntrait Load { fn load(&self); }\nimpl Config { fn new() -> Self { Config } }\nfn main() {}\n";
+        assert_eq!(
+            definitions(Language::Rust, rust),
+            ["Config", "Mode", "Load", "load", "new", "main"]
+        );
+        let java =
+            "class UserService {\n  UserService() {}\n  void find() {}\n}\ninterface Repo {}\n";
+        assert_eq!(
+            definitions(Language::Java, java),
+            ["UserService", "UserService", "find", "Repo"]
+        );
+        let kotlin = "class Repository {\n  fun load() {}\n}\nobject Registry\n";
+        assert_eq!(
+            definitions(Language::Kotlin, kotlin),
+            ["Repository", "load", "Registry"]
+        );
+        let ruby =
+            "module Shop\n  class User\n    def name; end\n    def self.find; end\n  end\nend\n";
+        assert_eq!(
+            definitions(Language::Ruby, ruby),
+            ["Shop", "User", "name", "find"]
+        );
+        let cs = "class OrderController {\n  public IActionResult Get() => Ok();\n}\ninterface IStore {}\n";
+        assert_eq!(
+            definitions(Language::CSharp, cs),
+            ["OrderController", "Get", "IStore"]
+        );
+        let php = "<?php\nfunction greet() {}\nclass Greeting {\n  public function hello() {}\n}\n";
+        assert_eq!(
+            definitions(Language::Php, php),
+            ["greet", "Greeting", "hello"]
         );
         let jsx = "export default function Button() { return <b>x</b>; }\n";
         assert_eq!(definitions(Language::JavaScript, jsx), ["Button"]);

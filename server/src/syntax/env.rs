@@ -29,31 +29,54 @@ pub struct EnvUse {
     pub match_range: TextRange,
 }
 
-/// The source of a language's env query.
-pub fn query_source(lang: Language) -> &'static str {
-    match lang {
+/// The source of a language's env query, for a language that has one.
+pub fn query_source(lang: Language) -> Option<&'static str> {
+    Some(match lang {
         // The three grammars name these nodes alike: one query serves them.
         Language::TypeScript | Language::Tsx | Language::JavaScript => {
             include_str!("../../queries/env/ecmascript.scm")
         }
         Language::Go => include_str!("../../queries/env/go.scm"),
         Language::Python => include_str!("../../queries/env/python.scm"),
-    }
+        Language::Swift => include_str!("../../queries/env/swift.scm"),
+        Language::Rust => include_str!("../../queries/env/rust.scm"),
+        Language::Java => include_str!("../../queries/env/java.scm"),
+        Language::Kotlin => include_str!("../../queries/env/kotlin.scm"),
+        Language::CSharp => include_str!("../../queries/env/csharp.scm"),
+        Language::C => include_str!("../../queries/env/c.scm"),
+        Language::Cpp => include_str!("../../queries/env/cpp.scm"),
+        Language::Ruby => include_str!("../../queries/env/ruby.scm"),
+        Language::Php => include_str!("../../queries/env/php.scm"),
+        // Shell reads every variable as `$X`, its own as well as the
+        // environment's; style sheets, Lua, data and markup files read none
+        // that tagls could tell apart.
+        Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => return None,
+    })
 }
 
-/// The compiled env query. Query sources ship inside the binary and a test
-/// compiles every one, so failing here is a build defect.
-pub fn query(lang: Language) -> &'static Query {
-    static QUERIES: [OnceLock<Query>; Language::ALL.len()] =
+/// The compiled env query, for a language that has one. Query sources ship
+/// inside the binary and a test compiles every one, so failing here is a
+/// build defect.
+pub fn query(lang: Language) -> Option<&'static Query> {
+    static QUERIES: [OnceLock<Option<Query>>; Language::ALL.len()] =
         [const { OnceLock::new() }; Language::ALL.len()];
-    QUERIES[lang.index()].get_or_init(|| {
-        Query::new(&lang.grammar(), query_source(lang)).unwrap_or_else(|e| {
-            panic!(
-                "the bundled {} env query does not compile: {e}",
-                lang.name()
-            )
+    QUERIES[lang.index()]
+        .get_or_init(|| {
+            let source = query_source(lang)?;
+            Some(Query::new(&lang.grammar(), source).unwrap_or_else(|e| {
+                panic!(
+                    "the bundled {} env query does not compile: {e}",
+                    lang.name()
+                )
+            }))
         })
-    })
+        .as_ref()
 }
 
 /// The environment-variable uses of `tree` whose matched expression overlaps
@@ -84,7 +107,9 @@ pub fn env_uses_in<T: TextProvider<I>, I: AsRef<[u8]>>(
     if ranges.is_empty() {
         return Vec::new();
     }
-    let query = query(lang);
+    let Some(query) = query(lang) else {
+        return Vec::new();
+    };
     let Some(name_index) = query.capture_index_for_name(NAME_CAPTURE) else {
         return Vec::new();
     };
@@ -138,12 +163,27 @@ pub fn env_uses_in<T: TextProvider<I>, I: AsRef<[u8]>>(
 }
 
 /// The identifiers an env read cannot do without, one of which every
-/// pattern of the language's query compares a node with.
-fn accessor_words(lang: Language) -> &'static [&'static [u8]] {
+/// pattern of the language's query compares a node with (a test checks
+/// that each pattern names one). None for a language without a query.
+pub fn accessor_words(lang: Language) -> &'static [&'static [u8]] {
     match lang {
         Language::TypeScript | Language::Tsx | Language::JavaScript => &[b"env"],
         Language::Go => &[b"Getenv", b"LookupEnv"],
         Language::Python => &[b"environ", b"getenv"],
+        Language::Swift => &[b"environment", b"getenv"],
+        Language::Rust => &[b"var", b"var_os", b"env", b"option_env"],
+        Language::Java | Language::Kotlin => &[b"getenv"],
+        Language::CSharp => &[b"GetEnvironmentVariable"],
+        Language::C | Language::Cpp => &[b"getenv", b"secure_getenv"],
+        Language::Ruby => &[b"ENV"],
+        Language::Php => &[b"getenv", b"_ENV"],
+        Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => &[],
     }
 }
 
@@ -303,7 +343,11 @@ mod tests {
     #[test]
     fn every_env_query_compiles_and_captures_a_name() {
         for lang in Language::ALL {
-            let q = Query::new(&lang.grammar(), query_source(lang))
+            let Some(source) = query_source(lang) else {
+                assert!(accessor_words(lang).is_empty(), "{}", lang.name());
+                continue;
+            };
+            let q = Query::new(&lang.grammar(), source)
                 .unwrap_or_else(|e| panic!("{} env query: {e}", lang.name()));
             let captures = q.capture_names();
             assert!(captures.contains(&NAME_CAPTURE), "{}", lang.name());
@@ -315,7 +359,10 @@ mod tests {
                 );
             }
             // The cached query is the same source.
-            assert_eq!(query(lang).pattern_count(), q.pattern_count());
+            assert_eq!(
+                query(lang).map(|q| q.pattern_count()),
+                Some(q.pattern_count())
+            );
         }
     }
 
@@ -459,6 +506,146 @@ p = os.environ.pop("POP")
                 "TRIPLE"
             ]
         );
+    }
+
+    #[test]
+    fn swift_finds_process_info_environment_and_getenv() {
+        let src = r#"import Foundation
+// 日本語 🎉 𝄞 before every target.
+let a = ProcessInfo.processInfo.environment["API_KEY"]
+let b = getenv("C_STYLE")
+// Not uses: escapes, interpolation, computed keys, strings, other objects.
+let c = ProcessInfo.processInfo.environment["X\u{41}"]
+let d = ProcessInfo.processInfo.environment["\(prefix)_URL"]
+let e = ProcessInfo.processInfo.environment[key]
+let f = "ProcessInfo.processInfo.environment[\"IN_STRING\"]"
+let g = other.processInfo.environment["OTHER"]
+// ProcessInfo.processInfo.environment["IN_COMMENT"]
+"#;
+        assert_eq!(names(Language::Swift, src), ["API_KEY", "C_STYLE"]);
+    }
+
+    #[test]
+    fn rust_finds_env_var_and_the_env_macros() {
+        let src = r##"// 日本語 🎉 𝄞 before every target.
+fn main() {
+    let a = std::env::var("DATABASE_URL");
+    let b = env::var_os("VAR_OS");
+    let c = env!("AT_BUILD");
+    let d = option_env!("MAYBE_AT_BUILD");
+    // Not uses: escapes, raw strings, computed keys, other paths, strings.
+    let e = std::env::var("ESCAPED\x41");
+    let f = std::env::var(key);
+    let g = std::env::set_var("SETTER", "v");
+    let h = config::var("OTHER_MODULE");
+    let i = "std::env::var(\"IN_STRING\")";
+    // std::env::var("IN_COMMENT")
+}
+"##;
+        assert_eq!(
+            names(Language::Rust, src),
+            ["DATABASE_URL", "VAR_OS", "AT_BUILD", "MAYBE_AT_BUILD"]
+        );
+    }
+
+    #[test]
+    fn java_and_kotlin_find_system_getenv() {
+        let java = r#"class A {
+  // 日本語 🎉 𝄞 before every target.
+  String a = System.getenv("JAVA_KEY");
+  String b = System.getenv("X\u0041");
+  String c = System.getenv(key);
+  String d = Other.getenv("OTHER");
+  String e = "System.getenv(\"IN_STRING\")";
+}
+"#;
+        assert_eq!(names(Language::Java, java), ["JAVA_KEY"]);
+        let kotlin = r#"// 日本語 🎉 𝄞 before every target.
+val a = System.getenv("KT_KEY")
+val b = System.getenv()["KT_MAP"]
+val c = "x ${System.getenv("IN_TEMPLATE")}"
+val d = System.getenv("${prefix}_URL")
+val e = Other.getenv("OTHER")
+val f = "System.getenv(\"IN_STRING\")"
+"#;
+        assert_eq!(
+            names(Language::Kotlin, kotlin),
+            ["KT_KEY", "KT_MAP", "IN_TEMPLATE"]
+        );
+    }
+
+    #[test]
+    fn csharp_finds_get_environment_variable() {
+        let src = r#"class A {
+  // 日本語 🎉 𝄞 before every target.
+  string a = Environment.GetEnvironmentVariable("CS_KEY");
+  string b = System.Environment.GetEnvironmentVariable("CS_FULL");
+  string c = Environment.GetEnvironmentVariable(key);
+  string d = Environment.GetEnvironmentVariable("X\u0041");
+  string e = Other.GetEnvironmentVariable("OTHER");
+  string f = "Environment.GetEnvironmentVariable(\"IN_STRING\")";
+}
+"#;
+        assert_eq!(names(Language::CSharp, src), ["CS_KEY", "CS_FULL"]);
+    }
+
+    #[test]
+    fn c_and_cpp_find_getenv() {
+        let c = "#include <stdlib.h>\n/* 日本語 🎉 𝄞 */\nchar *a = getenv(\"C_KEY\");\nchar *b = secure_getenv(\"C_SECURE\");\nchar *c = getenv(key);\nchar *d = \"getenv(\\\"IN_STRING\\\")\";\n";
+        assert_eq!(names(Language::C, c), ["C_KEY", "C_SECURE"]);
+        let cpp = "// 日本語 🎉 𝄞\nauto a = std::getenv(\"CPP_KEY\");\nauto b = getenv(\"CPP_BARE\");\nauto c = other::getenv(\"OTHER\");\nauto r = R\"(getenv(\"RAW\"))\";\n";
+        assert_eq!(names(Language::Cpp, cpp), ["CPP_KEY", "CPP_BARE"]);
+    }
+
+    #[test]
+    fn ruby_finds_env_subscripts_and_fetch() {
+        let src = r##"# 日本語 🎉 𝄞 before every target.
+a = ENV["RB_KEY"]
+b = ENV.fetch("RB_FETCH")
+c = ENV.fetch('RB_DEFAULT', 'x')
+d = ENV['RB_SINGLE']
+# Not uses: interpolation, computed keys, other constants, strings.
+e = ENV["#{prefix}_URL"]
+f = ENV[key]
+g = CONFIG["NOT_ENV"]
+h = "ENV['IN_STRING']"
+"##;
+        assert_eq!(
+            names(Language::Ruby, src),
+            ["RB_KEY", "RB_FETCH", "RB_DEFAULT", "RB_SINGLE"]
+        );
+    }
+
+    #[test]
+    fn php_finds_getenv_and_the_env_superglobal() {
+        let src = r#"<?php
+// 日本語 🎉 𝄞 before every target.
+$a = getenv('PHP_KEY');
+$b = $_ENV['PHP_ENV'];
+$c = getenv("PHP_DOUBLE");
+// Not uses: other arrays, computed keys, interpolation, strings.
+$d = $_GET['NOT_ENV'];
+$e = getenv($key);
+$f = getenv("{$prefix}_URL");
+$g = "getenv('IN_STRING')";
+"#;
+        assert_eq!(
+            names(Language::Php, src),
+            ["PHP_KEY", "PHP_ENV", "PHP_DOUBLE"]
+        );
+    }
+
+    #[test]
+    fn languages_without_a_query_find_no_use() {
+        for lang in [
+            Language::Bash,
+            Language::Css,
+            Language::Yaml,
+            Language::Html,
+        ] {
+            assert!(!may_read_env(lang, b"echo $HOME ENV getenv env"));
+            assert!(names(lang, "x").is_empty());
+        }
     }
 
     #[test]

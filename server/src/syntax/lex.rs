@@ -31,6 +31,34 @@
 use crate::syntax::Language;
 use crate::text::TextRange;
 
+/// Whether `lang` has a lexer: the five languages whose comments a first
+/// check of a workspace finds most often. Every other one is parsed.
+pub fn covers(lang: Language) -> bool {
+    match lang {
+        Language::Go
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::JavaScript
+        | Language::Python => true,
+        Language::Swift
+        | Language::Rust
+        | Language::Java
+        | Language::Kotlin
+        | Language::CSharp
+        | Language::C
+        | Language::Cpp
+        | Language::Ruby
+        | Language::Php
+        | Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => false,
+    }
+}
+
 /// The comments of `text`, in document order, as [`super::comments_in`] finds
 /// them in its parse (Python's docstrings included); `None` when the lexer
 /// cannot be sure, and the text must be parsed.
@@ -60,6 +88,23 @@ pub fn comments(lang: Language, text: &str) -> Option<Vec<TextRange>> {
             },
         ),
         Language::Python => python(b),
+        // No lexer ([`covers`]): the file is parsed.
+        Language::Swift
+        | Language::Rust
+        | Language::Java
+        | Language::Kotlin
+        | Language::CSharp
+        | Language::C
+        | Language::Cpp
+        | Language::Ruby
+        | Language::Php
+        | Language::Bash
+        | Language::Css
+        | Language::Scss
+        | Language::Lua
+        | Language::Yaml
+        | Language::Toml
+        | Language::Html => None,
     }
 }
 
@@ -555,6 +600,14 @@ fn py_string(b: &[u8], q: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::syntax::comments_in;
+
+    #[test]
+    fn only_the_languages_with_a_lexer_are_lexed() {
+        for lang in Language::ALL {
+            let lexed = comments(lang, "// #A: x\n# #B: y\n");
+            assert_eq!(lexed.is_some(), covers(lang), "{}", lang.name());
+        }
+    }
 
     /// The comments the parse finds, where the lexer is sure.
     fn agrees(lang: Language, src: &str) -> bool {

@@ -1,8 +1,9 @@
 //! Languages, their tree-sitter grammars, and where in a tree tags can live.
 //!
-//! Tags live in comments: in every grammar tagls parses, the node of kind
-//! `comment`. They are found by a walk of the tree that compares node kind
-//! ids, which costs about half of what a `(comment) @comment` query does on
+//! Tags live in comments: in every grammar tagls parses, the nodes of the
+//! kinds its [`Spec`] lists (`comment`, or `line_comment` and
+//! `block_comment`, ...). They are found by a walk of the tree that compares
+//! node kind ids, which costs about half of what a `(comment) @comment` query does on
 //! the same tree (docs/BENCHMARKS.md). Python's docstrings are documentation
 //! too: the string that is the first statement of a module, class or
 //! function counts as a comment; no other string does.
@@ -25,92 +26,347 @@ pub enum Language {
     JavaScript,
     Go,
     Python,
+    Swift,
+    Rust,
+    Java,
+    Kotlin,
+    CSharp,
+    C,
+    Cpp,
+    Ruby,
+    Php,
+    Bash,
+    Css,
+    Scss,
+    Lua,
+    Yaml,
+    Toml,
+    Html,
 }
 
+/// What tagls knows of a language: plain data, one entry per language
+/// ([`Language::spec`]). Adding a language is adding an entry here, a
+/// grammar crate, and, where the language reads environment variables, a
+/// query under `server/queries/env/` (docs/LANGUAGES.md).
+pub struct Spec {
+    /// The name in messages and docs.
+    pub name: &'static str,
+    /// The LSP language ids editors send for it.
+    pub language_ids: &'static [&'static str],
+    /// File extensions, without the dot.
+    pub extensions: &'static [&'static str],
+    /// Whole file names that hold this language whatever their extension.
+    pub file_names: &'static [&'static str],
+    /// The grammar's node kinds that are comments. A comment node's children
+    /// (Rust's `doc_comment`) are never visited, so a tag is read once.
+    pub comment_kinds: &'static [&'static str],
+    /// How its comment markers are stripped.
+    pub style: CommentStyle,
+    grammar: fn() -> tree_sitter::Language,
+}
+
+macro_rules! grammar {
+    ($lang:expr) => {{
+        fn grammar() -> tree_sitter::Language {
+            $lang.into()
+        }
+        grammar
+    }};
+}
+
+static SPECS: [Spec; Language::ALL.len()] = [
+    Spec {
+        name: "typescript",
+        language_ids: &["typescript"],
+        extensions: &["ts", "mts", "cts"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_typescript::LANGUAGE_TYPESCRIPT),
+    },
+    Spec {
+        name: "tsx",
+        language_ids: &["typescriptreact"],
+        extensions: &["tsx"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_typescript::LANGUAGE_TSX),
+    },
+    Spec {
+        name: "javascript",
+        // The JavaScript grammar parses JSX as well.
+        language_ids: &["javascript", "javascriptreact", "jsx"],
+        extensions: &["js", "mjs", "cjs", "jsx"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_javascript::LANGUAGE),
+    },
+    Spec {
+        name: "go",
+        language_ids: &["go"],
+        extensions: &["go"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_go::LANGUAGE),
+    },
+    Spec {
+        name: "python",
+        language_ids: &["python"],
+        extensions: &["py", "pyi"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Hash,
+        grammar: grammar!(tree_sitter_python::LANGUAGE),
+    },
+    Spec {
+        name: "swift",
+        language_ids: &["swift"],
+        extensions: &["swift"],
+        file_names: &[],
+        comment_kinds: &["comment", "multiline_comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_swift::LANGUAGE),
+    },
+    Spec {
+        name: "rust",
+        language_ids: &["rust"],
+        extensions: &["rs"],
+        file_names: &[],
+        // `doc_comment` is a child of these two.
+        comment_kinds: &["line_comment", "block_comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_rust::LANGUAGE),
+    },
+    Spec {
+        name: "java",
+        language_ids: &["java"],
+        extensions: &["java"],
+        file_names: &[],
+        comment_kinds: &["line_comment", "block_comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_java::LANGUAGE),
+    },
+    Spec {
+        name: "kotlin",
+        language_ids: &["kotlin"],
+        extensions: &["kt", "kts"],
+        file_names: &[],
+        comment_kinds: &["line_comment", "block_comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_kotlin_ng::LANGUAGE),
+    },
+    Spec {
+        name: "csharp",
+        language_ids: &["csharp", "cs", "c-sharp"],
+        extensions: &["cs", "csx"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_c_sharp::LANGUAGE),
+    },
+    Spec {
+        name: "c",
+        language_ids: &["c"],
+        extensions: &["c", "h"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_c::LANGUAGE),
+    },
+    Spec {
+        name: "cpp",
+        language_ids: &["cpp", "cuda-cpp"],
+        extensions: &[
+            "cpp", "cc", "cxx", "c++", "hpp", "hh", "hxx", "h++", "ipp", "inl",
+        ],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_cpp::LANGUAGE),
+    },
+    Spec {
+        name: "ruby",
+        language_ids: &["ruby"],
+        extensions: &["rb", "rake", "gemspec", "ru"],
+        file_names: &["Gemfile", "Rakefile", "Podfile", "Fastfile", "Brewfile"],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Hash,
+        grammar: grammar!(tree_sitter_ruby::LANGUAGE),
+    },
+    Spec {
+        name: "php",
+        language_ids: &["php"],
+        extensions: &["php", "phtml"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::CFamilyOrHash,
+        grammar: grammar!(tree_sitter_php::LANGUAGE_PHP),
+    },
+    Spec {
+        name: "bash",
+        language_ids: &["shellscript", "bash", "sh", "zsh"],
+        extensions: &["sh", "bash", "zsh", "ksh"],
+        file_names: &[".bashrc", ".bash_profile", ".profile", ".zshrc", ".envrc"],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Hash,
+        grammar: grammar!(tree_sitter_bash::LANGUAGE),
+    },
+    Spec {
+        name: "css",
+        // The CSS grammar reads `//` comments inside rules (`js_comment`),
+        // as Less writes them.
+        language_ids: &["css", "less"],
+        extensions: &["css", "less"],
+        file_names: &[],
+        comment_kinds: &["comment", "js_comment"],
+        style: CommentStyle::CFamily,
+        grammar: grammar!(tree_sitter_css::LANGUAGE),
+    },
+    Spec {
+        name: "scss",
+        language_ids: &["scss"],
+        extensions: &["scss"],
+        file_names: &[],
+        comment_kinds: &["comment", "js_comment"],
+        style: CommentStyle::CFamily,
+        grammar: tree_sitter_scss::language,
+    },
+    Spec {
+        name: "lua",
+        language_ids: &["lua"],
+        extensions: &["lua"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Lua,
+        grammar: grammar!(tree_sitter_lua::LANGUAGE),
+    },
+    Spec {
+        name: "yaml",
+        language_ids: &["yaml", "dockercompose", "github-actions-workflow"],
+        extensions: &["yaml", "yml"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Hash,
+        grammar: grammar!(tree_sitter_yaml::LANGUAGE),
+    },
+    Spec {
+        name: "toml",
+        language_ids: &["toml"],
+        extensions: &["toml"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Hash,
+        grammar: grammar!(tree_sitter_toml_ng::LANGUAGE),
+    },
+    Spec {
+        name: "html",
+        language_ids: &["html"],
+        extensions: &["html", "htm", "xhtml"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Markup,
+        grammar: grammar!(tree_sitter_html::LANGUAGE),
+    },
+];
+
 impl Language {
-    pub const ALL: [Language; 5] = [
+    pub const ALL: [Language; 21] = [
         Language::TypeScript,
         Language::Tsx,
         Language::JavaScript,
         Language::Go,
         Language::Python,
+        Language::Swift,
+        Language::Rust,
+        Language::Java,
+        Language::Kotlin,
+        Language::CSharp,
+        Language::C,
+        Language::Cpp,
+        Language::Ruby,
+        Language::Php,
+        Language::Bash,
+        Language::Css,
+        Language::Scss,
+        Language::Lua,
+        Language::Yaml,
+        Language::Toml,
+        Language::Html,
     ];
 
+    /// What tagls knows of this language.
+    pub fn spec(self) -> &'static Spec {
+        &SPECS[self.index()]
+    }
+
     /// The language of a document, by LSP language id first and by file
-    /// extension second. `None` for anything tagls does not parse.
+    /// name or extension second. `None` for anything tagls does not parse.
     pub fn detect(language_id: Option<&str>, path: &str) -> Option<Language> {
         if let Some(lang) = language_id.and_then(Language::from_language_id) {
             return Some(lang);
         }
         let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        if let Some(lang) = Language::ALL
+            .into_iter()
+            .find(|l| l.spec().file_names.contains(&file))
+        {
+            return Some(lang);
+        }
         let ext = file.rsplit_once('.')?.1;
         Language::from_extension(ext)
     }
 
     pub fn from_language_id(id: &str) -> Option<Language> {
-        Some(match id {
-            "typescript" => Language::TypeScript,
-            "typescriptreact" => Language::Tsx,
-            // The JavaScript grammar parses JSX as well.
-            "javascript" | "javascriptreact" | "jsx" => Language::JavaScript,
-            "go" => Language::Go,
-            "python" => Language::Python,
-            _ => return None,
-        })
+        Language::ALL
+            .into_iter()
+            .find(|l| l.spec().language_ids.contains(&id))
     }
 
     pub fn from_extension(ext: &str) -> Option<Language> {
-        Some(match ext {
-            "ts" | "mts" | "cts" => Language::TypeScript,
-            "tsx" => Language::Tsx,
-            "js" | "mjs" | "cjs" | "jsx" => Language::JavaScript,
-            "go" => Language::Go,
-            "py" | "pyi" => Language::Python,
-            _ => return None,
-        })
+        Language::ALL
+            .into_iter()
+            .find(|l| l.spec().extensions.contains(&ext))
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Language::TypeScript => "typescript",
-            Language::Tsx => "tsx",
-            Language::JavaScript => "javascript",
-            Language::Go => "go",
-            Language::Python => "python",
-        }
+        self.spec().name
     }
 
     pub fn grammar(self) -> tree_sitter::Language {
-        match self {
-            Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-            Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-            Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-            Language::Go => tree_sitter_go::LANGUAGE.into(),
-            Language::Python => tree_sitter_python::LANGUAGE.into(),
-        }
+        (self.spec().grammar)()
     }
 
     /// How comments start in this language, which decides how their markers
     /// are stripped.
     pub fn comment_style(self) -> CommentStyle {
-        match self {
-            Language::Python => CommentStyle::Hash,
-            _ => CommentStyle::CFamily,
-        }
+        self.spec().style
     }
 
     fn index(self) -> usize {
         self as usize
     }
 
-    /// The kind id of comment nodes in this language's grammar. A test
-    /// checks that every grammar has one.
-    pub fn comment_kind(self) -> u16 {
-        static KINDS: [OnceLock<u16>; 5] = [const { OnceLock::new() }; 5];
-        *KINDS[self.index()].get_or_init(|| self.grammar().id_for_node_kind("comment", true))
+    /// The kind ids of comment nodes in this language's grammar. A test
+    /// checks that every grammar has each of them.
+    pub fn comment_kinds(self) -> &'static [u16] {
+        static KINDS: [OnceLock<Vec<u16>>; Language::ALL.len()] =
+            [const { OnceLock::new() }; Language::ALL.len()];
+        KINDS[self.index()].get_or_init(|| {
+            let grammar = self.grammar();
+            self.spec()
+                .comment_kinds
+                .iter()
+                .map(|kind| grammar.id_for_node_kind(kind, true))
+                .collect()
+        })
     }
 
-    /// A new parser for this language.
+    /// A new parser for this language. Parsers are made when a file of the
+    /// language is first read, so a grammar no file uses costs nothing at
+    /// run time.
     pub fn parser(self) -> tree_sitter::Parser {
         let mut parser = tree_sitter::Parser::new();
         // Grammars are compiled in with a matching ABI; a test parses each one.
@@ -124,10 +380,17 @@ impl Language {
 /// How a language writes comments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommentStyle {
-    /// `// line` and `/* block */`
+    /// `// line` and `/* block */`, with their doc forms (`///`, `//!`,
+    /// `/** */`, `/*! */`); blocks may nest (Swift, Rust, Kotlin).
     CFamily,
-    /// `# line`
+    /// `# line` (Python's docstrings and Ruby's `=begin`/`=end` too).
     Hash,
+    /// PHP: `//`, `/* */` and `#`.
+    CFamilyOrHash,
+    /// Lua: `-- line` and `--[[ block ]]` (with any level of `=`).
+    Lua,
+    /// HTML: `<!-- block -->`.
+    Markup,
 }
 
 /// What a [`preorder`] walk does after a node.
@@ -253,7 +516,7 @@ pub fn docstring_reach(lang: Language, tree: &Tree, offset: usize) -> usize {
 /// Byte ranges of the comment nodes of `tree` that intersect `within`, in
 /// document order. In Python, docstrings count as comments.
 pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Vec<TextRange> {
-    let kind = lang.comment_kind();
+    let kinds = lang.comment_kinds();
     let docs = (lang == Language::Python).then(DocKinds::python);
     let (lo, hi) = within.map_or((0, usize::MAX), |r| (r.start, r.end));
     let intersects = |start: usize, end: usize| match within {
@@ -269,7 +532,7 @@ pub fn comments_in(lang: Language, tree: &Tree, within: Option<TextRange>) -> Ve
             // Everything after this node starts later still.
             return Visit::Stop;
         }
-        if node.kind_id() == kind {
+        if kinds.contains(&node.kind_id()) {
             if start < end && intersects(start, end) {
                 out.push(TextRange::new(start, end));
             }
@@ -301,9 +564,14 @@ mod tests {
     #[test]
     fn every_grammar_has_comment_nodes() {
         for lang in Language::ALL {
-            let kind = lang.comment_kind();
-            assert_ne!(kind, 0, "{}", lang.name());
-            assert!(lang.grammar().node_kind_is_named(kind), "{}", lang.name());
+            let kinds = lang.comment_kinds();
+            assert_eq!(kinds.len(), lang.spec().comment_kinds.len());
+            for (&kind, name) in kinds.iter().zip(lang.spec().comment_kinds) {
+                assert_ne!(kind, 0, "{} has no {name}", lang.name());
+                assert!(lang.grammar().node_kind_is_named(kind), "{}", lang.name());
+            }
+            // Every grammar links and parses with the tree-sitter in use.
+            assert!(lang.parser().parse("", None).is_some(), "{}", lang.name());
         }
     }
 
@@ -360,7 +628,24 @@ mod tests {
             Language::detect(None, "/x/y.jsx"),
             Some(Language::JavaScript)
         );
-        assert_eq!(Language::detect(Some("rust"), "main.rs"), None);
+        assert_eq!(
+            Language::detect(Some("rust"), "main.txt"),
+            Some(Language::Rust)
+        );
+        assert_eq!(Language::detect(None, "a/Gemfile"), Some(Language::Ruby));
+        assert_eq!(Language::detect(None, "x.scss"), Some(Language::Scss));
         assert_eq!(Language::detect(None, "Makefile"), None);
+        assert_eq!(Language::detect(None, "notes.txt"), None);
+        // Every extension and id names one language only.
+        for a in Language::ALL {
+            for b in Language::ALL.into_iter().filter(|&b| b != a) {
+                for e in a.spec().extensions {
+                    assert!(!b.spec().extensions.contains(e), "{e}");
+                }
+                for id in a.spec().language_ids {
+                    assert!(!b.spec().language_ids.contains(id), "{id}");
+                }
+            }
+        }
     }
 }

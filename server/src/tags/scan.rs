@@ -85,24 +85,86 @@ pub struct ContentLine<'a> {
 pub fn content_lines(style: CommentStyle, comment: &str, offset: usize) -> Vec<ContentLine<'_>> {
     let mut out = Vec::new();
     match style {
-        CommentStyle::Hash => match comment.strip_prefix('#') {
-            Some(body) => push_lines(&mut out, body, offset + 1, false),
-            None => docstring_lines(&mut out, comment, offset),
-        },
-        CommentStyle::CFamily => {
-            if let Some(rest) = comment.strip_prefix("//") {
-                let body = rest.trim_start_matches('/');
-                push_lines(&mut out, body, offset + (comment.len() - body.len()), false);
-            } else if let Some(rest) = comment.strip_prefix("/*") {
-                let rest = rest.strip_suffix("*/").unwrap_or(rest);
-                let body = rest.trim_start_matches('*');
-                push_lines(&mut out, body, offset + 2 + (rest.len() - body.len()), true);
-            } else {
-                push_lines(&mut out, comment, offset, false);
-            }
+        CommentStyle::Hash => hash_lines(&mut out, comment, offset),
+        CommentStyle::CFamily => c_lines(&mut out, comment, offset),
+        CommentStyle::CFamilyOrHash if comment.starts_with('#') => {
+            hash_lines(&mut out, comment, offset)
+        }
+        CommentStyle::CFamilyOrHash => c_lines(&mut out, comment, offset),
+        CommentStyle::Lua => lua_lines(&mut out, comment, offset),
+        CommentStyle::Markup => {
+            let (open, body) = match comment.strip_prefix("<!--") {
+                Some(rest) => (4, rest.strip_suffix("-->").unwrap_or(rest)),
+                None => (0, comment),
+            };
+            push_lines(&mut out, body, offset + open, false);
         }
     }
     out
+}
+
+/// Where `inner`, a slice of `outer`, starts in it.
+fn start_in(outer: &str, inner: &str) -> usize {
+    inner.as_ptr() as usize - outer.as_ptr() as usize
+}
+
+/// `// line`, `/// doc`, `//! inner doc`, `/* block */`, `/** doc */` and
+/// `/*! inner doc */`.
+fn c_lines<'a>(out: &mut Vec<ContentLine<'a>>, comment: &'a str, offset: usize) {
+    if let Some(rest) = comment.strip_prefix("//") {
+        // Rust's line comments hold their line break.
+        let rest = rest.trim_start_matches('/').trim_end_matches(['\n', '\r']);
+        let body = rest.strip_prefix('!').unwrap_or(rest);
+        push_lines(out, body, offset + start_in(comment, body), false);
+    } else if let Some(rest) = comment.strip_prefix("/*") {
+        let rest = rest.strip_suffix("*/").unwrap_or(rest);
+        let stars = rest.trim_start_matches('*');
+        let body = stars.strip_prefix('!').unwrap_or(stars);
+        push_lines(out, body, offset + 2 + (rest.len() - body.len()), true);
+    } else {
+        push_lines(out, comment, offset, false);
+    }
+}
+
+/// `# line`, Ruby's `=begin` ... `=end` block, else a Python docstring.
+fn hash_lines<'a>(out: &mut Vec<ContentLine<'a>>, comment: &'a str, offset: usize) {
+    if let Some(body) = comment.strip_prefix('#') {
+        push_lines(out, body, offset + 1, false);
+    } else if let Some(rest) = comment.strip_prefix("=begin") {
+        // `=end` starts the block's last line; what follows it on that line
+        // is a comment too, but holds no content lines.
+        let body = match rest.rfind("\n=end") {
+            Some(end) => &rest[..end],
+            None => rest,
+        };
+        push_lines(out, body, offset + "=begin".len(), false);
+    } else {
+        docstring_lines(out, comment, offset);
+    }
+}
+
+/// Lua's `-- line` (and LuaDoc's `---`) and `--[[ block ]]`, `--[==[ block
+/// ]==]` with any number of `=`.
+fn lua_lines<'a>(out: &mut Vec<ContentLine<'a>>, comment: &'a str, offset: usize) {
+    let Some(rest) = comment.strip_prefix("--") else {
+        push_lines(out, comment, offset, false);
+        return;
+    };
+    let level = rest
+        .strip_prefix('[')
+        .map(|r| r.bytes().take_while(|&b| b == b'=').count());
+    if let Some(level) = level
+        && rest.as_bytes().get(1 + level) == Some(&b'[')
+    {
+        let open = 2 + level + 2;
+        let inner = &comment[open..];
+        let close = format!("]{}]", "=".repeat(level));
+        let body = inner.strip_suffix(close.as_str()).unwrap_or(inner);
+        push_lines(out, body, offset + open, false);
+    } else {
+        let body = rest.trim_start_matches('-');
+        push_lines(out, body, offset + start_in(comment, body), false);
+    }
 }
 
 /// The lines of a Python docstring (`"""..."""`, `'''...'''`, `r"..."`):
@@ -376,6 +438,97 @@ mod tests {
 
     fn scan(style: CommentStyle, comment: &str) -> Vec<Tag> {
         scan_lines(&content_lines(style, comment, 0), &Registry::builtin())
+    }
+
+    /// The tags of one comment as (name, payload, the text at the name's
+    /// start), so that a position off by a marker shows.
+    fn found(style: CommentStyle, comment: &str) -> Vec<(String, String, String)> {
+        scan(style, comment)
+            .into_iter()
+            .map(|t| {
+                let at = &comment[t.name_range.start..t.name_range.end];
+                (t.name.to_string(), t.payload.to_string(), at.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_comment_marker_is_stripped() {
+        let cases: &[(CommentStyle, &str)] = &[
+            (CommentStyle::CFamily, "/// #PATH_DECISION: p"),
+            (CommentStyle::CFamily, "//! #PATH_DECISION: p\n"),
+            (CommentStyle::CFamily, "//!#PATH_DECISION: p\n"),
+            (CommentStyle::CFamily, "/*! #PATH_DECISION: p */"),
+            (CommentStyle::CFamily, "/**\n * #PATH_DECISION: p\n */"),
+            (
+                CommentStyle::CFamily,
+                "/// <summary>#PATH_DECISION: p</summary>",
+            ),
+            (CommentStyle::Hash, "# #PATH_DECISION: p"),
+            (CommentStyle::Hash, "=begin\n#PATH_DECISION: p\n=end"),
+            (CommentStyle::CFamilyOrHash, "# #PATH_DECISION: p"),
+            (CommentStyle::CFamilyOrHash, "// #PATH_DECISION: p"),
+            (CommentStyle::Lua, "-- #PATH_DECISION: p"),
+            (CommentStyle::Lua, "--- #PATH_DECISION: p"),
+            (CommentStyle::Lua, "--#PATH_DECISION: p"),
+            (CommentStyle::Lua, "--[[\n#PATH_DECISION: p\n]]"),
+            (CommentStyle::Lua, "--[==[ #PATH_DECISION: p ]==]"),
+            (CommentStyle::Markup, "<!-- #PATH_DECISION: p -->"),
+            (CommentStyle::Markup, "<!--#PATH_DECISION: p-->"),
+        ];
+        for (style, comment) in cases {
+            let tags = found(*style, comment);
+            assert_eq!(tags.len(), 1, "{comment:?}");
+            let (name, payload, at) = &tags[0];
+            assert_eq!(name, "PATH_DECISION", "{comment:?}");
+            assert!(payload.starts_with('p'), "{comment:?}: {payload:?}");
+            assert_eq!(at, "#PATH_DECISION:", "{comment:?}");
+        }
+        // The closing markers are not payload.
+        assert_eq!(
+            found(CommentStyle::Markup, "<!-- #PATH_DECISION: p -->")[0].1,
+            "p"
+        );
+        assert_eq!(
+            found(CommentStyle::Lua, "--[==[ #PATH_DECISION: p ]==]")[0].1,
+            "p"
+        );
+        assert_eq!(
+            found(CommentStyle::CFamily, "//! #PATH_DECISION: p\n")[0].1,
+            "p"
+        );
+    }
+
+    #[test]
+    fn rust_doc_lines_keep_their_continuation() {
+        // Each of Rust's line comments holds its line break.
+        let first = "/// #COMPLETION_DRIVE: Assuming x\n";
+        let second = "///   Description: why\n";
+        let mut lines = content_lines(CommentStyle::CFamily, first, 0);
+        lines.extend(content_lines(CommentStyle::CFamily, second, first.len()));
+        let tags = scan_lines(&lines, &Registry::builtin());
+        assert_eq!(tags.len(), 1);
+        assert_eq!(tags[0].continuation.len(), 1);
+        assert_eq!(tags[0].continuation[0].text, "Description: why");
+    }
+
+    #[test]
+    fn hash_marked_non_tags_stay_text() {
+        for comment in [
+            "/* color: #333; background: #FFFFFF; */",
+            "// #include <stdio.h>",
+            "# #region Helpers",
+            "<!-- #ABCDEF: a colour, not a tag -->",
+        ] {
+            let style = if comment.starts_with('#') {
+                CommentStyle::Hash
+            } else if comment.starts_with('<') {
+                CommentStyle::Markup
+            } else {
+                CommentStyle::CFamily
+            };
+            assert!(scan(style, comment).is_empty(), "{comment:?}");
+        }
     }
 
     #[test]

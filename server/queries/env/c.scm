@@ -1,0 +1,12 @@
+; Environment-variable uses whose name is written out in the source.
+; `@env.name` is the name (string contents without quotes), `@_use` the whole
+; expression, and the other `_` captures only feed predicates. Computed keys
+; are left alone: their name is not in the text. The anchors around the
+; string content reject literals with escapes or interpolation, whose name
+; tagls would have to decode.
+
+; getenv("NAME") and secure_getenv("NAME")
+(call_expression
+  function: (identifier) @_getenv
+  arguments: (argument_list . (string_literal . (string_content) @env.name .) .)
+  (#any-of? @_getenv "getenv" "secure_getenv")) @_use

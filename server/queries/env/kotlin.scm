@@ -1,0 +1,32 @@
+; Environment-variable uses whose name is written out in the source.
+; `@env.name` is the name (string contents without quotes), `@_use` the whole
+; expression, and the other `_` captures only feed predicates. Computed keys
+; are left alone: their name is not in the text. The anchors around the
+; string content reject literals with escapes or interpolation, whose name
+; tagls would have to decode.
+
+; System.getenv("NAME")
+(call_expression
+  (navigation_expression
+    (identifier) @_system
+    (identifier) @_getenv)
+  (value_arguments
+    .
+    (value_argument . (string_literal . (string_content) @env.name .) .)
+    .)
+  (#eq? @_system "System")
+  (#eq? @_getenv "getenv")) @_use
+
+; System.getenv()["NAME"]
+(index_expression
+  .
+  (call_expression
+    (navigation_expression
+      (identifier) @_system
+      (identifier) @_getenv)
+    (value_arguments))
+  .
+  (string_literal . (string_content) @env.name .)
+  .
+  (#eq? @_system "System")
+  (#eq? @_getenv "getenv")) @_use
