@@ -148,6 +148,13 @@ fn an_agent_checks_explains_resolves_and_logs_through_mcp() {
 
     let before = check_json(&ws);
     assert_eq!(before["verdict"], "BLOCKED", "{before}");
+    // What `tagls check FILE` reports, for the same call through MCP.
+    let out = Command::new(bin())
+        .args(["check", "--format", "json", "src/api/routes/auth.ts"])
+        .current_dir(&ws)
+        .output()
+        .unwrap();
+    let by_cli: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let t = session(
         &ws,
@@ -155,6 +162,7 @@ fn an_agent_checks_explains_resolves_and_logs_through_mcp() {
             "calls": [
                 ["check", "check", {}],
                 ["check_src", "check", { "paths": ["src"] }],
+                ["check_file", "check", { "paths": ["src/api/routes/auth.ts"] }],
                 ["open", "unresolved_assumptions", {}],
                 ["explain", "explain", { "code": "missing-path" }],
                 ["explain_tag", "explain", { "code": "#COMPLETION_DRIVE" }],
@@ -260,6 +268,23 @@ fn an_agent_checks_explains_resolves_and_logs_through_mcp() {
             .iter()
             .all(|f| !f["path"].as_str().unwrap().starts_with("src/")),
         "{check_src}"
+    );
+
+    // A file is checked as part of the workspace, its findings kept, as
+    // `tagls check FILE` does (`by_cli`, before the session).
+    let check_file = ok(&t, "check_file");
+    for key in ["verdict", "findings", "summary"] {
+        assert_eq!(check_file[key], by_cli[key], "{key}");
+    }
+    let files: Vec<&str> = check_file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|p| p.contains("auth.ts")),
+        "{files:?}"
     );
 
     // The open assumptions: what makes ra_status present_unresolved.

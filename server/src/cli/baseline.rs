@@ -132,6 +132,21 @@ pub fn restrict(report: &mut Report, prints: &mut Vec<String>, scope: &Scope) {
     retain(report, prints, |f, _| scope.touches(f));
 }
 
+/// What `tagls check` reports of a scan of whole roots when PATH arguments
+/// name files (`scope`): the findings `scope` touches, with their
+/// fingerprints (made on the whole report), and whether the whole workspace
+/// passed. The tags to clean up follow the whole workspace's verdict: a
+/// restricted report that passes does not make them due.
+pub fn scoped(mut report: Report, scope: &Scope) -> (Report, Vec<String>, bool) {
+    let whole_passed = report.verdict() == crate::findings::Verdict::Passed;
+    let mut prints = fingerprints(&report.findings);
+    restrict(&mut report, &mut prints, scope);
+    if !whole_passed && !scope.is_empty() {
+        report.cleanup.clear();
+    }
+    (report, prints, whole_passed)
+}
+
 /// Drops the findings of `report` that were already there in `bases` (the
 /// report of each root at the base revision), matched by fingerprint,
 /// unless they now weigh more on the verdict or the change `touched` their

@@ -186,19 +186,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let mut report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref())
-    {
+    let report = match scan_with_progress(&roots, config.as_deref(), no_cache, since.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tagls: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    // The tags to clean up follow the verdict of the whole workspace: a
-    // restricted report that passes does not make them due.
-    let whole_passed = report.verdict() == Verdict::Passed;
-    let mut prints = baseline::fingerprints(&report.findings);
-    baseline::restrict(&mut report, &mut prints, &scope);
+    let (mut report, mut prints, whole_passed) = baseline::scoped(report, &scope);
     // Pull-request mode: the findings already there at the base do not count.
     let mut old = None;
     if let (true, Some(rev)) = (new_only, since.as_deref()) {
@@ -220,7 +215,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             baseline::on_changed_lines(f, &hunks)
         }));
     }
-    if !whole_passed && (new_only || !scope.is_empty()) {
+    if !whole_passed && new_only {
         report.cleanup.clear();
     }
     // Said after the text formats' output, which it qualifies.

@@ -97,7 +97,7 @@ pub fn tool_list() -> Vec<Tool> {
             "check",
             "Run the quality gate (as `tagls check --format json`): verdict, verdict word, ra_status, reason, summary counts and every finding with its path, place, code, severity, gate effect, message and fix.",
             schema(
-                json!({ "paths": { "type": "array", "items": { "type": "string" }, "description": "Folders inside the workspace to check as roots; default: the workspace root." } }),
+                json!({ "paths": { "type": "array", "items": { "type": "string" }, "description": "Folders inside the workspace to check as roots, and files whose findings to keep (the workspace is checked whole); default: the workspace root." } }),
                 &[],
             ),
         )

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+use crate::cli::baseline::Scope;
 use crate::cli::{check as cli_check, explain, logcmd, report as cli_report};
 use crate::config::Settings;
 use crate::gate::{Report, Verdict};
@@ -111,28 +112,44 @@ struct CheckArgs {
     paths: Vec<String>,
 }
 
-/// `check`: the gate on the root, or on folders inside it, exactly as
-/// `tagls check --format json` answers.
+/// `check`: the gate on the root, or on folders and files inside it,
+/// exactly as `tagls check --format json` answers for the same paths.
 pub fn check(root: &Path, given: Option<Map<String, Value>>) -> Outcome {
     let CheckArgs { paths } = args("check", given)?;
-    let roots = if paths.is_empty() {
-        vec![root.to_path_buf()]
+    // A folder is checked as its own root, as `tagls check DIR` does; a file
+    // as part of the workspace, whose findings in it or about it are kept.
+    let mut roots = Vec::new();
+    let mut scope = Scope::default();
+    let mut whole = Vec::new();
+    if paths.is_empty() {
+        roots.push(root.to_path_buf());
     } else {
         let settings = settings(root)?;
         let mut ws = workspace(root, &settings);
-        paths
-            .iter()
-            .map(|p| match inside(&mut ws, root, p)? {
-                (abs, Lookup::Found(FileKind::Dir)) => Ok(abs),
-                (_, Lookup::Found(_)) => Err(format!(
-                    "{}: not a folder; pass a folder of the workspace",
-                    p.escape_debug()
-                )),
-                _ => Err(format!("{}: no such folder", p.escape_debug())),
-            })
-            .collect::<Result<Vec<_>, String>>()?
-    };
+        for p in &paths {
+            let (abs, found) = inside(&mut ws, root, p)?;
+            let target = match found {
+                Lookup::Found(FileKind::Dir) => {
+                    whole.push(abs.clone());
+                    abs
+                }
+                Lookup::Found(_) => {
+                    scope.add(root, display_rel(&abs, root));
+                    root.to_path_buf()
+                }
+                _ => return Err(format!("{}: no such file or folder", p.escape_debug())),
+            };
+            if !roots.contains(&target) {
+                roots.push(target);
+            }
+        }
+    }
+    // A root also given as a folder is checked whole.
+    for w in &whole {
+        scope.whole(w);
+    }
     let report = scan(&roots)?;
+    let (report, _, _) = crate::cli::baseline::scoped(report, &scope);
     let value = serde_json::to_value(cli_check::json_report(&report))
         .map_err(|e| format!("cannot encode the report: {e}"))?;
     Ok(Answer {
