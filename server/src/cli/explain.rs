@@ -164,24 +164,24 @@ pub fn lookup(name: &str) -> Result<(Code, Option<String>), String> {
     }
 }
 
-#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
 pub fn run(code: Option<String>) -> ExitCode {
-    let Some(name) = code else {
-        println!("{}", codes_help());
-        return ExitCode::SUCCESS;
-    };
-    match lookup(&name) {
-        Ok((code, intro)) => {
-            if let Some(intro) = intro {
-                println!("{intro}\n");
+    let out = match code {
+        None => format!("{}\n", codes_help()),
+        Some(name) => match lookup(&name) {
+            Ok((code, intro)) => {
+                let intro = intro.map(|i| format!("{i}\n\n")).unwrap_or_default();
+                intro + &text(code)
             }
-            print!("{}", text(code));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("tagls: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
+            Err(e) => {
+                eprintln!("tagls: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+    };
+    if super::print_result(&out) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_USAGE)
     }
 }
 

@@ -12,6 +12,15 @@ use crate::workspace::paths::display_rel;
 
 use super::EXIT_USAGE;
 
+/// Adds a line to a command's result, which [`super::print_result`] writes
+/// at once.
+macro_rules! say {
+    ($out:ident, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
+
 /// `.tagls.toml` with every key commented out at its default (docs/CONFIG.md).
 /// Uncommented, every setting parses (a test does it).
 pub fn config_template() -> String {
@@ -141,7 +150,6 @@ fn write_new(root: &Path, path: &Path, text: &str) -> Outcome {
     }
 }
 
-#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
 pub fn run(root: Option<PathBuf>) -> ExitCode {
     let root = match super::check::roots(root.into_iter().collect()) {
         Ok(mut roots) => roots.remove(0),
@@ -177,13 +185,15 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
     // would replace it for this root.
     let applies = config::workspace_file(&root);
     let (mut written, mut failed) = (0, 0);
+    let mut out = String::new();
     for (path, text, what) in &files {
         let shown = display_rel(path, &root);
         if let Some(above) = applies
             .as_ref()
             .filter(|a| *a != path && path.ends_with(config::FILE_NAME))
         {
-            println!(
+            say!(
+                out,
                 "kept {}: it applies to this folder, and a {} here would replace it",
                 above.display(),
                 config::FILE_NAME
@@ -193,10 +203,13 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
         match write_new(&root, path, text) {
             Outcome::Written => {
                 written += 1;
-                println!("wrote {shown}: {what}");
+                say!(out, "wrote {shown}: {what}");
             }
             Outcome::Kept => {
-                println!("kept {shown}: it exists, and tagls init never overwrites a file")
+                say!(
+                    out,
+                    "kept {shown}: it exists, and tagls init never overwrites a file"
+                )
             }
             Outcome::Failed(e) => {
                 failed += 1;
@@ -204,20 +217,26 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
             }
         }
     }
-    println!(
+    say!(
+        out,
         "\nRecord the work in the log as it is done (`tagls log created <path>`, `tagls log modified\n\
          <path>`, or the editor's code actions). While neither the code nor the log holds a tag,\n\
          `tagls check` has nothing to verify; once the code does, the log must hold a claim\n\
          (missing-log blocks until then).\n"
     );
-    print!("{}", ci_snippet());
-    if failed > 0 {
+    out.push_str(ci_snippet());
+    let code = if failed > 0 {
         ExitCode::from(EXIT_USAGE)
     } else if written == 0 {
-        println!("\nNothing written: both files exist.");
+        say!(out, "\nNothing written: both files exist.");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    };
+    if super::print_result(&out) {
+        code
+    } else {
+        ExitCode::from(EXIT_USAGE)
     }
 }
 
@@ -335,7 +354,6 @@ pub fn merge_claude_settings(text: &str) -> Result<(String, Vec<&'static str>), 
 
 /// `tagls init claude [ROOT]`: hooks that run `tagls hook` on Stop and
 /// SubagentStop, in `.claude/settings.json`.
-#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
 pub fn claude(root: Option<PathBuf>) -> ExitCode {
     let root = match super::check::roots(root.into_iter().collect()) {
         Ok(mut roots) => roots.remove(0),
@@ -357,13 +375,15 @@ pub fn claude(root: Option<PathBuf>) -> ExitCode {
         }
     });
     let outcome = written.map_err(|e| e.to_string()).and(merged);
-    match outcome {
+    let mut out = String::new();
+    let code = match outcome {
         Err(e) => {
             eprintln!("tagls: cannot update {CLAUDE_SETTINGS}: {e}; nothing was changed");
             ExitCode::from(EXIT_USAGE)
         }
         Ok((_, added)) if added.is_empty() => {
-            println!(
+            say!(
+                out,
                 "kept {CLAUDE_SETTINGS}: {} already run `{HOOK_COMMAND}`",
                 HOOKED_EVENTS.join(" and ")
             );
@@ -371,23 +391,31 @@ pub fn claude(root: Option<PathBuf>) -> ExitCode {
         }
         Ok((new, added)) => {
             if new {
-                println!(
+                say!(
+                    out,
                     "wrote {CLAUDE_SETTINGS}: {} run `{HOOK_COMMAND}`",
                     added.join(" and ")
                 );
             } else {
-                println!(
+                say!(
+                    out,
                     "updated {CLAUDE_SETTINGS}: {} now run `{HOOK_COMMAND}`; every other setting kept",
                     added.join(" and ")
                 );
             }
-            println!(
+            say!(
+                out,
                 "\nBefore Claude Code stops, tagls checks the workspace and the claims of its final\n\
                  message, and sends it back to work while something blocks (docs/AGENTS.md).\n\
                  `tagls` must be on the PATH Claude Code runs hooks with."
             );
             ExitCode::SUCCESS
         }
+    };
+    if super::print_result(&out) {
+        code
+    } else {
+        ExitCode::from(EXIT_USAGE)
     }
 }
 

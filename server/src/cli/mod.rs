@@ -10,6 +10,7 @@ pub mod init;
 pub mod logcmd;
 pub mod report;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -305,3 +306,22 @@ pub struct CheckArgs {
 
 /// The exit status of usage errors and unreadable input.
 pub const EXIT_USAGE: u8 = 2;
+
+/// Writes `text`, a command's result, to stdout at once. A closed pipe
+/// (`tagls explain | head`) is no error; any other error is said on stderr,
+/// and the answer is `false`.
+#[allow(clippy::print_stdout)] // stdout is where the CLI's result goes
+pub fn print_result(text: &str) -> bool {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            eprintln!("tagls: cannot write the result: {e}");
+            false
+        }
+    }
+}
