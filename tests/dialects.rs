@@ -388,17 +388,7 @@ async fn the_server_shows_the_newer_tags_in_code_and_plans() {
             p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
         })
         .await;
-    let codes: Vec<(u64, &str)> = published["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["range"]["start"]["line"].as_u64().unwrap(),
-                d["code"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let codes = line_codes(&published);
     assert!(codes.contains(&(5, "suggestion")), "{published:#}");
     assert!(codes.contains(&(9, "pattern")), "{published:#}");
     // Hover on the poison path says that it holds the gate.
@@ -431,17 +421,7 @@ async fn the_server_shows_the_newer_tags_in_code_and_plans() {
             p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
         })
         .await;
-    let found: Vec<(u64, &str)> = published["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["range"]["start"]["line"].as_u64().unwrap(),
-                d["code"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = line_codes(&published);
     assert_eq!(found, [(4, "decision"), (7, "suggestion")], "{published:#}");
     let hover = c
         .request(
@@ -598,4 +578,19 @@ async fn the_server_follows_the_dialect_when_its_files_appear() {
         "{path:#}"
     );
     c.finish().await;
+}
+
+/// The line and code of each diagnostic a publish holds.
+fn line_codes(published: &Value) -> Vec<(u64, &str)> {
+    published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["code"].as_str().unwrap(),
+            )
+        })
+        .collect()
 }

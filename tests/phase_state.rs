@@ -451,6 +451,17 @@ async fn server(root: &Path) -> TestClient {
     .await
 }
 
+/// The server on `root`, with the root's phase state open: the client, the
+/// state's URI and its text.
+async fn open_phase_state(root: &Path) -> (TestClient, String, String) {
+    let path = root.join(PHASE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    let mut c = server(root).await;
+    c.open(&uri, "json", &text).await;
+    (c, uri, text)
+}
+
 fn hover_text(h: &Value) -> String {
     h["contents"]["value"]
         .as_str()
@@ -461,11 +472,7 @@ fn hover_text(h: &Value) -> String {
 #[tokio::test]
 async fn the_open_phase_state_is_checked_live_with_hover_and_definition_both_ways() {
     let (_tmp, root) = task();
-    let path = root.join(PHASE);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let uri = file_uri(&path);
-    let mut c = server(&root).await;
-    c.open(&uri, "json", &text).await;
+    let (mut c, uri, text) = open_phase_state(&root).await;
     // Pushed with exact ranges, in UTF-16 (an emoji and 日本語 come before
     // some of them); the unrecorded assumption once the root's code is known.
     let want = expected_diagnostics(&text, "");
@@ -631,11 +638,7 @@ async fn the_editor_and_the_check_agree_on_the_phase_state() {
 #[tokio::test]
 async fn the_open_phase_state_follows_the_code_on_disk() {
     let (_tmp, root) = task();
-    let path = root.join(PHASE);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let uri = file_uri(&path);
-    let mut c = server(&root).await;
-    c.open(&uri, "json", &text).await;
+    let (mut c, uri, text) = open_phase_state(&root).await;
     let want = expected_diagnostics(&text, "");
     c.diagnostics_where(&uri, |p| diagnostics(p).len() == want.len())
         .await;
