@@ -889,13 +889,15 @@ fn count_digits(log: &Path, range: crate::text::TextRange, claimed: usize) -> Op
     if written != claimed {
         return None;
     }
-    let at = |offset: usize| {
-        let before = text.get(..offset)?;
-        let line = before.matches('\n').count() + 1;
-        let column = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        Some(json!({ "line": line, "column": column }))
+    let rope = ropey::Rope::from_str(&text);
+    let at = |offset| {
+        rd_position(crate::text::pos::offset_to_line_col(
+            &rope,
+            offset,
+            crate::text::pos::Encoding::Utf8,
+        ))
     };
-    Some(json!({ "start": at(digits.start)?, "end": at(digits.end)? }))
+    Some(json!({ "start": at(digits.start), "end": at(digits.end) }))
 }
 
 /// reviewdog's diagnostic format, one object per line (`rdjsonl`): paths
