@@ -83,15 +83,9 @@ fn inside(ws: &mut Workspace, root: &Path, given: &str) -> Result<(PathBuf, Look
 }
 
 /// Runs the gate on `roots`, as `tagls check` does (each root's
-/// configuration, the scan cache), without its progress on stderr.
+/// configuration, the scan cache): the same function.
 fn scan(roots: &[PathBuf]) -> Result<Report, String> {
-    let configured = crate::gate::configure(roots, None).map_err(|e| e.to_string())?;
-    let cache = crate::scan_cache::default_dir();
-    Ok(crate::gate::scan(
-        &configured,
-        cache.as_deref(),
-        &mut |_| {},
-    ))
+    cli_check::scan_with_progress(roots, None, false, None)
 }
 
 fn verdict_summary(report: &Report) -> String {
