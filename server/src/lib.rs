@@ -22,6 +22,7 @@ pub mod lsp;
 pub mod mcp;
 pub mod phase;
 pub mod plans;
+pub mod recur;
 pub mod resolve;
 pub mod scan_cache;
 pub mod secrets;
