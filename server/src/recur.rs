@@ -145,7 +145,7 @@ fn normalise_with(payload: &str, stemmer: &Stemmer) -> Normalised {
     let (text, shapes) = take_shapes(payload);
     out.anchors.extend(shapes);
     let chunks: Vec<&str> = text.split_whitespace().map(trim_chunk).collect();
-    let mut first_word = true;
+    let mut first_chunk = true;
     let mut at = 0;
     while at < chunks.len() {
         let chunk = chunks[at];
@@ -153,13 +153,16 @@ fn normalise_with(payload: &str, stemmer: &Stemmer) -> Normalised {
         if chunk.is_empty() {
             continue;
         }
+        let first = std::mem::replace(&mut first_chunk, false);
         if let Some(path) = normalise_path(chunk) {
             out.anchors.insert(path);
             continue;
         }
-        if chunk.starts_with(|c: char| c.is_ascii_digit()) {
+        // `~30s`, `$5`, `<=3`: the sign says how sure the author is, the number is what matters.
+        let unsigned = chunk.trim_start_matches(['~', '≈', '$', '+', '=', '<', '>', '@']);
+        if unsigned.starts_with(|c: char| c.is_ascii_digit()) {
             let next = chunks.get(at).copied().unwrap_or("");
-            let (number, took_next) = normalise_number(chunk, next);
+            let (number, took_next) = normalise_number(unsigned, next);
             if took_next {
                 at += 1;
             }
@@ -175,38 +178,48 @@ fn normalise_with(payload: &str, stemmer: &Stemmer) -> Normalised {
             out.anchors.insert(NEGATED.to_string());
             continue;
         }
-        for piece in chunk.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-            if piece.is_empty() {
+        // `width=768.0px`, `ISO-8601`: a number inside a chunk is still a number, decimals and all.
+        for part in chunk.split(|c: char| !(c.is_alphanumeric() || "_.%".contains(c))) {
+            let part = part.trim_matches('.');
+            if part.starts_with(|c: char| c.is_ascii_digit()) {
+                out.anchors.insert(normalise_number(part, "").0);
                 continue;
             }
-            if is_env_name(piece) {
-                out.anchors.insert(piece.to_string());
-                continue;
-            }
-            if piece.chars().any(|c| c.is_ascii_digit()) {
-                out.anchors.insert(piece.to_lowercase());
-                continue;
-            }
-            if is_name(piece, first_word) {
-                out.names.insert(piece.to_lowercase());
-            }
-            first_word = false;
-            let lower = piece.to_lowercase();
-            if NEGATIONS.contains(&lower.as_str()) {
-                out.anchors.insert(NEGATED.to_string());
-                continue;
-            }
-            let spelled = spell_out(&lower);
-            for word in spelled.split(' ') {
-                if word.chars().count() < 2 || FILLER.contains(&word) || COUNT_WORDS.contains(&word)
-                {
-                    continue;
-                }
-                out.words.push(stemmer.stem(word).into_owned());
+            for piece in part.split(['.', '%']) {
+                add_word(&mut out, piece, first, stemmer);
             }
         }
     }
     out
+}
+
+/// One word of a payload: an anchor when it is a variable name or holds a digit, a name when
+/// [`is_name`] says so, then (unless it is filler) a stemmed word.
+fn add_word(out: &mut Normalised, piece: &str, first_chunk: bool, stemmer: &Stemmer) {
+    if piece.is_empty() {
+        return;
+    }
+    if is_env_name(piece) {
+        out.anchors.insert(piece.to_string());
+        return;
+    }
+    if piece.chars().any(|c| c.is_ascii_digit()) {
+        out.anchors.insert(piece.to_lowercase());
+        return;
+    }
+    if is_name(piece, first_chunk) {
+        out.names.insert(piece.to_lowercase());
+    }
+    let lower = piece.to_lowercase();
+    if NEGATIONS.contains(&lower.as_str()) {
+        out.anchors.insert(NEGATED.to_string());
+        return;
+    }
+    let word = spell_out(&lower);
+    if word.chars().count() < 2 || FILLER.contains(&word) || COUNT_WORDS.contains(&word) {
+        return;
+    }
+    out.words.push(stemmer.stem(word).into_owned());
 }
 
 /// Take the object shapes out of a payload: `{token, user}` and `{ user, token }` are the anchor
@@ -236,9 +249,9 @@ fn take_shapes(payload: &str) -> (String, Vec<String>) {
     (text, shapes)
 }
 
-/// Whether a word names something: `LaunchDarkly`, `CORS`, or `Redis` after the first word (a
+/// Whether a word names something: `LaunchDarkly`, `CORS`, or `Redis` outside the first chunk (a
 /// payload's first word is capitalised as a sentence's is).
-fn is_name(piece: &str, first_word: bool) -> bool {
+fn is_name(piece: &str, first_chunk: bool) -> bool {
     let mut chars = piece.chars();
     let Some(head) = chars.next() else {
         return false;
@@ -248,7 +261,7 @@ fn is_name(piece: &str, first_word: bool) -> bool {
     if letters < 2 || !head.is_uppercase() {
         return false;
     }
-    inner_upper > 0 || !first_word
+    inner_upper > 0 || !first_chunk
 }
 
 /// Characters that wrap a word in prose and are never part of what it names.
@@ -649,7 +662,14 @@ struct Reduced {
     trigrams: HashSet<[char; 3]>,
 }
 
+/// What makes two payloads of one block indistinguishable: their words and their names.
+type Likeness<'a> = (&'a BTreeSet<String>, &'a BTreeSet<String>);
+
 impl Reduced {
+    fn likeness(&self) -> Likeness<'_> {
+        (&self.words, &self.normalised.names)
+    }
+
     fn new(normalised: Normalised) -> Reduced {
         let words: BTreeSet<String> = normalised.words.iter().cloned().collect();
         let mut trigrams = HashSet::new();
@@ -732,10 +752,12 @@ fn candidate_pairs(members: &[usize], reduced: &[Reduced]) -> Vec<(usize, usize)
 fn cluster_block(members: &[usize], reduced: &[Reduced], threshold: f64) -> Vec<Vec<usize>> {
     // Payloads that reduce to the same words and names are one point with a weight: identical
     // points would merge first anyway, and a block of many repeats stays small.
-    let mut alike: BTreeMap<(&BTreeSet<String>, &BTreeSet<String>), Vec<usize>> = BTreeMap::new();
+    let mut alike: BTreeMap<Likeness, Vec<usize>> = BTreeMap::new();
     for &member in members {
-        let key = (&reduced[member].words, &reduced[member].normalised.names);
-        alike.entry(key).or_default().push(member);
+        alike
+            .entry(reduced[member].likeness())
+            .or_default()
+            .push(member);
     }
     let mut points: Vec<Vec<usize>> = alike.into_values().collect();
     points.sort_by_key(|same| same[0]);
@@ -848,11 +870,12 @@ fn average_link(
 fn group_of(members: Vec<usize>, items: &[Item], reduced: &[Reduced], options: &Options) -> Group {
     // The medoid: the member most like the others; then the shortest wording; then the first.
     // Members that reduce alike are scored once, with their count.
-    let mut alike: BTreeMap<(&BTreeSet<String>, &BTreeSet<String>), (usize, usize)> =
-        BTreeMap::new();
+    let mut alike: BTreeMap<Likeness, (usize, usize)> = BTreeMap::new();
     for &member in &members {
-        let key = (&reduced[member].words, &reduced[member].normalised.names);
-        alike.entry(key).or_insert((member, 0)).1 += 1;
+        alike
+            .entry(reduced[member].likeness())
+            .or_insert((member, 0))
+            .1 += 1;
     }
     let points: Vec<(usize, usize)> = alike.into_values().collect();
     let mut label_index = members[0];
@@ -861,9 +884,7 @@ fn group_of(members: Vec<usize>, items: &[Item], reduced: &[Reduced], options: &
         let total: f64 = points
             .iter()
             .map(|&(other, count)| {
-                if reduced[other].words == reduced[member].words
-                    && reduced[other].normalised.names == reduced[member].normalised.names
-                {
+                if reduced[other].likeness() == reduced[member].likeness() {
                     (count - 1) as f64
                 } else {
                     similarity(&reduced[member], &reduced[other]) * count as f64
@@ -1191,6 +1212,14 @@ mod tests {
             BTreeSet::from(["JWT_SECRET".to_string()])
         );
         // Words with digits, language tags, object shapes and negation must match too.
+        assert_eq!(
+            normalise("max-width=768.0px, ~30s").anchors,
+            BTreeSet::from(["768px".to_string(), "30s".to_string()])
+        );
+        assert_eq!(
+            normalise("ISO-8601 dates").anchors,
+            normalise("ISO 8601 dates").anchors
+        );
         assert!(
             normalise("Assuming OAuth2 scopes")
                 .anchors
