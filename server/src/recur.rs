@@ -18,7 +18,7 @@
 //!    [`Options::similarity`], so one close pair cannot chain two unrelated clusters together.
 //! 5. A group's label is its medoid's own payload text, never a blend of several.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -953,6 +953,8 @@ fn file_name(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     /// The labelled corpus: (group label, item) per payload; `-` is a payload that stays alone.
