@@ -7,8 +7,8 @@
 //!
 //! The method, in order (docs/AUDIT.md, "Recurring assumptions", says why):
 //! 1. [`normalise`] reduces a payload to its *anchors* (paths, numbers with their units, words
-//!    with digits, environment variable names) and its *words* (lower case, filler dropped,
-//!    abbreviations spelled out, stemmed).
+//!    with digits, environment variable names, language tags, object shapes, negation), its
+//!    *words* (lower case, filler dropped, abbreviations spelled out, stemmed) and its *names*.
 //! 2. Payloads are blocked by tag family and anchor set: two payloads can only group when they
 //!    belong to the same family and name exactly the same paths, numbers and variables.
 //! 3. Within a block, pairs are scored by the mean of a word-set Jaccard index and a Dice
@@ -131,7 +131,8 @@ pub fn groups(items: &[Item], options: &Options) -> Vec<Group> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Normalised {
     /// What must match exactly for two payloads to group: paths, numbers with units, words
-    /// with digits, environment variable names.
+    /// with digits, environment variable names, language tags, object shapes, and [`NEGATED`]
+    /// when the payload says `not`.
     pub anchors: BTreeSet<String>,
     /// The remaining words: lower case, filler dropped, abbreviations spelled out, stemmed.
     pub words: Vec<String>,
@@ -387,7 +388,7 @@ fn is_file_name(lower: &str) -> bool {
 const NEGATIONS: &[&str] = &["not", "no", "never", "without", "cannot", "none", "nor"];
 
 /// The anchor of a negated payload; it cannot be mistaken for a path, number or name.
-const NEGATED: &str = "¬";
+pub const NEGATED: &str = "¬";
 
 /// `en-US`, `de-DE`: a language tag names a locale, which must match like a number.
 fn is_language_tag(chunk: &str) -> bool {
