@@ -193,8 +193,11 @@ async fn env_reads_in_scripts_are_checked_and_markup_reads_none() {
     c.finish().await;
 }
 
+/// Where a diagnostic starts: line and character.
+type Start = (u64, u64);
+
 /// The starts of the diagnostics in a publication, sorted.
-fn starts(diags: &Value) -> Vec<(u64, u64)> {
+fn starts(diags: &Value) -> Vec<Start> {
     let mut out: Vec<(u64, u64)> = diags["diagnostics"]
         .as_array()
         .unwrap()
@@ -242,7 +245,7 @@ async fn edits_inside_a_script_update_its_tags() {
 
     // (line, character, inserted text, the starts after it, where the
     // text is whole)
-    let edits: &[(u64, u64, &str, Option<&[(u64, u64)]>)] = &[
+    let edits: &[(u64, u64, &str, Option<&[Start]>)] = &[
         // A new tag typed inside the script.
         (
             5,
