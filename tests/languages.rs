@@ -17,17 +17,17 @@ use crate::differential::copy_dir;
 use crate::method::tagls;
 use crate::support::{self, ClientOptions, file_uri};
 
-fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tagls"))
 }
 
 /// A fixture: its path under tests/fixtures/languages/, the language id an
 /// editor sends for it, and the payloads of the tags it holds (each written
 /// once in the file), in document order.
-struct Case {
-    file: &'static str,
-    language_id: &'static str,
-    tags: &'static [&'static str],
+pub(crate) struct Case {
+    pub(crate) file: &'static str,
+    pub(crate) language_id: &'static str,
+    pub(crate) tags: &'static [&'static str],
 }
 
 const CASES: &[Case] = &[
@@ -174,7 +174,7 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/languages")
 }
 
@@ -191,7 +191,7 @@ fn tag_at(text: &str, payload: &str) -> (usize, String) {
 
 /// Line and column of a byte offset: zero-based in UTF-16 units, and
 /// one-based in Unicode scalar values (as `tagls check` counts them).
-fn positions(text: &str, offset: usize) -> ((u64, u64), (u64, u64)) {
+pub(crate) fn positions(text: &str, offset: usize) -> ((u64, u64), (u64, u64)) {
     let before = &text[..offset];
     let line = before.matches('\n').count() as u64;
     let start = before.rfind('\n').map_or(0, |n| n + 1);
@@ -202,10 +202,10 @@ fn positions(text: &str, offset: usize) -> ((u64, u64), (u64, u64)) {
     )
 }
 
-/// A workspace holding every fixture, at the same paths.
-fn workspace() -> tempfile::TempDir {
+/// A workspace holding the fixtures of `cases`, at the same paths.
+fn workspace(cases: &[Case]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for case in CASES {
+    for case in cases {
         let to = dir.path().join(case.file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(fixtures().join(case.file), to).unwrap();
@@ -217,7 +217,7 @@ fn workspace() -> tempfile::TempDir {
 fn every_new_language_has_a_fixture_here() {
     // A fixture folder nobody lists here would be silently untested.
     let mut listed: BTreeSet<String> = BTreeSet::new();
-    for case in CASES {
+    for case in CASES.iter().chain(crate::embedded::CASES) {
         listed.insert(case.file.split('/').next().unwrap().to_owned());
     }
     let on_disk: BTreeSet<String> = std::fs::read_dir(fixtures())
@@ -234,11 +234,18 @@ fn every_new_language_has_a_fixture_here() {
 
 #[test]
 fn tagls_check_finds_each_tag_once_at_its_line_and_column_and_no_decoy() {
-    let ws = workspace();
+    check_finds_each_tag_once(CASES);
+}
+
+/// `tagls check --format json` over a workspace of the fixtures of `cases`
+/// reports each of their tags once, at its line and column, and nothing
+/// else that names a tag.
+pub(crate) fn check_finds_each_tag_once(cases: &[Case]) {
+    let ws = workspace(cases);
     let (_, out) = tagls(ws.path(), &["check", "--format", "json", "."]);
     let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in cases {
         let text = std::fs::read_to_string(fixtures().join(case.file)).unwrap();
         let expected: Vec<(u64, u64, String)> = case
             .tags
@@ -279,7 +286,13 @@ fn tagls_check_finds_each_tag_once_at_its_line_and_column_and_no_decoy() {
 
 #[tokio::test]
 async fn the_server_shows_each_tag_at_its_utf16_position_and_no_decoy() {
-    let ws = workspace();
+    server_shows_each_tag(CASES).await;
+}
+
+/// The built server, opened on each fixture of `cases` by a UTF-16 client,
+/// shows a diagnostic at each of their tags and nowhere else.
+pub(crate) async fn server_shows_each_tag(cases: &[Case]) {
+    let ws = workspace(cases);
     let mut c = support::start_binary(
         &bin(),
         ClientOptions {
@@ -290,7 +303,7 @@ async fn the_server_shows_each_tag_at_its_utf16_position_and_no_decoy() {
     )
     .await;
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in cases {
         let path = ws.path().join(case.file);
         let text = std::fs::read_to_string(&path).unwrap();
         let uri = file_uri(&path);
@@ -432,7 +445,7 @@ fn fixtures_copied_whole_give_the_same_tags() {
         .filter(|f| f["tag"].is_string())
         .filter_map(|f| f["path"].as_str())
         .collect();
-    for case in CASES {
+    for case in CASES.iter().chain(crate::embedded::CASES) {
         assert!(
             tagged.contains(case.file),
             "{} has no tag: {report:#}",

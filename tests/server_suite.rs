@@ -18,6 +18,8 @@ mod depth;
 mod dialects;
 #[path = "differential.rs"]
 mod differential;
+#[path = "embedded.rs"]
+mod embedded;
 #[path = "everyday.rs"]
 mod everyday;
 #[path = "hostile.rs"]

@@ -9,6 +9,7 @@
 use ropey::Rope;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
+use crate::syntax::embed::{self, Region};
 use crate::syntax::env::{EnvUse, env_uses_in};
 use crate::syntax::{self, Language};
 use crate::tags::scan::{content_lines, scan_lines};
@@ -66,12 +67,30 @@ pub struct SyntaxParts {
     pub env_uses: Vec<EnvUse>,
 }
 
+/// Code embedded in a markup document (a `<script>` or a `<style>`), with
+/// its own tree: its nodes carry the document's byte offsets.
+#[derive(Clone)]
+struct Embedded {
+    region: Region,
+    tree: Tree,
+}
+
+impl Embedded {
+    /// Where its tree says it is, after the edits since its parse.
+    fn extent(&self) -> Option<TextRange> {
+        let r = self.tree.included_ranges().into_iter().next()?;
+        Some(TextRange::new(r.start_byte, r.end_byte))
+    }
+}
+
 /// A parsed document.
 #[derive(Clone)]
 pub struct Document {
     lang: Language,
     rope: Rope,
     tree: Option<Tree>,
+    /// The embedded code of markup (`syntax::embed`), in document order.
+    embedded: Vec<Embedded>,
     blocks: Vec<Block>,
     /// Environment variables the code reads, in document order.
     env_uses: Vec<EnvUse>,
@@ -88,6 +107,7 @@ impl Document {
             lang,
             rope: Rope::from_str(text),
             tree: None,
+            embedded: Vec::new(),
             blocks: Vec::new(),
             env_uses: Vec::new(),
             dirty: None,
@@ -160,6 +180,7 @@ impl Document {
             lang,
             rope: Rope::from_str(text),
             tree: None,
+            embedded: Vec::new(),
             blocks: Vec::new(),
             env_uses: parts.env_uses,
             dirty: None,
@@ -244,15 +265,21 @@ impl Document {
             return;
         }
         let new_end_point = self.point(new_end);
+        let input = InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position: start_point,
+            old_end_position: old_end_point,
+            new_end_position: new_end_point,
+        };
         if let Some(tree) = &mut self.tree {
-            tree.edit(&InputEdit {
-                start_byte: start,
-                old_end_byte: old_end,
-                new_end_byte: new_end,
-                start_position: start_point,
-                old_end_position: old_end_point,
-                new_end_position: new_end_point,
-            });
+            tree.edit(&input);
+        }
+        // An embedded tree is edited as the document's is, its included
+        // range with it, so that the next parse of its region reuses it.
+        for e in &mut self.embedded {
+            e.tree.edit(&input);
         }
         let delta = new_end as isize - old_end as isize;
         let map_start = |p: usize| {
@@ -371,15 +398,20 @@ impl Document {
                 parser.reset();
             }
         }
+        let olds = std::mem::take(&mut self.embedded);
+        let (embedded, moved) = self.parse_embedded(&new, old.is_some().then_some(olds));
+        self.embedded = embedded;
         match old {
             None => {
                 self.blocks = self.scan(&new, None, registry);
-                self.env_uses = env_uses_in(self.lang, &new, None, RopeText(&self.rope));
+                self.env_uses = self.env_uses_in(&new, None);
             }
             Some(old) => {
                 let mut window = self.dirty;
-                for r in old.changed_ranges(&new) {
-                    let r = TextRange::new(r.start_byte, r.end_byte);
+                let host = old
+                    .changed_ranges(&new)
+                    .map(|r| TextRange::new(r.start_byte, r.end_byte));
+                for r in host.chain(moved) {
                     window = Some(window.map_or(r, |w| w.cover(r)));
                 }
                 if let Some(w) = window {
@@ -422,7 +454,7 @@ impl Document {
                 break;
             }
         }
-        let mut comments = syntax::comments_in(self.lang, tree, Some(w));
+        let mut comments = self.comments_in(tree, Some(w));
         // The kept neighbours join when the new comments run up against them.
         let at = self.blocks.partition_point(|b| b.range().end < w.start);
         let mut remove = at..at;
@@ -451,8 +483,8 @@ impl Document {
         // Env uses in the window are found again; the query returns every use
         // whose expression touches it, and exactly those were dropped.
         self.env_uses.retain(|u| !u.match_range.touches(w));
-        self.env_uses
-            .extend(env_uses_in(self.lang, tree, Some(w), RopeText(&self.rope)));
+        let found = self.env_uses_in(tree, Some(w));
+        self.env_uses.extend(found);
         // Document order, as a fresh scan gives them.
         self.env_uses.sort_unstable_by(|a, b| {
             (a.name_range, a.match_range, &a.name).cmp(&(b.name_range, b.match_range, &b.name))
@@ -462,8 +494,126 @@ impl Document {
 
     /// All comment blocks of `tree`, or those intersecting `within`.
     fn scan(&self, tree: &Tree, within: Option<TextRange>, registry: &Registry) -> Vec<Block> {
-        let comments = syntax::comments_in(self.lang, tree, within);
+        let comments = self.comments_in(tree, within);
         self.group(comments, registry)
+    }
+
+    /// The comments of `tree` and of the embedded code that intersect
+    /// `within`, in document order.
+    fn comments_in(&self, tree: &Tree, within: Option<TextRange>) -> Vec<TextRange> {
+        let mut out = syntax::comments_in(self.lang, tree, within);
+        let mut more = false;
+        for e in self.embedded_within(within) {
+            out.extend(syntax::comments_in(e.region.lang, &e.tree, within));
+            more = true;
+        }
+        if more {
+            out.sort_by_key(|r| r.start);
+        }
+        out
+    }
+
+    /// The env reads of `tree` and of the embedded code whose expression
+    /// touches `within`, in document order.
+    fn env_uses_in(&self, tree: &Tree, within: Option<TextRange>) -> Vec<EnvUse> {
+        let mut out = env_uses_in(self.lang, tree, within, RopeText(&self.rope));
+        let mut more = false;
+        for e in self.embedded_within(within) {
+            out.extend(env_uses_in(
+                e.region.lang,
+                &e.tree,
+                within,
+                RopeText(&self.rope),
+            ));
+            more = true;
+        }
+        if more {
+            out.sort_unstable_by(|a, b| {
+                (a.name_range, a.match_range, &a.name).cmp(&(b.name_range, b.match_range, &b.name))
+            });
+        }
+        out
+    }
+
+    fn embedded_within(&self, within: Option<TextRange>) -> impl Iterator<Item = &Embedded> {
+        self.embedded
+            .iter()
+            .filter(move |e| within.is_none_or(|w| e.region.bytes().touches(w)))
+    }
+
+    /// Parses the embedded code of the markup tree `host`, reusing the
+    /// trees of `olds` (edited along with the document) where a region of
+    /// the same language sits where one of them was. Returns the new trees
+    /// and the ranges where their comments may differ from the old ones:
+    /// what tree-sitter reports as changed, the ends of a region that
+    /// moved, and the whole of a region that is new or gone.
+    fn parse_embedded(
+        &self,
+        host: &Tree,
+        olds: Option<Vec<Embedded>>,
+    ) -> (Vec<Embedded>, Vec<TextRange>) {
+        if !embed::is_host(self.lang) {
+            return (Vec::new(), Vec::new());
+        }
+        let text = |r: TextRange| self.slice(r);
+        let regions = embed::regions(self.lang, host, &text);
+        let rope = &self.rope;
+        let mut read = |byte: usize| -> &[u8] {
+            if byte >= rope.len_bytes() {
+                return &[];
+            }
+            let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
+            &chunk.as_bytes()[byte - chunk_start..]
+        };
+        let mut olds = olds.unwrap_or_default();
+        let mut out = Vec::with_capacity(regions.len());
+        let mut changed = Vec::new();
+        for region in regions {
+            let here = region.bytes();
+            let old = olds
+                .iter()
+                .position(|e| {
+                    e.region.lang == region.lang && e.extent().is_some_and(|x| x.touches(here))
+                })
+                .map(|i| olds.remove(i));
+            let mut tree = embed::parse(&region, old.as_ref().map(|e| &e.tree), &mut read);
+            let mut old = old;
+            // As for the document's own tree: a small broken text is parsed
+            // afresh, so that the editor agrees with `tagls check`.
+            if old.is_some()
+                && tree.as_ref().is_some_and(|t| t.root_node().has_error())
+                && self.rope.len_bytes() <= FRESH_IF_BROKEN
+            {
+                tree = embed::parse(&region, None, &mut read);
+                old = None;
+            }
+            let Some(tree) = tree else {
+                changed.push(here);
+                continue;
+            };
+            match old.as_ref().and_then(|o| Some((o, o.extent()?))) {
+                Some((o, was)) => {
+                    changed.extend(
+                        o.tree
+                            .changed_ranges(&tree)
+                            .map(|r| TextRange::new(r.start_byte, r.end_byte)),
+                    );
+                    if was.start != here.start {
+                        changed.push(TextRange::new(
+                            was.start.min(here.start),
+                            was.start.max(here.start),
+                        ));
+                    }
+                    if was.end != here.end {
+                        changed.push(TextRange::new(was.end.min(here.end), was.end.max(here.end)));
+                    }
+                }
+                None => changed.push(here),
+            }
+            out.push(Embedded { region, tree });
+        }
+        changed.extend(olds.iter().filter_map(Embedded::extent));
+        (out, changed)
     }
 
     /// Groups sorted comments into blocks and scans each block for tags.
@@ -481,7 +631,6 @@ impl Document {
                 }),
             }
         }
-        let style = self.lang.comment_style();
         for b in &mut blocks {
             let texts: Vec<(usize, String)> = b
                 .comments
@@ -490,7 +639,9 @@ impl Document {
                 .collect();
             let lines: Vec<_> = texts
                 .iter()
-                .flat_map(|(off, text)| content_lines(style, text, *off))
+                .flat_map(|(off, text)| {
+                    content_lines(embed::comment_style(self.lang, text), text, *off)
+                })
                 .collect();
             b.tags = scan_lines(&lines, registry);
             b.suppressions = lines
@@ -724,9 +875,54 @@ mod tests {
     /// text.
     #[test]
     fn incremental_equals_fresh() {
-        let reg = Registry::builtin();
         let base = "// #COMPLETION_DRIVE: a\n//   Description: b\nconst s = '#VERIFIED: no' + process.env.API_KEY;\nconst { DB_URL, PORT: p } = process.env;\n/* #PATH_DECISION: c\n * Why: d */\nfunction f() {\n  // #CARGO_CULT: e\n}\n// 日本語 😀 #SUGGEST_VERIFY: f\n";
-        let pieces = [
+        for lang in [Language::TypeScript, Language::JavaScript] {
+            edits_keep_it_fresh(lang, base, &[]);
+        }
+    }
+
+    /// The same for markup with embedded scripts and style sheets: an
+    /// edit inside a `<script>`, across its tags or into its `lang`
+    /// changes what its own tree holds.
+    #[test]
+    fn incremental_equals_fresh_in_markup() {
+        let base = "<!-- #PATH_DECISION: top -->\n<template>\n  <p title=\"#CARGO_CULT: no\">{{ a }}</p>\n</template>\n<script setup lang=\"ts\">\n// #COMPLETION_DRIVE: a\n//   Description: b\nconst s = '#VERIFIED: no' + process.env.API_KEY;\n/* #PATH_DECISION: c */\n</script>\n<style lang=\"scss\">\n// 日本語 😀 #SUGGEST_VERIFY: f\np { color: #333; }\n</style>\n<script>\n/** #CARGO_CULT: e */ const k = import.meta.env.K;\n</script>\n";
+        let markup = [
+            "<script>",
+            "</script>",
+            "<style>",
+            "</style>",
+            "<!-- ",
+            " -->",
+            " lang=\"ts\"",
+            "`",
+        ];
+        for lang in [Language::Vue, Language::Html, Language::Svelte] {
+            let (d, _) = doc(lang, base);
+            assert_eq!(
+                names(&d),
+                [
+                    "PATH_DECISION=top",
+                    "COMPLETION_DRIVE=a",
+                    "PATH_DECISION=c",
+                    "SUGGEST_VERIFY=f",
+                    "CARGO_CULT=e"
+                ],
+                "{}",
+                lang.name()
+            );
+            let env: Vec<&str> = d.env_uses().map(|u| u.name.as_str()).collect();
+            assert_eq!(env, ["API_KEY", "K"], "{}", lang.name());
+            edits_keep_it_fresh(lang, base, &markup);
+        }
+    }
+
+    /// Random edits to `base` with pieces of code (and `extra`), reparsed
+    /// now and then: each time, the comment blocks and env reads equal a
+    /// fresh parse's.
+    fn edits_keep_it_fresh(lang: Language, base: &str, extra: &[&str]) {
+        let reg = Registry::builtin();
+        let mut pieces = vec![
             "// ",
             "#VERIFIED: z",
             "\n",
@@ -739,6 +935,7 @@ mod tests {
             "😀",
             "// #COMPLETION_DIRVE: q\n",
         ];
+        pieces.extend_from_slice(extra);
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = |n: usize| {
             seed ^= seed << 13;
@@ -746,7 +943,7 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
-        for lang in [Language::TypeScript, Language::JavaScript] {
+        {
             let (mut d, mut p) = doc(lang, base);
             for step in 0..400 {
                 let text = d.rope().to_string();
@@ -777,7 +974,15 @@ mod tests {
                 assert_eq!(
                     d.blocks,
                     fresh.blocks,
-                    "step {step}: {:?}",
+                    "{} step {step}: {:?}",
+                    lang.name(),
+                    d.rope().to_string()
+                );
+                assert_eq!(
+                    d.env_uses,
+                    fresh.env_uses,
+                    "{} step {step}: {:?}",
+                    lang.name(),
                     d.rope().to_string()
                 );
             }

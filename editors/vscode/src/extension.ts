@@ -68,6 +68,8 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   'yaml',
   'toml',
   'html',
+  'vue',
+  'svelte',
   'markdown',
   // The phase state (`.claude/orchestration/phase_state.json`, or where `phase-state` says).
   'json',

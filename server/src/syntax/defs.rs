@@ -35,7 +35,9 @@ pub fn covers(lang: Language) -> bool {
         | Language::Lua
         | Language::Yaml
         | Language::Toml
-        | Language::Html => false,
+        | Language::Html
+        | Language::Vue
+        | Language::Svelte => false,
     }
 }
 

@@ -56,7 +56,9 @@ pub fn query_source(lang: Language) -> Option<&'static str> {
         | Language::Lua
         | Language::Yaml
         | Language::Toml
-        | Language::Html => return None,
+        | Language::Html
+        | Language::Vue
+        | Language::Svelte => return None,
     })
 }
 
@@ -183,7 +185,9 @@ pub fn accessor_words(lang: Language) -> &'static [&'static [u8]] {
         | Language::Lua
         | Language::Yaml
         | Language::Toml
-        | Language::Html => &[],
+        | Language::Html
+        | Language::Vue
+        | Language::Svelte => &[],
     }
 }
 
@@ -193,6 +197,8 @@ pub fn accessor_words(lang: Language) -> &'static [&'static [u8]] {
 /// about an identifier of exactly these bytes; `true` only means that the
 /// tree must be asked.
 pub fn may_read_env(lang: Language, source: &[u8]) -> bool {
+    // A host file reads the environment in its scripts.
+    let lang = super::embed::script_language(lang).unwrap_or(lang);
     // Bytes that continue an identifier: around such a byte, the word is
     // part of a longer name. Other bytes, non-ASCII ones included, may end
     // one.
@@ -637,14 +643,16 @@ $g = "getenv('IN_STRING')";
 
     #[test]
     fn languages_without_a_query_find_no_use() {
-        for lang in [
-            Language::Bash,
-            Language::Css,
-            Language::Yaml,
-            Language::Html,
-        ] {
+        for lang in [Language::Bash, Language::Css, Language::Yaml] {
             assert!(!may_read_env(lang, b"echo $HOME ENV getenv env"));
             assert!(names(lang, "x").is_empty());
+        }
+        // Markup has no query of its own; its scripts read as JavaScript
+        // does (`syntax::embed`), so a host file with `env` is parsed.
+        for lang in [Language::Html, Language::Vue, Language::Svelte] {
+            assert!(query_source(lang).is_none());
+            assert!(may_read_env(lang, b"<script>process.env.X</script>"));
+            assert!(!may_read_env(lang, b"<p>the environment</p>"));
         }
     }
 

@@ -95,7 +95,9 @@ fn lexer(lang: Language) -> Option<Lexer> {
         | Language::Lua
         | Language::Yaml
         | Language::Toml
-        | Language::Html => return None,
+        | Language::Html
+        | Language::Vue
+        | Language::Svelte => return None,
     })
 }
 

@@ -9,6 +9,7 @@
 //! function counts as a comment; no other string does.
 
 pub mod defs;
+pub mod embed;
 pub mod env;
 pub mod lex;
 
@@ -42,6 +43,8 @@ pub enum Language {
     Yaml,
     Toml,
     Html,
+    Vue,
+    Svelte,
 }
 
 /// What tagls knows of a language: plain data, one entry per language
@@ -270,10 +273,31 @@ static SPECS: [Spec; Language::ALL.len()] = [
         style: CommentStyle::Markup,
         grammar: grammar!(tree_sitter_html::LANGUAGE),
     },
+    Spec {
+        // No maintained Vue grammar links with the tree-sitter in use; a
+        // component is HTML-shaped at the top level, and its `<script>` and
+        // `<style>` are parsed as embedded code (`syntax::embed`).
+        name: "vue",
+        language_ids: &["vue"],
+        extensions: &["vue"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Markup,
+        grammar: grammar!(tree_sitter_html::LANGUAGE),
+    },
+    Spec {
+        name: "svelte",
+        language_ids: &["svelte"],
+        extensions: &["svelte"],
+        file_names: &[],
+        comment_kinds: &["comment"],
+        style: CommentStyle::Markup,
+        grammar: grammar!(tree_sitter_svelte_ng::LANGUAGE),
+    },
 ];
 
 impl Language {
-    pub const ALL: [Language; 21] = [
+    pub const ALL: [Language; 23] = [
         Language::TypeScript,
         Language::Tsx,
         Language::JavaScript,
@@ -295,6 +319,8 @@ impl Language {
         Language::Yaml,
         Language::Toml,
         Language::Html,
+        Language::Vue,
+        Language::Svelte,
     ];
 
     /// What tagls knows of this language.

@@ -59,6 +59,8 @@ M.defaults = {
     'yaml',
     'toml',
     'html',
+    'vue',
+    'svelte',
     'markdown',
     'json',
   },
