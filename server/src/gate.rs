@@ -757,8 +757,9 @@ impl<'a> Scanner<'a> {
                     &a,
                     settings,
                 );
-                // An answer from the disk is not in the fingerprint.
-                if self.ws.probed() == probed {
+                // An answer from the disk is not in the fingerprint, and
+                // whether a due date has passed depends on the day.
+                if self.ws.probed() == probed && !a.depends_on_today() {
                     entry = entry.map(|kept| self.remember(file, kept, &part));
                 }
             }
