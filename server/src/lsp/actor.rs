@@ -952,6 +952,7 @@ impl Actor {
             is_log: snap.is_log,
             list_dir: &list_dir,
             env_names: &env_names,
+            today: crate::tags::due::today(),
         };
         crate::complete::complete(&cx, offset)
             .into_iter()
