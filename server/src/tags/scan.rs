@@ -455,11 +455,12 @@ fn field_key(line: &str) -> Option<usize> {
 
 /// Whether `bytes` may hold a tag, before any parse: `#NAME:` as
 /// [`scan_lines`] finds it (a capital letter, then letters, digits or
-/// underscores, a due date in brackets or none, and one colon; a registered name may be written in mixed
-/// case), or a tag written without `#` ([`BARE`]), whatever comment markers
-/// surround it and whatever the registry holds (the answer is kept with the
-/// file's bytes in the scan cache). `false` is certain; `true` only means
-/// that the file is to be parsed.
+/// underscores, a due date in brackets or none, and one colon; a registered
+/// name may be written in mixed case), or a tag written without `#`
+/// ([`BARE`]), whatever comment markers surround it and whatever the
+/// registry holds (the answer is kept with the file's bytes in the scan
+/// cache). `false` is certain; `true` only means that the file is to be
+/// parsed.
 pub fn may_hold_tag(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'#', bytes).any(|hash| {
         let start = hash + 1;
