@@ -394,3 +394,55 @@ async fn hover_highlighting_and_completion_know_the_date() {
     );
     c.finish().await;
 }
+
+/// The date checks are configured as every check is: off drops them, a
+/// severity changes how they are shown, and an inline suppression silences
+/// the line.
+#[test]
+fn the_date_checks_follow_the_configuration() {
+    let ws = workspace();
+    write(
+        ws.path(),
+        ".tagls.toml",
+        "[checks]\noverdue = \"off\"\nbad-due-date = \"error\"\n",
+    );
+    let out = Command::new(bin())
+        .args(["check", "--format", "json", "--no-cache"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dated: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "overdue" || f["code"] == "bad-due-date")
+        .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(dated, [("bad-due-date", "error")]);
+    // A severity never changes the verdict.
+    assert_eq!(report["verdict"], "PASSED");
+    assert_eq!(out.status.code(), Some(0));
+    write(
+        ws.path(),
+        "src/app.ts",
+        &format!("// tagls: ignore-next-line\n{APP}"),
+    );
+    let out = Command::new(bin())
+        .args(["check", "--format", "json", "--no-cache"])
+        .arg(ws.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<(&str, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "src/app.ts")
+        .map(|f| (f["code"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [("decision", 3), ("assumption", 4), ("bad-due-date", 4)]
+    );
+}
