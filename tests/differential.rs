@@ -592,3 +592,64 @@ async fn skipped_files_and_paths_in_any_script() {
     assert_eq!(missing.len(), 1, "{found:?}");
     assert!(missing[0].starts_with("src/données/café.ts"), "{missing:?}");
 }
+
+/// Due dates: a date that has passed is `overdue`, one that is no date
+/// `bad-due-date`, on a built-in tag, a custom one and a misspelt one, in
+/// code, in a plan and in the log; every face reports them alike, and the
+/// verdict is what the tags alone make it.
+#[tokio::test]
+async fn due_dates_in_code_plans_and_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    write(
+        &root,
+        ".tagls.toml",
+        "[tags.OPEN_QUESTION]\nfamily = \"suggestion\"\n",
+    );
+    write(
+        &root,
+        "src/a.ts",
+        "// 𝄞 #COMPLETION_DRIVE[2001-01-01]: Assuming src/b.ts exists\n// #OPEN_QUESTION[2002-02-02]: who owns the cache\n// #PATH_DECISION[2999-12-31]: one module\n// #CARGO_CULT[2026-3-1]: copied from src/b.ts\n// #COMPLETION_DIRVE[2003-03-03]: misspelt\n/* #COMPLETION_DRIVE[tomorrow]: Assuming the cache is warm */\nexport {}\n",
+    );
+    write(&root, "src/b.ts", "export {}\n");
+    write(
+        &root,
+        ".orchestration/plan.md",
+        "# Plan\n\n#PATH_DECISION[2004-04-04]: compute the total on the server\n\n`#PATH_DECISION[2005-05-05]: an example, not a tag`\n",
+    );
+    write(
+        &root,
+        ".orchestration/implementation-log.md",
+        "## Files Created\n#FILE_CREATED: src/b.ts (1 lines)\n\n## Assumptions Made\n#COMPLETION_DRIVE[2006-06-06]: Assuming src/a.ts stays\n",
+    );
+    let found = agree(std::slice::from_ref(&root)).await;
+    let at = |code: &str| -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = found
+            .iter()
+            .filter(|k| k.2 == code)
+            .map(|k| (k.0.rsplit('/').next().unwrap().to_owned(), k.1[0]))
+            .collect();
+        out.sort();
+        out
+    };
+    let file = |f: &str, line: u64| (f.to_owned(), line);
+    assert_eq!(
+        at("overdue"),
+        [
+            file("a.ts", 0),
+            file("a.ts", 1),
+            file("a.ts", 4),
+            file("implementation-log.md", 4),
+            file("plan.md", 2),
+        ],
+        "{found:#?}"
+    );
+    assert_eq!(
+        at("bad-due-date"),
+        [file("a.ts", 3), file("a.ts", 5)],
+        "{found:#?}"
+    );
+    // The unchecked assumption in the block comment holds the gate; the
+    // dates do not.
+    assert_eq!(at("unchecked-assumption"), [file("a.ts", 5)], "{found:#?}");
+}

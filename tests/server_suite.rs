@@ -12,6 +12,8 @@ mod abuse;
 mod binary;
 #[path = "config.rs"]
 mod config;
+#[path = "deadlines.rs"]
+mod deadlines;
 #[path = "depth.rs"]
 mod depth;
 #[path = "dialects.rs"]

@@ -12,7 +12,7 @@ use crate::log::LogDoc;
 use crate::log::check::Check;
 use crate::log::git::GitState;
 use crate::resolve::{self, RefKind, Reference, Resolved};
-use crate::tags::{Registry, Tag};
+use crate::tags::{Registry, Tag, due};
 use crate::text::TextRange;
 use crate::workspace::model::Workspace;
 
@@ -43,8 +43,16 @@ impl Analysis {
     ///
     /// Token-shaped values in messages (a tag's payload is quoted in its
     /// finding) are hidden here, so that no face shows one.
+    ///
+    /// Whether a due date has passed depends on the day: it is decided here,
+    /// on [`due::today`], each time findings are made.
     pub fn findings(&self, settings: &Settings) -> Vec<Finding> {
-        let mut all = self.raw_findings(&settings.registry);
+        self.findings_on(settings, due::today())
+    }
+
+    /// [`Analysis::findings`] on the day `today`.
+    pub fn findings_on(&self, settings: &Settings, today: jiff::civil::Date) -> Vec<Finding> {
+        let mut all = self.raw_findings_on(&settings.registry, today);
         all.retain(|f| {
             !self
                 .suppressed
@@ -57,8 +65,15 @@ impl Analysis {
         settings.apply(all)
     }
 
-    /// Everything to report, as found, before configuration.
+    /// Everything to report, as found, before configuration, on
+    /// [`due::today`].
     pub fn raw_findings(&self, registry: &Registry) -> Vec<Finding> {
+        self.raw_findings_on(registry, due::today())
+    }
+
+    /// Everything to report, as found on the day `today`, before
+    /// configuration.
+    pub fn raw_findings_on(&self, registry: &Registry, today: jiff::civil::Date) -> Vec<Finding> {
         // In document order, as the tags are.
         let mut unchecked: Vec<usize> = self
             .unchecked_assumptions(registry)
@@ -71,6 +86,7 @@ impl Analysis {
         });
         all.extend(findings::for_references(self.tag_refs.iter(), false));
         all.extend(findings::for_references(self.env_uses.iter(), true));
+        all.extend(findings::for_due_dates(self.tags.iter(), today));
         // A check that starts on a tag says more than the tag's own
         // finding there (`#FILE_CREATED:` with no path is a `bad-field`):
         // one finding for the tag.
@@ -124,6 +140,15 @@ impl Analysis {
     pub fn all_refs(&self) -> impl Iterator<Item = &Resolved> {
         self.tag_refs.iter().chain(self.env_uses.iter())
     }
+
+    /// Whether a finding depends on the day it is made: a tag has a due
+    /// date, which is overdue from some day on. What such a file reports is
+    /// made again on every scan, never kept.
+    pub fn depends_on_today(&self) -> bool {
+        self.tags
+            .iter()
+            .any(|t| t.due.as_ref().is_some_and(|d| d.date.is_ok()))
+    }
 }
 
 /// How much of a file that is not parsed is read for a tag-shaped text.
@@ -165,15 +190,19 @@ impl Skip {
 
 /// Whether `bytes` hold a tag-shaped text: `#`, a capital letter, more
 /// letters, digits or underscores (a registered name such as
-/// `#Potential_Issue:` may be in mixed case), then `:`.
+/// `#Potential_Issue:` may be in mixed case), a due date in brackets or
+/// none, then `:`.
 pub fn holds_tag_shape(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'#', bytes).any(|i| {
         let rest = bytes.get(i + 1..).unwrap_or_default();
-        rest.first().is_some_and(u8::is_ascii_uppercase)
-            && rest
-                .iter()
-                .find(|b| !(b.is_ascii_alphanumeric() || **b == b'_'))
-                == Some(&b':')
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        // A due date may stand between the name and the colon.
+        let colon =
+            crate::tags::scan::due_brackets(rest, name).map_or(name, |(_, close)| close + 1);
+        rest.first().is_some_and(u8::is_ascii_uppercase) && rest.get(colon) == Some(&b':')
     })
 }
 

@@ -1,5 +1,6 @@
-//! Completion: tag names after `#`, the log's fields under an entry, paths
-//! and env variable names inside a tag's payload.
+//! Completion: tag names after `#`, a due date after `#NAME[`, the log's
+//! fields under an entry, paths and env variable names inside a tag's
+//! payload.
 
 use ropey::Rope;
 
@@ -13,6 +14,8 @@ pub enum ItemKind {
     File,
     Folder,
     Env,
+    /// A due date.
+    Date,
 }
 
 /// One completion: `text` replaces `range`.
@@ -39,7 +42,12 @@ pub struct Context<'a> {
     pub list_dir: &'a dyn Fn(&str) -> Vec<(String, bool)>,
     /// Variable names the env files define.
     pub env_names: &'a [String],
+    /// The day a due date is offered from ([`crate::tags::due::today`]).
+    pub today: jiff::civil::Date,
 }
+
+/// How far ahead the offered due date is.
+pub const DUE_IN_DAYS: i64 = 14;
 
 /// The fields a log entry may have.
 pub const FIELDS: &[(&str, &str)] = &[
@@ -58,6 +66,10 @@ pub fn complete(cx: &Context<'_>, offset: usize) -> Vec<Item> {
     let line_idx = rope.byte_to_line(offset);
     let line_start = rope.line_to_byte(line_idx);
     let before: String = crate::text::aligned_slice(rope, line_start..offset).to_string();
+
+    if let Some(items) = due_date(cx, &before, line_start, offset) {
+        return items;
+    }
 
     // `#NAME` being typed.
     let word_len = before
@@ -203,4 +215,127 @@ pub fn complete(cx: &Context<'_>, offset: usize) -> Vec<Item> {
             .collect();
     }
     Vec::new()
+}
+
+/// After `#NAME[` of a registered tag, with the digits and dashes of a date
+/// typed so far: the date [`DUE_IN_DAYS`] from today, then `]: ` unless the
+/// line already closes the bracket.
+fn due_date(cx: &Context<'_>, before: &str, line_start: usize, offset: usize) -> Option<Vec<Item>> {
+    if !(cx.in_comment || cx.is_log) {
+        return None;
+    }
+    let typed_len = before
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_digit() || *b == b'-')
+        .count();
+    let head = before[..before.len() - typed_len].strip_suffix('[')?;
+    let name_len = head
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let name = &head[head.len() - name_len..];
+    let hash = head[..head.len() - name_len].strip_suffix('#')?;
+    let boundary = hash
+        .chars()
+        .next_back()
+        .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '[' | '{' | '*' | '-' | '>'));
+    if !boundary || cx.registry.get(name).is_none() {
+        return None;
+    }
+    let date = cx
+        .today
+        .checked_add(jiff::Span::new().days(DUE_IN_DAYS))
+        .ok()?;
+    let after = crate::text::aligned_slice(
+        cx.rope,
+        offset
+            ..cx.rope
+                .len_bytes()
+                .min(offset + crate::tags::due::MAX_TEXT + 2),
+    )
+    .to_string();
+    // The rest of a date already there is replaced, up to its `]`.
+    let rest = after
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'-')
+        .count();
+    let closed = after[rest..].starts_with(']');
+    let text = if closed {
+        date.to_string()
+    } else {
+        format!("{date}]: ")
+    };
+    let start = line_start + before.len() - typed_len;
+    Some(vec![Item {
+        label: date.to_string(),
+        text,
+        range: TextRange::new(start, offset + if closed { rest } else { 0 }),
+        kind: ItemKind::Date,
+        detail: Some(format!("due in {DUE_IN_DAYS} days")),
+        documentation: Some(
+            "A due date: once it has passed, the tag is an `overdue` warning.".to_owned(),
+        ),
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, today: jiff::civil::Date) -> (String, Vec<Item>) {
+        let cursor = text.find('$').expect("a $0 cursor");
+        let text = text.replacen("$0", "", 1);
+        let rope = Rope::from_str(&text);
+        let registry = Registry::builtin();
+        let list_dir = |_: &str| Vec::new();
+        let cx = Context {
+            rope: &rope,
+            registry: &registry,
+            tags: &[],
+            in_comment: true,
+            is_log: false,
+            list_dir: &list_dir,
+            env_names: &[],
+            today,
+        };
+        let items = complete(&cx, cursor);
+        (text, items)
+    }
+
+    /// The text after applying the one item.
+    fn applied(text: &str, item: &Item) -> String {
+        let mut out = text.to_owned();
+        out.replace_range(item.range.start..item.range.end, &item.text);
+        out
+    }
+
+    #[test]
+    fn a_due_date_is_offered_after_the_bracket() {
+        let today = jiff::civil::date(2026, 12, 25);
+        let (text, items) = at("// 日本語 #COMPLETION_DRIVE[$0", today);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].label, "2027-01-08");
+        assert_eq!(items[0].kind, ItemKind::Date);
+        assert_eq!(
+            applied(&text, &items[0]),
+            "// 日本語 #COMPLETION_DRIVE[2027-01-08]: "
+        );
+        // What is typed of a date is replaced; a closing bracket is kept.
+        let (text, items) = at("// #PATH_DECISION[20$0]: keep", today);
+        assert_eq!(
+            applied(&text, &items[0]),
+            "// #PATH_DECISION[2027-01-08]: keep"
+        );
+        let (text, items) = at("// #PATH_DECISION[$02026-01-01]: keep", today);
+        assert_eq!(
+            applied(&text, &items[0]),
+            "// #PATH_DECISION[2027-01-08]: keep"
+        );
+        // Not after an unregistered name, an index, or a glued `#`.
+        for text in ["// #NOT_A_TAG[$0", "// arr[$0", "// a#COMPLETION_DRIVE[$0"] {
+            assert!(at(text, today).1.is_empty(), "{text}");
+        }
+    }
 }

@@ -757,8 +757,9 @@ impl<'a> Scanner<'a> {
                     &a,
                     settings,
                 );
-                // An answer from the disk is not in the fingerprint.
-                if self.ws.probed() == probed {
+                // An answer from the disk is not in the fingerprint, and
+                // whether a due date has passed depends on the day.
+                if self.ws.probed() == probed && !a.depends_on_today() {
                     entry = entry.map(|kept| self.remember(file, kept, &part));
                 }
             }
@@ -1214,6 +1215,47 @@ fn strip_markdown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a due date has passed depends on the day, so what a file
+    /// with one reports is never kept: each run makes its findings again.
+    #[test]
+    fn a_dated_file_is_reported_afresh_on_every_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, cache) = (dir.path().join("ws"), dir.path().join("cache"));
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "src/dated.ts",
+            "// #COMPLETION_DRIVE[2001-01-01]: Assuming src/plain.ts exists\n",
+        );
+        write(
+            "src/plain.ts",
+            "// #COMPLETION_DRIVE: Assuming src/dated.ts exists\n",
+        );
+        write(
+            ".orchestration/implementation-log.md",
+            "## Files Created\n#FILE_CREATED: src/plain.ts (1 lines)\n",
+        );
+        let roots = configure(std::slice::from_ref(&root), None).unwrap();
+        for run in 0..2 {
+            let report = scan(&roots, Some(&cache), &mut |_| {});
+            let overdue: Vec<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.finding.code == crate::findings::Code::Overdue)
+                .map(|f| f.path.as_str())
+                .collect();
+            assert_eq!(overdue, ["src/dated.ts"], "run {run}");
+            let kept = ScanCache::open(&cache, &root);
+            let slots = kept.slots(["src/dated.ts", "src/plain.ts"]);
+            let keeps = |slot| kept.entry(slot).map(|e| e.keeps_report());
+            assert_eq!(keeps(slots[0]), Some(false), "run {run}");
+            assert_eq!(keeps(slots[1]), Some(true), "run {run}");
+        }
+    }
 
     #[test]
     fn ra_status_takes_open_assumptions_from_every_source() {

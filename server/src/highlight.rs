@@ -10,7 +10,8 @@ use crate::text::TextRange;
 pub enum SpanKind {
     Tag(Family),
     UnknownTag,
-    /// A `Key:` at the start of a continuation line.
+    /// A `Key:` at the start of a continuation line, and a due date's
+    /// `[2026-03-01]` in a tag's head: the parts of a tag that are data.
     Field,
 }
 
@@ -56,7 +57,16 @@ pub fn spans<'a>(
         let kind = registry
             .get(&tag.name)
             .map_or(SpanKind::UnknownTag, |d| SpanKind::Tag(d.family));
-        out.push((tag.name_range, kind));
+        match &tag.due {
+            // `#NAME` and `:` as the tag, `[2026-03-01]` as data.
+            Some(due) => {
+                let (open, close) = (due.range.start - 1, due.range.end + 1);
+                out.push((TextRange::new(tag.name_range.start, open), kind));
+                out.push((TextRange::new(open, close), SpanKind::Field));
+                out.push((TextRange::new(close, tag.name_range.end), kind));
+            }
+            None => out.push((tag.name_range, kind)),
+        }
         for line in &tag.continuation {
             if let Some(key) = line.key {
                 out.push((key, SpanKind::Field));

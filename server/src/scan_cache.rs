@@ -184,6 +184,12 @@ impl Entry {
             .filter(|r| r.fingerprint() == fingerprint)
     }
 
+    /// Whether a report is kept for the file, whatever it was made under.
+    #[cfg(test)]
+    pub fn keeps_report(&self) -> bool {
+        self.reported.is_some()
+    }
+
     pub fn with_reported(mut self, reported: Reported) -> Entry {
         self.reported = Some(reported);
         self

@@ -91,12 +91,17 @@ pub enum Code {
     MissingModifiedFile,
     /// An assumption tag in code that no `ra_events` entry records.
     UnrecordedAssumption,
+    /// The text between a tag's brackets is not a due date
+    /// (`#COMPLETION_DRIVE[2026-13-45]:`).
+    BadDueDate,
+    /// A tag past its due date.
+    Overdue,
 }
 
 impl Code {
     /// The checks, in the order documentation lists them: the codes a
     /// `[checks]` table may name.
-    pub const CHECKS: [Code; 25] = [
+    pub const CHECKS: [Code; 27] = [
         Code::UnknownTag,
         Code::MissingPath,
         Code::OutsideWorkspace,
@@ -122,6 +127,8 @@ impl Code {
         Code::StaleEvent,
         Code::MissingModifiedFile,
         Code::UnrecordedAssumption,
+        Code::BadDueDate,
+        Code::Overdue,
     ];
 
     /// The stable name: a diagnostic's `code`, a JSON finding's `code`, a
@@ -155,6 +162,8 @@ impl Code {
             Code::StaleEvent => "stale-event",
             Code::MissingModifiedFile => "missing-modified-file",
             Code::UnrecordedAssumption => "unrecorded-assumption",
+            Code::BadDueDate => "bad-due-date",
+            Code::Overdue => "overdue",
         }
     }
 
@@ -284,6 +293,8 @@ impl Code {
             Code::StaleEvent => "An open phase event names a tag that is no longer in its file",
             Code::MissingModifiedFile => "A file a phase lists as modified does not exist",
             Code::UnrecordedAssumption => "An assumption in code that no phase event records",
+            Code::BadDueDate => "The text between a tag's brackets is not a due date (YYYY-MM-DD)",
+            Code::Overdue => "A tag is past its due date",
         }
     }
 
@@ -335,6 +346,8 @@ impl Code {
             Code::StaleEvent => "Mark the event \"resolved\": true, or put the tag back.".to_owned(),
             Code::MissingModifiedFile => format!("Create {subject}, or correct the list."),
             Code::UnrecordedAssumption => "Record the assumption as an ra_events entry of the phase, or resolve and remove the tag.".to_owned(),
+            Code::BadDueDate => "Write the date as YYYY-MM-DD (`#COMPLETION_DRIVE[2026-03-01]:`), or drop the brackets.".to_owned(),
+            Code::Overdue => "Settle what the tag is about and remove it, or set a new date if it may wait.".to_owned(),
             _ => "Review it.".to_owned(),
         }
     }
@@ -428,6 +441,10 @@ impl Code {
             Code::UnrecordedAssumption => {
                 "// #COMPLETION_DRIVE: Assuming prices include VAT   (in code; no ra_events entry of phase_state.json records it)"
             }
+            Code::BadDueDate => "// #COMPLETION_DRIVE[2026-13-45]: Assuming the v1 API stays up",
+            Code::Overdue => {
+                "// #COMPLETION_DRIVE[2001-01-01]: Assuming the v1 API stays up   (a date that has passed)"
+            }
         }
     }
 
@@ -458,7 +475,9 @@ impl Code {
             | Code::GateCaution
             | Code::MissingEvidence
             | Code::StaleEvent
-            | Code::UnrecordedAssumption => "",
+            | Code::UnrecordedAssumption
+            | Code::BadDueDate
+            | Code::Overdue => "",
             Code::BadEvidence => ".claude/orchestration/evidence/after.png",
             Code::MissingModifiedFile => "src/old.ts",
         }
@@ -498,7 +517,9 @@ impl Code {
             | Code::BadEvidence
             | Code::StaleEvent
             | Code::MissingModifiedFile
-            | Code::UnrecordedAssumption => format!(
+            | Code::UnrecordedAssumption
+            | Code::BadDueDate
+            | Code::Overdue => format!(
                 "In .tagls.toml: `[checks]` `{self} = \"off\"` drops it from the editor and from `tagls check`, and then it does not count towards the verdict; a severity (\"error\", \"warning\", \"information\", \"hint\") changes how it is shown, not the verdict. {inline}"
             ),
             Code::Config => "It cannot be silenced: fix the file. The editor keeps the file's last good version in force meanwhile; `tagls check` stops with exit status 2.".to_owned(),

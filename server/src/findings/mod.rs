@@ -7,7 +7,7 @@ mod code;
 pub use code::{Code, Verdict};
 
 use crate::resolve::{Resolution, Resolved};
-use crate::tags::{Registry, Severity, Tag};
+use crate::tags::{Registry, Severity, Tag, due};
 use crate::text::TextRange;
 
 /// One thing to report. The scan cache keeps findings (serde); a code this
@@ -184,12 +184,51 @@ fn for_tag(tag: &Tag, registry: &Registry, unchecked: bool) -> Finding {
                 Some(s) => format!("unknown tag #{}: did you mean #{s}?", tag.name),
                 None => format!("unknown tag #{}: not in the tag registry", tag.name),
             },
+            // The rename writes `#NAME:`, which would drop a due date.
             fix: tag
                 .suggestion
                 .as_ref()
+                .filter(|_| tag.due.is_none())
                 .map(|to| Fix::RenameTag { to: to.to_string() }),
         },
     }
+}
+
+/// The findings about the due dates of `tags` on the day `today`: a
+/// `bad-due-date` on every date that cannot be read, at the text between
+/// its brackets, and an `overdue` warning on every date that has passed
+/// ([`due::overdue`]), at the date, saying by how many days.
+pub fn for_due_dates<'a>(
+    tags: impl IntoIterator<Item = &'a Tag> + Clone,
+    today: jiff::civil::Date,
+) -> Vec<Finding> {
+    let bad = tags.clone().into_iter().filter_map(|t| {
+        let d = t.due.as_ref()?;
+        Some(Finding {
+            range: d.range,
+            severity: Severity::Warning,
+            code: Code::BadDueDate,
+            tag: t.name.clone(),
+            message: d.problem()?,
+            fix: None,
+        })
+    });
+    let late = due::overdue(tags, today).into_iter().map(|o| Finding {
+        range: o.tag.due.as_ref().map_or(o.tag.name_range, |d| d.range),
+        severity: Severity::Warning,
+        code: Code::Overdue,
+        tag: o.tag.name.clone(),
+        message: format!(
+            "#{} was due on {}: {} past due",
+            o.tag.name,
+            o.due,
+            due::days_text(o.days)
+        ),
+        fix: None,
+    });
+    let mut all: Vec<Finding> = bad.chain(late).collect();
+    all.sort_by_key(|f| f.range.start);
+    all
 }
 
 /// Variables the platform sets, not the project: the shell's and the
@@ -446,8 +485,32 @@ pub fn explain_reference(r: &Resolved) -> String {
     }
 }
 
-/// Markdown that explains a tag, for hover.
+/// Markdown that explains a tag, for hover, on [`due::today`].
 pub fn explain(tag: &Tag, registry: &Registry) -> String {
+    explain_on(tag, registry, due::today())
+}
+
+/// [`explain`] on the day `today`: a due date says how it stands then.
+pub fn explain_on(tag: &Tag, registry: &Registry, today: jiff::civil::Date) -> String {
+    let mut text = explain_name(tag, registry);
+    if let Some(d) = &tag.due {
+        match d.date {
+            Ok(date) => {
+                text.push_str(&format!(
+                    "\n\nDue **{date}**: {}.",
+                    due::standing(date, today)
+                ));
+            }
+            Err(_) => {
+                let problem = d.problem().unwrap_or_default();
+                text.push_str(&format!("\n\nNo due date: {problem}."));
+            }
+        }
+    }
+    text
+}
+
+fn explain_name(tag: &Tag, registry: &Registry) -> String {
     match registry.get(&tag.name) {
         Some(def) => {
             let mut text = format!(
@@ -485,6 +548,53 @@ mod tests {
         let reg = Registry::builtin();
         let tags = scan_lines(&content_lines(CommentStyle::CFamily, comment, 0), &reg);
         for_tags(&tags, &reg)
+    }
+
+    #[test]
+    fn due_dates_give_findings_at_the_date() {
+        let reg = Registry::builtin();
+        let text = "// #COMPLETION_DRIVE[2026-03-01]: a\n// #COMPLETION_DRIVE[2026-03-20]: b\n// #PATH_DECISION[2026-13-45]: c\n// #COMPLETION_DRIVE[2026-03-10]: d";
+        let tags = scan_lines(&content_lines(CommentStyle::CFamily, text, 0), &reg);
+        let today = jiff::civil::date(2026, 3, 10);
+        let found: Vec<(Code, &str, String)> = for_due_dates(&tags, today)
+            .into_iter()
+            .map(|f| (f.code, &text[f.range.start..f.range.end], f.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Code::Overdue,
+                    "2026-03-01",
+                    "#COMPLETION_DRIVE was due on 2026-03-01: 9 days past due".to_owned()
+                ),
+                (
+                    Code::BadDueDate,
+                    "2026-13-45",
+                    "2026-13-45 is not a due date: there is no such day (YYYY-MM-DD)".to_owned()
+                ),
+            ]
+        );
+        // The tag's own finding stays on its head.
+        let own = for_tags(&tags, &reg);
+        assert_eq!(
+            &text[own[0].range.start..own[0].range.end],
+            "#COMPLETION_DRIVE[2026-03-01]:"
+        );
+        assert_eq!(own[0].message, "Assumption: a");
+        // Hover says how a date stands.
+        assert!(explain_on(&tags[1], &reg, today).ends_with("Due **2026-03-20**: due in 10 days."));
+        assert!(explain_on(&tags[0], &reg, today).ends_with("Due **2026-03-01**: 9 days overdue."));
+        assert!(explain_on(&tags[3], &reg, today).ends_with("due today."));
+        assert!(explain_on(&tags[2], &reg, today).ends_with(
+            "No due date: 2026-13-45 is not a due date: there is no such day (YYYY-MM-DD)."
+        ));
+        // A misspelt dated tag: the name is suggested, but no rename that
+        // would drop the date.
+        let f = findings("// #COMPLETION_DIRVE[2026-03-01]: x");
+        assert_eq!(f[0].code, Code::UnknownTag);
+        assert!(f[0].message.contains("did you mean #COMPLETION_DRIVE?"));
+        assert_eq!(f[0].fix, None);
     }
 
     #[test]

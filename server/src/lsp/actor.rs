@@ -256,6 +256,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         resolutions: Default::default(),
         handled: 0,
         disk_changed: false,
+        day: crate::tags::due::today(),
         lenses: HashMap::new(),
         lenses_changed: false,
         out,
@@ -361,6 +362,9 @@ struct Actor {
     /// The disk changed since the last publish: hints and lenses are to be
     /// refreshed with it.
     disk_changed: bool,
+    /// The day (UTC) the open documents were last published on: when it
+    /// changes, they are published again, since a due date may have passed.
+    day: jiff::civil::Date,
     /// Each open document's code lens title: as last worked out, and as
     /// last published with its diagnostics.
     lenses: HashMap<Uri, (Option<String>, Option<Option<String>>)>,
@@ -369,12 +373,24 @@ struct Actor {
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
+/// How long until the next day begins in UTC (a second past midnight).
+fn until_next_day() -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    Duration::from_secs(86_400 - now % 86_400 + 1)
+}
+
 impl Actor {
     fn run(mut self, rx: mpsc::Receiver<Msg>) {
         loop {
-            let wait = self.next_deadline().map_or(Duration::from_secs(3600), |d| {
-                d.saturating_duration_since(Instant::now())
-            });
+            let wait = self
+                .next_deadline()
+                .map_or(Duration::from_secs(3600), |d| {
+                    d.saturating_duration_since(Instant::now())
+                })
+                .min(until_next_day());
             match rx.recv_timeout(wait) {
                 Ok(msg) => {
                     self.queued.add(&msg, -1);
@@ -383,6 +399,16 @@ impl Actor {
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
+            }
+            let today = crate::tags::due::today();
+            if today != self.day {
+                // Findings are made again from the analyses kept: cheap,
+                // once a day.
+                self.day = today;
+                for e in self.docs.values_mut() {
+                    e.prepared = None;
+                }
+                self.invalidate_all();
             }
             self.publish_due();
             self.prepare_due();
@@ -952,6 +978,7 @@ impl Actor {
             is_log: snap.is_log,
             list_dir: &list_dir,
             env_names: &env_names,
+            today: crate::tags::due::today(),
         };
         crate::complete::complete(&cx, offset)
             .into_iter()

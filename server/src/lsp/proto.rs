@@ -138,6 +138,7 @@ pub fn completion_item(
             ItemKind::File => CompletionItemKind::FILE,
             ItemKind::Folder => CompletionItemKind::FOLDER,
             ItemKind::Env => CompletionItemKind::VARIABLE,
+            ItemKind::Date => CompletionItemKind::VALUE,
         }),
         detail: item.detail,
         documentation: item.documentation.map(Documentation::String),

@@ -10,6 +10,7 @@ use smol_str::SmolStr;
 
 use crate::syntax::CommentStyle;
 use crate::tags::Registry;
+use crate::tags::due::{self, Due};
 use crate::text::TextRange;
 
 /// A tag found in a comment.
@@ -22,13 +23,16 @@ pub struct Tag {
     /// the closest known name, when there is one.
     pub known: bool,
     pub suggestion: Option<SmolStr>,
-    /// `#NAME:`, colon included.
+    /// `#NAME:`, colon included; with a due date, `#NAME[2026-03-01]:`.
     pub name_range: TextRange,
     /// The text after the colon on the tag's line, trimmed.
     pub payload: SmolStr,
     pub payload_range: TextRange,
     /// The lines indented under the tag.
     pub continuation: Vec<ContinuationLine>,
+    /// The due date between brackets after the name
+    /// (`#COMPLETION_DRIVE[2026-03-01]:`), read or not.
+    pub due: Option<Due>,
 }
 
 impl Tag {
@@ -52,6 +56,9 @@ impl Tag {
         };
         mv(&mut self.name_range);
         mv(&mut self.payload_range);
+        if let Some(due) = &mut self.due {
+            mv(&mut due.range);
+        }
         for line in &mut self.continuation {
             mv(&mut line.range);
             if let Some(k) = &mut line.key {
@@ -260,6 +267,8 @@ struct Head {
     after_colon: usize,
     name_start: usize,
     name_end: usize,
+    /// The text between the brackets of a due date, within the line.
+    due: Option<(usize, usize)>,
 }
 
 /// Tags the original kit also writes without `#`, at the start of a
@@ -288,6 +297,7 @@ fn heads(line: &str, registry: &Registry) -> Vec<Head> {
             after_colon: lead + name.len() + 1,
             name_start: lead,
             name_end: lead + name.len(),
+            due: None,
         });
     }
     for hash in memchr::memchr_iter(b'#', bytes) {
@@ -303,23 +313,53 @@ fn heads(line: &str, registry: &Registry) -> Vec<Head> {
         if name_len < 2 || !bytes[name_start].is_ascii_alphabetic() {
             continue;
         }
-        if bytes.get(name_end) != Some(&b':') || bytes.get(name_end + 1) == Some(&b':') {
-            continue;
-        }
         let name = &line[name_start..name_end];
         let registered = registry.get(name).is_some();
+        // `#NAME[2026-03-01]:`: a due date. An unregistered name takes one
+        // only when it is written as a date (`#COMPLETION_DIRVE[2026-...]:`
+        // is a misspelt tag), so that `#ARRAY[i]:` stays text.
+        let due = due_brackets(bytes, name_end)
+            .filter(|(open, close)| registered || date_shaped(&bytes[*open..*close]));
+        let colon = due.map_or(name_end, |(_, close)| close + 1);
+        if bytes.get(colon) != Some(&b':') || bytes.get(colon + 1) == Some(&b':') {
+            continue;
+        }
         if !registered && (name.bytes().any(|b| b.is_ascii_lowercase()) || looks_like_colour(name))
         {
             continue;
         }
         out.push(Head {
             hash,
-            after_colon: name_end + 1,
+            after_colon: colon + 1,
             name_start,
             name_end,
+            due,
         });
     }
     out
+}
+
+/// The text between `[` at `at` and the next `]` on the line, as
+/// `(start, end)` offsets, when it is short enough to be a due date and
+/// holds no other bracket.
+pub(crate) fn due_brackets(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    if bytes.get(at) != Some(&b'[') {
+        return None;
+    }
+    let open = at + 1;
+    let len = bytes
+        .get(open..)?
+        .iter()
+        .take(due::MAX_TEXT + 1)
+        .position(|b| *b == b']')?;
+    let inner = &bytes[open..open + len];
+    (!inner.contains(&b'[')).then_some((open, open + len))
+}
+
+/// Four digits and a dash: the start of a date, however the rest is
+/// written.
+fn date_shaped(text: &[u8]) -> bool {
+    text.len() > 4 && text[..4].iter().all(u8::is_ascii_digit) && text[4] == b'-'
 }
 
 /// A tag starts at the beginning of a line's content or after whitespace or
@@ -388,6 +428,12 @@ pub fn scan_lines(lines: &[ContentLine<'_>], registry: &Registry) -> Vec<Tag> {
                     line.offset + payload_start + payload.len(),
                 ),
                 continuation: Vec::new(),
+                due: head.due.map(|(open, close)| {
+                    Due::read(
+                        &line.text[open..close],
+                        TextRange::new(line.offset + open, line.offset + close),
+                    )
+                }),
             });
         }
         open = Some(indent(line.text));
@@ -409,11 +455,12 @@ fn field_key(line: &str) -> Option<usize> {
 
 /// Whether `bytes` may hold a tag, before any parse: `#NAME:` as
 /// [`scan_lines`] finds it (a capital letter, then letters, digits or
-/// underscores, and one colon; a registered name may be written in mixed
-/// case), or a tag written without `#` ([`BARE`]), whatever comment markers
-/// surround it and whatever the registry holds (the answer is kept with the
-/// file's bytes in the scan cache). `false` is certain; `true` only means
-/// that the file is to be parsed.
+/// underscores, a due date in brackets or none, and one colon; a registered
+/// name may be written in mixed case), or a tag written without `#`
+/// ([`BARE`]), whatever comment markers surround it and whatever the
+/// registry holds (the answer is kept with the file's bytes in the scan
+/// cache). `false` is certain; `true` only means that the file is to be
+/// parsed.
 pub fn may_hold_tag(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'#', bytes).any(|hash| {
         let start = hash + 1;
@@ -422,10 +469,12 @@ pub fn may_hold_tag(bytes: &[u8]) -> bool {
             .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
             .count();
         let end = start + len;
+        // After a due date (`#NAME[2026-03-01]:`), the colon follows `]`.
+        let colon = due_brackets(bytes, end).map_or(end, |(_, close)| close + 1);
         len >= 2
             && bytes[start].is_ascii_uppercase()
-            && bytes.get(end) == Some(&b':')
-            && bytes.get(end + 1) != Some(&b':')
+            && bytes.get(colon) == Some(&b':')
+            && bytes.get(colon + 1) != Some(&b':')
     }) || BARE.iter().any(|name| {
         memchr::memmem::find_iter(bytes, name.as_bytes())
             .any(|at| bytes.get(at + name.len()) == Some(&b':'))
@@ -747,6 +796,128 @@ mod tests {
             assert!(!scan(style, c).is_empty(), "{c}");
             assert!(may_hold_tag(c.as_bytes()), "{c}");
         }
+    }
+
+    /// The due date of the one tag in `comment`: the text under its range,
+    /// and the date or why it is none.
+    fn due_of(comment: &str) -> (String, Result<jiff::civil::Date, due::BadDate>) {
+        let tags = scan(CommentStyle::CFamily, comment);
+        assert_eq!(tags.len(), 1, "{comment}");
+        let d = tags[0].due.clone().expect(comment);
+        (comment[d.range.start..d.range.end].to_owned(), d.date)
+    }
+
+    #[test]
+    fn a_due_date_stands_in_brackets_after_the_name() {
+        let c = "// 日本語 #COMPLETION_DRIVE[2026-03-01]: Assuming the v1 API stays up";
+        let tags = scan(CommentStyle::CFamily, c);
+        assert_eq!(tags.len(), 1);
+        let t = &tags[0];
+        assert_eq!(t.name, "COMPLETION_DRIVE");
+        assert!(t.known);
+        assert_eq!(t.payload, "Assuming the v1 API stays up");
+        let r = t.name_range;
+        assert_eq!(&c[r.start..r.end], "#COMPLETION_DRIVE[2026-03-01]:");
+        assert_eq!(
+            due_of(c),
+            ("2026-03-01".to_owned(), Ok(jiff::civil::date(2026, 3, 1)))
+        );
+        assert!(may_hold_tag(c.as_bytes()));
+        assert!(crate::analysis::holds_tag_shape(c.as_bytes()));
+        // Every registered tag takes one, in every family, mixed case and
+        // the `#`-less form aside (it has no `#` to anchor a date).
+        for name in [
+            "PATH_DECISION",
+            "FILE_CREATED",
+            "CARGO_CULT",
+            "Potential_Issue",
+        ] {
+            let c = format!("// #{name}[2030-12-31]: x");
+            let tags = scan(CommentStyle::CFamily, &c);
+            assert_eq!(tags.len(), 1, "{c}");
+            assert_eq!(tags[0].name, name);
+            assert!(tags[0].due.as_ref().unwrap().date.is_ok(), "{c}");
+        }
+        // Without brackets, no date.
+        let tags = scan(
+            CommentStyle::CFamily,
+            "// #COMPLETION_DRIVE: [2026-03-01] later",
+        );
+        assert_eq!(tags[0].due, None);
+        assert_eq!(tags[0].payload, "[2026-03-01] later");
+        // Two tags on a line, each with its own date.
+        let c = "# #PATH_DECISION[2030-01-01]: sqlite #PATH_RATIONALE[2031-01-01]: small";
+        let tags = scan(CommentStyle::Hash, c);
+        let dates: Vec<_> = tags
+            .iter()
+            .map(|t| t.due.as_ref().unwrap().date.clone().unwrap().year())
+            .collect();
+        assert_eq!(dates, [2030, 2031]);
+        assert_eq!(tags[0].payload, "sqlite");
+    }
+
+    #[test]
+    fn a_malformed_date_is_kept_with_its_place() {
+        for (c, text, bad) in [
+            (
+                "// #COMPLETION_DRIVE[2026-13-45]: x",
+                "2026-13-45",
+                due::BadDate::NoSuchDay,
+            ),
+            (
+                "// #COMPLETION_DRIVE[tomorrow]: x",
+                "tomorrow",
+                due::BadDate::NotADate,
+            ),
+            (
+                "// #COMPLETION_DRIVE[2026-3-1]: x",
+                "2026-3-1",
+                due::BadDate::NotPadded {
+                    padded: "2026-03-01".into(),
+                },
+            ),
+            ("// #COMPLETION_DRIVE[]: x", "", due::BadDate::Empty),
+        ] {
+            assert_eq!(due_of(c), (text.to_owned(), Err(bad)), "{c}");
+            assert!(may_hold_tag(c.as_bytes()), "{c}");
+        }
+        // A misspelt name with a date is an unknown tag, with its date.
+        let tags = scan(CommentStyle::CFamily, "// #COMPLETION_DIRVE[2026-03-01]: x");
+        assert!(!tags[0].known);
+        assert!(tags[0].due.as_ref().unwrap().date.is_ok());
+    }
+
+    #[test]
+    fn bracketed_text_that_is_no_due_date_stays_text() {
+        for c in [
+            "// #include <x>",
+            "// arr[0]: the first",
+            "// see [the docs](https://x.dev/#COMPLETION_DRIVE): here",
+            "// [#COMPLETION_DRIVE](#x): a link",
+            "// #ARRAY[i]: an index, not a date",
+            "// #X[2026-03-01]: one letter",
+            "// #COMPLETION_DRIVE[2026-03-01] no colon",
+            "// #COMPLETION_DRIVE[2026-03-01]:: a path",
+            "// #COMPLETION_DRIVE[2026-03-01: unclosed",
+            "// #COMPLETION_DRIVE [2026-03-01]: a blank before it",
+            "// #COMPLETION_DRIVE[[2026-03-01]]: nested",
+            "// #FFFFFF[2026-03-01]: a colour",
+            "// #completion_drive[2026-03-01]: lower case",
+            "// #COMPLETION_DRIVE[a text far longer than any date could ever be]: x",
+        ] {
+            assert!(scan(CommentStyle::CFamily, c).is_empty(), "{c}");
+        }
+        assert!(!may_hold_tag(b"arr[0]: the first"));
+        assert!(!may_hold_tag(b"#X[2026-03-01]: one letter"));
+    }
+
+    #[test]
+    fn a_due_date_moves_with_its_tag() {
+        let mut tags = scan(CommentStyle::CFamily, "// #VERIFIED[2026-03-01]: yes");
+        let before = tags[0].due.as_ref().unwrap().range;
+        tags[0].shift(5);
+        let after = tags[0].due.as_ref().unwrap().range;
+        assert_eq!((after.start, after.end), (before.start + 5, before.end + 5));
     }
 
     #[test]
