@@ -972,9 +972,11 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Scans a root's Markdown plans and reports ([`Settings::is_plan`]) among
-/// its walked `files` (with `rels`, their paths relative to the root): their
-/// tags and what those name, as the editor shows them for an open plan.
+/// Scans the files of a root that are read whole for their tags
+/// ([`crate::markup::reader`]: Markdown plans and reports, other Markdown,
+/// Jupyter notebooks) among its walked `files` (with `rels`, their paths
+/// relative to the root): their tags and what those name, as the editor
+/// shows them for an open file of the same kind.
 fn scan_plans(
     report: &mut Report,
     root: &Path,
@@ -985,13 +987,15 @@ fn scan_plans(
 ) {
     let mut resolved = crate::resolve::Cache::default();
     for (path, rel) in files.iter().zip(rels) {
-        if !settings.is_plan(root, path) {
+        let Some(reader) = crate::markup::reader(settings, root, path) else {
             continue;
-        }
+        };
         match log::read(ws, path) {
             Ok(Some(text)) => {
-                let tags = crate::plans::tags(&text, &settings.registry);
-                let a = crate::plans::analyze(tags.into(), path, ws, &mut resolved, settings);
+                let read = reader.read(&text, &settings.registry);
+                let mut a =
+                    crate::plans::analyze(read.tags.into(), path, ws, &mut resolved, settings);
+                a.skipped = read.malformed;
                 let rope = ropey::Rope::from_str(&text);
                 add(report, root, rel, &rope, None, &a, settings);
             }

@@ -18,6 +18,7 @@ pub mod gate;
 pub mod highlight;
 pub mod housekeeping;
 pub mod log;
+pub mod markup;
 pub mod lsp;
 pub mod mcp;
 pub mod phase;

@@ -45,7 +45,7 @@ use crate::text::Spans;
 use crate::text::TextRange;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 12;
+const FORMAT: u32 = 13;
 
 /// Where the cache lives: `$TAGLS_CACHE_DIR`, else `tagls` in the user's
 /// cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).

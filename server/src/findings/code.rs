@@ -63,6 +63,9 @@ pub enum Code {
     /// A source file tagls did not parse (too large or binary) that holds a
     /// tag-shaped text (`#NAME:`) in the bytes it read.
     SkippedFile,
+    /// A Jupyter notebook that is not valid JSON or not the shape nbformat
+    /// writes: its tags are not checked. One finding, at the bad place.
+    BadNotebook,
     /// Visual work (a change to UI files) with no screenshot in the log.
     MissingScreenshot,
     /// A screenshot waived by `CANNOT_CAPTURE_SECURITY_POLICY`: a person
@@ -96,7 +99,7 @@ pub enum Code {
 impl Code {
     /// The checks, in the order documentation lists them: the codes a
     /// `[checks]` table may name.
-    pub const CHECKS: [Code; 25] = [
+    pub const CHECKS: [Code; 26] = [
         Code::UnknownTag,
         Code::MissingPath,
         Code::OutsideWorkspace,
@@ -111,6 +114,7 @@ impl Code {
         Code::UncheckedAssumption,
         Code::UnloggedChange,
         Code::SkippedFile,
+        Code::BadNotebook,
         Code::MissingScreenshot,
         Code::ScreenshotWaived,
         Code::BadPhaseState,
@@ -143,6 +147,7 @@ impl Code {
             Code::UncheckedAssumption => "unchecked-assumption",
             Code::UnloggedChange => "unlogged-change",
             Code::SkippedFile => "skipped-file",
+            Code::BadNotebook => "bad-notebook",
             Code::MissingScreenshot => "missing-screenshot",
             Code::ScreenshotWaived => "screenshot-waived",
             Code::Config => "config",
@@ -197,6 +202,7 @@ impl Code {
             | Code::AmbiguousPath
             | Code::UncheckedAssumption
             | Code::SkippedFile
+            | Code::BadNotebook
             | Code::ScreenshotWaived
             | Code::GateCaution
             | Code::UnrecordedAssumption => Some(Verdict::Conditional),
@@ -217,6 +223,7 @@ impl Code {
             Code::Unverifiable => "recipe(s) to check by hand",
             Code::UncheckedAssumption => "assumption(s) naming nothing checkable",
             Code::SkippedFile => "skipped file(s) that may hold tags",
+            Code::BadNotebook => "unreadable notebook(s)",
             Code::MissingScreenshot => "visual change(s) without a screenshot",
             Code::ScreenshotWaived => "waived screenshot(s) to check by hand",
             Code::BadPhaseState => "unreadable phase state",
@@ -263,6 +270,9 @@ impl Code {
             Code::UnloggedChange => "Files git reports changed that no log entry mentions",
             Code::SkippedFile => {
                 "A file too large or binary to parse holds a tag-shaped text that tagls did not check"
+            }
+            Code::BadNotebook => {
+                "A Jupyter notebook is not valid JSON or not the shape nbformat writes, so its tags are not checked"
             }
             Code::MissingScreenshot => {
                 "Visual work (a change to UI files) has no screenshot in the log"
@@ -319,6 +329,10 @@ impl Code {
             }
             Code::SkippedFile => {
                 "Check its tags by hand, move them to a smaller file, or raise max-file-size."
+                    .to_owned()
+            }
+            Code::BadNotebook => {
+                "Correct the notebook at the place named (Jupyter saves valid notebooks), or check its tags by hand."
                     .to_owned()
             }
             Code::UnknownTag => {
@@ -396,6 +410,9 @@ impl Code {
             Code::SkippedFile => {
                 "// #COMPLETION_DRIVE: ...   (in a 3 MiB generated bundle, over max-file-size)"
             }
+            Code::BadNotebook => {
+                "{ \"cells\": [ { \"cell_type\": \"code\", \"source\": 3 } ] }   (analysis.ipynb: a source that is not text)"
+            }
             Code::MissingScreenshot => {
                 "#FILE_MODIFIED: src/components/LoginForm.tsx   (and no #SCREENSHOT_CLAIMED in the log)"
             }
@@ -449,6 +466,7 @@ impl Code {
             | Code::UncheckedAssumption
             | Code::UnloggedChange
             | Code::SkippedFile
+            | Code::BadNotebook
             | Code::MissingScreenshot
             | Code::ScreenshotWaived
             | Code::Config
@@ -488,6 +506,7 @@ impl Code {
             | Code::UncheckedAssumption
             | Code::UnloggedChange
             | Code::SkippedFile
+            | Code::BadNotebook
             | Code::MissingScreenshot
             | Code::ScreenshotWaived
             | Code::BadPhaseState

@@ -11,6 +11,8 @@
 pub mod defs;
 pub mod env;
 pub mod lex;
+pub mod markdown;
+pub mod notebook;
 
 use std::sync::OnceLock;
 
