@@ -61,6 +61,9 @@ pub struct Located {
     pub subject: String,
     /// The same place for the protocol.
     pub span: Spans,
+    /// In a Jupyter notebook: the cell the finding is in (its index, from
+    /// 0) and the line within the cell (from 1).
+    pub cell: Option<(usize, usize)>,
 }
 
 pub use crate::text::Spans;
@@ -88,6 +91,7 @@ impl Located {
             finding,
             subject,
             span,
+            cell: None,
         }
     }
 }
@@ -689,6 +693,7 @@ fn part_of(reported: &Reported, root: &Path, rel: &str, registry: &Registry) -> 
             gate: f.gate,
             subject: f.subject.clone(),
             span: f.span,
+            cell: None,
         });
     }
     part
@@ -993,11 +998,16 @@ fn scan_plans(
         match log::read(ws, path) {
             Ok(Some(text)) => {
                 let read = reader.read(&text, &settings.registry);
-                let mut a =
-                    crate::plans::analyze(read.tags.into(), path, ws, &mut resolved, settings);
-                a.skipped = read.malformed;
+                let a = read.analyze(Some(path), ws, &mut resolved, settings);
                 let rope = ropey::Rope::from_str(&text);
+                let first = report.findings.len();
                 add(report, root, rel, &rope, None, &a, settings);
+                if reader == crate::markup::Reader::Notebook {
+                    let cells = crate::markup::NotebookCells::of(&text);
+                    for f in &mut report.findings[first..] {
+                        f.cell = cells.at(f.finding.range.start);
+                    }
+                }
             }
             Ok(None) => {}
             Err(e) => report.problems.push(format!("{rel}: {e}")),

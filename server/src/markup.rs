@@ -7,7 +7,9 @@
 //! with [`Reader::read`].
 
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::document::Document;
 use crate::findings::{Code, Finding};
@@ -17,6 +19,8 @@ use crate::syntax::{CommentStyle, Language};
 use crate::tags::scan::{content_lines, scan_lines};
 use crate::tags::{Registry, Severity, Tag};
 use crate::text::TextRange;
+use crate::workspace::model::Workspace;
+use crate::resolve;
 
 /// How a file is read for tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +36,63 @@ pub enum Reader {
 /// What reading a file found.
 #[derive(Clone, Debug, Default)]
 pub struct Read {
-    pub tags: Vec<Tag>,
+    pub tags: Arc<[Tag]>,
     /// A notebook that cannot be read: the finding that says so.
     pub malformed: Option<Finding>,
+    /// The payloads written with JSON escapes (`\"`, `\u00e9`), where a
+    /// byte of the payload is not a byte of the file: where each of their
+    /// bytes was written.
+    escaped: Vec<Escaped>,
+}
+
+/// Where each byte of a payload was written in the file.
+#[derive(Clone, Debug)]
+struct Escaped {
+    payload_start: usize,
+    written: Vec<TextRange>,
+}
+
+impl Read {
+    /// The analysis of the file at `path` (or of a document with no file,
+    /// whose references are not resolved): its tags and what their
+    /// payloads name, at their places in the file.
+    pub fn analyze(
+        &self,
+        path: Option<&Path>,
+        ws: &mut Workspace,
+        cache: &mut resolve::Cache,
+        settings: &Settings,
+    ) -> Analysis {
+        let mut a = match path {
+            Some(path) => crate::plans::analyze(Arc::clone(&self.tags), path, ws, cache, settings),
+            None => Analysis {
+                tags: Arc::clone(&self.tags),
+                ..Analysis::default()
+            },
+        };
+        a.skipped = self.malformed.clone();
+        if !self.escaped.is_empty() {
+            // References are found in the decoded payload, counted from
+            // where it starts in the file: moved to where they were written.
+            let mut refs = a.tag_refs.to_vec();
+            for r in &mut refs {
+                let range = r.reference.range;
+                let Some(e) = self
+                    .escaped
+                    .iter()
+                    .find(|e| e.payload_start <= range.start && range.start < e.payload_start + e.written.len())
+                else {
+                    continue;
+                };
+                let at = |k: usize| e.written.get(k - e.payload_start).copied();
+                if let (Some(first), Some(last)) = (at(range.start), at(range.end.max(range.start + 1) - 1)) {
+                    r.reference.range = TextRange::new(first.start, last.end.max(first.start));
+                }
+            }
+            a.tag_refs = refs.into();
+        }
+        a
+    }
 }
 
 /// How the file at `path` in `root` is read, if it is one of these. The
@@ -78,12 +136,12 @@ impl Reader {
         }
         match self {
             Reader::Plan => Read {
-                tags: crate::plans::tags(text, registry),
-                malformed: None,
+                tags: crate::plans::tags(text, registry).into(),
+                ..Read::default()
             },
             Reader::Markdown => Read {
-                tags: markdown_tags(text, registry),
-                malformed: None,
+                tags: markdown_tags(text, registry).into(),
+                ..Read::default()
             },
             Reader::Notebook => notebook_tags(text, registry),
         }
@@ -109,7 +167,6 @@ pub fn notebook_tags(text: &str, registry: &Registry) -> Read {
         Ok(nb) => nb,
         Err(bad) => {
             return Read {
-                tags: Vec::new(),
                 malformed: Some(Finding {
                     range: bad.range,
                     severity: Severity::Warning,
@@ -118,11 +175,13 @@ pub fn notebook_tags(text: &str, registry: &Registry) -> Read {
                     message: bad.message,
                     fix: None,
                 }),
+                ..Read::default()
             };
         }
     };
     let mut parsers: Vec<(Language, tree_sitter::Parser)> = Vec::new();
     let mut tags = Vec::new();
+    let mut escaped = Vec::new();
     for cell in &nb.cells {
         let found = match cell.kind {
             CellKind::Markdown => markdown_tags(&cell.source.text, registry),
@@ -138,11 +197,24 @@ pub fn notebook_tags(text: &str, registry: &Registry) -> Read {
                 doc.tags().cloned().collect()
             }
         };
-        tags.extend(found.into_iter().map(|t| in_file(t, &cell.source)));
+        for t in found {
+            let placed = in_file(t.clone(), &cell.source);
+            let p = t.payload_range;
+            if placed.payload_range.len() != p.len() {
+                escaped.push(Escaped {
+                    payload_start: placed.payload_range.start,
+                    written: (p.start..p.end)
+                        .filter_map(|k| cell.source.written_at(k))
+                        .collect(),
+                });
+            }
+            tags.push(placed);
+        }
     }
     Read {
-        tags,
+        tags: tags.into(),
         malformed: None,
+        escaped,
     }
 }
 
@@ -160,11 +232,20 @@ fn in_file(mut tag: Tag, source: &Source) -> Tag {
     tag
 }
 
-/// The cell of a notebook a byte of it is in (its index, from 0) and the
-/// line there within the cell (from 1); `None` outside every cell's source
-/// or for a notebook that cannot be read.
-pub fn notebook_cell(text: &str, offset: usize) -> Option<(usize, usize)> {
-    notebook::cell_at(&notebook::parse(text).ok()?, offset)
+/// The cells of a notebook, to say where a finding is.
+pub struct NotebookCells(Option<notebook::Notebook>);
+
+impl NotebookCells {
+    /// The cells of the notebook `text` (none when it cannot be read).
+    pub fn of(text: &str) -> NotebookCells {
+        NotebookCells(notebook::parse(text).ok())
+    }
+
+    /// The cell a byte of the file is in (its index, from 0) and the line
+    /// there within the cell (from 1); `None` outside every cell's source.
+    pub fn at(&self, offset: usize) -> Option<(usize, usize)> {
+        notebook::cell_at(self.0.as_ref()?, offset)
+    }
 }
 
 #[cfg(test)]
@@ -213,9 +294,9 @@ mod tests {
         );
         assert_eq!(read.tags[0].payload, "Assuming \"x\" exists");
         let start = read.tags[0].name_range.start;
-        assert_eq!(notebook_cell(text, start), Some((0, 3)));
+        assert_eq!(NotebookCells::of(text).at(start), Some((0, 3)));
         assert_eq!(
-            notebook_cell(text, read.tags[1].name_range.start),
+            NotebookCells::of(text).at(read.tags[1].name_range.start),
             Some((1, 2))
         );
         let bad = notebook_tags("{\"cells\": [", &Registry::builtin());

@@ -813,27 +813,14 @@ impl Actor {
                 None => Analysis::default(),
             },
             Content::Plan { .. } if ignored => Analysis::default(),
-            Content::Plan {
-                tags, malformed, ..
-            } => {
-                let mut a = match entry.path.as_deref() {
-                    Some(path) => crate::plans::analyze(
-                        Arc::clone(tags),
-                        path,
-                        &mut self.ws,
-                        &mut self.resolutions,
-                        &settings,
-                    ),
-                    // A notebook's cell, or a document with no file: its
-                    // tags, with nothing resolved.
-                    None => Analysis {
-                        tags: Arc::clone(tags),
-                        ..Analysis::default()
-                    },
-                };
-                a.skipped = malformed.clone();
-                a
-            }
+            // A notebook's cell or a document with no file has its tags,
+            // with nothing resolved.
+            Content::Plan { read, .. } => read.analyze(
+                entry.path.as_deref(),
+                &mut self.ws,
+                &mut self.resolutions,
+                &settings,
+            ),
             Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));

@@ -62,9 +62,7 @@ pub enum Content {
     Plan {
         rope: Rope,
         reader: Reader,
-        tags: std::sync::Arc<[crate::tags::Tag]>,
-        /// A notebook that cannot be read: the finding that says so.
-        malformed: Option<crate::findings::Finding>,
+        read: crate::markup::Read,
     },
     /// Too large or binary: kept as text so later edits still apply, but not
     /// parsed.
@@ -260,11 +258,9 @@ impl Documents {
                     Kind::Markup(reader) => reader,
                     _ => Reader::Plan,
                 };
-                let read = reader.read(text, &settings.registry);
                 (
                     Content::Plan {
-                        tags: read.tags.into(),
-                        malformed: read.malformed,
+                        read: reader.read(text, &settings.registry),
                         reader,
                         rope,
                     },
@@ -400,15 +396,8 @@ impl Documents {
                 self.suspended.remove(&lang);
             }
             Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &settings.registry),
-            Content::Plan {
-                rope,
-                reader,
-                tags,
-                malformed,
-            } => {
-                let read = reader.read(&rope.to_string(), &settings.registry);
-                *tags = read.tags.into();
-                *malformed = read.malformed;
+            Content::Plan { rope, reader, read } => {
+                *read = reader.read(&rope.to_string(), &settings.registry);
             }
             Content::Skipped { .. } | Content::Plain { .. } | Content::Phase { .. } => {}
         }

@@ -50,6 +50,14 @@ impl Source {
         }
     }
 
+    /// Where the byte at `offset` of the cell's text was written in the
+    /// file.
+    pub fn written_at(&self, offset: usize) -> Option<TextRange> {
+        self.written
+            .get(offset)
+            .map(|&(start, end)| TextRange::new(start as usize, end as usize))
+    }
+
     /// A range of the cell's text as a range of the file.
     pub fn range_in_file(&self, r: TextRange) -> TextRange {
         let start = self.start_in_file(r.start);
