@@ -119,13 +119,18 @@ pub fn reader(settings: &Settings, root: &Path, path: &Path) -> Option<Reader> {
 /// How a document the editor opened without a file under a root is read:
 /// by its language id (`markdown`), else by its name.
 pub fn reader_by_id(language_id: &str, path: &str) -> Option<Reader> {
+    // A notebook's Markdown cell has the notebook's name and says
+    // `markdown`.
+    if language_id == "markdown" {
+        return Some(Reader::Markdown);
+    }
     if notebook::is_notebook(path) {
         return Some(Reader::Notebook);
     }
     let md = path.rsplit_once('.').is_some_and(|(_, e)| {
         e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown")
     });
-    (language_id == "markdown" || md).then_some(Reader::Markdown)
+    md.then_some(Reader::Markdown)
 }
 
 impl Reader {
