@@ -117,6 +117,18 @@ pub fn kind(
     uri: &Uri,
     settings: &Settings,
 ) -> Kind {
+    // A notebook's cell (`vscode-notebook-cell:`) has the notebook's path
+    // and its own language.
+    if !uri.as_str().starts_with("file:")
+        && crate::syntax::notebook::is_notebook(uri.path().as_str())
+    {
+        if let Some(lang) = Language::from_language_id(language_id) {
+            return Kind::Source(lang);
+        }
+        if language_id == "markdown" {
+            return Kind::Markup(Reader::Markdown);
+        }
+    }
     if let (Some(path), Some(root)) = (path, root)
         && settings.is_log(root, path)
     {
