@@ -27,7 +27,7 @@ const NOTEBOOK: &str = "analysis.ipynb";
 /// JSON escapes), written once.
 const TAGS: &[&str] = &[
     "use the March export for churn",
-    "Assuming the \\\"churned\\\" column is boolean",
+    "Assuming the \\\"churned\\\" column is boolean in data/customers.csv",
     "single string source na\\u00efve check",
     "multi-line comment in a cell",
 ];
@@ -36,10 +36,34 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/notebooks")
 }
 
+/// The notebook in a workspace that declares its variables (not the one
+/// the notebook reads) and has no `data/customers.csv`.
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture().join(NOTEBOOK), dir.path().join(NOTEBOOK)).unwrap();
+    support::write(dir.path(), ".env.example", "DATABASE_URL=\n");
     dir
+}
+
+/// What `tagls check --format json` reports for the notebook.
+fn checked(ws: &Path) -> Vec<Value> {
+    let (_, out) = tagls(ws, &["check", "--format", "json", "."]);
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == NOTEBOOK)
+        .cloned()
+        .collect()
+}
+
+/// A one-based line and column in Unicode scalar values as a zero-based
+/// line and UTF-16 column.
+fn utf16(text: &str, line: u64, column: u64) -> (u64, u64) {
+    let l = text.lines().nth(line as usize - 1).unwrap();
+    let before: String = l.chars().take(column as usize - 1).collect();
+    (line - 1, before.encode_utf16().count() as u64)
 }
 
 /// The notebook's cells as Jupyter reads them (serde_json, not tagls):
@@ -113,7 +137,9 @@ fn tagls_check_reports_notebook_tags_at_the_files_places_with_their_cells() {
         .as_array()
         .unwrap()
         .iter()
+        // A tag's own finding (a reference's finding names its tag too).
         .filter(|f| f["path"] == NOTEBOOK && f["tag"].is_string())
+        .filter(|f| f["code"] != "missing-path" && f["code"] != "undeclared-env")
         .map(|f| {
             (
                 f["line"].as_u64().unwrap(),
@@ -139,16 +165,42 @@ fn tagls_check_reports_notebook_tags_at_the_files_places_with_their_cells() {
     // Markdown prose or a code span.
     assert_eq!(found, want, "{report:#}");
 
+    // What the payload and the code name, at the file's own places: the
+    // path after an escaped quote, the variable's name.
+    let findings = checked(ws.path());
+    for (code, subject) in [
+        ("missing-path", "data/customers.csv in data"),
+        ("undeclared-env", "CHURN_API_TOKEN"),
+    ] {
+        let f = findings
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("no {code}: {findings:#?}"));
+        let line = text
+            .lines()
+            .nth(f["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        let from: String = line
+            .chars()
+            .skip(f["column"].as_u64().unwrap() as usize - 1)
+            .collect();
+        let word = subject.split(' ').next().unwrap();
+        assert!(from.starts_with(word), "{code} at {from:?}: {f:#}");
+        assert_eq!(f["cell"]["index"], 1, "{f:#}");
+    }
+
     // People read the cell in the message.
     let (_, text_out) = tagls(ws.path(), &["check", "."]);
-    let e = &expected(&text)[1];
-    assert!(
-        text_out.contains(&format!(
-            "{NOTEBOOK}:{}:{} [unchecked-assumption]",
-            e.check.0, e.check.1
-        )) && text_out.contains(&format!("(cell index {}, line {})", e.cell.0, e.cell.1 + 1)),
-        "{text_out}"
-    );
+    for e in expected(&text) {
+        let place = format!("  {}:{}: ", e.check.0, e.check.1);
+        let cell = format!("(cell index {}, line {})", e.cell.0, e.cell.1 + 1);
+        assert!(
+            text_out
+                .lines()
+                .any(|l| l.starts_with(&place) && l.ends_with(&cell)),
+            "{place}… {cell}: {text_out}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -187,25 +239,24 @@ async fn the_server_shows_notebook_tags_at_the_json_positions_of_a_text_document
         })
         .collect();
     found.sort();
-    let (_, out) = tagls(ws.path(), &["check", "--format", "json", "."]);
-    let report: Value = serde_json::from_str(&out).unwrap();
-    let want: Vec<(u64, u64)> = expected(&text).iter().map(|e| e.utf16).collect();
-    assert_eq!(
-        found.iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(),
-        want,
-        "{diags:#}"
-    );
-    // The same codes as the check gives, place by place.
-    let mut codes: Vec<(u64, u64, String)> = report["findings"]
-        .as_array()
-        .unwrap()
+    // Every tag at its UTF-16 place.
+    let tags: Vec<(u64, u64)> = expected(&text).iter().map(|e| e.utf16).collect();
+    for at in &tags {
+        assert!(
+            found.iter().any(|f| (f.0, f.1) == *at),
+            "no diagnostic at {at:?}: {diags:#}"
+        );
+    }
+    // And exactly what the check reports, place by place.
+    let mut codes: Vec<(u64, u64, String)> = checked(ws.path())
         .iter()
         .map(|f| {
-            let e = expected(&text)
-                .into_iter()
-                .find(|e| e.check == (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
-                .unwrap();
-            (e.utf16.0, e.utf16.1, f["code"].as_str().unwrap().to_owned())
+            let (l, c) = utf16(
+                &text,
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            );
+            (l, c, f["code"].as_str().unwrap().to_owned())
         })
         .collect();
     codes.sort();
@@ -255,7 +306,11 @@ async fn the_server_shows_notebook_tags_on_the_cells_of_an_open_notebook() {
         .iter()
         .enumerate()
         .map(|(i, (kind, source))| {
-            let language = if kind == "markdown" { "markdown" } else { "python" };
+            let language = if kind == "markdown" {
+                "markdown"
+            } else {
+                "python"
+            };
             let uri = cell_uri(&nb_uri, i);
             (
                 json!({ "uri": uri, "languageId": language, "version": 1, "text": source }),
@@ -301,14 +356,56 @@ async fn the_server_shows_notebook_tags_on_the_cells_of_an_open_notebook() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["cell"]["index"] == index && f["tag"] == e.name.as_str())
+            .find(|f| {
+                f["cell"]["index"] == index
+                    && f["tag"] == e.name.as_str()
+                    && f["code"] != "missing-path"
+            })
             .unwrap();
         assert_eq!(checked["cell"]["line"], line + 1);
-        assert_eq!(
-            starts,
-            [(line, col, checked["code"].as_str().unwrap())],
+        assert!(
+            starts.contains(&(line, col, checked["code"].as_str().unwrap())),
             "{uri}: {diags:#}"
         );
+    }
+
+    // Every finding of the check on its cell's line, with its code: the
+    // missing path and the undeclared variable too.
+    let findings = checked(ws.path());
+    for (index, _) in cells.iter().enumerate() {
+        let mut want: Vec<(u64, String)> = findings
+            .iter()
+            .filter(|f| f["cell"]["index"] == index)
+            .map(|f| {
+                (
+                    f["cell"]["line"].as_u64().unwrap() - 1,
+                    f["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        want.sort();
+        if want.is_empty() {
+            continue;
+        }
+        let uri = cell_uri(&nb_uri, index);
+        let diags = c
+            .diagnostics_where(&uri, |p| {
+                p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
+            })
+            .await;
+        let mut got: Vec<(u64, String)> = diags["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                    d["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{uri}: {diags:#}");
     }
 
     // An edit to a cell: a tag added on a new first line moves the other.
@@ -404,7 +501,10 @@ async fn a_malformed_notebook_is_one_finding_at_the_bad_place() {
     let d = &diags["diagnostics"].as_array().unwrap();
     assert_eq!(d.len(), 1, "{diags:#}");
     assert_eq!(d[0]["code"], "bad-notebook");
-    assert_eq!(d[0]["range"]["start"]["line"], f["line"].as_u64().unwrap() - 1);
+    assert_eq!(
+        d[0]["range"]["start"]["line"],
+        f["line"].as_u64().unwrap() - 1
+    );
     assert_eq!(d[0]["message"], f["message"]);
     c.finish().await;
 }

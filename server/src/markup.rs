@@ -13,6 +13,7 @@ use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::document::Document;
 use crate::findings::{Code, Finding};
+use crate::resolve;
 use crate::syntax::markdown::html_comments;
 use crate::syntax::notebook::{self, CellKind, Source};
 use crate::syntax::{CommentStyle, Language};
@@ -20,7 +21,6 @@ use crate::tags::scan::{content_lines, scan_lines};
 use crate::tags::{Registry, Severity, Tag};
 use crate::text::TextRange;
 use crate::workspace::model::Workspace;
-use crate::resolve;
 
 /// How a file is read for tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,26 +36,40 @@ pub enum Reader {
 /// What reading a file found.
 #[derive(Clone, Debug, Default)]
 pub struct Read {
+    /// At their places in the file.
     pub tags: Arc<[Tag]>,
     /// A notebook that cannot be read: the finding that says so.
     pub malformed: Option<Finding>,
-    /// The payloads written with JSON escapes (`\"`, `\u00e9`), where a
-    /// byte of the payload is not a byte of the file: where each of their
-    /// bytes was written.
-    escaped: Vec<Escaped>,
+    /// A notebook's cells, each read as a document of its own.
+    cells: Vec<CellRead>,
 }
 
-/// Where each byte of a payload was written in the file.
-#[derive(Clone, Debug)]
-struct Escaped {
-    payload_start: usize,
-    written: Vec<TextRange>,
+/// A notebook's cell as read: a code cell parsed as a document of its
+/// language, or a Markdown cell's tags, in the cell's own text; and where
+/// that text was written in the file.
+#[derive(Clone)]
+struct CellRead {
+    doc: Option<Document>,
+    tags: Arc<[Tag]>,
+    source: Source,
+}
+
+impl std::fmt::Debug for CellRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CellRead")
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Read {
     /// The analysis of the file at `path` (or of a document with no file,
-    /// whose references are not resolved): its tags and what their
-    /// payloads name, at their places in the file.
+    /// whose references are not resolved): its tags and what they name, at
+    /// their places in the file. A notebook's cells are analysed each as a
+    /// document of its own (the code cell as a file of its language, with
+    /// its suppressions and env reads; the Markdown cell as Markdown), as
+    /// the server analyses the cells of a notebook the editor opened, and
+    /// then moved to the file.
     pub fn analyze(
         &self,
         path: Option<&Path>,
@@ -63,35 +77,51 @@ impl Read {
         cache: &mut resolve::Cache,
         settings: &Settings,
     ) -> Analysis {
-        let mut a = match path {
-            Some(path) => crate::plans::analyze(Arc::clone(&self.tags), path, ws, cache, settings),
-            None => Analysis {
-                tags: Arc::clone(&self.tags),
-                ..Analysis::default()
-            },
-        };
-        a.skipped = self.malformed.clone();
-        if !self.escaped.is_empty() {
-            // References are found in the decoded payload, counted from
-            // where it starts in the file: moved to where they were written.
-            let mut refs = a.tag_refs.to_vec();
-            for r in &mut refs {
-                let range = r.reference.range;
-                let Some(e) = self
-                    .escaped
-                    .iter()
-                    .find(|e| e.payload_start <= range.start && range.start < e.payload_start + e.written.len())
-                else {
-                    continue;
-                };
-                let at = |k: usize| e.written.get(k - e.payload_start).copied();
-                if let (Some(first), Some(last)) = (at(range.start), at(range.end.max(range.start + 1) - 1)) {
-                    r.reference.range = TextRange::new(first.start, last.end.max(first.start));
+        if self.cells.is_empty() {
+            let mut a = match path {
+                Some(path) => {
+                    crate::plans::analyze(Arc::clone(&self.tags), path, ws, cache, settings)
                 }
-            }
-            a.tag_refs = refs.into();
+                None => Analysis {
+                    tags: Arc::clone(&self.tags),
+                    ..Analysis::default()
+                },
+            };
+            a.skipped = self.malformed.clone();
+            return a;
         }
-        a
+        let (mut tags, mut tag_refs, mut env_uses, mut suppressed) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for cell in &self.cells {
+            let a = match (&cell.doc, path) {
+                (Some(doc), _) => crate::analysis::analyze_cached(doc, path, ws, cache, settings),
+                (None, Some(path)) => {
+                    crate::plans::analyze(Arc::clone(&cell.tags), path, ws, cache, settings)
+                }
+                (None, None) => Analysis {
+                    tags: Arc::clone(&cell.tags),
+                    ..Analysis::default()
+                },
+            };
+            let src = &cell.source;
+            tags.extend(a.tags.iter().map(|t| in_file(t.clone(), src)));
+            for (from, to) in [(&a.tag_refs, &mut tag_refs), (&a.env_uses, &mut env_uses)] {
+                to.extend(from.iter().map(|r| {
+                    let mut r = r.clone();
+                    r.reference.range = src.range_in_file(r.reference.range);
+                    r
+                }));
+            }
+            suppressed.extend(a.suppressed.iter().map(|r| src.range_in_file(*r)));
+        }
+        Analysis {
+            tags: tags.into(),
+            tag_refs: tag_refs.into(),
+            env_uses: env_uses.into(),
+            suppressed: suppressed.into(),
+            skipped: self.malformed.clone(),
+            ..Analysis::default()
+        }
     }
 }
 
@@ -127,9 +157,9 @@ pub fn reader_by_id(language_id: &str, path: &str) -> Option<Reader> {
     if notebook::is_notebook(path) {
         return Some(Reader::Notebook);
     }
-    let md = path.rsplit_once('.').is_some_and(|(_, e)| {
-        e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown")
-    });
+    let md = path
+        .rsplit_once('.')
+        .is_some_and(|(_, e)| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
     md.then_some(Reader::Markdown)
 }
 
@@ -186,10 +216,10 @@ pub fn notebook_tags(text: &str, registry: &Registry) -> Read {
     };
     let mut parsers: Vec<(Language, tree_sitter::Parser)> = Vec::new();
     let mut tags = Vec::new();
-    let mut escaped = Vec::new();
-    for cell in &nb.cells {
-        let found = match cell.kind {
-            CellKind::Markdown => markdown_tags(&cell.source.text, registry),
+    let mut cells = Vec::new();
+    for cell in nb.cells {
+        let (doc, found): (Option<Document>, Arc<[Tag]>) = match cell.kind {
+            CellKind::Markdown => (None, markdown_tags(&cell.source.text, registry).into()),
             CellKind::Code(lang) => {
                 let i = match parsers.iter().position(|(l, _)| *l == lang) {
                     Some(i) => i,
@@ -199,27 +229,21 @@ pub fn notebook_tags(text: &str, registry: &Registry) -> Read {
                     }
                 };
                 let doc = Document::new(lang, &cell.source.text, &mut parsers[i].1, registry);
-                doc.tags().cloned().collect()
+                let found = doc.tags().cloned().collect();
+                (Some(doc), found)
             }
         };
-        for t in found {
-            let placed = in_file(t.clone(), &cell.source);
-            let p = t.payload_range;
-            if placed.payload_range.len() != p.len() {
-                escaped.push(Escaped {
-                    payload_start: placed.payload_range.start,
-                    written: (p.start..p.end)
-                        .filter_map(|k| cell.source.written_at(k))
-                        .collect(),
-                });
-            }
-            tags.push(placed);
-        }
+        tags.extend(found.iter().map(|t| in_file(t.clone(), &cell.source)));
+        cells.push(CellRead {
+            doc,
+            tags: found,
+            source: cell.source,
+        });
     }
     Read {
         tags: tags.into(),
         malformed: None,
-        escaped,
+        cells,
     }
 }
 
@@ -263,7 +287,10 @@ mod tests {
         let tags = markdown_tags(text, &Registry::builtin());
         assert_eq!(tags.len(), 1);
         let t = &tags[0];
-        assert_eq!(&text[t.name_range.start..t.name_range.end], "#COMPLETION_DRIVE:");
+        assert_eq!(
+            &text[t.name_range.start..t.name_range.end],
+            "#COMPLETION_DRIVE:"
+        );
         assert_eq!(
             &text[t.payload_range.start..t.payload_range.end],
             "Assuming src/a.ts exists"

@@ -1158,9 +1158,14 @@ impl Actor {
                 continue;
             }
             let tagged = match &e.content {
+                // A notebook's cells have its path: notebooks never carry
+                // the note, as in the gate.
                 Content::Parsed(doc) => {
                     analysis::has_tags(doc, &self.config.for_path(Some(path)).registry)
                         && !self.is_ignored_path(path)
+                        && !path
+                            .to_str()
+                            .is_some_and(crate::syntax::notebook::is_notebook)
                 }
                 _ => false,
             };
@@ -1338,13 +1343,15 @@ impl Actor {
                 let settings = crate::config::Settings::for_root(&roots[0].1, &root);
                 let log = settings.log.clone();
                 let code_tags = crate::gate::phase_code_tags(&report.tags, &root, &settings);
-                // Code only: the log and the plans never carry the note
-                // about a missing log, as in the gate.
+                // Code only: the log, Markdown (plans too) and notebooks
+                // never carry the note about a missing log, as in the gate.
                 let mut files: Vec<String> = report
                     .tags
                     .into_iter()
                     .filter(|t| t.path != log && settings.registry.get(&t.name).is_some())
-                    .filter(|t| !settings.is_plan(&root, &root.join(&t.path)))
+                    .filter(|t| {
+                        crate::markup::reader(&settings, &root, &root.join(&t.path)).is_none()
+                    })
                     .map(|t| t.path)
                     .collect();
                 files.dedup();

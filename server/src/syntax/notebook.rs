@@ -50,14 +50,6 @@ impl Source {
         }
     }
 
-    /// Where the byte at `offset` of the cell's text was written in the
-    /// file.
-    pub fn written_at(&self, offset: usize) -> Option<TextRange> {
-        self.written
-            .get(offset)
-            .map(|&(start, end)| TextRange::new(start as usize, end as usize))
-    }
-
     /// A range of the cell's text as a range of the file.
     pub fn range_in_file(&self, r: TextRange) -> TextRange {
         let start = self.start_in_file(r.start);
@@ -254,13 +246,21 @@ fn source_of(text: &str, v: &Value, index: usize) -> Result<Source, Malformed> {
         )
     };
     match v {
-        Value::StringLit(s) => decode(text, TextRange::new(s.range.start, s.range.end), &mut source),
+        Value::StringLit(s) => decode(
+            text,
+            TextRange::new(s.range.start, s.range.end),
+            &mut source,
+        ),
         Value::Array(Array { elements, .. }) => {
             for e in elements {
                 let Value::StringLit(s) = e else {
                     return Err(not_text());
                 };
-                decode(text, TextRange::new(s.range.start, s.range.end), &mut source);
+                decode(
+                    text,
+                    TextRange::new(s.range.start, s.range.end),
+                    &mut source,
+                );
             }
         }
         _ => return Err(not_text()),
