@@ -149,7 +149,7 @@ fn tagls_check_reports_notebook_tags_at_the_files_places_with_their_cells() {
             )
         })
         .collect();
-    found.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    found.sort_by_key(|a| (a.0, a.1));
     let want: Vec<(u64, u64, String, Value)> = expected(&text)
         .into_iter()
         .map(|e| {
