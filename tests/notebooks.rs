@@ -261,6 +261,25 @@ async fn the_server_shows_notebook_tags_at_the_json_positions_of_a_text_document
         .collect();
     codes.sort();
     assert_eq!(found, codes);
+
+    // No action edits the JSON line by line: moving the assumption to the
+    // log would take the string's closing quote with it.
+    let e = &expected(&text)[1];
+    let at = json!({ "line": e.utf16.0, "character": e.utf16.1 });
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": at, "end": at },
+                "context": { "diagnostics": [], "only": ["refactor.move", "source.tagls.cleanup"] },
+            }),
+        )
+        .await;
+    assert!(
+        actions.as_array().is_none_or(|a| a.is_empty()),
+        "{actions:#}"
+    );
     c.finish().await;
 }
 
