@@ -172,6 +172,16 @@ const CASES: &[Case] = &[
             "multi-line html comment",
         ],
     },
+    Case {
+        file: "markdown/NOTES.md",
+        language_id: "markdown",
+        tags: &[
+            "markdown block comment decision",
+            "Assuming inline comment after emoji",
+            "multi-line markdown comment",
+            "comment inside an html block",
+        ],
+    },
 ];
 
 pub(crate) fn fixtures() -> PathBuf {
@@ -180,7 +190,7 @@ pub(crate) fn fixtures() -> PathBuf {
 
 /// Where a tag with this payload starts: its `#`, as a byte offset, with
 /// its name. The payload is written once in the file.
-fn tag_at(text: &str, payload: &str) -> (usize, String) {
+pub(crate) fn tag_at(text: &str, payload: &str) -> (usize, String) {
     let found: Vec<_> = text.match_indices(payload).collect();
     assert_eq!(found.len(), 1, "{payload:?} is written once");
     let at = found[0].0;

@@ -38,6 +38,7 @@ async fn advertises_exactly_what_it_implements() {
             "executeCommandProvider",
             "hoverProvider",
             "inlayHintProvider",
+            "notebookDocumentSync",
             "positionEncoding",
             "semanticTokensProvider",
             "textDocumentSync",

@@ -34,6 +34,8 @@ mod log;
 mod log_faults;
 #[path = "method.rs"]
 mod method;
+#[path = "notebooks.rs"]
+mod notebooks;
 #[path = "phase_state.rs"]
 mod phase_state;
 #[path = "protocol.rs"]

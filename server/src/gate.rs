@@ -61,6 +61,9 @@ pub struct Located {
     pub subject: String,
     /// The same place for the protocol.
     pub span: Spans,
+    /// In a Jupyter notebook: the cell the finding is in (its index, from
+    /// 0) and the line within the cell (from 1).
+    pub cell: Option<(usize, usize)>,
 }
 
 pub use crate::text::Spans;
@@ -88,6 +91,7 @@ impl Located {
             finding,
             subject,
             span,
+            cell: None,
         }
     }
 }
@@ -689,6 +693,7 @@ fn part_of(reported: &Reported, root: &Path, rel: &str, registry: &Registry) -> 
             gate: f.gate,
             subject: f.subject.clone(),
             span: f.span,
+            cell: None,
         });
     }
     part
@@ -973,9 +978,11 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Scans a root's Markdown plans and reports ([`Settings::is_plan`]) among
-/// its walked `files` (with `rels`, their paths relative to the root): their
-/// tags and what those name, as the editor shows them for an open plan.
+/// Scans the files of a root that are read whole for their tags
+/// ([`crate::markup::reader`]: Markdown plans and reports, other Markdown,
+/// Jupyter notebooks) among its walked `files` (with `rels`, their paths
+/// relative to the root): their tags and what those name, as the editor
+/// shows them for an open file of the same kind.
 fn scan_plans(
     report: &mut Report,
     root: &Path,
@@ -986,15 +993,22 @@ fn scan_plans(
 ) {
     let mut resolved = crate::resolve::Cache::default();
     for (path, rel) in files.iter().zip(rels) {
-        if !settings.is_plan(root, path) {
+        let Some(reader) = crate::markup::reader(settings, root, path) else {
             continue;
-        }
+        };
         match log::read(ws, path) {
             Ok(Some(text)) => {
-                let tags = crate::plans::tags(&text, &settings.registry);
-                let a = crate::plans::analyze(tags.into(), path, ws, &mut resolved, settings);
+                let read = reader.read(&text, &settings.registry);
+                let a = read.analyze(Some(path), ws, &mut resolved, settings);
                 let rope = ropey::Rope::from_str(&text);
+                let first = report.findings.len();
                 add(report, root, rel, &rope, None, &a, settings);
+                if reader == crate::markup::Reader::Notebook {
+                    let cells = crate::markup::NotebookCells::of(&text);
+                    for f in &mut report.findings[first..] {
+                        f.cell = cells.at(f.finding.range.start);
+                    }
+                }
             }
             Ok(None) => {}
             Err(e) => report.problems.push(format!("{rel}: {e}")),

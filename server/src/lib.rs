@@ -19,6 +19,7 @@ pub mod highlight;
 pub mod housekeeping;
 pub mod log;
 pub mod lsp;
+pub mod markup;
 pub mod mcp;
 pub mod phase;
 pub mod plans;

@@ -73,7 +73,12 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   'markdown',
   // The phase state (`.claude/orchestration/phase_state.json`, or where `phase-state` says).
   'json',
-].map((language) => ({ scheme: 'file', language }));
+].flatMap((language) => [
+  { scheme: 'file', language },
+  // The cells of a Jupyter notebook: the server syncs them as the notebook's
+  // (notebookDocumentSync), and answers on each cell.
+  { scheme: 'vscode-notebook-cell', language },
+]);
 
 /**
  * The client, quiet while the server starts: until the server has answered `initialize`

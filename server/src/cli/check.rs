@@ -420,7 +420,7 @@ pub fn human(report: &Report, shown: Shown) -> String {
                 f.line,
                 f.column,
                 f.finding.code,
-                escape_controls(&f.finding.message),
+                human_message(f),
                 escape_controls(&f.finding.code.fix_text(&f.subject)),
             ));
         }
@@ -470,7 +470,7 @@ pub fn human(report: &Report, shown: Shown) -> String {
                 gate_marker(f.gate, report.dialect())
                     .map(|m| format!(" {m}"))
                     .unwrap_or_default(),
-                escape_controls(&f.finding.message)
+                human_message(f)
             ));
             printed += 1;
         }
@@ -547,7 +547,7 @@ fn short_line(f: &Located, cwd: Option<&Path>, mark: Option<Dialect>) -> String 
         mark.and_then(|dialect| gate_marker(f.gate, dialect))
             .map(|m| format!(" {m}"))
             .unwrap_or_default(),
-        escape_controls(&f.finding.message)
+        human_message(f)
     )
 }
 
@@ -719,6 +719,17 @@ struct JsonFinding<'a> {
     path: &'a str,
     severity: &'static str,
     tag: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<JsonCell>,
+}
+
+/// Where a finding in a Jupyter notebook is among its cells.
+#[derive(Serialize)]
+struct JsonCell {
+    /// The cell's index in the notebook's `cells`, from 0.
+    index: usize,
+    /// The line within the cell's source, from 1.
+    line: usize,
 }
 
 fn finding_json(f: &Located) -> JsonFinding<'_> {
@@ -734,6 +745,16 @@ fn finding_json(f: &Located) -> JsonFinding<'_> {
         path: &f.path,
         severity: f.finding.severity.name(),
         tag: (!f.finding.tag.is_empty()).then_some(f.finding.tag.as_str()),
+        cell: f.cell.map(|(index, line)| JsonCell { index, line }),
+    }
+}
+
+/// A finding's message as people read it: in a notebook, with the cell.
+fn human_message(f: &Located) -> String {
+    let message = escape_controls(&f.finding.message);
+    match f.cell {
+        Some((index, line)) => format!("{message} (cell index {index}, line {line})"),
+        None => message.into_owned(),
     }
 }
 

@@ -63,6 +63,9 @@ pub enum Code {
     /// A source file tagls did not parse (too large or binary) that holds a
     /// tag-shaped text (`#NAME:`) in the bytes it read.
     SkippedFile,
+    /// A Jupyter notebook that is not valid JSON or not the shape nbformat
+    /// writes: its tags are not checked. One finding, at the bad place.
+    BadNotebook,
     /// Visual work (a change to UI files) with no screenshot in the log.
     MissingScreenshot,
     /// A screenshot waived by `CANNOT_CAPTURE_SECURITY_POLICY`: a person
@@ -101,7 +104,7 @@ pub enum Code {
 impl Code {
     /// The checks, in the order documentation lists them: the codes a
     /// `[checks]` table may name.
-    pub const CHECKS: [Code; 27] = [
+    pub const CHECKS: [Code; 28] = [
         Code::UnknownTag,
         Code::MissingPath,
         Code::OutsideWorkspace,
@@ -116,6 +119,7 @@ impl Code {
         Code::UncheckedAssumption,
         Code::UnloggedChange,
         Code::SkippedFile,
+        Code::BadNotebook,
         Code::MissingScreenshot,
         Code::ScreenshotWaived,
         Code::BadPhaseState,
@@ -150,6 +154,7 @@ impl Code {
             Code::UncheckedAssumption => "unchecked-assumption",
             Code::UnloggedChange => "unlogged-change",
             Code::SkippedFile => "skipped-file",
+            Code::BadNotebook => "bad-notebook",
             Code::MissingScreenshot => "missing-screenshot",
             Code::ScreenshotWaived => "screenshot-waived",
             Code::Config => "config",
@@ -206,6 +211,7 @@ impl Code {
             | Code::AmbiguousPath
             | Code::UncheckedAssumption
             | Code::SkippedFile
+            | Code::BadNotebook
             | Code::ScreenshotWaived
             | Code::GateCaution
             | Code::UnrecordedAssumption => Some(Verdict::Conditional),
@@ -226,6 +232,7 @@ impl Code {
             Code::Unverifiable => "recipe(s) to check by hand",
             Code::UncheckedAssumption => "assumption(s) naming nothing checkable",
             Code::SkippedFile => "skipped file(s) that may hold tags",
+            Code::BadNotebook => "unreadable notebook(s)",
             Code::MissingScreenshot => "visual change(s) without a screenshot",
             Code::ScreenshotWaived => "waived screenshot(s) to check by hand",
             Code::BadPhaseState => "unreadable phase state",
@@ -272,6 +279,9 @@ impl Code {
             Code::UnloggedChange => "Files git reports changed that no log entry mentions",
             Code::SkippedFile => {
                 "A file too large or binary to parse holds a tag-shaped text that tagls did not check"
+            }
+            Code::BadNotebook => {
+                "A Jupyter notebook is not valid JSON or not the shape nbformat writes, so its tags are not checked"
             }
             Code::MissingScreenshot => {
                 "Visual work (a change to UI files) has no screenshot in the log"
@@ -330,6 +340,10 @@ impl Code {
             }
             Code::SkippedFile => {
                 "Check its tags by hand, move them to a smaller file, or raise max-file-size."
+                    .to_owned()
+            }
+            Code::BadNotebook => {
+                "Correct the notebook at the place named (Jupyter saves valid notebooks), or check its tags by hand."
                     .to_owned()
             }
             Code::UnknownTag => {
@@ -409,6 +423,9 @@ impl Code {
             Code::SkippedFile => {
                 "// #COMPLETION_DRIVE: ...   (in a 3 MiB generated bundle, over max-file-size)"
             }
+            Code::BadNotebook => {
+                "{ \"cells\": [ { \"cell_type\": \"code\", \"source\": 3 } ] }   (analysis.ipynb: a source that is not text)"
+            }
             Code::MissingScreenshot => {
                 "#FILE_MODIFIED: src/components/LoginForm.tsx   (and no #SCREENSHOT_CLAIMED in the log)"
             }
@@ -466,6 +483,7 @@ impl Code {
             | Code::UncheckedAssumption
             | Code::UnloggedChange
             | Code::SkippedFile
+            | Code::BadNotebook
             | Code::MissingScreenshot
             | Code::ScreenshotWaived
             | Code::Config
@@ -507,6 +525,7 @@ impl Code {
             | Code::UncheckedAssumption
             | Code::UnloggedChange
             | Code::SkippedFile
+            | Code::BadNotebook
             | Code::MissingScreenshot
             | Code::ScreenshotWaived
             | Code::BadPhaseState

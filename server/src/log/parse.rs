@@ -8,7 +8,7 @@
 //! way `  Lines affected: 8, 102-115` under a tag is a field in the log
 //! exactly as it is in a comment.
 
-use pulldown_cmark::{Event, Options, Parser, Tag as MdTag, TagEnd};
+use pulldown_cmark::{Event, Tag as MdTag, TagEnd};
 
 use crate::tags::scan::{ContentLine, ContinuationLine, scan_lines};
 use crate::tags::{Family, Registry, Tag};
@@ -268,8 +268,6 @@ struct Spans {
 }
 
 fn markdown_spans(text: &str) -> Spans {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut spans = Spans {
         text: Vec::new(),
         code: Vec::new(),
@@ -280,7 +278,7 @@ fn markdown_spans(text: &str) -> Spans {
     let mut in_code_block = 0usize;
     // The heading being read: its level, range and title so far.
     let mut heading: Option<(u8, TextRange, String)> = None;
-    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+    for (event, range) in crate::syntax::markdown::events(text) {
         match event {
             Event::Start(MdTag::CodeBlock(_)) => in_code_block += 1,
             Event::End(TagEnd::CodeBlock) => in_code_block = in_code_block.saturating_sub(1),

@@ -839,16 +839,14 @@ impl Actor {
                 None => Analysis::default(),
             },
             Content::Plan { .. } if ignored => Analysis::default(),
-            Content::Plan { tags, .. } => match entry.path.as_deref() {
-                Some(path) => crate::plans::analyze(
-                    Arc::clone(tags),
-                    path,
-                    &mut self.ws,
-                    &mut self.resolutions,
-                    &settings,
-                ),
-                None => Analysis::default(),
-            },
+            // A notebook's cell or a document with no file has its tags,
+            // with nothing resolved.
+            Content::Plan { read, .. } => read.analyze(
+                entry.path.as_deref(),
+                &mut self.ws,
+                &mut self.resolutions,
+                &settings,
+            ),
             Content::Skipped { .. } | Content::Plain { .. } => Analysis::default(),
         };
         entry.analysis = Some((generation, a.clone()));
@@ -1187,9 +1185,14 @@ impl Actor {
                 continue;
             }
             let tagged = match &e.content {
+                // A notebook's cells have its path: notebooks never carry
+                // the note, as in the gate.
                 Content::Parsed(doc) => {
                     analysis::has_tags(doc, &self.config.for_path(Some(path)).registry)
                         && !self.is_ignored_path(path)
+                        && !path
+                            .to_str()
+                            .is_some_and(crate::syntax::notebook::is_notebook)
                 }
                 _ => false,
             };
@@ -1367,13 +1370,15 @@ impl Actor {
                 let settings = crate::config::Settings::for_root(&roots[0].1, &root);
                 let log = settings.log.clone();
                 let code_tags = crate::gate::phase_code_tags(&report.tags, &root, &settings);
-                // Code only: the log and the plans never carry the note
-                // about a missing log, as in the gate.
+                // Code only: the log, Markdown (plans too) and notebooks
+                // never carry the note about a missing log, as in the gate.
                 let mut files: Vec<String> = report
                     .tags
                     .into_iter()
                     .filter(|t| t.path != log && settings.registry.get(&t.name).is_some())
-                    .filter(|t| !settings.is_plan(&root, &root.join(&t.path)))
+                    .filter(|t| {
+                        crate::markup::reader(&settings, &root, &root.join(&t.path)).is_none()
+                    })
                     .map(|t| t.path)
                     .collect();
                 files.dedup();

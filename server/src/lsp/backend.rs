@@ -375,6 +375,23 @@ impl Backend {
     fn encoding(&self) -> crate::text::Encoding {
         self.shared.encoding.get().copied().unwrap_or_default()
     }
+
+    /// Hands an opened document (or a notebook's cell) to the actor.
+    fn open_document(&self, doc: ls_types::TextDocumentItem) {
+        lock(&self.shared.open).insert(doc.uri.clone());
+        self.actor.send(Msg::Open {
+            uri: doc.uri,
+            language_id: doc.language_id,
+            version: doc.version,
+            text: doc.text,
+        });
+    }
+
+    /// Tells the actor a document (or a notebook's cell) was closed.
+    fn close_document(&self, uri: ls_types::Uri) {
+        lock(&self.shared.open).remove(&uri);
+        self.actor.send(Msg::Close { uri });
+    }
 }
 
 impl Backend {
@@ -488,14 +505,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let doc = params.text_document;
-        lock(&self.shared.open).insert(doc.uri.clone());
-        self.actor.send(Msg::Open {
-            uri: doc.uri,
-            language_id: doc.language_id,
-            version: doc.version,
-            text: doc.text,
-        });
+        self.open_document(params.text_document);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -506,6 +516,43 @@ impl LanguageServer for Backend {
         });
     }
 
+    // A notebook's cells are documents of their own (each with its cell
+    // URI and language), checked as any document of that language is:
+    // these only pass them on, in the order the protocol applies them
+    // (structure, then text), before any `.await`.
+    async fn notebook_did_open(&self, params: ls_types::DidOpenNotebookDocumentParams) {
+        for cell in params.cell_text_documents {
+            self.open_document(cell);
+        }
+    }
+
+    async fn notebook_did_change(&self, params: ls_types::DidChangeNotebookDocumentParams) {
+        let Some(cells) = params.change.cells else {
+            return;
+        };
+        if let Some(structure) = cells.structure {
+            for cell in structure.did_close.into_iter().flatten() {
+                self.close_document(cell.uri);
+            }
+            for cell in structure.did_open.into_iter().flatten() {
+                self.open_document(cell);
+            }
+        }
+        for text in cells.text_content.into_iter().flatten() {
+            self.actor.send(Msg::Change {
+                uri: text.document.uri,
+                version: text.document.version,
+                changes: text.changes,
+            });
+        }
+    }
+
+    async fn notebook_did_close(&self, params: ls_types::DidCloseNotebookDocumentParams) {
+        for cell in params.cell_text_documents {
+            self.close_document(cell.uri);
+        }
+    }
+
     async fn did_save(&self, params: ls_types::DidSaveTextDocumentParams) {
         self.actor.send(Msg::Saved {
             uri: params.text_document.uri,
@@ -513,10 +560,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        lock(&self.shared.open).remove(&params.text_document.uri);
-        self.actor.send(Msg::Close {
-            uri: params.text_document.uri,
-        });
+        self.close_document(params.text_document.uri);
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

@@ -44,6 +44,29 @@ pub fn semantic_token_legend() -> SemanticTokensLegend {
     }
 }
 
+/// Jupyter notebooks, with cells of every language tagls reads (and
+/// Markdown cells): each cell is then a document of its own, and its
+/// diagnostics go to the cell.
+fn notebook_sync() -> ls_types::NotebookDocumentSyncOptions {
+    let mut languages: Vec<String> = crate::syntax::Language::ALL
+        .iter()
+        .flat_map(|l| l.spec().language_ids.iter().map(|id| (*id).to_owned()))
+        .collect();
+    languages.push("markdown".to_owned());
+    ls_types::NotebookDocumentSyncOptions {
+        notebook_selector: vec![ls_types::NotebookSelector::ByNotebook {
+            notebook: ls_types::Notebook::String("jupyter-notebook".to_owned()),
+            cells: Some(
+                languages
+                    .into_iter()
+                    .map(|language| ls_types::NotebookCellSelector { language })
+                    .collect(),
+            ),
+        }],
+        save: None,
+    }
+}
+
 /// Exactly what the server implements.
 pub fn server_capabilities(enc: Encoding) -> ServerCapabilities {
     ServerCapabilities {
@@ -57,6 +80,7 @@ pub fn server_capabilities(enc: Encoding) -> ServerCapabilities {
                 ..TextDocumentSyncOptions::default()
             },
         )),
+        notebook_document_sync: Some(OneOf::Left(notebook_sync())),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         completion_provider: Some(ls_types::CompletionOptions {
             trigger_characters: Some(vec!["#".to_owned(), "/".to_owned()]),

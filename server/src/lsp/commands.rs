@@ -258,6 +258,12 @@ fn housekeeping_actions(
     wants: &dyn Fn(&CodeActionKind) -> bool,
 ) -> Vec<CodeActionOrCommand> {
     let mut out = Vec::new();
+    // A notebook's text is JSON, and its cells are not files: neither is
+    // edited line by line (a removal would break the JSON around a cell's
+    // line), so their tags are cleaned up and moved by hand.
+    if crate::syntax::notebook::is_notebook(snap.uri.path().as_str()) {
+        return out;
+    }
     let registry = &snap.settings.registry;
     let text = snap.rope.to_string();
     let remove_kind = CodeActionKind::new(CLEANUP_KIND);

@@ -13,6 +13,7 @@ use crate::analysis::{self, Analysis};
 use crate::config::Settings;
 use crate::document::Document;
 use crate::log::{self, LogDoc};
+use crate::markup::Reader;
 use crate::syntax::Language;
 use crate::text::Encoding;
 
@@ -55,11 +56,13 @@ pub enum Content {
         rope: Rope,
         log: LogDoc,
     },
-    /// A Markdown plan or report of its root (`plans`): its tags, found in
-    /// its prose on each change.
+    /// A file read whole for its tags on each change: a Markdown plan or
+    /// report of its root (`plans`, tags in its prose), other Markdown
+    /// (tags in HTML comments), a Jupyter notebook (tags in its cells).
     Plan {
         rope: Rope,
-        tags: std::sync::Arc<[crate::tags::Tag]>,
+        reader: Reader,
+        read: crate::markup::Read,
     },
     /// Too large or binary: kept as text so later edits still apply, but not
     /// parsed.
@@ -100,6 +103,8 @@ pub enum Kind {
     Phase,
     /// A Markdown plan or report of the root that holds it.
     Plan,
+    /// Other Markdown, or a Jupyter notebook.
+    Markup(Reader),
     Source(Language),
     Plain,
 }
@@ -112,6 +117,18 @@ pub fn kind(
     uri: &Uri,
     settings: &Settings,
 ) -> Kind {
+    // A notebook's cell (`vscode-notebook-cell:`) has the notebook's path
+    // and its own language.
+    if !uri.as_str().starts_with("file:")
+        && crate::syntax::notebook::is_notebook(uri.path().as_str())
+    {
+        if let Some(lang) = Language::from_language_id(language_id) {
+            return Kind::Source(lang);
+        }
+        if language_id == "markdown" {
+            return Kind::Markup(Reader::Markdown);
+        }
+    }
     if let (Some(path), Some(root)) = (path, root)
         && settings.is_log(root, path)
     {
@@ -127,9 +144,19 @@ pub fn kind(
     {
         return Kind::Plan;
     }
+    if let (Some(path), Some(root)) = (path, root)
+        && let Some(reader) = crate::markup::reader(settings, root, path)
+    {
+        return Kind::Markup(reader);
+    }
     match Language::detect(Some(language_id), uri.path().as_str()) {
         Some(lang) => Kind::Source(lang),
-        None => Kind::Plain,
+        None => match crate::markup::reader_by_id(language_id, uri.path().as_str()) {
+            // Without a root, the log is not known: Markdown is read as
+            // Markdown.
+            Some(reader) if path.is_none() || root.is_none() => Kind::Markup(reader),
+            _ => Kind::Plain,
+        },
     }
 }
 
@@ -238,13 +265,20 @@ impl Documents {
                 },
                 None,
             ),
-            Kind::Plan => (
-                Content::Plan {
-                    tags: crate::plans::tags(text, &settings.registry).into(),
-                    rope,
-                },
-                None,
-            ),
+            Kind::Plan | Kind::Markup(_) => {
+                let reader = match kind {
+                    Kind::Markup(reader) => reader,
+                    _ => Reader::Plan,
+                };
+                (
+                    Content::Plan {
+                        read: reader.read(text, &settings.registry),
+                        reader,
+                        rope,
+                    },
+                    None,
+                )
+            }
             Kind::Plain => (Content::Plain { rope }, None),
             Kind::Phase => (Content::Phase { rope }, None),
             Kind::Source(lang) => {
@@ -374,8 +408,8 @@ impl Documents {
                 self.suspended.remove(&lang);
             }
             Content::Log { rope, log } => *log = log::parse(&rope.to_string(), &settings.registry),
-            Content::Plan { rope, tags } => {
-                *tags = crate::plans::tags(&rope.to_string(), &settings.registry).into();
+            Content::Plan { rope, reader, read } => {
+                *read = reader.read(&rope.to_string(), &settings.registry);
             }
             Content::Skipped { .. } | Content::Plain { .. } | Content::Phase { .. } => {}
         }

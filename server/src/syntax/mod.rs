@@ -12,6 +12,8 @@ pub mod defs;
 pub mod embed;
 pub mod env;
 pub mod lex;
+pub mod markdown;
+pub mod notebook;
 
 use std::sync::OnceLock;
 
