@@ -13,7 +13,9 @@
 //! TAGLS_BENCH_BASELINE=/tmp/target-baseline/release/tagls cargo bench -p tagls --bench languages
 //! ```
 //!
-//! Plain std, no harness, no timed assertions: it prints tables.
+//! `TAGLS_BENCH_BINARY=/path/to/tagls` measures that binary in place of the
+//! one cargo built for the bench. Plain std, no harness, no timed assertions:
+//! it prints tables.
 //!
 //! Each round starts a fresh process of each binary in turn (so that both
 //! see the same load), on a small workspace that holds one tagged file of
@@ -24,7 +26,9 @@
 //! - first diagnostics: from starting the process to reading the first
 //!   `publishDiagnostics` of a TypeScript file opened right after
 //!   `initialized`;
-//! - RSS (`VmRSS` of `/proc/<pid>/status`) after `initialize` and a round
+//! - RSS (`VmRSS` of `/proc/<pid>/status`, and its anonymous part,
+//!   `RssAnon`: what is not a page of the binary or another file) after
+//!   `initialize` and a round
 //!   trip through the document actor; after the TypeScript file's
 //!   diagnostics; and after opening one file of each of the other 20
 //!   languages, each followed by a round trip through the actor (so that it
@@ -82,8 +86,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn mb(kb: u64) -> f64 {
-    kb as f64 / 1024.0
+fn mb(kb: f64) -> f64 {
+    kb / 1024.0
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -293,16 +297,20 @@ impl Server {
         );
     }
 
-    /// `VmRSS` of the server, in KiB.
-    fn rss(&self) -> u64 {
+    /// `VmRSS` and `RssAnon` of the server, in KiB: all its resident pages,
+    /// and those that are not pages of a file (heap, stacks, written data).
+    fn rss(&self) -> (f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
             .expect("read /proc/<pid>/status");
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .expect("VmRSS in /proc/<pid>/status")
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("no {name} in /proc/<pid>/status")) as f64
+        };
+        (field("VmRSS:"), field("RssAnon:"))
     }
 
     fn finish(mut self) {
@@ -339,12 +347,15 @@ struct Figures {
     spawn_to_init: Vec<f64>,
     /// Process start to the TypeScript file's first diagnostics, ms.
     spawn_to_diagnostics: Vec<f64>,
-    /// RSS after `initialize`, KiB.
+    /// RSS after `initialize`, KiB, and the anonymous part of it.
     rss_init: Vec<f64>,
-    /// RSS with the TypeScript file open, KiB.
+    anon_init: Vec<f64>,
+    /// RSS with the TypeScript file open, KiB, and the anonymous part.
     rss_ts: Vec<f64>,
-    /// RSS with one file of each language open, KiB.
+    anon_ts: Vec<f64>,
+    /// RSS with one file of each language open, KiB, and the anonymous part.
     rss_all: Vec<f64>,
+    anon_all: Vec<f64>,
     /// How many of the 21 files had diagnostics published (last round).
     published: usize,
 }
@@ -382,24 +393,35 @@ fn round(bin: &Path, ws: &Path, texts: &[String], f: &mut Figures) {
     f.spawn_to_init.push(ms(answered - spawned));
     f.spawn_to_diagnostics.push(ms(first.at - spawned));
     s.sync_actor(&uris[0]);
-    f.rss_ts.push(s.rss() as f64);
+    let (rss, anon) = s.rss();
+    f.rss_ts.push(rss);
+    f.anon_ts.push(anon);
 
-    let mut published = 1;
     for (i, (_, _, language)) in FILES.iter().enumerate().skip(1) {
         s.open(&uris[i], language, &texts[i]);
         s.sync_actor(&uris[i]);
-        let uri = uris[i].as_str();
+    }
+    // The diagnostics of every file whose language the binary knows (each
+    // fixture has a tag); a binary that does not know a language publishes
+    // nothing for it, and the wait ends `MAYBE` after the last publish.
+    let mut seen = std::collections::HashSet::from([uris[0].clone()]);
+    while seen.len() < uris.len() {
         let got = s.wait_for(MAYBE, |m| {
-            m.publish_uri() == Some(uri)
+            m.publish_uri().is_some_and(|u| !seen.contains(u))
                 && m.v["params"]["diagnostics"]
                     .as_array()
                     .is_some_and(|d| !d.is_empty())
         });
-        published += usize::from(got.is_some());
+        match got.and_then(|m| m.publish_uri().map(str::to_owned)) {
+            Some(uri) => seen.insert(uri),
+            None => break,
+        };
     }
     s.sync_actor(&uris[0]);
-    f.rss_all.push(s.rss() as f64);
-    f.published = published;
+    let (rss, anon) = s.rss();
+    f.rss_all.push(rss);
+    f.anon_all.push(anon);
+    f.published = seen.len();
     s.finish();
 }
 
@@ -418,7 +440,9 @@ fn idle_round(bin: &Path, ws: &Path, f: &mut Figures) {
     s.response(id, "the response to initialize");
     s.notify("initialized", json!({}));
     s.sync_actor(&file_uri(&ws.join("src/none.ts")));
-    f.rss_init.push(s.rss() as f64);
+    let (rss, anon) = s.rss();
+    f.rss_init.push(rss);
+    f.anon_init.push(anon);
     s.finish();
 }
 
@@ -453,7 +477,11 @@ fn size(bin: &Path) -> String {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rounds = if quick { 2 } else { 10 };
-    let current = PathBuf::from(env!("CARGO_BIN_EXE_tagls"));
+    // TAGLS_BENCH_BINARY measures another build of this source in place of the
+    // bench's own (a release build made elsewhere, say).
+    let current = std::env::var_os("TAGLS_BENCH_BINARY")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tagls")), PathBuf::from);
     let baseline = std::env::var_os("TAGLS_BENCH_BASELINE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
@@ -506,7 +534,7 @@ fn main() {
          of each of the {} languages.",
         FILES.len()
     );
-    let rows: [Row; 5] = [
+    let rows: [Row; 8] = [
         (
             "process start → initialize answered (ms)",
             |f| &f.spawn_to_init,
@@ -518,12 +546,15 @@ fn main() {
             false,
         ),
         ("RSS after initialize (MB)", |f| &f.rss_init, true),
+        ("  of it anonymous (MB)", |f| &f.anon_init, true),
         ("RSS with app.ts open (MB)", |f| &f.rss_ts, true),
+        ("  of it anonymous (MB)", |f| &f.anon_ts, true),
         (
             "RSS with 21 files open, one per language (MB)",
             |f| &f.rss_all,
             true,
         ),
+        ("  of it anonymous (MB)", |f| &f.anon_all, true),
     ];
     let _ = write!(out, "{:<50}", "");
     for (name, _, _) in &bins {
@@ -539,7 +570,7 @@ fn main() {
         for (_, _, f) in &bins {
             let v: Vec<f64> = get(f)
                 .iter()
-                .map(|&x| if is_kb { mb(x as u64) } else { x })
+                .map(|&x| if is_kb { mb(x) } else { x })
                 .collect();
             let m = median(&v);
             medians.push(m);
