@@ -12,6 +12,15 @@
 //!     the highlight queries that `editors/helix/install.sh` writes: they must compile
 //!     (no query error in Helix's log) and colour a tagged comment unlike a plain one.
 //!
+//! A Swift, a Rust and a Java file (`tests/fixtures/editors/`) show tagls' diagnostic: the
+//! gutter mark on the tag's line only, its message in the picker.
+//!
+//! The highlight queries `editors/helix/install.sh` writes cover every language tagls reads
+//! that Helix has queries for, each with its grammar's comment node kinds, which Helix's
+//! own query for the language must name; where the test Helix has the grammar (16 of the
+//! 22, built by tests/install-helix.sh), Helix loads each query without error and colours
+//! a tagged comment unlike a plain one.
+//!
 //! And on a copy of `examples/demo`, with no `.git` anywhere and Helix started above it,
 //! or inside a git checkout: the `roots` of the shipped `languages.toml` must give tagls
 //! the demo as its root, so that a path a tag names from the root is not reported missing.
@@ -581,4 +590,367 @@ fn helix_25_01_gives_tagls_the_demo_as_its_root_without_git() {
 #[test]
 fn helix_25_01_gives_tagls_the_demo_as_its_root_in_a_checkout() {
     demo_root_test(true, "repo/examples/demo", "src/api/routes/auth.ts");
+}
+
+/// Files of other languages from `tests/fixtures/editors/`, each with one tag in a
+/// comment and the same text in a string.
+const LANGUAGE_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/editors");
+
+/// Opens `tests/fixtures/editors/<name>` in Helix, through the shipped
+/// `languages.toml`: tagls' diagnostic must mark the tag's line in the gutter, and
+/// no other line (the string holds no tag), and its message must be in the picker.
+fn language_test(name: &str) {
+    let Some((hx, tmux)) = find_tools() else {
+        return;
+    };
+    let text = fs::read_to_string(Path::new(LANGUAGE_FIXTURES).join(name)).unwrap();
+    let tagged: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("#COMPLETION_DRIVE:"))
+        .map(|(n, _)| n + 1)
+        .collect();
+    let [tag_line, string_line] = tagged[..] else {
+        panic!("{name}: one tag in a comment, then one in a string");
+    };
+    let payload = text
+        .lines()
+        .nth(tag_line - 1)
+        .and_then(|l| l.split_once("#COMPLETION_DRIVE: "))
+        .map(|(_, p)| p.trim_end_matches("*/").trim())
+        .unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::write(root.join("src").join(name), &text).unwrap();
+    let home = helix_home(&dir);
+    let session = launch(&hx, tmux, &dir, &home, &root, &format!("src/{name}"));
+
+    let screen = session.wait_for("tagls' mark in the gutter on the tag's line", |s| {
+        buffer_line(s, tag_line).is_some_and(|l| l.trim_start().starts_with('●'))
+    });
+    let marked: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.trim_start().starts_with('●'))
+        .collect();
+    assert_eq!(
+        marked.len(),
+        1,
+        "{name}: a diagnostic mark off the tag's line {tag_line} (line {string_line} holds \
+         the tag's text in a string)\n--- screen ---\n{screen}"
+    );
+    session.keys(&["Space", "d"]);
+    session.wait_for("tagls' diagnostic in the picker (space d)", |s| {
+        s.contains(&format!("Assumption: {payload}"))
+    });
+    session.keys(&["Escape"]);
+    quit(&session);
+}
+
+#[test]
+fn helix_25_01_shows_tagls_diagnostics_in_a_swift_file() {
+    language_test("Cart.swift");
+}
+
+#[test]
+fn helix_25_01_shows_tagls_diagnostics_in_a_rust_file() {
+    language_test("lib.rs");
+}
+
+#[test]
+fn helix_25_01_shows_tagls_diagnostics_in_a_java_file() {
+    language_test("Orders.java");
+}
+
+/// Every language `editors/helix/install.sh` writes highlights for: Helix's name for
+/// it, a file name, and a file with a tagged comment and a plain one of the same kind
+/// (`LANG` stands for the name, so that no two files look alike on screen).
+const HIGHLIGHTED: &[(&str, &str, &str)] = &[
+    (
+        "typescript",
+        "a.ts",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "tsx",
+        "a.tsx",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "javascript",
+        "a.js",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "jsx",
+        "a.jsx",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "go",
+        "a.go",
+        "package a\n\n// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "python",
+        "a.py",
+        "# #COMPLETION_DRIVE: Assuming LANG\n# a plain LANG comment\n",
+    ),
+    (
+        "swift",
+        "a.swift",
+        "/* #COMPLETION_DRIVE: Assuming LANG */\n/* a plain LANG comment */\n",
+    ),
+    (
+        "rust",
+        "a.rs",
+        "/// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\nfn a() {}\n",
+    ),
+    (
+        "java",
+        "A.java",
+        "/** #COMPLETION_DRIVE: Assuming LANG */\n/* a plain LANG comment */\nclass A {}\n",
+    ),
+    (
+        "kotlin",
+        "a.kt",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "c-sharp",
+        "a.cs",
+        "/// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "c",
+        "a.c",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "cpp",
+        "a.cpp",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "ruby",
+        "a.rb",
+        "# #COMPLETION_DRIVE: Assuming LANG\n# a plain LANG comment\n",
+    ),
+    (
+        "php",
+        "a.php",
+        "<?php\n// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "bash",
+        "a.sh",
+        "# #COMPLETION_DRIVE: Assuming LANG\n# a plain LANG comment\n",
+    ),
+    (
+        "css",
+        "a.css",
+        "/* #COMPLETION_DRIVE: Assuming LANG */\n/* a plain LANG comment */\n",
+    ),
+    (
+        "scss",
+        "a.scss",
+        "// #COMPLETION_DRIVE: Assuming LANG\n// a plain LANG comment\n",
+    ),
+    (
+        "lua",
+        "a.lua",
+        "-- #COMPLETION_DRIVE: Assuming LANG\n-- a plain LANG comment\n",
+    ),
+    (
+        "yaml",
+        "a.yaml",
+        "# #COMPLETION_DRIVE: Assuming LANG\n# a plain LANG comment\nkey: 1\n",
+    ),
+    (
+        "toml",
+        "a.toml",
+        "# #COMPLETION_DRIVE: Assuming LANG\n# a plain LANG comment\nkey = 1\n",
+    ),
+    (
+        "html",
+        "a.html",
+        "<!-- #COMPLETION_DRIVE: Assuming LANG -->\n<!-- a plain LANG comment -->\n",
+    ),
+];
+
+/// The node kinds a written highlights.scm gives tagls' first pattern:
+/// `([(a) (b)] @error` or `((a) @error`.
+fn pattern_kinds(query: &str) -> Vec<String> {
+    let line = query
+        .lines()
+        .find(|l| l.trim_end().ends_with("@error"))
+        .unwrap_or_default();
+    line.split(['(', ')', '[', ']', ' '])
+        .filter(|w| !w.is_empty() && !w.starts_with('@'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `editors/helix/install.sh` writes tagls' patterns for every language tagls reads
+/// that Helix 25.01 has queries for, with the comment node kinds of that language's
+/// grammar: each kind is one Helix's own highlights.scm for the language (or the one
+/// it inherits) names, so it exists in the grammar Helix builds. Where the test Helix
+/// has the grammar (tests/install-helix.sh builds those it can), Helix must load the
+/// written query without error and colour a tagged comment unlike a plain one.
+#[test]
+fn helix_25_01_colours_tags_in_every_language_it_has_a_grammar_for() {
+    let Some((hx, tmux)) = find_tools() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let root = dir.join("ws");
+    fs::create_dir_all(root.join(".git")).unwrap();
+    let home = helix_home(&dir);
+    let shipped = workspace_root().join("editors/helix");
+    let install = Command::new("sh")
+        .arg(shipped.join("install.sh"))
+        .env("HX", &hx)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&install.stdout),
+        String::from_utf8_lossy(&install.stderr)
+    );
+    assert!(
+        install.status.success(),
+        "editors/helix/install.sh failed: {said}"
+    );
+    let runtime = setting("TAGLS_HELIX_RUNTIME").map(PathBuf::from);
+    let builtin = |lang: &str| {
+        runtime
+            .as_deref()
+            .and_then(|r| {
+                fs::read_to_string(r.join("queries").join(lang).join("highlights.scm")).ok()
+            })
+            .unwrap_or_default()
+    };
+    let mut with_grammar = Vec::new();
+    for &(lang, file, text) in HIGHLIGHTED {
+        let written = home.join(format!(
+            ".config/helix/runtime/queries/{lang}/highlights.scm"
+        ));
+        let query = fs::read_to_string(&written)
+            .unwrap_or_else(|e| panic!("install.sh wrote no {}: {e}\n{said}", written.display()));
+        assert!(
+            query.starts_with("; tagls"),
+            "{lang}: tagls' patterns do not come first"
+        );
+        let kinds = pattern_kinds(&query);
+        assert!(
+            !kinds.is_empty(),
+            "{lang}: no node kind in tagls' patterns:\n{query}"
+        );
+        if runtime.is_some() {
+            // Helix's own query (and what it inherits, as cpp does c's) names the
+            // comment kinds its grammar has.
+            let own = builtin(lang);
+            let inherited: String = own
+                .lines()
+                .filter_map(|l| l.split_once("inherits:"))
+                .flat_map(|(_, v)| v.split(',').map(|p| builtin(p.trim())))
+                .collect();
+            for kind in &kinds {
+                let node = format!("({kind})");
+                assert!(
+                    own.contains(&node) || inherited.contains(&node),
+                    "{lang}: tagls matches {node}, which Helix's own highlights.scm never names"
+                );
+            }
+        }
+        fs::write(root.join(file), text.replace("LANG", lang)).unwrap();
+        // Helix's jsx is the javascript grammar.
+        let grammar = if lang == "jsx" { "javascript" } else { lang };
+        if runtime
+            .as_deref()
+            .is_some_and(|r| r.join("grammars").join(format!("{grammar}.so")).is_file())
+        {
+            with_grammar.push((lang, file));
+        }
+    }
+    let without: Vec<&str> = HIGHLIGHTED
+        .iter()
+        .map(|(lang, _, _)| *lang)
+        .filter(|lang| !with_grammar.iter().any(|(l, _)| l == lang))
+        .collect();
+    if !without.is_empty() {
+        eprintln!(
+            "note: the test Helix has no grammar for {}: their highlighting is not checked \
+             on screen (tests/install-helix.sh builds the grammars it can)",
+            without.join(", ")
+        );
+    }
+    let Some(&(_, first)) = with_grammar.first() else {
+        return;
+    };
+    let session = launch(&hx, tmux, &dir, &home, &root, first);
+    let mut failures = Vec::new();
+    for (lang, file) in &with_grammar {
+        if file != &first {
+            session.type_text(&format!(":o {file}"));
+            session.keys(&["Enter"]);
+        }
+        let name = format!(" {file} ");
+        let plain_text = format!("plain {lang} comment");
+        let tag_text = format!("#COMPLETION_DRIVE: Assuming {lang}");
+        session.wait_for(&format!("{file} on screen"), |s| {
+            s.lines().any(|l| l.contains(" NOR ") && l.contains(&name))
+                && s.contains(&plain_text)
+                && s.contains(&tag_text)
+        });
+        // The highlighter runs as the buffer is drawn; wait for the colours to differ,
+        // or for Helix to say that it could not load the query.
+        let refused = format!("Could not parse queries for language \"{lang}\"");
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let colored = session.screen(true);
+            // Single words: the colours come between the words of a line.
+            let tagged = style_before(&colored, "#COMPLETION_DRIVE:").and_then(foreground);
+            let plain = style_before(&colored, "plain").and_then(foreground);
+            if tagged.is_some() && plain.is_some() && tagged != plain {
+                break;
+            }
+            let log = session.helix_log();
+            if log.contains(&refused) || Instant::now() >= deadline {
+                failures.push(format!(
+                    "{lang}: the tagged comment is not coloured unlike a plain one: {tagged:?} \
+                     vs {plain:?}\n{}\n{}",
+                    colored.escape_debug(),
+                    log.lines()
+                        .filter(|l| l.contains(&refused))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let log = session.helix_log();
+    assert!(
+        failures.is_empty() && !log.contains("Could not parse queries"),
+        "{}\n--- helix.log (tail) ---\n{}",
+        failures.join("\n\n"),
+        tail(&log, 6000)
+    );
+    quit(&session);
+    eprintln!(
+        "Helix: tags coloured in {}",
+        with_grammar
+            .iter()
+            .map(|(l, _)| *l)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }

@@ -5,8 +5,9 @@
 //! does not watch files for the server: the server watches the disk itself); and the
 //! `Log #FILE_CREATED` code action, applied the way Neovim's own code-action UI applies
 //! it, must make the server write the entry into the implementation log on disk.
-//! A Rust file, its filetype detected by Neovim 0.11 itself, shows the tag in its
-//! nested block comment.
+//! A Rust, a Swift and a Java file, their filetype detected by Neovim itself (0.11 and
+//! 0.7), show the tag in a comment only their own grammar reads as one, on its line and
+//! column, with its hover.
 //!
 //! The editors come from `tests/install-editors.sh`, which writes their paths to
 //! `target/editors.env` (`TAGLS_NVIM_011=...`, `TAGLS_NVIM_07=...`); the same variables
@@ -66,57 +67,113 @@ fn neovim_0_11_shows_diagnostic_and_hover() {
     run_editor_test("TAGLS_NVIM_011", "0.11");
 }
 
-/// A Rust file, its filetype detected by Neovim: the tag stands after a nested
-/// block comment's inner `*/`, where only Rust's grammar still sees a comment
-/// (TypeScript's would end the comment there and show nothing).
-const MAIN_RS: &str = "\
-// 日本語 😀 𝄞 multi-byte text before the tag
-fn main() {
-    /* outer /* inner */ #COMPLETION_DRIVE: Assuming the config is read once */
-}
-";
+/// Files of other languages, their filetype detected by Neovim itself (0.7 and
+/// 0.11 both know these three), from `tests/fixtures/editors/`: the tag stands in
+/// a comment only the file's own grammar reads as one (after a nested block
+/// comment's inner `*/` in Rust, a Swift doc comment after a nested block comment, a
+/// line of Javadoc), and again in a string, where it is no tag.
+const LANGUAGE_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/editors");
 
 #[test]
 fn neovim_0_11_shows_a_tag_in_a_nested_rust_comment() {
-    let Some(nvim) = find_nvim("TAGLS_NVIM_011", "0.11", "test") else {
+    run_language_test("TAGLS_NVIM_011", "0.11", "lib.rs", "rust");
+}
+
+#[test]
+fn neovim_0_7_shows_a_tag_in_a_nested_rust_comment() {
+    run_language_test("TAGLS_NVIM_07", "0.7", "lib.rs", "rust");
+}
+
+#[test]
+fn neovim_0_11_shows_a_tag_in_a_swift_doc_comment() {
+    run_language_test("TAGLS_NVIM_011", "0.11", "Cart.swift", "swift");
+}
+
+#[test]
+fn neovim_0_7_shows_a_tag_in_a_swift_doc_comment() {
+    run_language_test("TAGLS_NVIM_07", "0.7", "Cart.swift", "swift");
+}
+
+#[test]
+fn neovim_0_11_shows_a_tag_in_javadoc() {
+    run_language_test("TAGLS_NVIM_011", "0.11", "Orders.java", "java");
+}
+
+#[test]
+fn neovim_0_7_shows_a_tag_in_javadoc() {
+    run_language_test("TAGLS_NVIM_07", "0.7", "Orders.java", "java");
+}
+
+/// Opens `tests/fixtures/editors/<name>` in Neovim `version`, which must detect the
+/// filetype `filetype`; tagls' one diagnostic for the tag must stand on the tag's
+/// line and column (the first `#COMPLETION_DRIVE` of the file; the second is in a
+/// string), and its hover must explain the tag.
+fn run_language_test(key: &str, version: &str, name: &str, filetype: &str) {
+    let Some(nvim) = find_nvim(key, version, "test") else {
         return;
     };
+    let text = fs::read_to_string(Path::new(LANGUAGE_FIXTURES).join(name)).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().canonicalize().unwrap();
     fs::create_dir_all(dir.join("src")).unwrap();
-    fs::write(dir.join("src/main.rs"), MAIN_RS).unwrap();
+    fs::write(dir.join("src").join(name), &text).unwrap();
     let (result, context) = run_driver(
         &nvim,
-        "0.11",
+        version,
         &dir,
         "lsp_core.lua",
-        "src/main.rs",
+        &format!("src/{name}"),
         &[("TAGLS_DETECT_FILETYPE", OsStr::new("1"))],
     );
+    assert_eq!(
+        result["filetype"], filetype,
+        "the filetype Neovim detected\n{context}"
+    );
+    let (line, col) = text
+        .lines()
+        .enumerate()
+        .find_map(|(n, l)| l.find("#COMPLETION_DRIVE:").map(|c| (n, c)))
+        .expect("the fixture has a tag");
     let diagnostics = result["diagnostics"]
         .as_array()
         .cloned()
         .unwrap_or_default();
+    // Nothing on the string's line: every tagls diagnostic stands on the tag's.
+    let string_line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("#COMPLETION_DRIVE:"))
+        .map(|(n, _)| n)
+        .last()
+        .unwrap();
+    assert_ne!(
+        string_line, line,
+        "the fixture has its decoy on a line of its own"
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .filter(|d| d["source"] == "tagls")
+            .all(|d| d["lnum"] == line),
+        "a tagls diagnostic off the tag's line (the string holds no tag)\n{context}"
+    );
     let tag = diagnostics
         .iter()
-        .find(|d| {
-            d["source"] == "tagls"
-                && d["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("Assuming the config is read once"))
-        })
-        .unwrap_or_else(|| panic!("no tagls diagnostic for the Rust tag\n{context}"));
+        .find(|d| d["source"] == "tagls" && d["code"] == "unchecked-assumption")
+        .unwrap_or_else(|| panic!("no tagls diagnostic for the tag\n{context}"));
     // 0-based line, byte column of `#`.
-    let line = MAIN_RS.lines().nth(2).unwrap();
-    assert_eq!(tag["lnum"], 2, "diagnostic line\n{context}");
+    assert_eq!(tag["lnum"], line, "diagnostic line\n{context}");
     assert_eq!(
-        tag["col"],
-        line.find('#').unwrap(),
+        tag["col"], col,
         "diagnostic column (byte of `#`)\n{context}"
+    );
+    assert_eq!(
+        tag["severity"], SEVERITY_INFO,
+        "diagnostic severity\n{context}"
     );
     let hover = result["hover"].as_str().unwrap_or_default();
     assert!(
-        hover.contains("#COMPLETION_DRIVE"),
+        hover.contains("#COMPLETION_DRIVE") && hover.to_lowercase().contains("assumption"),
         "hover {hover:?}\n{context}"
     );
 }

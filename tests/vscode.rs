@@ -6,7 +6,9 @@
 //! copy's implementation log on disk; the `tagls: Open Implementation Log` command must
 //! open that log, with the claim tag in the extension's default colour, and, once the
 //! copy's `.tagls.toml` moves the log to `docs/impl-log.md`, open that file instead; and
-//! `tagls: Restart Server` and `tagls: Show Output` must do what they say. The status bar
+//! `tagls: Restart Server` and `tagls: Show Output` must do what they say; in a Swift, a Rust
+//! and a Java file (`tests/fixtures/editors/`) tagls's diagnostic must be in the Problems
+//! panel on the tag's line and column, and the tag's text in a string must not. The status bar
 //! must show the gate's verdict and follow a fix made on disk, the tags view must list the
 //! families and their files, the log's false line count must have its quick fix, and a
 //! `tagls.server.path` that is not the server must be said once, in one sentence, with

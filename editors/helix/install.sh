@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs tagls's tag highlighting for Helix (25.01 or later) into the user's Helix
-# runtime folder, <config>/helix/runtime/queries/<language>/highlights.scm, for
-# typescript, tsx, javascript, jsx, go and python.
+# runtime folder, <config>/helix/runtime/queries/<language>/highlights.scm, for every
+# language tagls reads that Helix has a grammar for (LANGUAGES below).
 #
 #   sh editors/helix/install.sh            # ~/.config/helix (or $XDG_CONFIG_HOME/helix)
 #   HX=/path/to/hx sh editors/helix/install.sh
@@ -40,9 +40,47 @@ builtin_query() {
     done
 }
 
-for spec in typescript:slash tsx:slash javascript:slash jsx:slash go:slash python:hash; do
+# Helix's language name and the comment node kinds of the grammar Helix 25.01 builds for
+# it (the kinds its own queries/<language>/highlights.scm colours as @comment; only the
+# outer node, never one nested in it, such as Rust's doc_comment). queries/tags.scm says
+# `comment`; each language gets its own kinds in its place. cpp inherits c's queries
+# and with them c's patterns too, which match the same nodes: harmless.
+LANGUAGES="
+typescript:comment
+tsx:comment
+javascript:comment
+jsx:comment
+go:comment
+python:comment
+swift:comment,multiline_comment
+rust:line_comment,block_comment
+java:line_comment,block_comment
+kotlin:comment
+c-sharp:comment
+c:comment
+cpp:comment
+ruby:comment
+php:comment
+bash:comment
+css:comment
+scss:comment,single_line_comment
+lua:comment
+yaml:comment
+toml:comment
+html:comment
+"
+
+# `a,b` -> `[(a) (b)]`; `a` -> `(a)`.
+node_pattern() {
+    case "$1" in
+    *,*) echo "[($(echo "$1" | sed 's/,/) (/g'))]" ;;
+    *) echo "($1)" ;;
+    esac
+}
+
+for spec in $LANGUAGES; do
     lang="${spec%%:*}"
-    patterns="$HERE/queries/${spec#*:}-comments.scm"
+    nodes="$(node_pattern "${spec#*:}")"
     builtin="$(builtin_query "$lang")"
     if [ -z "$builtin" ]; then
         echo "install.sh: Helix has no highlights.scm for $lang; skipped" >&2
@@ -51,7 +89,7 @@ for spec in typescript:slash tsx:slash javascript:slash jsx:slash go:slash pytho
     mkdir -p "$USER_RUNTIME/queries/$lang"
     out="$USER_RUNTIME/queries/$lang/highlights.scm"
     {
-        cat "$patterns"
+        sed "s/(comment)/$nodes/g" "$HERE/queries/tags.scm"
         echo
         echo "; ---- Helix's own queries for $lang, as installed when this file was written ----"
         echo "$builtin"

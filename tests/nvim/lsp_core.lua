@@ -6,6 +6,7 @@
 --
 -- Writes a JSON object to $TAGLS_RESULT:
 --   nvim_version     "0.11.4"
+--   filetype         the buffer's filetype, which Neovim sends as the languageId
 --   offset_encoding  the client's negotiated encoding ("utf-8", "utf-16", ...)
 --   diagnostics      [{lnum, col, end_lnum, end_col, message, source, code, severity}]
 --                    (as vim.diagnostic reports them: 0-based, col in bytes,
@@ -32,6 +33,7 @@ local TAG = '#COMPLETION_DRIVE'
 
 local result = {
   nvim_version = nil,
+  filetype = vim.NIL,
   offset_encoding = vim.NIL,
   diagnostics = {},
   hover = vim.NIL,
@@ -85,6 +87,7 @@ end
 local function run()
   local bin = session.server_bin()
   local bufnr, fname = session.current_file()
+  result.filetype = vim.bo[bufnr].filetype
   local root_dir = vim.fn.fnamemodify(fname, ':h')
 
   local client_id = session.start_client(bufnr, bin, root_dir)

@@ -22,6 +22,8 @@
 //      quick fix "Correct to 26 lines", which corrects it (4a); once `.tagls.toml` moves
 //      the log (`log = "docs/impl-log.md"`), the same command opens that file (4b),
 //   5. "tagls: Restart Server" starts the server again and "tagls: Show Output" shows it,
+//   5b. in a Swift, a Rust and a Java file, tagls's diagnostic is in the Problems panel on
+//      the tag's line and column,
 //   6. with tagls.server.path naming nothing, the extension says so, and the message's
 //      "Install Instructions" button opens the extension's README,
 //   7. with tagls.server.path naming a program that is not the server (`/bin/true`, a
@@ -51,6 +53,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 const env = (name, fallback) => {
@@ -595,6 +598,50 @@ async function steps(page, logFile, logBefore, userData) {
   }, 300);
   log(`5. "tagls: Restart Server" started the server again (${starts()} starts); "tagls: Show Output" shows the ${channel} channel`);
   await screenshot(page, 'restart-and-output');
+
+  // ------------------------------------------------------------ 5b. other languages
+  // A Swift, a Rust and a Java file (tests/fixtures/editors/), new on disk: VS Code names
+  // their language, the extension serves it, and tagls's diagnostic stands on the tag's
+  // line and column, in a comment only that language's grammar reads as one; the same
+  // text in a string is no problem.
+  const fixtures = fileURLToPath(new URL('../fixtures/editors/', import.meta.url));
+  const languages = ['Cart.swift', 'lib.rs', 'Orders.java'];
+  fs.mkdirSync(path.join(workspaceDir, 'src/languages'), { recursive: true });
+  for (const name of languages) {
+    fs.copyFileSync(path.join(fixtures, name), path.join(workspaceDir, 'src/languages', name));
+  }
+  const seen = [];
+  for (const name of languages) {
+    const lines = fs.readFileSync(path.join(fixtures, name), 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('#COMPLETION_DRIVE:'));
+    // JavaScript strings count UTF-16 units, as VS Code's columns do.
+    const col = lines[line].indexOf('#COMPLETION_DRIVE:');
+    const payload = lines[line].split('#COMPLETION_DRIVE: ')[1].replace(/\*\/\s*$/, '').trim();
+    await openFile(page, `src/languages/${name}`);
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)').catch(async () => {
+      await page.keyboard.press('Control+Shift+M');
+    });
+    const problems = page.locator('.part.panel input[placeholder^="Filter"]').first();
+    await problems.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    await problems.fill(payload);
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: payload }).first();
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    const rowText = (await row.innerText()).replace(/\s+/g, ' ').trim();
+    const where = `[Ln ${line + 1}, Col ${col + 1}]`;
+    if (!rowText.includes('tagls') || !rowText.includes(where)) {
+      fail(`${name}: the problem is not tagls's at ${where}: ${rowText}`);
+    }
+    await problems.fill('a string, not a tag');
+    await row.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS }); // the filter applied
+    const decoys = await page.locator('.markers-panel .monaco-list-row', { hasText: 'a string, not a tag' }).count();
+    if (decoys > 0) {
+      fail(`${name}: the tag's text in a string is reported as a problem`);
+    }
+    await screenshot(page, `language-${name}`);
+    seen.push(`${name} ${where}`);
+    await problems.fill('');
+  }
+  log(`5b. the Problems panel shows tagls's diagnostic in ${seen.join(', ')}`);
 
   // ------------------------------------------------------------ 6. no server
   // Point tagls.server.path at nothing: the extension restarts, says what is missing,
