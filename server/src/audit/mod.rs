@@ -280,9 +280,7 @@ fn build(
                 tag: t.name.clone(),
                 family: family_name(t.family),
                 payload: crate::secrets::redact_string(history::normalise(&t.payload)),
-                age_days: origin
-                    .time
-                    .map(|time| (options.now - time).max(0) / 86_400),
+                age_days: origin.time.map(|time| (options.now - time).max(0) / 86_400),
                 commit: origin.commit,
                 introduced: origin.time,
                 author: origin.author,
@@ -362,7 +360,11 @@ fn build(
             unread.len(),
             history::MAX_BLOB_SIZE / (1024 * 1024),
             shown.join(", "),
-            if unread.len() > shown.len() { ", ..." } else { "" }
+            if unread.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
         ));
     }
 
@@ -396,10 +398,8 @@ fn series(
     hist: &history::History,
     family_of: &dyn Fn(&str) -> Option<Family>,
 ) -> Vec<SeriesPoint> {
-    let mut counts: BTreeMap<&'static str, isize> = Family::ALL
-        .iter()
-        .map(|f| (f.name(), 0))
-        .collect();
+    let mut counts: BTreeMap<&'static str, isize> =
+        Family::ALL.iter().map(|f| (f.name(), 0)).collect();
     // History reads code comments: the log's tags are not in the series.
     for t in report
         .tags

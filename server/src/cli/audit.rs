@@ -91,9 +91,10 @@ pub fn run(args: AuditArgs) -> ExitCode {
     for n in &report.not_seen {
         eprintln!("tagls: not seen: {n}");
     }
-    let svg_name = args.output.as_deref().and_then(|o| {
-        (args.format == AuditFormat::Markdown).then(|| o.with_extension("svg"))
-    });
+    let svg_name = args
+        .output
+        .as_deref()
+        .and_then(|o| (args.format == AuditFormat::Markdown).then(|| o.with_extension("svg")));
     let text = match args.format {
         AuditFormat::Text => text(&report),
         AuditFormat::Markdown => markdown(
@@ -288,7 +289,10 @@ pub fn markdown(r: &AuditReport, svg: Option<&str>) -> String {
     if r.open.is_empty() {
         let _ = writeln!(out, "None.");
     } else {
-        let _ = writeln!(out, "| age | where | tag | introduced | by |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| age | where | tag | introduced | by |\n|---|---|---|---|---|"
+        );
         for o in &r.open {
             let _ = writeln!(
                 out,

@@ -232,7 +232,8 @@ pub fn list(repo: &Repo, range: &Range) -> Result<Vec<Listed>, HistoryError> {
             c.arg("HEAD");
         }
         Range::Since(rev) => {
-            let id = resolve(repo, rev).ok_or_else(|| HistoryError::UnknownRevision(rev.clone()))?;
+            let id =
+                resolve(repo, rev).ok_or_else(|| HistoryError::UnknownRevision(rev.clone()))?;
             c.arg(format!("{id}..HEAD"));
         }
         Range::Last(n) => {
@@ -240,7 +241,8 @@ pub fn list(repo: &Repo, range: &Range) -> Result<Vec<Listed>, HistoryError> {
         }
     }
     c.args(["--", "."]);
-    let out = output(c).ok_or_else(|| HistoryError::Git("git log could not list the history".to_owned()))?;
+    let out = output(c)
+        .ok_or_else(|| HistoryError::Git("git log could not list the history".to_owned()))?;
     Ok(out
         .split(|b| *b == 0)
         .filter_map(|rec| {
@@ -289,7 +291,8 @@ fn parse_raw(out: &[u8]) -> HashMap<String, Vec<Change>> {
         };
         let meta = String::from_utf8_lossy(meta);
         let parts: Vec<&str> = meta.split(' ').collect();
-        let (Some(old), Some(new), Some(status)) = (parts.get(2), parts.get(3), parts.get(4)) else {
+        let (Some(old), Some(new), Some(status)) = (parts.get(2), parts.get(3), parts.get(4))
+        else {
             continue;
         };
         let two_paths = status.starts_with('R') || status.starts_with('C');
@@ -345,7 +348,10 @@ fn raw_changes(repo: &Repo, ids: &[String]) -> Result<HashMap<String, Vec<Change
         .spawn()
         .map_err(|e| HistoryError::Git(format!("cannot run git log: {e}")))?;
     let mut stdin = child.stdin.take();
-    let input: Vec<u8> = ids.iter().flat_map(|id| format!("{id}\n").into_bytes()).collect();
+    let input: Vec<u8> = ids
+        .iter()
+        .flat_map(|id| format!("{id}\n").into_bytes())
+        .collect();
     // Written on a thread of its own: git may answer before it has read
     // every id, and a full pipe both ways would stall both.
     let writer = std::thread::spawn(move || {
@@ -389,8 +395,14 @@ impl Blobs {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped());
         let mut child = c.spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
         Ok(Blobs {
             child,
             stdin: BufWriter::new(stdin),
@@ -491,61 +503,63 @@ pub fn read(
     let raw = raw_changes(repo, &missing)?;
     let mut blobs: Option<Blobs> = None;
     let mut blobs_read = 0;
-    let strip = |p: &str| -> Option<String> {
-        p.strip_prefix(repo.prefix.as_str()).map(str::to_owned)
-    };
+    let strip =
+        |p: &str| -> Option<String> { p.strip_prefix(repo.prefix.as_str()).map(str::to_owned) };
     let wanted: std::collections::HashSet<&str> = missing.iter().map(String::as_str).collect();
     for l in listed.iter().filter(|l| wanted.contains(l.id.as_str())) {
         let mut added = Vec::new();
         let mut removed = Vec::new();
         let mut not_seen = Vec::new();
         for ch in raw.get(&l.id).map(Vec::as_slice).unwrap_or_default() {
-            let (Some(old_path), Some(new_path)) = (strip(&ch.old_path), strip(&ch.new_path)) else {
+            let (Some(old_path), Some(new_path)) = (strip(&ch.old_path), strip(&ch.new_path))
+            else {
                 continue;
             };
             if !may_hold_tags(&old_path) && !may_hold_tags(&new_path) {
                 continue;
             }
-            let mut side = |oid: &Option<String>, path: &str| -> Result<Vec<BlobTag>, HistoryError> {
-                let Some(oid) = oid else {
-                    return Ok(Vec::new());
-                };
-                if !may_hold_tags(path) {
-                    return Ok(Vec::new());
-                }
-                if let Some(t) = cache.blob(oid) {
-                    return Ok(match t {
-                        BlobTags::Tags(t) => t.clone(),
+            let mut side =
+                |oid: &Option<String>, path: &str| -> Result<Vec<BlobTag>, HistoryError> {
+                    let Some(oid) = oid else {
+                        return Ok(Vec::new());
+                    };
+                    if !may_hold_tags(path) {
+                        return Ok(Vec::new());
+                    }
+                    if let Some(t) = cache.blob(oid) {
+                        return Ok(match t {
+                            BlobTags::Tags(t) => t.clone(),
+                            BlobTags::NotSeen => {
+                                not_seen.push(path.to_owned());
+                                Vec::new()
+                            }
+                        });
+                    }
+                    if blobs.is_none() {
+                        blobs = Some(Blobs::start(&repo.root).map_err(|e| {
+                            HistoryError::Git(format!("cannot run git cat-file: {e}"))
+                        })?);
+                    }
+                    let reader = blobs
+                        .as_mut()
+                        .ok_or_else(|| HistoryError::Git("git cat-file".to_owned()))?;
+                    let got = reader
+                        .get(oid, MAX_BLOB_SIZE)
+                        .map_err(|e| HistoryError::Git(format!("git cat-file: {e}")))?;
+                    blobs_read += 1;
+                    let tags = match got {
+                        Blob::Bytes(b) => scan_blob(path, &b, registry),
+                        Blob::TooLarge(_) | Blob::Missing => BlobTags::NotSeen,
+                    };
+                    cache.put_blob(oid.clone(), tags.clone());
+                    Ok(match tags {
+                        BlobTags::Tags(t) => t,
                         BlobTags::NotSeen => {
                             not_seen.push(path.to_owned());
                             Vec::new()
                         }
-                    });
-                }
-                if blobs.is_none() {
-                    blobs = Some(
-                        Blobs::start(&repo.root)
-                            .map_err(|e| HistoryError::Git(format!("cannot run git cat-file: {e}")))?,
-                    );
-                }
-                let reader = blobs.as_mut().ok_or_else(|| HistoryError::Git("git cat-file".to_owned()))?;
-                let got = reader
-                    .get(oid, MAX_BLOB_SIZE)
-                    .map_err(|e| HistoryError::Git(format!("git cat-file: {e}")))?;
-                blobs_read += 1;
-                let tags = match got {
-                    Blob::Bytes(b) => scan_blob(path, &b, registry),
-                    Blob::TooLarge(_) | Blob::Missing => BlobTags::NotSeen,
+                    })
                 };
-                cache.put_blob(oid.clone(), tags.clone());
-                Ok(match tags {
-                    BlobTags::Tags(t) => t,
-                    BlobTags::NotSeen => {
-                        not_seen.push(path.to_owned());
-                        Vec::new()
-                    }
-                })
-            };
             let old = side(&ch.old_blob, &old_path)?;
             let new = side(&ch.new_blob, &new_path)?;
             let (a, r) = difference(&old, &new);
@@ -632,7 +646,10 @@ mod tests {
     fn tags_compare_as_a_multiset() {
         let old = vec![t("A", "x"), t("A", "x"), t("B", "y")];
         let new = vec![t("A", "x"), t("C", "z"), t("B", "y")];
-        assert_eq!(difference(&old, &new), (vec![t("C", "z")], vec![t("A", "x")]));
+        assert_eq!(
+            difference(&old, &new),
+            (vec![t("C", "z")], vec![t("A", "x")])
+        );
         assert_eq!(difference(&new, &new), (vec![], vec![]));
     }
 
