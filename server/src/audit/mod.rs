@@ -261,17 +261,24 @@ fn build(
         bump(&t.name, &|r| r.open += 1);
     }
 
-    // Ages: one blame per file with open tags.
-    let mut blames: HashMap<&str, Option<HashMap<u32, history::blame::Origin>>> = HashMap::new();
+    // Ages: one blame per file with open tags, several at once.
+    let mut paths: Vec<&str> = places.iter().map(|t| t.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let blames: HashMap<&str, Option<HashMap<u32, history::blame::Origin>>> = {
+        use rayon::prelude::*;
+        paths
+            .par_iter()
+            .map(|p| (*p, history::blame::file(&repo.root, p)))
+            .collect()
+    };
     let mut open: Vec<OpenTag> = places
         .iter()
         .map(|t| {
             let line = t.span[0].0.line + 1;
-            let blame = blames
-                .entry(t.path.as_str())
-                .or_insert_with(|| history::blame::file(&repo.root, &t.path));
-            let origin = blame
-                .as_ref()
+            let origin = blames
+                .get(t.path.as_str())
+                .and_then(Option::as_ref)
                 .and_then(|b| b.get(&line).cloned())
                 .unwrap_or_else(history::blame::Origin::uncommitted);
             OpenTag {
