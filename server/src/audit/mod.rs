@@ -195,6 +195,9 @@ fn open_places<'a>(report: &'a gate::Report, open: &[&Located]) -> Vec<&'a TagPl
     out
 }
 
+/// The origin of each line of a file, by 1-based line.
+type Lines = HashMap<u32, history::blame::Origin>;
+
 /// Audits the workspace at `root`.
 pub fn audit(root: &Path, options: &Options) -> Result<AuditReport, AuditError> {
     let repo = history::repo(root)?;
@@ -219,9 +222,9 @@ pub fn audit(root: &Path, options: &Options) -> Result<AuditReport, AuditError> 
         None => HistoryCache::off(),
     };
     let hist = history::read(&repo, &options.range, registry, &mut cache)?;
+    let built = build(&repo, options, &report, &hist, registry, &mut cache);
     let _ = cache.save();
-
-    Ok(build(&repo, options, &report, &hist, registry))
+    Ok(built)
 }
 
 fn build(
@@ -230,6 +233,7 @@ fn build(
     report: &gate::Report,
     hist: &history::History,
     registry: &crate::tags::Registry,
+    cache: &mut HistoryCache,
 ) -> AuditReport {
     let family_of = |name: &str| registry.get(name).map(|d| d.family);
     let mut rows: BTreeMap<String, TagRow> = BTreeMap::new();
@@ -265,13 +269,41 @@ fn build(
     let mut paths: Vec<&str> = places.iter().map(|t| t.path.as_str()).collect();
     paths.sort_unstable();
     paths.dedup();
-    let blames: HashMap<&str, Option<HashMap<u32, history::blame::Origin>>> = {
+    // A file's blame is kept for one HEAD and one content of the file: a
+    // second audit of an unchanged tree runs none.
+    let key = |p: &str| -> Option<history::cache::BlameKey> {
+        let bytes = std::fs::read(repo.root.join(p)).ok()?;
+        Some((
+            repo.head.clone().unwrap_or_default(),
+            p.to_owned(),
+            xxhash_rust::xxh3::xxh3_64(&bytes),
+        ))
+    };
+    let mut blames: HashMap<&str, Option<Lines>> = HashMap::new();
+    let mut todo: Vec<(&str, Option<history::cache::BlameKey>)> = Vec::new();
+    for p in paths {
+        let k = key(p);
+        match k.as_ref().and_then(|k| cache.blame(k)) {
+            Some(b) => {
+                blames.insert(p, Some(b));
+            }
+            None => todo.push((p, k)),
+        }
+    }
+    let fresh: Vec<(&str, Option<history::cache::BlameKey>, Option<Lines>)> = {
         use rayon::prelude::*;
-        paths
-            .par_iter()
-            .map(|p| (*p, history::blame::file(&repo.root, p)))
+        todo.into_par_iter()
+            .map(|(p, k)| (p, k, history::blame::file(&repo.root, p)))
             .collect()
     };
+    for (p, k, b) in fresh {
+        if let (Some(k), Some(b)) = (k, &b)
+            && repo.head.is_some()
+        {
+            cache.put_blame(k, b);
+        }
+        blames.insert(p, b);
+    }
     let mut open: Vec<OpenTag> = places
         .iter()
         .map(|t| {

@@ -17,11 +17,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::blame::Origin;
 use super::{BlobTags, Commit};
+
+/// A file's blame is valid for one `HEAD` and one content of the file.
+pub type BlameKey = (String, String, u64);
 use crate::tags::Registry;
 
 /// Bumped whenever what an entry means changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// At most this many entries of each kind are kept: the newest run's first.
 const MAX_ENTRIES: usize = 500_000;
@@ -32,6 +36,7 @@ struct CacheFile {
     tagls: String,
     blobs: Vec<(String, BlobTags)>,
     commits: Vec<Commit>,
+    blames: Vec<(BlameKey, Vec<(u32, Origin)>)>,
 }
 
 /// The cache of one root, in memory.
@@ -40,6 +45,9 @@ pub struct HistoryCache {
     path: Option<PathBuf>,
     blobs: HashMap<String, BlobTags>,
     commits: HashMap<String, Commit>,
+    /// The blames of the last run, and those of this run.
+    old_blames: HashMap<BlameKey, Vec<(u32, Origin)>>,
+    blames: HashMap<BlameKey, Vec<(u32, Origin)>>,
     changed: bool,
 }
 
@@ -84,6 +92,8 @@ impl HistoryCache {
                 .into_iter()
                 .map(|c| (c.id.clone(), c))
                 .collect(),
+            old_blames: file.blames.into_iter().collect(),
+            blames: HashMap::new(),
             changed: false,
         }
     }
@@ -114,6 +124,19 @@ impl HistoryCache {
         self.blobs.insert(oid, tags);
     }
 
+    /// The blame kept for `key`, if any; kept again for the next run.
+    pub fn blame(&mut self, key: &BlameKey) -> Option<HashMap<u32, Origin>> {
+        let lines = self.old_blames.get(key)?.clone();
+        self.blames.insert(key.clone(), lines.clone());
+        Some(lines.into_iter().collect())
+    }
+
+    pub fn put_blame(&mut self, key: BlameKey, lines: &HashMap<u32, Origin>) {
+        self.changed = true;
+        self.blames
+            .insert(key, lines.iter().map(|(k, v)| (*k, v.clone())).collect());
+    }
+
     /// Writes the cache when this run added to it. Best effort: a cache
     /// that cannot be written only makes the next run slower.
     pub fn save(self) -> std::io::Result<()> {
@@ -135,6 +158,9 @@ impl HistoryCache {
             tagls: env!("CARGO_PKG_VERSION").to_owned(),
             blobs,
             commits,
+            // Only this run's: a blame is for one HEAD, and older ones are
+            // not asked for again.
+            blames: self.blames.into_iter().collect(),
         };
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
