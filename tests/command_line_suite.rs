@@ -3,6 +3,8 @@
 //! fixtures, the fuzz regressions, the edit properties and the rules of the
 //! house: one test binary.
 
+#[path = "audit.rs"]
+mod audit;
 #[path = "ci_formats.rs"]
 mod ci_formats;
 #[path = "cli.rs"]

@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod analysis;
+pub mod audit;
 pub mod cli;
 pub mod complete;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod document;
 pub mod findings;
 pub mod gate;
 pub mod highlight;
+pub mod history;
 pub mod housekeeping;
 pub mod log;
 pub mod lsp;

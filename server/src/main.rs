@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tagls::cli::{Cli, Command, InitAgent, check, explain, hook, init, logcmd, report};
+use tagls::cli::{Cli, Command, InitAgent, audit, check, explain, hook, init, logcmd, report};
 use tracing_subscriber::EnvFilter;
 
 // mimalloc for Rust's allocations; tagls::alloc hands it to tree-sitter.
@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Some(Command::Hook { root }) => hook::run(root),
         Some(Command::Explain { code }) => explain::run(code),
         Some(Command::Mcp { root }) => tagls::mcp::run(root),
+        Some(Command::Audit(args)) => audit::run(args),
         Some(Command::Serve) | None => serve(),
     }
 }

@@ -2,6 +2,7 @@
 //! report`, `tagls log`, `tagls init` and `tagls explain` answer the same
 //! questions from a shell, and `tagls hook` answers a coding agent's hooks.
 
+pub mod audit;
 pub mod baseline;
 pub mod check;
 pub mod explain;
@@ -177,6 +178,17 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
+    /// What the workspace's tags did over its git history: for every tag
+    /// and family, how many there are now, how many the range added and
+    /// removed, how many are still open, and the age of each open tag
+    /// (from the commit that introduced its line; a moved line keeps its
+    /// age). See docs/AUDIT.md.
+    ///
+    /// Exit status: 0 with a report (a partial one says on stderr and in
+    /// the report what it could not see: a shallow clone's missing
+    /// history, files too large to read), 2 when there is no git work
+    /// tree, --since names no commit, or the output cannot be written.
+    Audit(audit::AuditArgs),
     /// Serve LSP on stdin/stdout.
     Serve,
 }
