@@ -239,7 +239,10 @@ fn every_format() {
     let v = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
-    assert!(doc.get("recurring").is_none() && doc.get("overdue").is_none());
+    assert!(
+        doc["recurring"].is_array() && doc["overdue"].is_array(),
+        "{doc:#}"
+    );
 
     let out = r.audit(&["--format", "csv"]);
     let csv = String::from_utf8(out.stdout).unwrap();
@@ -472,4 +475,167 @@ fn a_huge_file_in_history_is_skipped_and_said() {
     );
     let said = doc["not_seen"].to_string();
     assert!(said.contains("src/huge.ts"), "{doc:#}");
+}
+
+/// The payloads of a recurring group, sorted: what a reader checks.
+fn group_payloads(group: &Value) -> Vec<String> {
+    let mut p: Vec<String> = group["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["payload"].as_str().unwrap().to_owned())
+        .collect();
+    p.sort();
+    p
+}
+
+/// Assumptions that say the same thing in different words are grouped
+/// across files and across history (a tag since removed still counts);
+/// another number is another assumption; the threshold decides which
+/// group is a candidate standard; a secret in a payload stays hidden.
+#[test]
+fn recurring_assumptions_are_grouped_over_history() {
+    let r = Repo::new();
+    r.write(
+        "src/nav.ts",
+        "// #COMPLETION_DRIVE: Assuming mobile breakpoint is 768px\nexport const nav = 1;\n",
+    );
+    r.write(
+        "src/old.ts",
+        "// #COMPLETION_DRIVE: mobile breakpoint assumed to be 768 px\nexport const old = 1;\n",
+    );
+    r.commit(JAN, "first");
+    // The second file's assumption is removed; history still holds it.
+    r.write("src/old.ts", "export const old = 1;\n");
+    r.write(
+        "src/grid.tsx",
+        "// #COMPLETION_DRIVE: Assuming the mobile breakpoint is 768px\n// #COMPLETION_DRIVE: Assuming tablet breakpoint is 1024px\nconst s = \"#COMPLETION_DRIVE: Assuming mobile breakpoint is 768px\";\nexport default s;\n",
+    );
+    r.write(
+        "src/env.ts",
+        "// #COMPLETION_DRIVE: Assuming JWT_SECRET is set in the environment (ghp_T8CANARYgithubToken0123456789abcdef)\n// #COMPLETION_DRIVE: JWT_SECRET assumed to be set in the environment (ghp_T8CANARYgithubToken0123456789abcdef)\nexport {};\n",
+    );
+    r.commit(FEB, "second");
+
+    let doc = r.json(&[]);
+    let groups = doc["recurring"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{doc:#}");
+    // Most frequent first: the breakpoint, three times in three files (one
+    // of them only in history); the string decoy and 1024px are not in it.
+    let bp = &groups[0];
+    assert_eq!(bp["count"], 3, "{bp:#}");
+    assert_eq!(
+        bp["files"],
+        serde_json::json!(["src/grid.tsx", "src/nav.ts", "src/old.ts"])
+    );
+    assert_eq!(bp["candidate"], true);
+    assert_eq!(
+        group_payloads(bp),
+        [
+            "Assuming mobile breakpoint is 768px",
+            "Assuming the mobile breakpoint is 768px",
+            "mobile breakpoint assumed to be 768 px",
+        ]
+    );
+    let old = bp["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["path"] == "src/old.ts")
+        .unwrap();
+    assert!(old["line"].is_null(), "{old:#}");
+    // Twice: a group, below the default threshold of three.
+    let env = &groups[1];
+    assert_eq!(env["count"], 2);
+    assert_eq!(env["candidate"], false);
+
+    // A threshold of two makes both candidates.
+    let two = r.json(&["--standard-threshold", "2"]);
+    assert!(
+        two["recurring"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["candidate"] == true),
+        "{two:#}"
+    );
+
+    let text = r.audit(&["--format", "text"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Recurring assumptions, most frequent first:\n  Assuming mobile breakpoint is 768px: 3 times in 3 file(s), a candidate standard (src/grid.tsx, src/nav.ts, src/old.ts)"),
+        "{text}"
+    );
+    for format in ["text", "json", "markdown"] {
+        let out = r.audit(&["--format", format]);
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("T8CANARY"),
+            "{format}"
+        );
+    }
+}
+
+/// Tags past their due date are listed, longest overdue first, as
+/// `tagls check` reports them; a tag due in the future is not.
+#[test]
+fn overdue_tags_are_listed() {
+    let r = Repo::new();
+    r.write(
+        "src/a.ts",
+        "// #COMPLETION_DRIVE[2003-05-01]: Assuming the cache is warm\n// #COMPLETION_DRIVE[2999-12-31]: Assuming a far future\nexport {};\n",
+    );
+    r.write(
+        "src/b.py",
+        "# #CONTEXT_DEGRADED[2001-01-01]: Assuming the schema did not change\n",
+    );
+    r.commit(JAN, "dated");
+    let doc = r.json(&[]);
+    let overdue = doc["overdue"].as_array().unwrap();
+    let places: Vec<(String, u64, String)> = overdue
+        .iter()
+        .map(|o| {
+            (
+                o["path"].as_str().unwrap().to_owned(),
+                o["line"].as_u64().unwrap(),
+                o["due"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("src/b.py".to_owned(), 1, "2001-01-01".to_owned()),
+            ("src/a.ts".to_owned(), 1, "2003-05-01".to_owned()),
+        ],
+        "{doc:#}"
+    );
+    // The same findings as the gate's.
+    let check = Command::new(bin())
+        .args(["check", "--format", "json"])
+        .current_dir(r.dir.path())
+        .env("TAGLS_CACHE_DIR", r.cache.path())
+        .output()
+        .unwrap();
+    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let from_check: Vec<String> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "overdue")
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    let mut from_audit: Vec<String> = overdue
+        .iter()
+        .map(|o| o["message"].as_str().unwrap().to_owned())
+        .collect();
+    from_audit.sort();
+    let mut from_check = from_check;
+    from_check.sort();
+    assert_eq!(from_audit, from_check);
+    let text = r.audit(&[]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let at = text
+        .find("Overdue tags:\n  src/b.py:1: #CONTEXT_DEGRADED was due on 2001-01-01")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(text[at..].contains("src/a.ts:1: #COMPLETION_DRIVE was due on 2003-05-01"));
 }

@@ -30,6 +30,10 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// The time ages are counted to, seconds since the Unix epoch.
     pub now: i64,
+    /// How many times an assumption must recur to be flagged as a candidate
+    /// standard; `None` takes the grouping's default
+    /// ([`crate::recur::Options::threshold`]).
+    pub standard_threshold: Option<usize>,
 }
 
 /// One tag name over the range.
@@ -118,13 +122,11 @@ pub struct AuditReport {
     /// What the audit could not see, in sentences (a shallow clone's
     /// missing history, blobs too large to read, no commit yet).
     pub not_seen: Vec<String>,
-    /// Groups of assumptions that recur across the history. Filled by the
-    /// recurring-assumption grouping once it is wired in; `None` until then,
-    /// and then no section is shown.
+    /// Assumptions that say the same thing in different words, now and in
+    /// the commits of the range ([`crate::recur`]), most frequent first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Section>,
-    /// Open tags past their deadline. Filled by the tag deadlines once they
-    /// are wired in; `None` until then, and then no section is shown.
+    /// Tags past their due date: the gate's own `overdue` findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overdue: Option<Section>,
 }
@@ -222,7 +224,9 @@ pub fn audit(root: &Path, options: &Options) -> Result<AuditReport, AuditError> 
         None => HistoryCache::off(),
     };
     let hist = history::read(&repo, &options.range, registry, &mut cache)?;
-    let built = build(&repo, options, &report, &hist, registry, &mut cache);
+    let mut built = build(&repo, options, &report, &hist, registry, &mut cache);
+    built.recurring = Some(recurring(&report, &hist, registry, options));
+    built.overdue = Some(overdue(&report));
     let _ = cache.save();
     Ok(built)
 }
@@ -422,6 +426,130 @@ fn build(
         not_seen,
         recurring: None,
         overdue: None,
+    }
+}
+
+/// Assumptions that recur: the assumption tags now and those the range's
+/// commits added (each file, tag and payload once), grouped by
+/// [`crate::recur::groups`]. Labels are redacted as payloads are.
+fn recurring(
+    report: &gate::Report,
+    hist: &history::History,
+    registry: &crate::tags::Registry,
+    options: &Options,
+) -> Section {
+    let is_assumption =
+        |name: &str| registry.get(name).map(|d| d.family) == Some(Family::Assumption);
+    let mut seen: std::collections::HashSet<(String, String, String)> = Default::default();
+    let mut items: Vec<crate::recur::Item> = Vec::new();
+    let mut add = |path: &str, tag: &str, payload: &str, line: usize| {
+        let key = (path.to_owned(), tag.to_owned(), history::normalise(payload));
+        if seen.insert(key) {
+            items.push(crate::recur::Item {
+                tag: tag.to_owned(),
+                payload: payload.to_owned(),
+                path: path.to_owned(),
+                line,
+            });
+        }
+    };
+    for t in report.tags.iter().filter(|t| is_assumption(&t.name)) {
+        add(&t.path, &t.name, &t.payload, t.span[0].0.line as usize + 1);
+    }
+    for c in &hist.commits {
+        for k in c.added.iter().filter(|k| is_assumption(&k.name)) {
+            add(&k.path, &k.name, &k.payload, 0);
+        }
+    }
+    let defaults = crate::recur::Options::default();
+    let groups = crate::recur::groups(
+        &items,
+        &crate::recur::Options {
+            threshold: options.standard_threshold.unwrap_or(defaults.threshold),
+            registry: registry.clone(),
+            ..defaults
+        },
+    );
+    let mut lines = Vec::new();
+    let mut json = Vec::new();
+    for g in &groups {
+        let label = crate::secrets::redact_string(g.label.clone());
+        lines.push(format!(
+            "{label}: {} times in {} file(s){} ({})",
+            g.members.len(),
+            g.files.len(),
+            if g.candidate {
+                ", a candidate standard"
+            } else {
+                ""
+            },
+            g.files.join(", ")
+        ));
+        let members: Vec<serde_json::Value> = g
+            .members
+            .iter()
+            .map(|&i| {
+                let it = &items[i];
+                serde_json::json!({
+                    "path": it.path,
+                    "line": (it.line > 0).then_some(it.line),
+                    "tag": it.tag,
+                    "payload": crate::secrets::redact_string(history::normalise(&it.payload)),
+                })
+            })
+            .collect();
+        json.push(serde_json::json!({
+            "label": label,
+            "count": g.members.len(),
+            "files": g.files,
+            "candidate": g.candidate,
+            "members": members,
+        }));
+    }
+    if lines.is_empty() {
+        lines.push("none".to_owned());
+    }
+    Section {
+        title: "Recurring assumptions, most frequent first".to_owned(),
+        lines,
+        json: serde_json::Value::Array(json),
+    }
+}
+
+/// Tags past their due date, as the gate reports them (`overdue`
+/// findings: the one rule, [`crate::tags::overdue`]), most overdue first.
+fn overdue(report: &gate::Report) -> Section {
+    let mut found: Vec<&Located> = report
+        .findings
+        .iter()
+        .filter(|f| f.finding.code == crate::findings::Code::Overdue)
+        .collect();
+    // The message ends with the days past due; the first date is the due date.
+    found.sort_by(|a, b| (&a.subject, &a.path, a.line).cmp(&(&b.subject, &b.path, b.line)));
+    let lines: Vec<String> = if found.is_empty() {
+        vec!["none".to_owned()]
+    } else {
+        found
+            .iter()
+            .map(|f| format!("{}:{}: {}", f.path, f.line, f.finding.message))
+            .collect()
+    };
+    let json = found
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "path": f.path,
+                "line": f.line,
+                "tag": f.finding.tag.as_str(),
+                "due": f.subject,
+                "message": f.finding.message,
+            })
+        })
+        .collect();
+    Section {
+        title: "Overdue tags".to_owned(),
+        lines,
+        json: serde_json::Value::Array(json),
     }
 }
 

@@ -53,6 +53,10 @@ pub struct AuditArgs {
     /// Neither read nor write the scan cache and the history cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Flag a recurring assumption as a candidate standard once it appears
+    /// this many times (default 3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub standard_threshold: Option<u32>,
 }
 
 pub fn run(args: AuditArgs) -> ExitCode {
@@ -80,6 +84,7 @@ pub fn run(args: AuditArgs) -> ExitCode {
         },
         config: args.config,
         now: jiff::Timestamp::now().as_second(),
+        standard_threshold: args.standard_threshold.map(|n| n as usize),
     };
     let report = match audit::audit(root, &options) {
         Ok(r) => r,
@@ -182,7 +187,7 @@ fn heading(r: &AuditReport) -> String {
 
 fn section_text(out: &mut String, s: &Option<Section>) {
     if let Some(s) = s {
-        let _ = writeln!(out, "\n{}", s.title);
+        let _ = writeln!(out, "\n{}:", s.title);
         for l in &s.lines {
             let _ = writeln!(out, "  {l}");
         }
@@ -219,6 +224,8 @@ pub fn text(r: &AuditReport) -> String {
             o.payload
         );
     }
+    section_text(&mut out, &r.overdue);
+    section_text(&mut out, &r.recurring);
     let _ = writeln!(out, "\nTags, most recurrent first:");
     let _ = writeln!(
         out,
@@ -245,8 +252,6 @@ pub fn text(r: &AuditReport) -> String {
             f.family, f.now, f.added, f.removed, f.open
         );
     }
-    section_text(&mut out, &r.recurring);
-    section_text(&mut out, &r.overdue);
     if !r.not_seen.is_empty() {
         let _ = writeln!(out, "\nNot seen:");
         for n in &r.not_seen {
@@ -313,6 +318,8 @@ pub fn markdown(r: &AuditReport, svg: Option<&str>) -> String {
             );
         }
     }
+    section_md(&mut out, &r.overdue);
+    section_md(&mut out, &r.recurring);
     let _ = writeln!(
         out,
         "\n## Tags, most recurrent first\n\n| tag | family | now | added | removed | open |\n|---|---|--:|--:|--:|--:|"
@@ -340,8 +347,6 @@ pub fn markdown(r: &AuditReport, svg: Option<&str>) -> String {
             f.family, f.now, f.added, f.removed, f.open
         );
     }
-    section_md(&mut out, &r.recurring);
-    section_md(&mut out, &r.overdue);
     if !r.not_seen.is_empty() {
         let _ = writeln!(out, "\n## Not seen\n");
         for n in &r.not_seen {
