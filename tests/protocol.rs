@@ -399,9 +399,12 @@ async fn close_clears_diagnostics_and_other_languages_are_ignored() {
         json!({ "textDocument": { "uri": "file:///ws/main.go" } }),
     )
     .await;
-    let d = c.diagnostics("file:///ws/main.go").await;
-    assert_eq!(d["diagnostics"], json!([]));
-    assert!(d.get("version").is_none_or(Value::is_null));
+    // A publish for the open document may still be on its way; the close
+    // is followed by an empty one, without a version.
+    let d = c
+        .diagnostics_where("file:///ws/main.go", |p| p["diagnostics"] == json!([]))
+        .await;
+    assert!(d.get("version").is_none_or(Value::is_null), "{d:#}");
     c.finish().await;
 }
 
