@@ -696,7 +696,8 @@ impl Actor {
         if !matches!(self.ws.lookup(&path), Lookup::Found(_)) {
             return;
         }
-        let text = entry.content.rope().to_string();
+        // A rope clone is O(1): the text is made on the blame's thread.
+        let rope = entry.content.rope().clone();
         // What is known of this version: reused when `HEAD` has not moved.
         let known = self
             .blames
@@ -723,7 +724,9 @@ impl Actor {
                     }
                     let origins = head
                         .as_ref()
-                        .and_then(|_| crate::history::blame::contents(&root, &rel, &text))
+                        .and_then(|_| {
+                            crate::history::blame::contents(&root, &rel, &rope.to_string())
+                        })
                         .map(Arc::new);
                     (head, origins)
                 }));
