@@ -203,6 +203,12 @@ async fn hover_says_when_a_tag_was_introduced_and_by_whom() {
         text.ends_with(&introduced(&c1, "Ada Lovelace", t1)),
         "{text}"
     );
+
+    // A file git does not track at all.
+    write(&root, "src/b.ts", OLD_TS);
+    let b = file_uri(&root.join("src/b.ts"));
+    c.open(&b, "typescript", OLD_TS).await;
+    hover_until(&mut c, &b, 1, "Not committed yet").await;
     c.finish().await;
 }
 

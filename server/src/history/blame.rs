@@ -88,9 +88,28 @@ pub fn file(root: &Path, rel: &str) -> Option<HashMap<u32, Origin>> {
 /// The origin of each line (1-based) of `text`, an editor's version of
 /// `rel` (relative to `root`): `git blame --contents -`, so that the lines
 /// are the ones the user sees, and a line git does not have is
-/// [`Origin::uncommitted`]. `None` when git cannot blame the path (not in a
-/// repository, untracked, no commit yet, git missing).
+/// [`Origin::uncommitted`], as is every line of a file git does not track.
+/// `None` when git cannot answer (not in a repository, git missing).
 pub fn contents(root: &Path, rel: &str, text: &str) -> Option<HashMap<u32, Origin>> {
+    blame_contents(root, rel, text).or_else(|| {
+        untracked(root, rel).then(|| {
+            let lines = text.lines().count().max(1) as u32;
+            (1..=lines).map(|n| (n, Origin::uncommitted())).collect()
+        })
+    })
+}
+
+/// Whether git, asked in `root`, tracks no file at `rel`.
+fn untracked(root: &Path, rel: &str) -> bool {
+    let mut c = crate::log::git::command(root);
+    c.args(["ls-files", "-z", "--", rel])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    c.output()
+        .is_ok_and(|out| out.status.success() && out.stdout.is_empty())
+}
+
+fn blame_contents(root: &Path, rel: &str, text: &str) -> Option<HashMap<u32, Origin>> {
     use std::io::{Read as _, Write as _};
     let mut c = crate::log::git::command(root);
     c.args([
