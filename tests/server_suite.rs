@@ -8,6 +8,8 @@ mod support;
 
 #[path = "abuse.rs"]
 mod abuse;
+#[path = "age.rs"]
+mod age;
 #[path = "binary.rs"]
 mod binary;
 #[path = "config.rs"]

@@ -100,6 +100,10 @@ pub const DEFAULT_EVIDENCE_GATES: [&str; 1] = ["design"];
 /// plans and reports in both dialects' orchestration folders.
 pub const DEFAULT_PLANS: [&str; 2] = [".orchestration/**/*.md", ".claude/orchestration/**/*.md"];
 
+/// How old, in days, an assumption must be for the editor's code lens
+/// ("assumed 143 days ago") when `age-hint-days` is unset.
+pub const DEFAULT_AGE_HINT_DAYS: u32 = 90;
+
 /// The file format, every field optional so that layers can be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -140,6 +144,9 @@ pub struct ConfigFile {
     /// Which gates of the phase state need evidence for a PASS: a gate
     /// whose name contains one of these (ignoring case).
     pub evidence_gates: Option<Vec<String>>,
+    /// Assumptions that git says are older than this many days get a code
+    /// lens in the editor ("assumed 143 days ago"); `0` turns it off.
+    pub age_hint_days: Option<u32>,
 }
 
 /// An editor setting as the configuration reads it, or `None` when it is
@@ -373,6 +380,7 @@ impl ConfigFile {
         self.checks.extend(over.checks);
         self.phase_state = over.phase_state.or(self.phase_state);
         self.evidence_gates = over.evidence_gates.or(self.evidence_gates);
+        self.age_hint_days = over.age_hint_days.or(self.age_hint_days);
         self
     }
 }
@@ -411,6 +419,9 @@ pub struct Settings {
     /// Gates whose name contains one of these (ignoring case) need evidence
     /// for a PASS.
     pub evidence_gates: Vec<String>,
+    /// Assumptions older than this many days (by git blame) get a code lens
+    /// in the editor; `0`: none ([`DEFAULT_AGE_HINT_DAYS`]).
+    pub age_hint_days: u32,
     /// The form of the method the root is written in.
     pub dialect: crate::dialect::Dialect,
     /// Markdown plans and reports whose tags count ([`DEFAULT_PLANS`]).
@@ -523,6 +534,7 @@ impl Settings {
                 .evidence_gates
                 .clone()
                 .unwrap_or_else(|| DEFAULT_EVIDENCE_GATES.map(str::to_owned).to_vec()),
+            age_hint_days: file.age_hint_days.unwrap_or(DEFAULT_AGE_HINT_DAYS),
             dialect,
             plans: glob_set(
                 &file

@@ -35,6 +35,9 @@ use super::proto;
 
 /// How long a document must be quiet before its diagnostics are published.
 pub const QUIET: Duration = Duration::from_millis(50);
+/// How long a document's blame is trusted before `HEAD` is asked again:
+/// commits touch only `.git`, which is not watched.
+const BLAME_AGE: Duration = Duration::from_secs(2);
 /// How long an answer of `git status` is reused.
 const GIT_STATUS_AGE: Duration = Duration::from_secs(5);
 /// The longest a change waits for its diagnostics while typing goes on.
@@ -120,6 +123,28 @@ pub enum Msg {
         /// The tags of the root's code that its phase state must record.
         code_tags: Vec<crate::phase::CodeTag>,
     },
+    /// Which commit introduced each line of a document's `version`, as git
+    /// blamed it against `head` on another thread.
+    Blamed {
+        uri: Uri,
+        version: i32,
+        head: Option<String>,
+        origins: Option<Origins>,
+    },
+}
+
+/// The origin of each line (1-based) of a document, from git blame.
+pub type Origins = Arc<HashMap<u32, crate::history::blame::Origin>>;
+
+/// A document's blame: for which version and `HEAD`, when it was last
+/// confirmed, and whether a blame is running.
+struct Blame {
+    version: i32,
+    head: Option<String>,
+    origins: Option<Origins>,
+    /// `None` once the file changed on disk: to be confirmed again.
+    checked: Option<Instant>,
+    running: bool,
 }
 
 /// A path as the workspace sees it.
@@ -183,6 +208,9 @@ pub struct Snapshot {
     /// The gate's verdict on the document's root, when a check of the root
     /// in the workspace's current state has answered.
     pub verdict: Option<crate::findings::Verdict>,
+    /// Which commit introduced each line, when git has answered for this
+    /// version of the document.
+    pub origins: Option<Origins>,
 }
 
 /// The sending side of the actor's mailbox. Sending never blocks and never
@@ -259,6 +287,7 @@ pub fn spawn(out: tmpsc::UnboundedSender<Outbound>) -> Handle {
         day: crate::tags::due::today(),
         lenses: HashMap::new(),
         lenses_changed: false,
+        blames: HashMap::new(),
         out,
     };
     let spawned = std::thread::Builder::new()
@@ -370,6 +399,8 @@ struct Actor {
     lenses: HashMap<Uri, (Option<String>, Option<Option<String>>)>,
     /// A published lens changed since the lenses were last refreshed.
     lenses_changed: bool,
+    /// Each open document's blame, computed off this thread.
+    blames: HashMap<Uri, Blame>,
     out: tmpsc::UnboundedSender<Outbound>,
 }
 
@@ -432,7 +463,8 @@ impl Actor {
             | Msg::EditorSettings(_)
             | Msg::Inspect { .. }
             | Msg::Configured { .. }
-            | Msg::Tagged { .. } => None,
+            | Msg::Tagged { .. }
+            | Msg::Blamed { .. } => None,
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             self.handle(msg);
@@ -501,6 +533,7 @@ impl Actor {
                     self.disk_changed = true;
                     self.invalidate_all();
                 }
+                self.blames_changed_on_disk(&changes);
                 self.warn_of_diverging_logs(&changes);
                 // A folder or log of the method that appears or goes can
                 // change a root's dialect, or where its log is by default.
@@ -531,6 +564,7 @@ impl Actor {
             } => self.change(&uri, version, changes),
             Msg::Close { uri } => {
                 self.lenses.remove(&uri);
+                self.blames.remove(&uri);
                 if self.docs.remove(&uri).is_some() {
                     self.send(Outbound::Publish {
                         uri,
@@ -551,7 +585,13 @@ impl Actor {
             } => {
                 let snap = match tags_by {
                     Some(by) => self.tags_snapshot(&uri, by),
-                    None => self.snapshot(&uri),
+                    None => {
+                        let snap = self.snapshot(&uri);
+                        if snap.as_ref().is_some_and(|s| !s.analysis.tags.is_empty()) {
+                            self.blame(&uri);
+                        }
+                        snap
+                    }
                 };
                 // The requester may have been cancelled; nothing to do then.
                 let _ = reply.send(snap);
@@ -614,6 +654,155 @@ impl Actor {
                         }
                     }
                     self.invalidate_under(&root);
+                }
+            }
+            Msg::Blamed {
+                uri,
+                version,
+                head,
+                origins,
+            } => self.blamed(uri, version, head, origins),
+        }
+    }
+
+    /// Starts a blame of a document on another thread, unless its answer
+    /// for this version was confirmed within [`BLAME_AGE`] or one runs. A
+    /// file outside the workspace, or not on disk, is never blamed.
+    fn blame(&mut self, uri: &Uri) {
+        let Some(entry) = self.docs.get(uri) else {
+            return;
+        };
+        let version = entry.version;
+        if let Some(b) = self.blames.get(uri)
+            && (b.running
+                || (b.version == version && b.checked.is_some_and(|at| at.elapsed() < BLAME_AGE)))
+        {
+            return;
+        }
+        let Some(path) = entry.path.clone() else {
+            return;
+        };
+        let Some(root) = self.root_of(Some(&path)) else {
+            return;
+        };
+        let Some(rel) = path
+            .strip_prefix(&root)
+            .ok()
+            .and_then(|r| r.to_str())
+            .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
+        else {
+            return;
+        };
+        if !matches!(self.ws.lookup(&path), Lookup::Found(_)) {
+            return;
+        }
+        // A rope clone is O(1): the text is made on the blame's thread.
+        let rope = entry.content.rope().clone();
+        // What is known of this version: reused when `HEAD` has not moved.
+        let known = self
+            .blames
+            .get(uri)
+            .filter(|b| b.version == version && b.checked.is_some())
+            .map(|b| (b.head.clone(), b.origins.clone()));
+        let Some(tx) = self.me.upgrade() else {
+            return;
+        };
+        let me = Handle {
+            tx,
+            queued: Arc::clone(&self.queued),
+        };
+        let job_uri = uri.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tagls-blame".into())
+            .spawn(move || {
+                let blamed = catch_unwind(AssertUnwindSafe(|| {
+                    let head = crate::history::blame::head(&root);
+                    if let Some((h, origins)) = known
+                        && h == head
+                    {
+                        return (head, origins);
+                    }
+                    let origins = head
+                        .as_ref()
+                        .and_then(|_| {
+                            crate::history::blame::contents(&root, &rel, &rope.to_string())
+                        })
+                        .map(Arc::new);
+                    (head, origins)
+                }));
+                let (head, origins) = blamed.unwrap_or_else(|_| {
+                    tracing::error!("blaming {} failed", root.join(&rel).display());
+                    (None, None)
+                });
+                me.send(Msg::Blamed {
+                    uri: job_uri,
+                    version,
+                    head,
+                    origins,
+                });
+            });
+        match spawned {
+            Ok(_) => {
+                let b = self.blames.entry(uri.clone()).or_insert(Blame {
+                    version,
+                    head: None,
+                    origins: None,
+                    checked: None,
+                    running: false,
+                });
+                b.running = true;
+            }
+            Err(e) => tracing::error!("cannot start a blame: {e}"),
+        }
+    }
+
+    /// Keeps a blame that answers for the document's current version; its
+    /// code lenses are asked for again when they may show it.
+    fn blamed(&mut self, uri: Uri, version: i32, head: Option<String>, origins: Option<Origins>) {
+        let current = self.docs.get(&uri).map(|e| e.version);
+        let Some(b) = self.blames.get_mut(&uri) else {
+            return;
+        };
+        b.running = false;
+        if current != Some(version) {
+            // Edited meanwhile: the version the editor shows is blamed.
+            if current.is_some() {
+                self.blame(&uri);
+            }
+            return;
+        }
+        let changed = b.version != version || b.origins != origins;
+        *b = Blame {
+            version,
+            head,
+            origins,
+            checked: Some(Instant::now()),
+            running: false,
+        };
+        let path = self.docs.get(&uri).and_then(|e| e.path.clone());
+        if changed && self.settings_for(path.as_deref()).age_hint_days > 0 {
+            self.send(Outbound::RefreshLenses);
+        }
+    }
+
+    /// A file that changed on disk is blamed again when next asked.
+    fn blames_changed_on_disk(&mut self, changes: &[Change]) {
+        for change in changes {
+            let path = match change {
+                Change::Created(p) | Change::Changed(p) | Change::Removed(p) => {
+                    crate::workspace::paths::normalize(p)
+                }
+                Change::Rescan => {
+                    for b in self.blames.values_mut() {
+                        b.checked = None;
+                    }
+                    continue;
+                }
+            };
+            if let Some((uri, _)) = self.docs.by_path(&path) {
+                let uri = uri.clone();
+                if let Some(b) = self.blames.get_mut(&uri) {
+                    b.checked = None;
                 }
             }
         }
@@ -924,6 +1113,11 @@ impl Actor {
                 .filter(|t| t.generation == self.ws.generation())
                 .and_then(|t| t.verdict),
             root,
+            origins: self
+                .blames
+                .get(uri)
+                .filter(|b| b.version == entry.version)
+                .and_then(|b| b.origins.clone()),
         })
     }
 

@@ -24,7 +24,39 @@ fn reference_at(snap: &Snapshot, at: Position) -> Option<&Resolved> {
         .find(|r| r.reference.range.contains_inclusive(offset))
 }
 
+/// Seconds since the Unix epoch, for the ages of lines.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Where the line of a byte offset comes from, when git has answered.
+fn origin_at(snap: &Snapshot, offset: usize) -> Option<&crate::history::blame::Origin> {
+    let line = proto::position(&snap.rope, offset, snap.encoding).line;
+    snap.origins.as_ref()?.get(&(line + 1))
+}
+
+/// What a hover shows, with how old the tag under the cursor is and who
+/// introduced it, once git has answered (until then, the line is left out).
 pub fn hover(snap: &Snapshot, at: Position) -> Option<Hover> {
+    let mut hover = hover_without_age(snap, at)?;
+    let offset = proto::offset(&snap.rope, at, snap.encoding);
+    let age = snap
+        .analysis
+        .tags
+        .iter()
+        .find(|t| t.full_range().contains_inclusive(offset))
+        .and_then(|t| origin_at(snap, t.head_range().start))
+        .map(|o| o.describe(now()));
+    if let (Some(age), HoverContents::Markup(m)) = (age, &mut hover.contents) {
+        m.value.push_str("\n\n");
+        m.value.push_str(&age);
+    }
+    Some(hover)
+}
+
+fn hover_without_age(snap: &Snapshot, at: Position) -> Option<Hover> {
     let markdown = |value| {
         HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
@@ -388,7 +420,7 @@ pub fn code_lenses(snap: &Snapshot) -> Vec<ls_types::CodeLens> {
     if unresolved > 0 {
         parts.push(format!("{unresolved} unresolved"));
     }
-    vec![ls_types::CodeLens {
+    let mut lenses = vec![ls_types::CodeLens {
         range: Range::default(),
         command: Some(ls_types::Command {
             title: format!("tagls: {}", parts.join(" · ")),
@@ -396,7 +428,41 @@ pub fn code_lenses(snap: &Snapshot) -> Vec<ls_types::CodeLens> {
             arguments: None,
         }),
         data: None,
-    }]
+    }];
+    lenses.extend(age_lenses(snap));
+    lenses
+}
+
+/// A lens on each assumption that git says is older than `age-hint-days`:
+/// "assumed 143 days ago". None until git has answered, or when off.
+fn age_lenses(snap: &Snapshot) -> Vec<ls_types::CodeLens> {
+    let threshold = i64::from(snap.settings.age_hint_days);
+    if threshold == 0 {
+        return Vec::new();
+    }
+    let now = now();
+    snap.analysis
+        .tags
+        .iter()
+        .filter(|t| {
+            snap.settings
+                .registry
+                .get(&t.name)
+                .is_some_and(|d| d.family == crate::tags::Family::Assumption)
+        })
+        .filter_map(|t| {
+            let days = origin_at(snap, t.head_range().start)?.age_days(now)?;
+            (days > threshold).then(|| ls_types::CodeLens {
+                range: proto::range(&snap.rope, t.head_range(), snap.encoding),
+                command: Some(ls_types::Command {
+                    title: format!("assumed {days} days ago"),
+                    command: String::new(),
+                    arguments: None,
+                }),
+                data: None,
+            })
+        })
+        .collect()
 }
 
 /// In the log, from an entry to the file it claims, read as the checker
