@@ -74,18 +74,6 @@ pub struct ShapeError {
     pub message: String,
 }
 
-fn range_of(v: &Value<'_>) -> TextRange {
-    let r = match v {
-        Value::StringLit(x) => x.range,
-        Value::NumberLit(x) => x.range,
-        Value::BooleanLit(x) => x.range,
-        Value::Object(x) => x.range,
-        Value::Array(x) => x.range,
-        Value::NullKeyword(x) => x.range,
-    };
-    TextRange::new(r.start, r.end)
-}
-
 fn key_of(p: &ObjectProp<'_>) -> Spanned {
     let (value, r) = match &p.name {
         jsonc_parser::ast::ObjectPropName::String(s) => (s.value.to_string(), s.range),
@@ -110,7 +98,7 @@ fn kind_of(v: &Value<'_>) -> &'static str {
 
 fn wrong(v: &Value<'_>, what: &str) -> ShapeError {
     ShapeError {
-        range: range_of(v),
+        range: crate::text::json_range(v),
         message: format!("{what}, not {}", kind_of(v)),
     }
 }
@@ -119,7 +107,7 @@ fn string(v: &Value<'_>, what: &str) -> Result<Spanned, ShapeError> {
     match v {
         Value::StringLit(s) => Ok(Spanned {
             value: s.value.to_string(),
-            range: range_of(v),
+            range: crate::text::json_range(v),
         }),
         _ => Err(wrong(v, &format!("{what} must be a string"))),
     }
@@ -143,19 +131,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// Reads a phase state from its text.
 pub fn parse(text: &str) -> Result<PhaseState, ShapeError> {
-    let strict = jsonc_parser::ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &strict).map_err(|e| {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &crate::text::strict_json()).map_err(|e| {
         let r = e.range();
         let (line, col) = line_col(text, r.start);
         ShapeError {
@@ -237,7 +213,7 @@ fn event(v: &Value<'_>) -> Result<Event, ShapeError> {
         Some(other) => return Err(wrong(other, "an event's `resolved` must be true or false")),
     };
     Ok(Event {
-        range: range_of(v),
+        range: crate::text::json_range(v),
         tag: field("tag")?,
         message: field("message")?,
         file: field("file")?,
@@ -258,7 +234,7 @@ fn gate(prop: &ObjectProp<'_>) -> Result<Gate, ShapeError> {
             Value::StringLit(s) => Some(s.value.to_string()),
             _ => None,
         };
-        (text, range_of(&p.value))
+        (text, crate::text::json_range(&p.value))
     });
     let evidence = match obj.get("evidence_paths").map(|p| &p.value) {
         None | Some(Value::NullKeyword(_)) => Vec::new(),

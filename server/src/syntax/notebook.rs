@@ -101,7 +101,7 @@ pub fn is_notebook(path: &str) -> bool {
 /// Reads a notebook. Code cells in a language tagls does not parse are
 /// left out, as are raw cells.
 pub fn parse(text: &str) -> Result<Notebook, Malformed> {
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &strict()).map_err(|e| {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &crate::text::strict_json()).map_err(|e| {
         let r = e.range();
         Malformed {
             range: TextRange::new(r.start, r.end.max(r.start)),
@@ -173,37 +173,10 @@ pub fn cell_at(notebook: &Notebook, in_file: usize) -> Option<(usize, usize)> {
     })
 }
 
-/// nbformat writes strict JSON.
-fn strict() -> jsonc_parser::ParseOptions {
-    jsonc_parser::ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
-fn range_of(v: &Value) -> TextRange {
-    let r = match v {
-        Value::StringLit(x) => x.range,
-        Value::NumberLit(x) => x.range,
-        Value::BooleanLit(x) => x.range,
-        Value::Object(x) => x.range,
-        Value::Array(x) => x.range,
-        Value::NullKeyword(x) => x.range,
-    };
-    TextRange::new(r.start, r.end)
-}
 
 fn wrong(v: &Value, message: &str) -> Malformed {
     Malformed {
-        range: range_of(v),
+        range: crate::text::json_range(v),
         message: message.to_owned(),
     }
 }
@@ -235,7 +208,7 @@ fn source_of(text: &str, v: &Value, index: usize) -> Result<Source, Malformed> {
     let mut source = Source {
         text: String::new(),
         written: Vec::new(),
-        end: range_of(v).end.saturating_sub(1),
+        end: crate::text::json_range(v).end.saturating_sub(1),
     };
     let not_text = || {
         wrong(

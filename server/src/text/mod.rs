@@ -83,3 +83,27 @@ pub fn head_bytes(rope: &ropey::Rope, n: usize) -> Vec<u8> {
     }
     out
 }
+
+/// JSON as the standard has it (no comments, trailing commas or other
+/// extensions): what nbformat and the phase state write, read with spans.
+pub fn strict_json() -> jsonc_parser::ParseOptions {
+    jsonc_parser::ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+/// Where a JSON value sits in its text.
+pub fn json_range(v: &jsonc_parser::ast::Value<'_>) -> TextRange {
+    use jsonc_parser::common::Ranged as _;
+    let r = v.range();
+    TextRange::new(r.start, r.end)
+}
