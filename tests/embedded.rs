@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::languages::{Case, bin, fixtures, positions};
 use crate::method::tagls;
-use crate::support::{self, ClientOptions, file_uri};
+use crate::support::{self, file_uri};
 
 pub(crate) const CASES: &[Case] = &[
     Case {
@@ -144,15 +144,7 @@ async fn env_reads_in_scripts_are_checked_and_markup_reads_none() {
             )
         })
         .collect();
-    let mut c = support::start_binary(
-        &bin(),
-        ClientOptions {
-            encodings: Some(vec!["utf-16"]),
-            root: Some(ws.path().to_path_buf()),
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let mut c = support::start_utf16(&bin(), ws.path()).await;
     for (file, language_id, text) in ENV_READS {
         let undeclared = text
             .split(['.', ';', '<', '\n'])
@@ -196,8 +188,9 @@ async fn env_reads_in_scripts_are_checked_and_markup_reads_none() {
 /// Where a diagnostic starts: line and character.
 type Start = (u64, u64);
 
-/// The starts of the diagnostics in a publication, sorted.
-fn starts(diags: &Value) -> Vec<Start> {
+/// The starts of the diagnostics in a publication (but the note about a
+/// missing log), sorted.
+pub(crate) fn starts(diags: &Value) -> Vec<Start> {
     let mut out: Vec<(u64, u64)> = diags["diagnostics"]
         .as_array()
         .unwrap()
@@ -225,15 +218,7 @@ async fn edits_inside_a_script_update_its_tags() {
     let ws = tempfile::tempdir().unwrap();
     let text = "<template>\n  <p>{{ a }}</p>\n</template>\n<script setup lang=\"ts\">\nconst a = 1\nconst b = 2\n// #COMPLETION_DRIVE: Assuming the first\nconst c = 3\n// #PATH_DECISION: the second\n</script>\n<!-- #SUGGEST_VERIFY: after the script -->\n";
     support::write(ws.path(), "Card.vue", text);
-    let mut c = support::start_binary(
-        &bin(),
-        ClientOptions {
-            encodings: Some(vec!["utf-16"]),
-            root: Some(ws.path().to_path_buf()),
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let mut c = support::start_utf16(&bin(), ws.path()).await;
     let uri = file_uri(&ws.path().join("Card.vue"));
     c.open(&uri, "vue", text).await;
     let first = c

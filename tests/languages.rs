@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::differential::copy_dir;
 use crate::method::tagls;
-use crate::support::{self, ClientOptions, file_uri};
+use crate::support::{self, file_uri};
 
 pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tagls"))
@@ -303,15 +303,7 @@ async fn the_server_shows_each_tag_at_its_utf16_position_and_no_decoy() {
 /// shows a diagnostic at each of their tags and nowhere else.
 pub(crate) async fn server_shows_each_tag(cases: &[Case]) {
     let ws = workspace(cases);
-    let mut c = support::start_binary(
-        &bin(),
-        ClientOptions {
-            encodings: Some(vec!["utf-16"]),
-            root: Some(ws.path().to_path_buf()),
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let mut c = support::start_utf16(&bin(), ws.path()).await;
     let mut failures = Vec::new();
     for case in cases {
         let path = ws.path().join(case.file);
@@ -330,19 +322,7 @@ pub(crate) async fn server_shows_each_tag(cases: &[Case]) {
             .collect();
         // The note about the missing log sits on the first tag; every
         // other diagnostic here is a tag's own.
-        let found: BTreeSet<(u64, u64)> = diags["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["code"] != "missing-log")
-            .map(|d| {
-                let s = &d["range"]["start"];
-                (
-                    s["line"].as_u64().unwrap(),
-                    s["character"].as_u64().unwrap(),
-                )
-            })
-            .collect();
+        let found: BTreeSet<(u64, u64)> = crate::embedded::starts(&diags).into_iter().collect();
         if found != want {
             failures.push(format!(
                 "{}:\n  expected {want:?}\n  found    {found:?}\n  {diags:#}",

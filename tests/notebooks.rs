@@ -208,15 +208,7 @@ async fn the_server_shows_notebook_tags_at_the_json_positions_of_a_text_document
     let ws = workspace();
     let path = ws.path().join(NOTEBOOK);
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut c = support::start_binary(
-        &bin(),
-        ClientOptions {
-            encodings: Some(vec!["utf-16"]),
-            root: Some(ws.path().to_path_buf()),
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let mut c = support::start_utf16(&bin(), ws.path()).await;
     // Neovim and Helix open a notebook as JSON.
     let uri = file_uri(&path);
     c.open(&uri, "json", &text).await;
@@ -297,15 +289,7 @@ async fn the_server_shows_notebook_tags_on_the_cells_of_an_open_notebook() {
     let ws = workspace();
     let path = ws.path().join(NOTEBOOK);
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut c = support::start_binary(
-        &bin(),
-        ClientOptions {
-            encodings: Some(vec!["utf-16"]),
-            root: Some(ws.path().to_path_buf()),
-            ..ClientOptions::default()
-        },
-    )
-    .await;
+    let mut c = support::start_utf16(&bin(), ws.path()).await;
     let sync = &c.initialize_result["capabilities"]["notebookDocumentSync"];
     let selector = &sync["notebookSelector"][0];
     assert_eq!(selector["notebook"], "jupyter-notebook", "{sync:#}");

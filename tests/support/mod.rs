@@ -92,6 +92,20 @@ pub async fn start(opts: ClientOptions) -> TestClient {
 }
 
 /// Starts the built binary, as an editor does, and initializes it.
+/// The binary at `bin`, opened on the folder `root` by a client that
+/// speaks UTF-16 only (as VS Code does): positions are checked in it.
+pub async fn start_utf16(bin: &Path, root: &Path) -> TestClient {
+    start_binary(
+        bin,
+        ClientOptions {
+            encodings: Some(vec!["utf-16"]),
+            root: Some(root.to_path_buf()),
+            ..ClientOptions::default()
+        },
+    )
+    .await
+}
+
 pub async fn start_binary(bin: &Path, opts: ClientOptions) -> TestClient {
     let mut c = start_binary_uninitialized(bin).await;
     c.initialize(opts).await;

@@ -131,17 +131,18 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// Reads a phase state from its text.
 pub fn parse(text: &str) -> Result<PhaseState, ShapeError> {
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &crate::text::strict_json()).map_err(|e| {
-        let r = e.range();
-        let (line, col) = line_col(text, r.start);
-        ShapeError {
-            range: TextRange::new(r.start, r.end.max(r.start)),
-            message: format!(
-                "not valid JSON at line {line}, column {col}: {}",
-                e.kind().to_string().to_lowercase()
-            ),
-        }
-    })?;
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &crate::text::strict_json())
+        .map_err(|e| {
+            let r = e.range();
+            let (line, col) = line_col(text, r.start);
+            ShapeError {
+                range: TextRange::new(r.start, r.end.max(r.start)),
+                message: format!(
+                    "not valid JSON at line {line}, column {col}: {}",
+                    e.kind().to_string().to_lowercase()
+                ),
+            }
+        })?;
     let Some(root) = parsed.value else {
         return Err(ShapeError {
             range: TextRange::new(0, 0),

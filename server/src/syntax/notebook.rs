@@ -101,16 +101,17 @@ pub fn is_notebook(path: &str) -> bool {
 /// Reads a notebook. Code cells in a language tagls does not parse are
 /// left out, as are raw cells.
 pub fn parse(text: &str) -> Result<Notebook, Malformed> {
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &crate::text::strict_json()).map_err(|e| {
-        let r = e.range();
-        Malformed {
-            range: TextRange::new(r.start, r.end.max(r.start)),
-            message: format!(
-                "this notebook is not valid JSON: {}; its tags are not checked",
-                e.kind().to_string().to_lowercase()
-            ),
-        }
-    })?;
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &crate::text::strict_json())
+        .map_err(|e| {
+            let r = e.range();
+            Malformed {
+                range: TextRange::new(r.start, r.end.max(r.start)),
+                message: format!(
+                    "this notebook is not valid JSON: {}; its tags are not checked",
+                    e.kind().to_string().to_lowercase()
+                ),
+            }
+        })?;
     let Some(Value::Object(top)) = &parsed.value else {
         return Err(Malformed {
             range: TextRange::new(0, text.len().min(1)),
@@ -172,7 +173,6 @@ pub fn cell_at(notebook: &Notebook, in_file: usize) -> Option<(usize, usize)> {
         Some((c.index, line + 1))
     })
 }
-
 
 fn wrong(v: &Value, message: &str) -> Malformed {
     Malformed {
