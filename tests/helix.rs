@@ -779,6 +779,16 @@ const HIGHLIGHTED: &[(&str, &str, &str)] = &[
         "a.html",
         "<!-- #COMPLETION_DRIVE: Assuming LANG -->\n<!-- a plain LANG comment -->\n",
     ),
+    (
+        "vue",
+        "a.vue",
+        "<template>\n<!-- #COMPLETION_DRIVE: Assuming LANG -->\n<!-- a plain LANG comment -->\n</template>\n",
+    ),
+    (
+        "svelte",
+        "a.svelte",
+        "<!-- #COMPLETION_DRIVE: Assuming LANG -->\n<!-- a plain LANG comment -->\n",
+    ),
 ];
 
 /// The node kinds a written highlights.scm gives tagls' first pattern:

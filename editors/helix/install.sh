@@ -68,6 +68,8 @@ lua:comment
 yaml:comment
 toml:comment
 html:comment
+vue:comment
+svelte:comment
 "
 
 # `a,b` -> `[(a) (b)]`; `a` -> `(a)`.
