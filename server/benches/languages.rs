@@ -38,20 +38,18 @@
 //! The TypeScript-only figures of the two binaries are the cost of the
 //! grammars a workspace does not use.
 
+#[path = "lsp.rs"]
+mod lsp;
 #[path = "support.rs"]
 mod support;
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
-/// How long any single wait may take before the bench gives up.
-const TIMEOUT: Duration = Duration::from_secs(20);
+use lsp::{Server, TIMEOUT, file_uri};
+use serde_json::json;
 /// How long to wait for the diagnostics of a file whose language the binary
 /// may not know (it then publishes none); not part of any figure.
 const MAYBE: Duration = Duration::from_millis(1500);
@@ -111,233 +109,6 @@ fn max(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
-fn file_uri(path: &Path) -> String {
-    format!("file://{}", path.display())
-}
-
-fn frame(v: &Value) -> Vec<u8> {
-    let body = serde_json::to_vec(v).expect("serializable");
-    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    out.extend_from_slice(&body);
-    out
-}
-
-// ---------------------------------------------------------------------------
-// The client: a binary on stdio, a reader thread that answers the server's
-// requests at once (configuration with nulls, anything else with null).
-
-struct Msg {
-    at: Instant,
-    v: Value,
-}
-
-impl Msg {
-    fn publish_uri(&self) -> Option<&str> {
-        (self.v["method"] == "textDocument/publishDiagnostics")
-            .then(|| self.v["params"]["uri"].as_str())
-            .flatten()
-    }
-
-    fn is_response(&self, id: i64) -> bool {
-        self.v.get("method").is_none() && self.v["id"] == json!(id)
-    }
-}
-
-struct Server {
-    child: Child,
-    pid: u32,
-    stdin: std::sync::Arc<std::sync::Mutex<ChildStdin>>,
-    rx: Receiver<Msg>,
-    backlog: Vec<Msg>,
-    next_id: i64,
-}
-
-impl Server {
-    fn spawn(bin: &Path) -> (Server, Instant) {
-        let t0 = Instant::now();
-        let mut child = Command::new(bin)
-            .arg("--stdio")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
-        let pid = child.id();
-        let stdin = std::sync::Arc::new(std::sync::Mutex::new(
-            child.stdin.take().expect("piped stdin"),
-        ));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        let answers = stdin.clone();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            let mut line = String::new();
-            loop {
-                let mut len = None;
-                loop {
-                    line.clear();
-                    match r.read_line(&mut line) {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {}
-                    }
-                    let l = line.trim_end();
-                    if l.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = l.strip_prefix("Content-Length: ") {
-                        len = v.trim().parse::<usize>().ok();
-                    }
-                }
-                let Some(len) = len else { return };
-                let mut body = vec![0; len];
-                if r.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let at = Instant::now();
-                let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-                    return;
-                };
-                if v.get("method").is_some() && v.get("id").is_some() {
-                    let result = if v["method"] == "workspace/configuration" {
-                        let n = v["params"]["items"].as_array().map_or(0, Vec::len);
-                        json!(vec![Value::Null; n])
-                    } else {
-                        Value::Null
-                    };
-                    let bytes =
-                        frame(&json!({ "jsonrpc": "2.0", "id": v["id"], "result": result }));
-                    let mut w = answers.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = w.write_all(&bytes).and_then(|()| w.flush());
-                }
-                if tx.send(Msg { at, v }).is_err() {
-                    return;
-                }
-            }
-        });
-        let server = Server {
-            child,
-            pid,
-            stdin,
-            rx,
-            backlog: Vec::new(),
-            next_id: 1,
-        };
-        (server, t0)
-    }
-
-    fn send(&self, v: &Value) -> Instant {
-        let bytes = frame(v);
-        let mut w = self.stdin.lock().unwrap_or_else(|e| e.into_inner());
-        let t0 = Instant::now();
-        w.write_all(&bytes)
-            .and_then(|()| w.flush())
-            .expect("the server reads its stdin");
-        t0
-    }
-
-    fn notify(&self, method: &str, params: Value) -> Instant {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> (i64, Instant) {
-        let id = self.next_id;
-        self.next_id += 1;
-        let t0 =
-            self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        (id, t0)
-    }
-
-    /// The first message that satisfies `pred` within `timeout` (the others
-    /// are kept for later waits), or None.
-    fn wait_for(&mut self, timeout: Duration, pred: impl Fn(&Msg) -> bool) -> Option<Msg> {
-        if let Some(i) = self.backlog.iter().position(&pred) {
-            return Some(self.backlog.remove(i));
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(m) if pred(&m) => return Some(m),
-                Ok(m) => self.backlog.push(m),
-                Err(RecvTimeoutError::Timeout) => return None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("the server closed its output")
-                }
-            }
-        }
-    }
-
-    fn wait(&mut self, what: &str, pred: impl Fn(&Msg) -> bool) -> Msg {
-        self.wait_for(TIMEOUT, pred)
-            .unwrap_or_else(|| panic!("timed out after {TIMEOUT:?} waiting for {what}"))
-    }
-
-    fn response(&mut self, id: i64, what: &str) -> Msg {
-        let m = self.wait(what, |m| m.is_response(id));
-        if let Some(err) = m.v.get("error") {
-            panic!("{what} failed: {err}");
-        }
-        m
-    }
-
-    /// A round trip through the document actor, which handles its messages
-    /// in order: every document opened before has been taken in.
-    fn sync_actor(&mut self, uri: &str) {
-        let (id, _) = self.request(
-            "textDocument/semanticTokens/full",
-            json!({ "textDocument": { "uri": uri } }),
-        );
-        self.response(id, "a round trip through the actor");
-    }
-
-    fn open(&self, uri: &str, language: &str, text: &str) {
-        self.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": uri, "languageId": language, "version": 1, "text": text } }),
-        );
-    }
-
-    /// `VmRSS` and `RssAnon` of the server, in KiB: all its resident pages,
-    /// and those that are not pages of a file (heap, stacks, written data).
-    fn rss(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .expect("read /proc/<pid>/status");
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("no {name} in /proc/<pid>/status")) as f64
-        };
-        (field("VmRSS:"), field("RssAnon:"))
-    }
-
-    fn finish(mut self) {
-        let (id, _) = self.request("shutdown", Value::Null);
-        self.response(id, "the response to shutdown");
-        self.notify("exit", Value::Null);
-        let deadline = Instant::now() + TIMEOUT;
-        while self.child.try_wait().expect("waitable").is_none() {
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("the server did not exit within {TIMEOUT:?} of `exit`");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // One round of one binary.
 
@@ -364,7 +135,7 @@ struct Figures {
 type Row = (&'static str, fn(&Figures) -> &Vec<f64>, bool);
 
 fn round(bin: &Path, ws: &Path, texts: &[String], f: &mut Figures) {
-    let (mut s, spawned) = Server::spawn(bin);
+    let (mut s, spawned) = Server::spawn_binary(bin, Stdio::null());
     let (id, _) = s.request(
         "initialize",
         json!({
@@ -387,13 +158,13 @@ fn round(bin: &Path, ws: &Path, texts: &[String], f: &mut Figures) {
         .collect();
     // The TypeScript file, at once.
     s.open(&uris[0], FILES[0].2, &texts[0]);
-    let first = s.wait("the TypeScript file's first diagnostics", |m| {
+    let first = s.wait("the TypeScript file's first diagnostics", TIMEOUT, |m| {
         m.publish_uri() == Some(uris[0].as_str())
     });
     f.spawn_to_init.push(ms(answered - spawned));
     f.spawn_to_diagnostics.push(ms(first.at - spawned));
     s.sync_actor(&uris[0]);
-    let (rss, anon) = s.rss();
+    let (rss, anon) = memory(&s);
     f.rss_ts.push(rss);
     f.anon_ts.push(anon);
 
@@ -418,7 +189,7 @@ fn round(bin: &Path, ws: &Path, texts: &[String], f: &mut Figures) {
         };
     }
     s.sync_actor(&uris[0]);
-    let (rss, anon) = s.rss();
+    let (rss, anon) = memory(&s);
     f.rss_all.push(rss);
     f.anon_all.push(anon);
     f.published = seen.len();
@@ -427,7 +198,7 @@ fn round(bin: &Path, ws: &Path, texts: &[String], f: &mut Figures) {
 
 /// RSS right after `initialize`, in a process of its own (opening nothing).
 fn idle_round(bin: &Path, ws: &Path, f: &mut Figures) {
-    let (mut s, _) = Server::spawn(bin);
+    let (mut s, _) = Server::spawn_binary(bin, Stdio::null());
     let (id, _) = s.request(
         "initialize",
         json!({
@@ -440,7 +211,7 @@ fn idle_round(bin: &Path, ws: &Path, f: &mut Figures) {
     s.response(id, "the response to initialize");
     s.notify("initialized", json!({}));
     s.sync_actor(&file_uri(&ws.join("src/none.ts")));
-    let (rss, anon) = s.rss();
+    let (rss, anon) = memory(&s);
     f.rss_init.push(rss);
     f.anon_init.push(anon);
     s.finish();
@@ -597,4 +368,10 @@ fn main() {
         support::load(3)
     );
     print!("{out}");
+}
+
+/// `VmRSS` and `RssAnon` of the server, in KiB: all its resident pages, and
+/// those that are not pages of a file (heap, stacks, written data).
+fn memory(s: &Server) -> (f64, f64) {
+    (s.status("VmRSS:") as f64, s.status("RssAnon:") as f64)
 }

@@ -34,32 +34,31 @@
 //! (d) Live resolution: creating (and deleting) the file that a tag names,
 //!     seen through the server's watcher or through client watch events.
 
+#[path = "lsp.rs"]
+mod lsp;
 #[path = "plot.rs"]
 mod plot;
 #[path = "support.rs"]
 mod support;
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use lsp::{Msg, Server, file_uri};
 use support::{ClassShape, Gen, Rng, Spacing, Stmt, Style, Words, generator};
 
 /// The actor's diagnostics debounce (`QUIET` in server/src/lsp/actor.rs).
 const QUIET: Duration = Duration::from_millis(50);
 /// How long any single wait may take before the bench gives up.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// A document the actor is asked about to make a round trip through it.
+const SYNC_URI: &str = "file:///nonexistent/sync.ts";
 /// How long an index build of a large tree may take.
 const INDEX_TIMEOUT: Duration = Duration::from_secs(180);
-/// How many unclaimed messages a client keeps for later waits.
-const BACKLOG: usize = 10_000;
 
 // ---------------------------------------------------------------------------
 // Statistics and formatting.
@@ -160,47 +159,6 @@ fn source_state() -> String {
     }
 }
 
-fn file_uri(path: &Path) -> String {
-    format!("file://{}", path.display())
-}
-
-// ---------------------------------------------------------------------------
-// The client: the binary on stdio, a reader thread, automatic answers.
-
-/// One message from the server, stamped when its body had been read.
-struct Msg {
-    at: Instant,
-    v: Value,
-}
-
-impl Msg {
-    fn method(&self) -> &str {
-        self.v["method"].as_str().unwrap_or("")
-    }
-
-    /// The URI of a `publishDiagnostics`, else None.
-    fn publish_uri(&self) -> Option<&str> {
-        (self.method() == "textDocument/publishDiagnostics")
-            .then(|| self.v["params"]["uri"].as_str())
-            .flatten()
-    }
-
-    fn is_progress_end(&self) -> bool {
-        self.method() == "$/progress" && self.v["params"]["value"]["kind"] == "end"
-    }
-
-    fn is_response(&self, id: i64) -> bool {
-        self.v.get("method").is_none() && self.v["id"] == json!(id)
-    }
-}
-
-fn frame(v: &Value) -> Vec<u8> {
-    let body = serde_json::to_vec(v).expect("serializable");
-    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    out.extend_from_slice(&body);
-    out
-}
-
 /// How the client presents itself.
 #[derive(Clone, Default)]
 struct Opts {
@@ -209,162 +167,8 @@ struct Opts {
     watch_registration: bool,
 }
 
-struct Server {
-    child: Child,
-    pid: u32,
-    writer: Arc<Mutex<ChildStdin>>,
-    rx: Receiver<Msg>,
-    /// Messages received but not yet claimed by a wait.
-    backlog: std::collections::VecDeque<Msg>,
-    next_id: i64,
-    reader: Option<JoinHandle<()>>,
-    answerer: Option<JoinHandle<()>>,
-    finished: bool,
-}
-
+/// What only this bench asks of the server.
 impl Server {
-    fn spawn() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tagls"))
-            .arg("--stdio")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the tagls binary");
-        let pid = child.id();
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let writer = Arc::new(Mutex::new(stdin));
-        let (tx, rx) = mpsc::channel();
-        // The reader never blocks on the writer: it hands its answers to a
-        // thread of their own, so the server's output is always drained.
-        let (atx, arx) = mpsc::channel::<Vec<u8>>();
-        let w = writer.clone();
-        let answerer = std::thread::Builder::new()
-            .name("answerer".into())
-            .spawn(move || {
-                for bytes in arx {
-                    let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
-                    if w.write_all(&bytes).and_then(|()| w.flush()).is_err() {
-                        return;
-                    }
-                }
-            })
-            .expect("spawn the answerer thread");
-        let reader = std::thread::Builder::new()
-            .name("reader".into())
-            .spawn(move || read_loop(stdout, tx, atx))
-            .expect("spawn the reader thread");
-        Server {
-            child,
-            pid,
-            writer,
-            rx,
-            backlog: std::collections::VecDeque::new(),
-            next_id: 1,
-            reader: Some(reader),
-            answerer: Some(answerer),
-            finished: false,
-        }
-    }
-
-    /// Writes one message; returns the instant just before the write.
-    fn send(&self, v: &Value) -> Instant {
-        let bytes = frame(v);
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let t0 = Instant::now();
-        w.write_all(&bytes)
-            .and_then(|()| w.flush())
-            .expect("the server reads its stdin");
-        t0
-    }
-
-    fn notify(&self, method: &str, params: Value) -> Instant {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }))
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> (i64, Instant) {
-        let id = self.next_id;
-        self.next_id += 1;
-        let t0 =
-            self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        (id, t0)
-    }
-
-    /// The next message: from the backlog first, then from the reader;
-    /// panics after `deadline` or when the server closes its output.
-    fn next(&mut self, what: &str, deadline: Instant, timeout: Duration) -> Msg {
-        if let Some(m) = self.backlog.pop_front() {
-            return m;
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.rx.recv_timeout(left) {
-            Ok(m) => m,
-            Err(RecvTimeoutError::Timeout) => {
-                panic!("timed out after {timeout:?} waiting for {what}")
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                panic!("the server closed its output while the bench waited for {what}")
-            }
-        }
-    }
-
-    /// Feeds every message (the backlog first) to `f` until it returns true;
-    /// the messages fed are consumed.
-    fn pump(&mut self, what: &str, timeout: Duration, mut f: impl FnMut(&Msg) -> bool) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let m = self.next(what, deadline, timeout);
-            if f(&m) {
-                return;
-            }
-        }
-    }
-
-    /// The first message that satisfies `pred`, from the backlog or as it
-    /// comes; the others are kept, in order, for later waits (a publish may
-    /// come before the response the bench waits for first).
-    fn wait(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Msg) -> bool) -> Msg {
-        if let Some(i) = self.backlog.iter().position(&pred) {
-            return self.backlog.remove(i).expect("index in range");
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let m = match self.rx.recv_timeout(left) {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("timed out after {timeout:?} waiting for {what}")
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("the server closed its output while the bench waited for {what}")
-                }
-            };
-            if pred(&m) {
-                return m;
-            }
-            if self.backlog.len() >= BACKLOG {
-                self.backlog.pop_front();
-            }
-            self.backlog.push_back(m);
-        }
-    }
-
-    /// Forgets every message received so far: what follows is measured
-    /// against a state the server reaches only after the next action.
-    fn forget(&mut self) {
-        self.backlog.clear();
-        while self.rx.try_recv().is_ok() {}
-    }
-
-    fn response(&mut self, id: i64, what: &str) -> Msg {
-        let m = self.wait(what, TIMEOUT, |m| m.is_response(id));
-        if let Some(err) = m.v.get("error") {
-            panic!("{what} failed: {err}");
-        }
-        m
-    }
-
     /// The next `publishDiagnostics` for `uri` with a version at least
     /// `version` (or without a version).
     fn diagnostics(&mut self, uri: &str, version: i64) -> Msg {
@@ -427,24 +231,6 @@ impl Server {
         self.wait(what, INDEX_TIMEOUT, Msg::is_progress_end).at
     }
 
-    /// A round trip through the document actor: its messages are handled in
-    /// order, so everything sent to it before (the built index, say) has
-    /// been applied when this returns.
-    fn sync_actor(&mut self) {
-        let (id, _) = self.request(
-            "textDocument/semanticTokens/full",
-            json!({ "textDocument": { "uri": "file:///nonexistent/sync.ts" } }),
-        );
-        self.response(id, "a round trip through the actor");
-    }
-
-    fn open(&self, uri: &str, text: &str) -> Instant {
-        self.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": uri, "languageId": "typescript", "version": 1, "text": text } }),
-        )
-    }
-
     fn change(&self, uri: &str, version: i64, e: &Edit) -> Instant {
         self.notify(
             "textDocument/didChange",
@@ -459,105 +245,6 @@ impl Server {
                 }],
             }),
         )
-    }
-
-    /// (VmRSS, VmHWM) of the server process, in KiB.
-    fn mem(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .expect("read /proc/<pid>/status");
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("no {name} in /proc/<pid>/status"))
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    /// `shutdown`, `exit`, and a clean exit within the timeout.
-    fn finish(mut self) {
-        self.finished = true;
-        let (id, _) = self.request("shutdown", Value::Null);
-        self.response(id, "the response to shutdown");
-        self.notify("exit", Value::Null);
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("waitable") {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("the server did not exit within {TIMEOUT:?} of `exit`");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        assert!(status.success(), "the server exited with {status}");
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
-        }
-        if let Some(a) = self.answerer.take() {
-            let _ = a.join();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // A panicking bench leaves no server behind.
-        if !self.finished && matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn read_loop(out: std::process::ChildStdout, tx: Sender<Msg>, answers: Sender<Vec<u8>>) {
-    let mut r = BufReader::with_capacity(1 << 16, out);
-    let mut line = String::new();
-    loop {
-        let mut len = None;
-        loop {
-            line.clear();
-            match r.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some(v) = l.strip_prefix("Content-Length: ") {
-                len = v.trim().parse::<usize>().ok();
-            }
-        }
-        let Some(len) = len else {
-            panic!("a message from the server without Content-Length")
-        };
-        let mut body = vec![0; len];
-        if r.read_exact(&mut body).is_err() {
-            return;
-        }
-        let at = Instant::now();
-        let v: Value = serde_json::from_slice(&body).expect("the server sends valid JSON");
-        if v.get("method").is_some() && v.get("id").is_some() {
-            let result = match v["method"].as_str() {
-                Some("workspace/configuration") => {
-                    let n = v["params"]["items"].as_array().map_or(0, Vec::len);
-                    json!(vec![Value::Null; n])
-                }
-                // window/workDoneProgress/create, client/registerCapability
-                // and anything else: a null result.
-                _ => Value::Null,
-            };
-            let _ = answers.send(frame(
-                &json!({ "jsonrpc": "2.0", "id": v["id"], "result": result }),
-            ));
-        }
-        // The bench may have stopped listening; keep draining regardless.
-        let _ = tx.send(Msg { at, v });
     }
 }
 
@@ -1085,7 +772,7 @@ fn bench_keystrokes(quick: bool, out: &mut String) -> KeystrokeResults {
             ..Opts::default()
         });
         s.index_end("the index of the small workspace");
-        let t0 = s.open(&uri, &text);
+        let t0 = s.open(&uri, "typescript", &text);
         let first = s.diagnostics(&uri, 1);
         let n_diag = first.v["params"]["diagnostics"]
             .as_array()
@@ -1286,7 +973,7 @@ fn bench_memory(quick: bool, trees: &[usize], out: &mut String) -> MemoryResults
                 .as_str()
                 .is_some_and(|t| t.ends_with("ready"))
     });
-    s.sync_actor();
+    s.sync_actor(SYNC_URI);
     std::thread::sleep(Duration::from_millis(200));
     let (idle, idle_hwm) = s.mem();
     s.finish();
@@ -1297,7 +984,7 @@ fn bench_memory(quick: bool, trees: &[usize], out: &mut String) -> MemoryResults
         ..Opts::default()
     });
     s.index_end("the index of an empty root");
-    s.sync_actor();
+    s.sync_actor(SYNC_URI);
     std::thread::sleep(Duration::from_millis(200));
     let (idle_root, idle_root_hwm) = s.mem();
     s.finish();
@@ -1349,14 +1036,14 @@ fn bench_memory(quick: bool, trees: &[usize], out: &mut String) -> MemoryResults
         ..Opts::default()
     });
     s.index_end("the index of the documents' workspace");
-    s.sync_actor();
+    s.sync_actor(SYNC_URI);
     let (base, _) = s.mem();
     let mut at_docs = Vec::new();
     for (i, (uri, text)) in docs.iter().enumerate() {
-        s.open(uri, text);
+        s.open(uri, "typescript", text);
         s.diagnostics(uri, 1);
         if checkpoints.contains(&(i + 1)) {
-            s.sync_actor();
+            s.sync_actor(SYNC_URI);
             let (rss, hwm) = s.mem();
             at_docs.push((i + 1, rss, hwm));
         }
@@ -1397,7 +1084,7 @@ fn bench_memory(quick: bool, trees: &[usize], out: &mut String) -> MemoryResults
             ..Opts::default()
         });
         let end = s.index_end(&format!("the index of the {n}-file tree"));
-        s.sync_actor();
+        s.sync_actor(SYNC_URI);
         std::thread::sleep(Duration::from_millis(200));
         let (rss, hwm) = s.mem();
         s.finish();
@@ -1519,7 +1206,7 @@ fn bench_startup(quick: bool, trees: &[usize], out: &mut String) -> StartupResul
                 ..Opts::default()
             });
             let t_init = Instant::now();
-            s.open(&uri, &text);
+            s.open(&uri, "typescript", &text);
             let mut first: Option<(Instant, usize)> = None;
             let mut end: Option<Instant> = None;
             s.pump(
@@ -1573,7 +1260,7 @@ fn bench_startup(quick: bool, trees: &[usize], out: &mut String) -> StartupResul
         for _ in 0..reps {
             let mut s = Server::spawn();
             let t0 = s.initialize(&Opts::default());
-            s.open(&uri, &text);
+            s.open(&uri, "typescript", &text);
             let m = s.diagnostics(&uri, 1);
             control.push(ms(m.at - t0));
             s.finish();
@@ -1687,7 +1374,7 @@ fn live_rounds(client_watches: bool, rounds: usize) -> (Vec<f64>, Vec<f64>) {
     } else {
         s.index_end("the index of the live-resolution workspace");
     }
-    s.open(&uri, LIVE_DOC);
+    s.open(&uri, "typescript", LIVE_DOC);
     let first = s.diagnostics(&uri, 1);
     assert!(
         has_missing(&first),
