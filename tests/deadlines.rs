@@ -314,20 +314,16 @@ async fn hover_highlighting_and_completion_know_the_date() {
     // The date, brackets included, is one token of the legend's `tagField`
     // type, between the tag's name and its colon.
     let legend =
-        c.initialize_result["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"]
-            .clone();
-    let field = legend
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|t| t == "tagField")
-        .unwrap() as u64;
-    let decision = legend
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|t| t == "tagDecision")
-        .unwrap() as u64;
+        &c.initialize_result["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"];
+    let index = |name: &str| {
+        legend
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|t| t == name)
+            .unwrap() as u64
+    };
+    let (field, decision) = (index("tagField"), index("tagDecision"));
     let tokens = c
         .request(
             "textDocument/semanticTokens/full",

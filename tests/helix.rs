@@ -269,6 +269,28 @@ fn foreground(style: &str) -> Option<String> {
 
 /// Helix's own folders (`dir/home`, outside any workspace), with the shipped
 /// `languages.toml` as the user's; returns `HOME`.
+/// Runs editors/helix/install.sh for the Helix `hx` with `home` as the
+/// user's home, as a user installs the highlight queries; what it said.
+fn install_queries(hx: &Path, home: &Path) -> String {
+    let install = Command::new("sh")
+        .arg(workspace_root().join("editors/helix/install.sh"))
+        .env("HX", hx)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&install.stdout),
+        String::from_utf8_lossy(&install.stderr)
+    );
+    assert!(
+        install.status.success(),
+        "editors/helix/install.sh failed: {said}"
+    );
+    said
+}
+
 fn helix_home(dir: &Path) -> PathBuf {
     let home = dir.join("home");
     for d in [".config/helix", ".cache", ".local/share", ".local/state"] {
@@ -375,20 +397,7 @@ fn helix_25_01_shows_tagls_diagnostics_hover_and_applies_a_quick_fix() {
 
     let home = helix_home(&dir);
     // The highlight queries, as a user installs them.
-    let shipped = workspace_root().join("editors/helix");
-    let install = Command::new("sh")
-        .arg(shipped.join("install.sh"))
-        .env("HX", &hx)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .output()
-        .unwrap();
-    assert!(
-        install.status.success(),
-        "editors/helix/install.sh failed: {}{}",
-        String::from_utf8_lossy(&install.stdout),
-        String::from_utf8_lossy(&install.stderr)
-    );
+    install_queries(&hx, &home);
     let grammar = setting("TAGLS_HELIX_RUNTIME")
         .map(|r| Path::new(&r).join("grammars/typescript.so"))
         .is_some_and(|p| p.is_file());
@@ -820,23 +829,7 @@ fn helix_25_01_colours_tags_in_every_language_it_has_a_grammar_for() {
     let root = dir.join("ws");
     fs::create_dir_all(root.join(".git")).unwrap();
     let home = helix_home(&dir);
-    let shipped = workspace_root().join("editors/helix");
-    let install = Command::new("sh")
-        .arg(shipped.join("install.sh"))
-        .env("HX", &hx)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&install.stdout),
-        String::from_utf8_lossy(&install.stderr)
-    );
-    assert!(
-        install.status.success(),
-        "editors/helix/install.sh failed: {said}"
-    );
+    let said = install_queries(&hx, &home);
     let runtime = setting("TAGLS_HELIX_RUNTIME").map(PathBuf::from);
     let builtin = |lang: &str| {
         runtime

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use tagls::cli::audit::PALETTE;
 
 /// One line on a chart: markers at `points` joined by straight segments, in
 /// the order given (sort by x first for a function-like line).
@@ -65,20 +66,6 @@ pub fn out_dir(quick: bool) -> PathBuf {
     };
     target.join("bench-plots")
 }
-
-/// Distinct, print-friendly colours (the Tableau 10 palette).
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
 
 #[allow(dead_code)]
 fn colour(i: usize) -> RGBColor {

@@ -524,7 +524,7 @@ fn overdue(report: &gate::Report) -> Section {
         .iter()
         .filter(|f| f.finding.code == crate::findings::Code::Overdue)
         .collect();
-    // The message ends with the days past due; the first date is the due date.
+    // The finding sits on the due date (`YYYY-MM-DD`): the earliest first.
     found.sort_by(|a, b| (&a.subject, &a.path, a.line).cmp(&(&b.subject, &b.path, b.line)));
     let lines: Vec<String> = if found.is_empty() {
         vec!["none".to_owned()]

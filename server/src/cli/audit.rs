@@ -13,6 +13,21 @@ use crate::history::Range;
 
 use super::EXIT_USAGE;
 
+/// Distinct, print-friendly colours (the Tableau 10 palette), for the
+/// audit's plot and the benchmarks' plots.
+pub const PALETTE: [plotters::style::RGBColor; 10] = [
+    plotters::style::RGBColor(31, 119, 180),
+    plotters::style::RGBColor(255, 127, 14),
+    plotters::style::RGBColor(44, 160, 44),
+    plotters::style::RGBColor(214, 39, 40),
+    plotters::style::RGBColor(148, 103, 189),
+    plotters::style::RGBColor(140, 86, 75),
+    plotters::style::RGBColor(227, 119, 194),
+    plotters::style::RGBColor(127, 127, 127),
+    plotters::style::RGBColor(188, 189, 34),
+    plotters::style::RGBColor(23, 190, 207),
+];
+
 /// Output formats of `tagls audit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AuditFormat {
@@ -444,14 +459,6 @@ pub fn plot(r: &AuditReport) -> std::io::Result<String> {
             .y_desc("tags in the code")
             .draw()
             .map_err(|e| err(&e))?;
-        const PALETTE: [RGBColor; 6] = [
-            RGBColor(31, 119, 180),
-            RGBColor(255, 127, 14),
-            RGBColor(44, 160, 44),
-            RGBColor(214, 39, 40),
-            RGBColor(148, 103, 189),
-            RGBColor(140, 86, 75),
-        ];
         for (i, fam) in families.iter().enumerate() {
             let c = PALETTE[i % PALETTE.len()];
             let style = ShapeStyle::from(&c).stroke_width(2);
